@@ -1,0 +1,61 @@
+"""The command-line face of cleaner (click).
+
+Exit codes: 0 ok or nothing to report, 1 findings (``check``), 2 usage,
+configuration, input or internal error.  A user's mistake never shows a
+traceback; set ``CLEANER_DEBUG=1`` to see one for an internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from cleaner import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class CleanerGroup(click.Group):
+    """A click group that maps every error to exit code 2 with a one-line message."""
+
+    def main(self, *args, **kwargs):  # type: ignore[override]
+        kwargs.setdefault("standalone_mode", True)
+        try:
+            return super().main(*args, **{**kwargs, "standalone_mode": False})
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(EXIT_ERROR)
+        except click.exceptions.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(EXIT_ERROR)
+        except KeyboardInterrupt:
+            click.echo("Interrupted: finished outputs are complete; no partial files were left.", err=True)
+            sys.exit(130)
+        except BrokenPipeError:
+            sys.exit(EXIT_ERROR)
+        except Exception as exc:  # an internal error: say so, briefly
+            if os.environ.get("CLEANER_DEBUG"):
+                raise
+            click.echo(f"cleaner: internal error: {type(exc).__name__}: {exc}", err=True)
+            sys.exit(EXIT_ERROR)
+
+
+@click.group(cls=CleanerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cleaner")
+def cli() -> None:
+    """Repair and de-duplicate scraped news text; every change logged and reversible."""
+
+
+def main() -> None:
+    cli(prog_name="cleaner")
+
+
+# Register the commands (each in its own module).
+from cleaner.cli import clean as _clean  # noqa: E402,F401
+from cleaner.cli import check as _check  # noqa: E402,F401
+from cleaner.cli import restore as _restore  # noqa: E402,F401
+from cleaner.cli import rules as _rules  # noqa: E402,F401

@@ -1,0 +1,39 @@
+"""``cleaner clean``: write cleaned files and the edit log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cleaner.cli import cli
+from cleaner.cli.common import default_config, load_documents
+from cleaner.io.files import InputError
+from cleaner.pipeline import output_inside_input, process, write_outputs
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--output", "out", required=True, type=click.Path(file_okay=False),
+              help="Folder for the cleaned files and cleaner-log.jsonl.")
+def clean(paths: tuple[str, ...], out: str) -> None:
+    """Clean PATHS (files, or folders searched for *.txt) into OUT.
+
+    Each cleaned file goes to the same relative path under OUT, and
+    OUT/cleaner-log.jsonl records every edit and finding so that
+    `cleaner restore` can give the originals back byte for byte.
+    """
+    out_dir = Path(out)
+    if output_inside_input(list(paths), out_dir):
+        raise click.UsageError(f"output folder {out} is inside an input folder; choose a folder outside the inputs")
+    config = default_config()
+    docs, errors = load_documents(paths)
+    process(docs, config)
+    try:
+        log = write_outputs(docs, out_dir, config)
+    except (InputError, OSError) as exc:
+        raise click.ClickException(f"cannot write output: {exc}") from None
+    n_edits = sum(len(d.edits) for d in docs)
+    n_find = sum(len(d.findings) for d in docs)
+    click.echo(f"cleaned {len(docs)} document(s): {n_edits} edit(s), {n_find} finding(s); "
+               f"{len(errors)} file error(s); log: {log}", err=True)

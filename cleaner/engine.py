@@ -1,0 +1,329 @@
+"""The engine: run rules in order, compose their edits, keep the offset map.
+
+Rules run one after another.  Each sees the text as the rules before it left
+it and answers in that text's coordinates.  The engine keeps one list of
+edits in *original* coordinates (sorted, never overlapping), so that at every
+step
+
+    current_text == apply_edits(original, edits)
+
+and every position in the current text can be mapped back to the original.
+When a later rule changes text that an earlier rule inserted, the two edits
+are merged into one edit whose reason names both rules; nothing is ever
+applied that the log cannot undo.
+
+:func:`restore_text` is the inverse: it rebuilds the original from the cleaned
+text and the edit log, checking every ``after`` against the cleaned text.
+"""
+
+from __future__ import annotations
+
+import time
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from cleaner.model import Edit, Finding
+from cleaner.registry import Rule, RuleContext
+
+
+@dataclass
+class CleanResult:
+    """The outcome of cleaning one text."""
+
+    original: str
+    cleaned: str
+    edits: list[Edit] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+    """Apply sorted, non-overlapping *edits* (in *text*'s coordinates)."""
+    if not edits:
+        return text
+    parts: list[str] = []
+    pos = 0
+    for e in edits:
+        parts.append(text[pos : e.start])
+        parts.append(e.after)
+        pos = e.end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+class RestoreError(ValueError):
+    """The cleaned text does not match the edit log."""
+
+
+def restore_text(cleaned: str, edits: Sequence[Edit]) -> str:
+    """Rebuild the original text from *cleaned* and its edit log.
+
+    Raises :class:`RestoreError` when an edit's ``after`` is not found where
+    the log says it is (the cleaned file was changed after cleaning).
+    """
+    parts: list[str] = []
+    pos = 0  # position in cleaned
+    delta = 0  # cleaned position - original position
+    for e in sorted(edits, key=lambda e: (e.start, e.end)):
+        cs = e.start + delta
+        if cs < pos or cleaned[cs : cs + len(e.after)] != e.after:
+            raise RestoreError(
+                f"edit {e.code} at original offset {e.start} does not match the cleaned text"
+            )
+        parts.append(cleaned[pos:cs])
+        parts.append(e.before)
+        pos = cs + len(e.after)
+        delta += len(e.after) - (e.end - e.start)
+    parts.append(cleaned[pos:])
+    return "".join(parts)
+
+
+class OffsetMap:
+    """Map positions in the current text back to the original.
+
+    Built from the composed edit list; ``cur`` holds, for every edit, where
+    its ``after`` text sits in the current text.
+    """
+
+    def __init__(self, edits: Sequence[Edit]):
+        self.edits = edits
+        self.cur_start: list[int] = []
+        self.cur_end: list[int] = []
+        delta = 0
+        for e in edits:
+            cs = e.start + delta
+            self.cur_start.append(cs)
+            self.cur_end.append(cs + len(e.after))
+            delta += len(e.after) - (e.end - e.start)
+
+    def to_original(self, pos: int, *, right: bool) -> int:
+        """Original position of current position *pos*.
+
+        A position inside an edit's inserted text maps to the edit's start
+        (``right=False``) or end (``right=True``); at a boundary shared by a
+        deletion, ``right`` chooses the side after the deleted text.
+        """
+        # Last edit whose after-text starts at or before pos.
+        i = bisect_left(self.cur_start, pos + 1) - 1
+        if i < 0:
+            return pos
+        # Several zero-length edits cannot share a start, but an edit ending at pos
+        # may be followed by one starting at pos; walk to pick the right side.
+        e, cs, ce = self.edits[i], self.cur_start[i], self.cur_end[i]
+        if pos > ce:
+            return e.end + (pos - ce)
+        if pos == ce and pos == cs:  # deletion point or zero-length after
+            if right:
+                return e.end
+            # left side: the previous edit may end here too
+            return e.start
+        if pos == ce:
+            return e.end
+        if pos == cs:
+            return e.start
+        return e.end if right else e.start  # strictly inside inserted text
+
+
+def _interacts(s: int, t: int, cs: int, ce: int) -> bool:
+    """Does a new edit [s, t) touch an existing edit's after-text [cs, ce)?"""
+    if s < t:
+        if cs < ce:
+            return s < ce and cs < t
+        return s < cs < t
+    if cs < ce:
+        return cs < s < ce
+    return s == cs
+
+
+def _clean_rule_output(
+    items: Iterable[Edit | Finding], text_len: int
+) -> tuple[list[Edit], list[Finding]]:
+    edits: list[Edit] = []
+    findings: list[Finding] = []
+    for item in items:
+        if isinstance(item, Edit):
+            if 0 <= item.start <= item.end <= text_len:
+                edits.append(item)
+        elif isinstance(item, Finding):
+            if 0 <= item.start <= item.end <= text_len:
+                findings.append(item)
+    edits.sort(key=lambda e: (e.start, e.end))
+    kept: list[Edit] = []
+    last_end = -1
+    last_point = -1
+    for e in edits:
+        if e.start < last_end or (e.start == e.end and e.start == last_point):
+            continue  # overlapping edits from one rule: keep the first
+        kept.append(e)
+        last_end = e.end
+        if e.start == e.end:
+            last_point = e.start
+    return kept, findings
+
+
+def compose(
+    original: str, composite: list[Edit], current: str, new: list[Edit], rule: Rule
+) -> list[Edit]:
+    """Fold *new* edits (in *current* coordinates) into *composite*.
+
+    Returns the new composite list, in original coordinates, sorted and
+    non-overlapping.
+    """
+    omap = OffsetMap(composite)
+    cs_list, ce_list = omap.cur_start, omap.cur_end
+    n_old = len(composite)
+
+    # Group new edits with the old edits they interact with.
+    groups: list[tuple[list[int], list[Edit]]] = []  # (old indices, new edits)
+    for e in new:
+        first = bisect_left(ce_list, e.start)  # first old edit ending at or after s
+        hits = []
+        k = max(0, first - 1)
+        while k < n_old and cs_list[k] <= e.end:
+            if _interacts(e.start, e.end, cs_list[k], ce_list[k]):
+                hits.append(k)
+            k += 1
+        if hits and groups and hits[0] in groups[-1][0]:
+            old_idx, news = groups[-1]
+            old_idx.extend(h for h in hits if h not in old_idx)
+            news.append(e)
+        else:
+            groups.append((hits, [e]))
+
+    merged_old: set[int] = set()
+    out: list[Edit] = []
+    for old_idx, news in groups:
+        if not old_idx:
+            e = news[0]
+            start = omap.to_original(e.start, right=True)
+            end = omap.to_original(e.end, right=False) if e.end > e.start else start
+            out.append(
+                replace(
+                    e, start=start, end=end, before=original[start:end], code=rule.code, name=rule.name
+                )
+            )
+            continue
+        merged_old.update(old_idx)
+        olds = [composite[i] for i in sorted(old_idx)]
+        u_s = min(min(cs_list[i] for i in old_idx), news[0].start)
+        u_e = max(max(ce_list[i] for i in old_idx), news[-1].end)
+        o_s = min(o.start for o in olds)
+        if u_s < min(cs_list[i] for i in old_idx):
+            o_s = min(o_s, omap.to_original(u_s, right=True))
+        o_e = max(o.end for o in olds)
+        if u_e > max(ce_list[i] for i in old_idx):
+            o_e = max(o_e, omap.to_original(u_e, right=False))
+        after = apply_edits(
+            current[u_s:u_e], [replace(n, start=n.start - u_s, end=n.end - u_s) for n in news]
+        )
+        first = olds[0]
+        reasons = [f"{o.reason}" for o in olds]
+        reasons += [f"then {rule.code} {rule.name}: {n.reason}" for n in news]
+        meta: dict[str, Any] = {}
+        for o in olds:
+            meta.update(o.metadata or {})
+        for n in news:
+            meta.update(n.metadata or {})
+        out.append(
+            Edit(
+                start=o_s,
+                end=o_e,
+                after=after,
+                reason="; ".join(dict.fromkeys(reasons)),
+                code=first.code,
+                name=first.name,
+                before=original[o_s:o_e],
+                metadata=meta or None,
+            )
+        )
+    out.extend(composite[i] for i in range(n_old) if i not in merged_old)
+    out = [e for e in out if e.before != e.after or e.metadata]
+    out.sort(key=lambda e: (e.start, e.end))
+    return out
+
+
+def map_finding(omap: OffsetMap, f: Finding, rule: Rule, severity: str) -> Finding:
+    start = omap.to_original(f.start, right=True)
+    end = omap.to_original(f.end, right=False) if f.end > f.start else start
+    if end < start:
+        end = start
+    return replace(
+        f, start=start, end=end, code=f.code or rule.code, name=f.name or rule.name,
+        severity=f.severity or severity,
+    )
+
+
+def run_rules(
+    text: str,
+    rules: Sequence[Rule],
+    *,
+    doc_id: str = "",
+    options: dict[str, dict[str, Any]] | None = None,
+    severities: dict[str, str] | None = None,
+    corpus: Any = None,
+    time_limit: float | None = None,
+) -> CleanResult:
+    """Run *rules* over *text* and return the composed result.
+
+    ``options`` maps a rule code to its settings; ``severities`` overrides
+    default severities.  A rule that raises becomes an error finding and the
+    other rules go on; once ``time_limit`` seconds have passed, the remaining
+    rules are skipped and a finding says so.
+    """
+    options = options or {}
+    severities = severities or {}
+    composite: list[Edit] = []
+    findings: list[Finding] = []
+    current = text
+    metadata: dict[str, Any] = {}
+    started = time.perf_counter()
+    for r in rules:
+        if time_limit is not None and time.perf_counter() - started > time_limit:
+            findings.append(
+                Finding(0, 0, f"time limit of {time_limit:g}s reached; rules from {r.code} on were skipped",
+                        code=r.code, name=r.name, severity="error")
+            )
+            break
+        ctx = RuleContext(doc_id=doc_id, options={**r.options, **options.get(r.code, {})},
+                          corpus=corpus, metadata=metadata)
+        try:
+            new, found = _clean_rule_output(r.function(current, ctx) or (), len(current))
+        except Exception as exc:  # a rule bug must not stop the run
+            findings.append(
+                Finding(0, 0, f"rule {r.code} {r.name} failed: {type(exc).__name__}: {exc}",
+                        code=r.code, name=r.name, severity="error")
+            )
+            continue
+        severity = severities.get(r.code, r.severity)
+        if found:
+            omap = OffsetMap(composite)
+            findings.extend(map_finding(omap, f, r, severity) for f in found)
+        new = [e for e in new if current[e.start : e.end] != e.after or e.metadata]
+        if not new:
+            continue
+        for e in new:
+            if e.metadata:
+                metadata.update(e.metadata)
+        composite = compose(text, composite, current, new, r)
+        current = apply_edits(current, new)
+    findings.sort(key=lambda f: (f.start, f.end, f.code))
+    return CleanResult(original=text, cleaned=current, edits=composite, findings=findings,
+                       metadata=metadata)
+
+
+def clean_text(text: str, config: Any = None, *, doc_id: str = "", corpus: Any = None) -> CleanResult:
+    """Clean one text with the rules enabled in *config* (default settings if None)."""
+    from cleaner.config import Config
+
+    config = config or Config()
+    return run_rules(
+        text,
+        config.active_rules(doc_id),
+        doc_id=doc_id,
+        options=config.rule_options,
+        severities=config.severity,
+        corpus=corpus,
+        time_limit=config.time_limit,
+    )

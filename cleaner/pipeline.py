@@ -1,0 +1,233 @@
+"""The batch pipeline: read → rules → engine → (dedup) → write.
+
+Data flows one way.  :func:`read_documents` decodes input files into
+:class:`~cleaner.model.Document` objects (a file that cannot be read becomes
+a :class:`FileError`, and the run goes on); :func:`process` gathers the
+corpus statistics, runs the rules and the cross-document stages;
+:func:`write_outputs` writes cleaned files and the log atomically.  The
+command-line interface is a thin face over these functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cleaner import __version__
+from cleaner.config import Config
+from cleaner.engine import RestoreError, clean_text, restore_text
+from cleaner.io.decoding import NotTextError, decode, encode, encode_output
+from cleaner.io.files import InputError, atomic_write, iter_input_files
+from cleaner.model import Document, Edit, Finding
+from cleaner.rules.boilerplate import CorpusStats
+
+LOG_NAME = "cleaner-log.jsonl"
+MAX_FILE_BYTES = 256 * 1024 * 1024
+
+
+@dataclass
+class FileError:
+    """A per-file problem: reported, counted, and the run goes on."""
+
+    path: str
+    message: str
+
+
+@dataclass
+class RunResult:
+    documents: list[Document] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_documents(paths: list[str], *, exclude: Path | None = None) -> Iterator[Document | FileError]:
+    """Decode every input file; undecodable or unreadable files become :class:`FileError`."""
+    for file, rel in iter_input_files(paths, exclude=exclude):
+        try:
+            size = file.stat().st_size
+            if size > MAX_FILE_BYTES:
+                yield FileError(rel, f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit; skipped")
+                continue
+            data = file.read_bytes()
+        except OSError as exc:
+            yield FileError(rel, f"cannot read: {exc.strerror or exc}")
+            continue
+        try:
+            dec = decode(data)
+        except NotTextError as exc:
+            yield FileError(rel, f"not a text file ({exc}); skipped")
+            continue
+        source = dec.source_info()
+        source["sha256"] = sha256_bytes(data)
+        yield Document(id=rel, text=dec.text, source=source)
+
+
+CrossDocumentStage = Callable[[list[Document], Config], None]
+#: Stages that run after the per-document rules over the whole run (near-duplicates…).
+CROSS_DOCUMENT_STAGES: list[CrossDocumentStage] = []
+
+
+def process(docs: list[Document], config: Config) -> list[Document]:
+    """Run the rules over *docs* (in place) and the cross-document stages."""
+    stats = CorpusStats.from_texts(d.text for d in docs) if len(docs) > 1 else None
+    for doc in docs:
+        clean_document(doc, config, corpus=stats)
+    for stage in CROSS_DOCUMENT_STAGES:
+        stage(docs, config)
+    return docs
+
+
+def clean_document(doc: Document, config: Config, corpus: Any = None) -> Document:
+    result = clean_text(doc.text, config, doc_id=doc.id, corpus=corpus)
+    doc.edits = result.edits
+    doc.findings = result.findings
+    doc.metadata.update(result.metadata)
+    doc.cleaned = result.cleaned
+    return doc
+
+
+class LineIndex:
+    """Line and column (both 1-based, columns in code points) of offsets in a text."""
+
+    def __init__(self, text: str):
+        self.text = text
+        starts = [0]
+        i = 0
+        n = len(text)
+        find = text.find
+        while True:
+            j = find("\n", i)
+            k = find("\r", i)
+            if j < 0 and k < 0:
+                break
+            if k >= 0 and (j < 0 or k < j):
+                i = k + 2 if k + 1 < n and text[k + 1] == "\n" else k + 1
+            else:
+                i = j + 1
+            starts.append(i)
+        self.starts = starts
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = bisect_right(self.starts, offset) - 1
+        return line + 1, offset - self.starts[line] + 1
+
+    def line_text(self, line: int) -> str:
+        s = self.starts[line - 1]
+        e = self.starts[line] if line < len(self.starts) else len(self.text)
+        return self.text[s:e].rstrip("\r\n")
+
+
+def locate(index: LineIndex, start: int, end: int) -> dict[str, int]:
+    line, col = index.position(start)
+    end_line, end_col = index.position(end)
+    return {"line": line, "column": col, "end_line": end_line, "end_column": end_col}
+
+
+def finding_json(f: Finding, index: LineIndex) -> dict[str, Any]:
+    out = f.to_json()
+    out.update(locate(index, f.start, f.end))
+    # keep the documented key order: start, end, line, column, end_line, end_column, ...
+    order = ["start", "end", "line", "column", "end_line", "end_column", "code", "name", "message", "severity"]
+    return {k: out[k] for k in order} | {k: v for k, v in out.items() if k not in order}
+
+
+def log_record(doc: Document, config: Config) -> dict[str, Any]:
+    """The log line for one cleaned document (see README, "Log format")."""
+    index = LineIndex(doc.text)
+    cleaned_bytes = encode_output(doc.cleaned if doc.cleaned is not None else doc.text)
+    return {
+        "path": doc.id,
+        "metadata": doc.metadata,
+        "source": {k: v for k, v in doc.source.items() if k != "sha256"},
+        "sha256_original": doc.source.get("sha256") or sha256_bytes(encode(doc.text, doc.source)),
+        "sha256_cleaned": sha256_bytes(cleaned_bytes),
+        "tool_version": __version__,
+        "config_sha256": config.sha256(),
+        "edits": [e.to_json() | locate(index, e.start, e.end) for e in doc.edits],
+        "findings": [finding_json(f, index) for f in doc.findings],
+    }
+
+
+def write_outputs(docs: Iterable[Document], out_dir: Path, config: Config) -> Path:
+    """Write every cleaned document under *out_dir* and the log; return the log path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for doc in docs:
+        target = safe_join(out_dir, doc.id)
+        atomic_write(target, encode_output(doc.cleaned if doc.cleaned is not None else doc.text))
+        lines.append(json.dumps(log_record(doc, config), ensure_ascii=False, sort_keys=False))
+    log = out_dir / LOG_NAME
+    atomic_write(log, ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8"))
+    return log
+
+
+def safe_join(root: Path, rel: str) -> Path:
+    """``root / rel``, refusing any *rel* that would escape *root*."""
+    rel_path = Path(rel)
+    if rel_path.is_absolute() or ".." in rel_path.parts or not rel:
+        raise InputError(f"{rel!r}: document id is not a safe relative path")
+    return root / rel_path
+
+
+def read_log(out_dir: Path) -> list[dict[str, Any]]:
+    log = out_dir / LOG_NAME
+    if not log.is_file():
+        raise InputError(f"{log}: no cleaner log here (run `cleaner clean … -o {out_dir}` first)")
+    records = []
+    with open(log, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if line.strip():
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise InputError(f"{log}:{n}: not valid JSON ({exc.msg})") from None
+    return records
+
+
+def restore_document(record: dict[str, Any], cleaned_bytes: bytes) -> bytes:
+    """The original bytes of one document, verified against ``sha256_original``."""
+    cleaned = cleaned_bytes.decode("utf-8", "surrogateescape")
+    edits = [Edit.from_json(e) for e in record["edits"]]
+    text = restore_text(cleaned, edits)
+    data = encode(text, record.get("source", {}))
+    if sha256_bytes(data) != record["sha256_original"]:
+        raise RestoreError("restored bytes do not match sha256_original")
+    return data
+
+
+def restore_run(out_dir: Path, dest: Path) -> tuple[int, list[FileError]]:
+    """Rebuild every original listed in the log of *out_dir* under *dest*."""
+    done = 0
+    errors: list[FileError] = []
+    for rec in read_log(out_dir):
+        rel = rec["path"]
+        try:
+            cleaned = safe_join(out_dir, rel).read_bytes()
+            data = restore_document(rec, cleaned)
+            atomic_write(safe_join(dest, rel), data)
+            done += 1
+        except (OSError, RestoreError, InputError, KeyError, UnicodeError) as exc:
+            errors.append(FileError(rel, f"cannot restore: {exc}"))
+    return done, errors
+
+
+def output_inside_input(paths: list[str], out_dir: Path) -> bool:
+    out = out_dir.resolve()
+    for p in paths:
+        src = Path(p).resolve()
+        if src.is_dir() and (out == src or src in out.parents):
+            return True
+    return False
+
+
+def environment_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "true", "yes")

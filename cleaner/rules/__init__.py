@@ -1,0 +1,17 @@
+"""The built-in rules.
+
+Importing a module registers its rules; the order of the imports below is
+the order in which rules run:
+
+1. ``metadata`` (M): header fields move into metadata before anything else
+   touches the first lines;
+2. ``html`` (H): comments, character references, stray tags;
+3. ``unicode`` (U): mojibake;
+4. ``boilerplate`` (B): whole lines of site furniture;
+5. ``whitespace`` (W): what is left between the words and lines.
+
+Later families (J joins, Q quotes) append their modules here; near-duplicate
+detection (D) works across documents and runs after the per-document rules.
+"""
+
+from cleaner.rules import metadata, html, unicode, boilerplate, whitespace  # noqa: F401

@@ -1,0 +1,131 @@
+"""Line helpers shared by the rules that remove whole lines.
+
+Removing a line must not leave a hole: the line goes with its line break and
+the blank lines after it, and a line at the end of the document takes the
+blank lines before it, keeping the document's final newline (if it had one).
+That way the whitespace rules rarely need to touch what a removal left.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from cleaner.model import Edit
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r)|[^\r\n]+$")
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+def load_toml(name: str) -> dict:
+    """Load a TOML data file shipped in ``cleaner/data``."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    with open(DATA_DIR / name, "rb") as fh:
+        return tomllib.load(fh)
+
+
+@lru_cache(maxsize=None)
+def load_word_list(name: str) -> frozenset[str]:
+    """Load a word list (one entry a line, ``#`` comments) from ``cleaner/data``."""
+    words = set()
+    with open(DATA_DIR / name, encoding="utf-8") as fh:
+        for line in fh:
+            line = line.split("#", 1)[0].strip()
+            if line:
+                words.add(line)
+    return frozenset(words)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line: ``text[start:end]`` is its content, ``text[start:stop]`` includes the break."""
+
+    start: int
+    end: int
+    stop: int
+
+
+def line_spans(text: str) -> list[Line]:
+    """Split *text* into lines, keeping exact offsets (any of CRLF, LF, CR)."""
+    out = []
+    for m in _LINE.finditer(text):
+        s, stop = m.span()
+        seg = m.group()
+        if seg.endswith("\r\n"):
+            end = stop - 2
+        elif seg.endswith(("\n", "\r")):
+            end = stop - 1
+        else:
+            end = stop
+        out.append(Line(s, end, stop))
+    return out
+
+
+def is_blank(text: str, line: Line) -> bool:
+    return not text[line.start : line.end].strip()
+
+
+def remove_lines(text: str, lines: list[Line], marked: dict[int, str]) -> list[Edit]:
+    """Edits that delete the lines whose indices are keys of *marked*.
+
+    The values are the reasons.  Blank lines that would be left doubled are
+    taken with the removed lines (see the module docstring).
+    """
+    if not marked:
+        return []
+    n = len(lines)
+    edits: list[Edit] = []
+    idx = sorted(marked)
+    i = 0
+    while i < len(idx):
+        # A run of removed lines, possibly separated by blank lines.
+        run = [idx[i]]
+        j = idx[i] + 1
+        while j < n and (j in marked or is_blank(text, lines[j])):
+            if j in marked:
+                run.append(j)
+            j += 1
+        # j is the next content line (or n).
+        i += len(run)
+        if j < n:
+            for a, b in zip(run, run[1:] + [None]):
+                stop = lines[b].start if b is not None else lines[j].start
+                edits.append(Edit(lines[a].start, stop, "", marked[a]))
+            continue
+        # At the end of the document: take the blank lines before the run too,
+        # and keep the document's final line break.
+        prev = run[0] - 1
+        while prev >= 0 and is_blank(text, lines[prev]) and prev not in marked:
+            prev -= 1
+        if prev < 0:
+            start = 0
+            tail = ""
+        else:
+            start = lines[prev].end
+            last = lines[-1]
+            tail = text[last.end : last.stop]  # final line break, if any
+            if not tail:
+                tail = ""
+        for k, (a, b) in enumerate(zip(run, run[1:] + [None])):
+            s = start if k == 0 else lines[a].start
+            stop = lines[b].start if b is not None else len(text)
+            after = tail if b is None else ""
+            edits.append(Edit(s, stop, after, marked[a]))
+    return _join_adjacent(edits)
+
+
+def _join_adjacent(edits: list[Edit]) -> list[Edit]:
+    """Fuse touching edits with the same reason (one comment over three lines is one edit)."""
+    out: list[Edit] = []
+    for e in edits:
+        if out and out[-1].end == e.start and out[-1].reason == e.reason:
+            prev = out[-1]
+            out[-1] = Edit(prev.start, e.end, prev.after + e.after, prev.reason)
+        else:
+            out.append(e)
+    return out
