@@ -157,6 +157,7 @@ def html_tag(text: str, ctx: RuleContext):
             out.append(Edit(m.start(), close.end(), "", f"<{name}> element with its content"))
             skip_until = close.end()
     covered = [(e.start, e.end) for e in out]
+    tags: list[tuple[int, int, bool, str]] = []  # (start, end, is_block, text)
     ci = 0
     for m in _TAG.finditer(text):
         while ci < len(covered) and covered[ci][1] <= m.start():
@@ -164,15 +165,24 @@ def html_tag(text: str, ctx: RuleContext):
         if ci < len(covered) and covered[ci][0] <= m.start() < covered[ci][1]:
             continue
         name = m.group(1).lower()
-        if name not in names:
-            continue
-        tag = m.group()
-        if name in blocks:
-            before = text[m.start() - 1] if m.start() > 0 else "\n"
-            after_c = text[m.end()] if m.end() < len(text) else "\n"
-            glue = before not in "\r\n" and after_c not in "\r\n" and not before.isspace() and not after_c.isspace()
-            repl = "\n" if glue else ""
-            out.append(Edit(m.start(), m.end(), repl, f"HTML tag {tag[:40]}"))
-        else:
-            out.append(Edit(m.start(), m.end(), "", f"HTML tag {tag[:40]}"))
+        if name in names:
+            tags.append((m.start(), m.end(), name in blocks, m.group()))
+    # Adjacent tags (``</p><p>``) form one group: at most one line break for the group.
+    i = 0
+    while i < len(tags):
+        j = i
+        while j + 1 < len(tags) and tags[j + 1][0] == tags[j][1]:
+            j += 1
+        group = tags[i : j + 1]
+        g_start, g_end = group[0][0], group[-1][1]
+        before = text[g_start - 1] if g_start > 0 else "\n"
+        after_c = text[g_end] if g_end < len(text) else "\n"
+        glue = not before.isspace() and not after_c.isspace()
+        broke = False
+        for s_, e_, is_block, tag in group:
+            repl = ""
+            if is_block and glue and not broke:
+                repl, broke = "\n", True
+            out.append(Edit(s_, e_, repl, f"HTML tag {tag[:40]}"))
+        i = j + 1
     return out

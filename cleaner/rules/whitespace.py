@@ -15,7 +15,7 @@ from cleaner.model import Edit
 from cleaner.registry import RuleContext, rule
 from cleaner.rules._lines import line_spans, remove_lines
 
-_BULLET_ONLY = re.compile(r"^[ \t\u00a0]*[•·▪●◦‣⁃∙*–—-][ \t\u00a0]*$")
+_BULLET_ONLY = re.compile(r"[ \t\u00a0]*[•·▪●◦‣⁃∙*–—-][ \t\u00a0]*")
 
 
 @rule("W001", "bullet-only-line", "Remove lines that hold only a bullet glyph.")
@@ -31,7 +31,7 @@ def bullet_only_line(text: str, ctx: RuleContext):
     marked = {
         i: "line holding only a bullet glyph"
         for i, ln in enumerate(lines)
-        if ln.end - ln.start <= 8 and _BULLET_ONLY.match(text, ln.start, ln.end)
+        if ln.end - ln.start <= 8 and _BULLET_ONLY.fullmatch(text, ln.start, ln.end)
     }
     return remove_lines(text, lines, marked)
 

@@ -1,0 +1,126 @@
+"""The engine: composing edits from successive rules into original coordinates."""
+
+from __future__ import annotations
+
+import pytest
+
+from cleaner.engine import OffsetMap, RestoreError, apply_edits, compose, restore_text, run_rules
+from cleaner.model import Edit, Finding
+from cleaner.registry import Rule
+
+
+def make_rule(code, fn, name=None):
+    return Rule(code=code, name=name or f"test-{code.lower()}", summary="test", function=fn)
+
+
+def test_single_rule_edits_are_in_original_coordinates():
+    text = "Hello  world\n"
+    r = make_rule("W900", lambda t, c: [Edit(5, 7, " ", "space run")])
+    res = run_rules(text, [r])
+    assert res.cleaned == "Hello world\n"
+    (e,) = res.edits
+    assert (e.start, e.end, e.before, e.after, e.code) == (5, 7, "  ", " ", "W900")
+    assert restore_text(res.cleaned, res.edits) == text
+
+
+def test_later_rule_positions_map_back_through_earlier_deletions():
+    text = "<!-- c -->AB  CD"
+    first = make_rule("H900", lambda t, c: [Edit(0, 10, "", "comment")])
+    # The second rule sees "AB  CD" and folds the double space at 2..4.
+    second = make_rule("W900", lambda t, c: [Edit(t.index("  "), t.index("  ") + 2, " ", "run")])
+    res = run_rules(text, [first, second])
+    assert res.cleaned == "AB CD"
+    assert [(e.code, e.start, e.end, e.before) for e in res.edits] == [
+        ("H900", 0, 10, "<!-- c -->"),
+        ("W900", 12, 14, "  "),
+    ]
+    assert restore_text(res.cleaned, res.edits) == text
+
+
+def test_overlapping_later_edit_is_merged_and_names_both_rules():
+    text = "a&amp;b"
+    first = make_rule("H901", lambda t, c: [Edit(1, 6, "&", "entity")])
+    # The second rule replaces the inserted "&" and its neighbours.
+    second = make_rule("X900".replace("X", "W"), lambda t, c: [Edit(0, 3, "a and b", "spell out")])
+    res = run_rules(text, [first, second])
+    assert res.cleaned == "a and b"
+    (e,) = res.edits
+    assert (e.start, e.end, e.before, e.after) == (0, 7, "a&amp;b", "a and b")
+    assert "W900" in e.reason and e.code == "H901"
+    assert restore_text(res.cleaned, res.edits) == text
+
+
+def test_insertion_at_deletion_boundary_does_not_swallow_the_deletion():
+    text = "xx<b>yy"
+    first = make_rule("H902", lambda t, c: [Edit(2, 5, "", "tag")])
+    second = make_rule("J900", lambda t, c: [Edit(2, 2, " ", "space")])
+    res = run_rules(text, [first, second])
+    assert res.cleaned == "xx yy"
+    assert restore_text(res.cleaned, res.edits) == text
+    assert len(res.edits) == 1  # an insertion at a deletion point merges into one edit
+    assert res.edits[0].before == "<b>" and res.edits[0].after == " "
+
+
+def test_findings_map_to_original_positions():
+    text = "<!-- long comment -->Then thesaid:"
+    first = make_rule("H903", lambda t, c: [Edit(0, 21, "", "comment")])
+    second = make_rule("Q900", lambda t, c: [Finding(t.index("said"), t.index("said") + 4, "here")])
+    res = run_rules(text, [first, second])
+    (f,) = res.findings
+    assert text[f.start : f.end] == "said"
+    assert f.code == "Q900" and f.severity == "error"
+
+
+def test_rule_exception_becomes_finding_and_run_goes_on():
+    def boom(t, c):
+        raise RuntimeError("bug")
+
+    ok = make_rule("W901", lambda t, c: [Edit(0, 1, "", "drop")])
+    res = run_rules("xy", [make_rule("H904", boom), ok])
+    assert res.cleaned == "y"
+    assert any("H904" in f.message and "RuntimeError" in f.message for f in res.findings)
+
+
+def test_overlapping_edits_from_one_rule_keep_the_first():
+    r = make_rule("W902", lambda t, c: [Edit(0, 3, "X", "a"), Edit(2, 4, "Y", "b")])
+    res = run_rules("abcdef", [r])
+    assert res.cleaned == "Xdef"
+
+
+def test_offset_map_bias_at_deletion_point():
+    edits = [Edit(2, 5, "", "del", before="abc")]
+    m = OffsetMap(edits)
+    assert m.to_original(2, right=False) == 2
+    assert m.to_original(2, right=True) == 5
+    assert m.to_original(4, right=True) == 7
+
+
+def test_restore_detects_tampered_cleaned_text():
+    edits = [Edit(0, 3, "X", "r", before="abc")]
+    assert restore_text("Xdef", edits) == "abcdef"
+    with pytest.raises(RestoreError):
+        restore_text("Ydef", edits)
+
+
+def test_compose_three_passes_matches_sequential_application():
+    original = "one  two\n\n\nthree &amp; four"
+    rules = [
+        make_rule("H905", lambda t, c: [Edit(t.index("&amp;"), t.index("&amp;") + 5, "&", "entity")]),
+        make_rule("W903", lambda t, c: [Edit(t.index("\n\n\n"), t.index("\n\n\n") + 3, "\n\n", "blank")]),
+        make_rule("W904", lambda t, c: [Edit(t.index("  "), t.index("  ") + 2, " ", "run")]),
+    ]
+    res = run_rules(original, rules)
+    assert res.cleaned == "one two\n\nthree & four"
+    assert apply_edits(original, res.edits) == res.cleaned
+    assert restore_text(res.cleaned, res.edits) == original
+
+
+def test_compose_directly_keeps_edits_sorted_and_disjoint():
+    original = "abcdef"
+    rule = make_rule("W905", lambda t, c: [])
+    comp = [Edit(1, 2, "", "x", before="b", code="W905")]
+    current = apply_edits(original, comp)  # "acdef"
+    new = [Edit(0, 1, "A", "y"), Edit(3, 5, "", "z")]
+    out = compose(original, comp, current, new, rule)
+    assert apply_edits(original, out) == apply_edits(current, new)
+    assert all(a.end <= b.start for a, b in zip(out, out[1:]))
