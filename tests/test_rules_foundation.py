@@ -283,3 +283,10 @@ def test_rule_selection_by_code_prefix_and_name():
     text = "x&amp;y  z\n"
     assert clean_text(text, Config(ignore=["H"])).cleaned == "x&amp;y z\n"
     assert clean_text(text, Config(select=["html-entity"])).cleaned == "x&y  z\n"
+
+
+def test_navigation_run_is_opt_in_and_removes_menus():
+    text = "EXPLORE\nTech\nCars\nGaming\nScience\n\nVolkswagen’s first ID.3 all-electric car is not expected until next year.\n\nSubhead here\n\nMore text follows.\n"
+    assert [e for e in clean(text).edits if e.code == "B003"] == []
+    res = clean(text, config=Config(extend_select=["B003"]))
+    assert res.cleaned == "Volkswagen’s first ID.3 all-electric car is not expected until next year.\n\nSubhead here\n\nMore text follows.\n"

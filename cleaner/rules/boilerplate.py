@@ -206,3 +206,52 @@ def template_line(text: str, ctx: RuleContext):
         if count >= need:
             marked[i] = f"template line: occurs verbatim in {count} of {stats.documents} documents"
     return remove_lines(text, lines, marked)
+
+
+# ---------------------------------------------------------------------------
+# Navigation runs
+
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+
+
+def _nav_like(s: str, max_words: int) -> bool:
+    """A menu entry: a few words and no sentence punctuation at the end."""
+    return bool(s) and len(s.split()) <= max_words and len(s) <= 60 and not _SENTENCE_END.search(s)
+
+
+@rule(
+    "B003",
+    "navigation-run",
+    "Remove runs of menu-like lines (several consecutive short lines without sentence punctuation).",
+    fix="unsafe",
+    default_enabled=False,
+    options={"min_run": 4, "max_words": 4},
+)
+def navigation_run(text: str, ctx: RuleContext):
+    """Remove a run of navigation entries left by extracting a whole page.
+
+    ``get_text()`` of a news page puts every menu entry (``Tech``, ``Cars``,
+    ``Gaming``, ``Privacy Policy``) on its own line.  A run of at least
+    ``min_run`` (default 4) consecutive non-blank lines, each of at most
+    ``max_words`` (default 4) words and 60 characters and none ending like a
+    sentence, is such a menu.  Blank lines break a run, so the title,
+    subheads and short paragraphs of an article, which stand between blank
+    lines or next to full sentences, are never part of one.  Off by default
+    (select it with ``--extend-select B003`` for whole-page text): list-like
+    article passages can look the same, and precision comes first.
+    """
+    min_run = int(ctx.options.get("min_run", 4))
+    max_words = int(ctx.options.get("max_words", 4))
+    lines = line_spans(text)
+    marked: dict[int, str] = {}
+    run: list[int] = []
+    for i, ln in enumerate(lines + [None]):  # type: ignore[list-item]
+        s = text[ln.start : ln.end].strip() if ln is not None else ""
+        if ln is not None and _nav_like(s, max_words):
+            run.append(i)
+            continue
+        if len(run) >= min_run:
+            for k in run:
+                marked[k] = f"navigation entry (run of {len(run)} menu-like lines)"
+        run = []
+    return remove_lines(text, lines, marked)
