@@ -11,10 +11,13 @@ from cleaner.registry import all_rules, get_rule
 
 
 @cli.command("rules")
-@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--output-format", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 def rules_command(output_format: str) -> None:
     """List every rule: code, name and what it does."""
     rules = all_rules()
+    if output_format == "markdown":
+        click.echo(markdown_table(rules))
+        return
     if output_format == "json":
         click.echo(json.dumps([{"code": r.code, "name": r.name, "summary": r.summary, "family": r.family,
                                 "severity": r.severity, "fix": r.fix} for r in rules], indent=2))
@@ -39,3 +42,12 @@ def rule_command(code: str) -> None:
         click.echo("\nPatterns:")
         for p in catalogue():
             click.echo(f"  {p.id:<32} [{p.kind}] {p.why}")
+
+
+def markdown_table(rules) -> str:
+    """The rule table of the README (``cleaner rules --output-format markdown``)."""
+    rows = ["| code | name | fix | default | what it does |", "| --- | --- | --- | --- | --- |"]
+    for r in rules:
+        summary = r.summary.replace("|", "\\|")
+        rows.append(f"| {r.code} | `{r.name}` | {r.fix} | {'on' if r.default_enabled else 'off'} | {summary} |")
+    return "\n".join(rows)
