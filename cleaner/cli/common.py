@@ -28,5 +28,19 @@ def load_documents(paths: tuple[str, ...], exclude: Path | None = None) -> tuple
     return docs, errors
 
 
-def default_config() -> Config:
-    return Config()
+def default_config(paths: tuple[str, ...] | list[str] | None = None) -> Config:
+    """The configuration discovered from *paths* (``cleaner.toml`` / ``[tool.cleaner]``).
+
+    Without *paths*, the ``paths`` argument of the running command is used
+    (or the current directory).  An invalid settings file is a usage error
+    (exit code 2).  See :mod:`cleaner.settings`.
+    """
+    from cleaner.settings import SettingsError, load_settings
+
+    if paths is None:
+        ctx = click.get_current_context(silent=True)
+        paths = (ctx.params.get("paths") if ctx is not None else None) or ()
+    try:
+        return load_settings(list(paths)).config
+    except SettingsError as exc:
+        raise click.ClickException(f"configuration error: {exc}") from None
