@@ -19,7 +19,7 @@ text and the edit log, checking every ``after`` against the cleaned text.
 from __future__ import annotations
 
 import time
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -99,41 +99,53 @@ class OffsetMap:
             delta += len(e.after) - (e.end - e.start)
 
     def to_original(self, pos: int, *, right: bool) -> int:
-        """Original position of current position *pos*.
+        """Original position of the boundary *pos* in the current text.
 
-        A position inside an edit's inserted text maps to the edit's start
-        (``right=False``) or end (``right=True``); at a boundary shared by a
-        deletion, ``right`` chooses the side after the deleted text.
+        A boundary can stand for several original positions: on either side
+        of a deleted span, or anywhere in the original span an inserted text
+        replaced.  ``right=False`` gives the leftmost of them (before any
+        deletion at *pos*; an edit's start when *pos* is inside its inserted
+        text) and ``right=True`` the rightmost (after any deletion at *pos*;
+        the edit's end when *pos* is inside its inserted text).  Two lookups
+        in sorted lists: O(log n).
         """
-        # Last edit whose after-text starts at or before pos.
-        i = bisect_left(self.cur_start, pos + 1) - 1
-        if i < 0:
-            return pos
-        # Several zero-length edits cannot share a start, but an edit ending at pos
-        # may be followed by one starting at pos; walk to pick the right side.
+        if right:
+            # Last edit whose inserted text starts at or before pos.
+            j = bisect_right(self.cur_start, pos) - 1
+            if j < 0:
+                return pos
+            e, cs, ce = self.edits[j], self.cur_start[j], self.cur_end[j]
+            if ce <= pos:
+                return e.end + (pos - ce)
+            return e.start if cs == pos else e.end
+        # First edit whose inserted text ends at or after pos.
+        i = bisect_left(self.cur_end, pos)
+        if i == len(self.edits):
+            if not self.edits:
+                return pos
+            return self.edits[-1].end + (pos - self.cur_end[-1])
         e, cs, ce = self.edits[i], self.cur_start[i], self.cur_end[i]
-        if pos > ce:
-            return e.end + (pos - ce)
-        if pos == ce and pos == cs:  # deletion point or zero-length after
-            if right:
-                return e.end
-            # left side: the previous edit may end here too
-            return e.start
-        if pos == ce:
-            return e.end
-        if pos == cs:
-            return e.start
-        return e.end if right else e.start  # strictly inside inserted text
+        if cs >= pos:
+            return e.start - (cs - pos)
+        return e.end if ce == pos else e.start
 
 
-def _interacts(s: int, t: int, cs: int, ce: int) -> bool:
-    """Does a new edit [s, t) touch an existing edit's after-text [cs, ce)?"""
+def _interacts(s: int, t: int, cs: int, ce: int, old: Edit) -> bool:
+    """Must a new edit ``[s, t)`` be merged with an old edit whose inserted text is ``[cs, ce)``?
+
+    Yes when their spans overlap, when a deletion lies strictly inside the new
+    span, when an insertion lands strictly inside the old inserted text or on
+    a deletion, and when two insertions would land on the same original
+    position (their order would be ambiguous in the log).
+    """
     if s < t:
         if cs < ce:
             return s < ce and cs < t
         return s < cs < t
     if cs < ce:
-        return cs < s < ce
+        if cs < s < ce:
+            return True
+        return old.start == old.end and cs <= s <= ce
     return s == cs
 
 
@@ -182,7 +194,7 @@ def compose(
         hits = []
         k = max(0, first - 1)
         while k < n_old and cs_list[k] <= e.end:
-            if _interacts(e.start, e.end, cs_list[k], ce_list[k]):
+            if _interacts(e.start, e.end, cs_list[k], ce_list[k], composite[k]):
                 hits.append(k)
             k += 1
         if hits and groups and hits[0] in groups[-1][0]:
@@ -255,6 +267,13 @@ def map_finding(omap: OffsetMap, f: Finding, rule: Rule, severity: str) -> Findi
     )
 
 
+#: How many times :func:`clean_text` runs the rule list at most.  A rule can
+#: expose work for a rule that ran before it (removing ``<p>`` can bare a
+#: scraper header that the M rules look for), so the rules run again until a
+#: pass changes nothing: that is what makes ``clean(clean(x)) == clean(x)``.
+DEFAULT_MAX_PASSES = 3
+
+
 def run_rules(
     text: str,
     rules: Sequence[Rule],
@@ -264,6 +283,7 @@ def run_rules(
     severities: dict[str, str] | None = None,
     corpus: Any = None,
     time_limit: float | None = None,
+    max_passes: int = 1,
 ) -> CleanResult:
     """Run *rules* over *text* and return the composed result.
 
@@ -271,21 +291,65 @@ def run_rules(
     default severities.  A rule that raises becomes an error finding and the
     other rules go on; once ``time_limit`` seconds have passed, the remaining
     rules are skipped and a finding says so.
+
+    With ``max_passes`` > 1 the whole rule list runs again while a pass still
+    changes the text (a fixpoint), up to ``max_passes`` passes; the findings
+    are those of the last pass, which saw the final text.  If the text still
+    changes in the last allowed pass, a warning finding says so.
     """
     options = options or {}
     severities = severities or {}
     composite: list[Edit] = []
-    findings: list[Finding] = []
     current = text
     metadata: dict[str, Any] = {}
     started = time.perf_counter()
+    findings: list[Finding] = []
+    for n in range(max(1, max_passes)):
+        findings = []
+        before = current
+        composite, current, stopped, changer = _run_pass(
+            text, current, composite, rules, findings, metadata, started,
+            doc_id=doc_id, options=options, severities=severities, corpus=corpus, time_limit=time_limit,
+        )
+        if stopped or current == before:
+            break
+        if max_passes > 1 and n == max_passes - 1:
+            findings.append(Finding(0, 0, f"text still changed in pass {max_passes} of the rules (last by "
+                                    f"{changer.code} {changer.name}); cleaning the output again may change it further",
+                                    code=changer.code, name=changer.name, severity="warning"))
+    findings.sort(key=lambda f: (f.start, f.end, f.code))
+    return CleanResult(original=text, cleaned=current, edits=composite, findings=findings,
+                       metadata=metadata)
+
+
+def _run_pass(
+    text: str,
+    current: str,
+    composite: list[Edit],
+    rules: Sequence[Rule],
+    findings: list[Finding],
+    metadata: dict[str, Any],
+    started: float,
+    *,
+    doc_id: str,
+    options: dict[str, dict[str, Any]],
+    severities: dict[str, str],
+    corpus: Any,
+    time_limit: float | None,
+) -> tuple[list[Edit], str, bool, Rule | None]:
+    """Run every rule once.
+
+    Returns the new composite, the new text, whether the time limit stopped
+    the pass and the last rule that changed the text.
+    """
+    changer: Rule | None = None
     for r in rules:
         if time_limit is not None and time.perf_counter() - started > time_limit:
             findings.append(
                 Finding(0, 0, f"time limit of {time_limit:g}s reached; rules from {r.code} on were skipped",
                         code=r.code, name=r.name, severity="error")
             )
-            break
+            return composite, current, True, changer
         ctx = RuleContext(doc_id=doc_id, options={**r.options, **options.get(r.code, {})},
                           corpus=corpus, metadata=metadata)
         try:
@@ -308,9 +372,8 @@ def run_rules(
                 metadata.update(e.metadata)
         composite = compose(text, composite, current, new, r)
         current = apply_edits(current, new)
-    findings.sort(key=lambda f: (f.start, f.end, f.code))
-    return CleanResult(original=text, cleaned=current, edits=composite, findings=findings,
-                       metadata=metadata)
+        changer = r
+    return composite, current, False, changer
 
 
 def clean_text(text: str, config: Any = None, *, doc_id: str = "", corpus: Any = None) -> CleanResult:
@@ -326,4 +389,5 @@ def clean_text(text: str, config: Any = None, *, doc_id: str = "", corpus: Any =
         severities=config.severity,
         corpus=corpus,
         time_limit=config.time_limit,
+        max_passes=getattr(config, "max_passes", DEFAULT_MAX_PASSES),
     )
