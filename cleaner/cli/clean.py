@@ -10,13 +10,15 @@ from cleaner.cli import cli
 from cleaner.cli.common import default_config, load_documents
 from cleaner.io.files import InputError
 from cleaner.pipeline import output_inside_input, process, write_outputs
+from cleaner import batch as corpus_engine
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--output", "out", required=True, type=click.Path(file_okay=False),
               help="Folder for the cleaned files and cleaner-log.jsonl.")
-def clean(paths: tuple[str, ...], out: str) -> None:
+@corpus_engine.click_options
+def clean(paths: tuple[str, ...], out: str, **scale) -> None:
     """Clean PATHS (files, or folders searched for *.txt) into OUT.
 
     Each cleaned file goes to the same relative path under OUT, and
@@ -27,6 +29,9 @@ def clean(paths: tuple[str, ...], out: str) -> None:
     if output_inside_input(list(paths), out_dir):
         raise click.UsageError(f"output folder {out} is inside an input folder; choose a folder outside the inputs")
     config = default_config()
+    if corpus_engine.wants_corpus_engine(paths, scale):  # JSONL/Parquet/HTML, -j, shards, Ray, --index
+        corpus_engine.run_cli(paths, out_dir, config, scale)
+        return
     docs, errors = load_documents(paths)
     process(docs, config)
     try:

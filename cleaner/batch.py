@@ -1,0 +1,665 @@
+"""The corpus engine: stream input files through the rules in parallel, resumably.
+
+:func:`run` is what ``cleaner clean`` runs.  For each input file (text, HTML,
+JSONL, Parquet; see :mod:`cleaner.io.readers`) it
+
+1. reads the file in batches (memory is bounded by the batch size, not the
+   file size),
+2. sends the batches to worker processes (``jobs``; results come back in
+   input order, so ``-j N`` writes exactly the bytes ``-j 1`` writes),
+3. writes the output in the input's format through an atomic sink, and
+4. records a completion marker under ``OUT/.cleaner/done/``.
+
+Re-running the same command skips every file whose marker matches the
+run's settings, so an interrupted run resumes where it stopped; a file that
+was being written when the run stopped has no marker and no output (only a
+temporary file that is removed), and is done again.
+
+Before cleaning, a cheap first pass counts the short lines of every document
+(:class:`~cleaner.rules.boilerplate.CorpusStats`, merged across workers) so
+the corpus-level rule B002 sees the same statistics whatever the number of
+jobs.  With ``--shard-index I --num-shards N`` a run handles only the files
+whose name hashes to shard *I*; the statistics are then those of the shard.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import cleaner.rules  # noqa: F401  (registers the rules before workers fork)
+from cleaner import __version__
+from cleaner.config import Config
+from cleaner.io.decoding import NotTextError, decode, encode_output
+from cleaner.io.files import InputError, atomic_write
+from cleaner.io.readers import Batch, InputFile, discover, extract_html_text, iter_batches
+from cleaner.io.writers import ParquetSink, Sink
+from cleaner.model import Document
+from cleaner.parallel import OrderedPool, default_jobs
+from cleaner.pipeline import LOG_NAME, MAX_FILE_BYTES, clean_document, log_record, safe_join, sha256_bytes
+from cleaner.progress import Progress
+from cleaner.rules.boilerplate import CorpusStats
+from cleaner.stats import Stats, summary_line
+
+STATE_DIR = ".cleaner"
+CLEANER_FIELD = "cleaner"
+
+
+@dataclass
+class RunOptions:
+    """Settings of a corpus run that are not rule settings."""
+
+    text_field: str = "text"
+    id_field: str | None = None
+    jobs: int = 0  # 0: all cores
+    shard_index: int = 0
+    num_shards: int = 1
+    batch_docs: int = 256
+    batch_bytes: int = 4 << 20
+    progress: str = "auto"  # "auto", "bar", "json" or "off"
+    engine: str = "local"  # "local" or "ray"
+    index: str | None = None  # persistent dedup index (path or redis:// URL)
+    max_error_messages: int = 1000
+
+
+@dataclass
+class RunReport:
+    """What :func:`run` did: the totals, the per-file and per-record errors, the paths written."""
+
+    stats: Stats = field(default_factory=Stats)
+    files: int = 0
+    files_done: int = 0
+    files_skipped: int = 0
+    file_errors: list[str] = field(default_factory=list)
+    record_errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    log_path: Path | None = None
+    stats_path: Path | None = None
+
+    def summary(self) -> str:
+        return summary_line(self.stats, seconds=self.seconds, files=self.files, skipped=self.files_skipped)
+
+
+# ---------------------------------------------------------------------------
+# Worker side: pure functions of a payload and the run state.
+
+_STATE: dict[str, Any] = {}
+
+
+def set_state(config: Config, corpus: CorpusStats | None, text_field: str, id_field: str | None,
+              dedup: Any = None) -> None:
+    """Set what the workers need (inherited by forked workers; sent once to Ray actors)."""
+    _STATE.update(config=config, corpus=corpus, text_field=text_field, id_field=id_field, dedup=dedup)
+
+
+def _decode_unit(fmt: str, data: bytes) -> tuple[str, dict[str, Any]]:
+    """The document text of a whole text or HTML file and its ``source`` description."""
+    if len(data) > MAX_FILE_BYTES:
+        raise NotTextError(f"file is {len(data)} bytes, over the {MAX_FILE_BYTES}-byte limit")
+    dec = decode(data)
+    if fmt == "html":
+        text = extract_html_text(dec.text)
+        # The document is the extracted text; restore gives that text back.
+        return text, {"encoding": "utf-8", "bom": False, "errors": "surrogateescape"
+                      if dec.errors == "surrogateescape" else "strict", "extracted_from": "html"}
+    source = dec.source_info()
+    source["sha256"] = sha256_bytes(data)
+    return dec.text, source
+
+
+def _count(stats: Stats, doc: Document) -> None:
+    stats.documents += 1
+    for e in doc.edits:
+        stats.edits[e.code] += 1
+    for f in doc.findings:
+        stats.findings[f.code] += 1
+
+
+def _text_of(record: Any, text_field: str) -> str:
+    if not isinstance(record, dict):
+        raise ValueError(f"a record must be a JSON object, not {type(record).__name__}")
+    if text_field not in record:
+        raise ValueError(f"no {text_field!r} field (see --text-field)")
+    text = record[text_field]
+    if not isinstance(text, str):
+        raise ValueError(f"the {text_field!r} field is {type(text).__name__}, not a string")
+    return text
+
+
+def _record_id(record: dict, rel: str, line: int, id_field: str | None) -> str:
+    """The record's ``id_field`` (required when given), else its ``id`` if any, else ``file:line``."""
+    if id_field:
+        if record.get(id_field) is None:
+            raise ValueError(f"no {id_field!r} field (see --id-field)")
+        return str(record[id_field])
+    if record.get("id") is not None:
+        return str(record["id"])
+    return f"{rel}:{line}"
+
+
+def _dumps(obj: Any) -> bytes:
+    try:
+        return json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from a \\ud800 escape: keep it escaped
+        return json.dumps(obj, ensure_ascii=True).encode("ascii")
+
+
+def _clean(doc: Document) -> Document:
+    doc = clean_document(doc, _STATE["config"], corpus=_STATE.get("corpus"))
+    return doc
+
+
+def work(payload: tuple) -> dict[str, Any]:
+    """Clean one payload (a group of batches) and return what the writer needs."""
+    mode, items = payload
+    if mode == "stats":
+        return {"corpus": _corpus_stats(items)}
+    return {"results": [_work_batch(*item) for item in items]}
+
+
+def _corpus_stats(items: list[tuple]) -> CorpusStats:
+    cs = CorpusStats()
+    text_field = _STATE["text_field"]
+    for kind, fmt, rel, out_rel, first, units in items:
+        if kind == "file":
+            try:
+                cs.add(_decode_unit(fmt, units[0])[0])
+            except NotTextError:
+                pass
+        elif kind == "lines":
+            for line in units:
+                try:
+                    cs.add(_text_of(json.loads(line), text_field))
+                except ValueError:
+                    pass
+        elif kind == "columns":
+            for t in units["texts"]:
+                if isinstance(t, str):
+                    cs.add(t)
+    return cs
+
+
+def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: Any) -> dict[str, Any]:
+    config: Config = _STATE["config"]
+    text_field = _STATE["text_field"]
+    id_field = _STATE["id_field"]
+    stats = Stats()
+    errors: list[str] = []
+    if kind == "error":
+        return {"errors": [units], "stats": stats}
+    if kind == "file":
+        data = units[0]
+        try:
+            text, source = _decode_unit(fmt, data)
+        except NotTextError as exc:
+            stats.errors += 1
+            return {"errors": [f"{rel}: not a text file ({exc}); skipped"], "stats": stats}
+        doc = _clean(Document(id=out_rel, text=text, source=source))
+        out = encode_output(doc.cleaned if doc.cleaned is not None else doc.text)
+        _count(stats, doc)
+        stats.bytes_in += len(data)
+        stats.bytes_out += len(out)
+        log = json.dumps(log_record(doc, config), ensure_ascii=False)
+        return {"out": out, "log": log, "errors": errors, "stats": stats, "sig": _signature(doc)}
+    if kind == "lines":
+        chunks: list[bytes] = []
+        sigs = []
+        for i, line in enumerate(units):
+            n = first + i
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                text = _text_of(record, text_field)
+                doc_id = _record_id(record, rel, n, id_field)
+            except ValueError as exc:  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
+                msg = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+                errors.append(f"{rel}:{n}: {'not valid JSON: ' if isinstance(exc, json.JSONDecodeError) else ''}"
+                              f"{msg}; record skipped")
+                stats.errors += 1
+                continue
+            doc = _clean(Document(id=doc_id, text=text, source={"file": rel, "line": n}))
+            _count(stats, doc)
+            record[text_field] = doc.cleaned if doc.cleaned is not None else doc.text
+            record[CLEANER_FIELD] = _cleaner_field(doc, config)
+            out = _dumps(record) + b"\n"
+            stats.bytes_in += len(text.encode("utf-8", "surrogatepass"))
+            stats.bytes_out += len(record[text_field].encode("utf-8", "surrogatepass"))
+            chunks.append(out)
+            sigs.append((len(chunks) - 1, _signature(doc)))
+        return {"out": b"".join(chunks), "chunks": chunks, "errors": errors, "stats": stats, "sigs": sigs}
+    if kind == "columns":
+        texts, ids = units["texts"], units["ids"]
+        cleaned: list[str | None] = []
+        fields: list[str | None] = []
+        sigs = []
+        for i, text in enumerate(texts):
+            n = first + i
+            if not isinstance(text, str) or (ids is not None and ids[i] is None):
+                what = f"{text_field!r} is not a string" if not isinstance(text, str) else f"{id_field!r} is empty"
+                errors.append(f"{rel}:row {n}: {what}; row skipped")
+                stats.errors += 1
+                cleaned.append(None)
+                fields.append(None)
+                continue
+            doc_id = str(ids[i]) if ids is not None else f"{rel}:{n}"
+            doc = _clean(Document(id=doc_id, text=text, source={"file": rel, "row": n}))
+            _count(stats, doc)
+            out = doc.cleaned if doc.cleaned is not None else doc.text
+            stats.bytes_in += len(text.encode("utf-8", "surrogatepass"))
+            stats.bytes_out += len(out.encode("utf-8", "surrogatepass"))
+            cleaned.append(out)
+            fields.append(_dumps(_cleaner_field(doc, config)).decode("utf-8"))
+            sigs.append((i, _signature(doc)))
+        return {"texts": cleaned, "cleaner": fields, "errors": errors, "stats": stats, "sigs": sigs}
+    raise ValueError(f"unknown batch kind {kind}")  # pragma: no cover
+
+
+def _cleaner_field(doc: Document, config: Config) -> dict[str, Any]:
+    rec = log_record(doc, config)
+    rec.pop("premis", None)  # per-run provenance belongs in the run's log, not in every record
+    return {"id": rec.pop("path"), **rec}
+
+
+def _signature(doc: Document) -> Any:
+    """The document's dedup signature when a dedup index is in use (computed in the worker)."""
+    dedup = _STATE.get("dedup")
+    if dedup is None:
+        return None
+    return dedup.signature(doc.cleaned if doc.cleaned is not None else doc.text)
+
+
+# ---------------------------------------------------------------------------
+# Driver side.
+
+
+def shard_of(rel: str, num_shards: int) -> int:
+    """The shard (0-based) a file belongs to: a stable hash of its relative name."""
+    return zlib.crc32(rel.encode("utf-8", "surrogateescape")) % num_shards
+
+
+def fingerprint(config: Config, opts: RunOptions) -> str:
+    """What a completion marker must match for a file to count as done."""
+    blob = json.dumps({"config": config.sha256(), "text_field": opts.text_field, "id_field": opts.id_field,
+                       "version": __version__, "index": opts.index}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def marker_path(out_dir: Path, rel: str) -> Path:
+    key = hashlib.sha256(rel.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    return out_dir / STATE_DIR / "done" / f"{key}.json"
+
+
+def read_marker(out_dir: Path, inp: InputFile, fp: str) -> dict[str, Any] | None:
+    """The completion marker of *inp* if it matches *fp* and the output is there."""
+    try:
+        marker = json.loads(marker_path(out_dir, inp.rel).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if marker.get("fingerprint") != fp or marker.get("rel") != inp.rel:
+        return None
+    if not safe_join(out_dir, inp.output_rel).exists():
+        return None
+    return marker
+
+
+def select_files(files: list[InputFile], opts: RunOptions) -> list[InputFile]:
+    if opts.num_shards <= 1:
+        return files
+    return [f for f in files if shard_of(f.rel, opts.num_shards) == opts.shard_index]
+
+
+def _payload(b: Batch) -> tuple:
+    units = b.units
+    if b.kind == "columns":
+        units = {"texts": units["texts"], "ids": units["ids"]}
+    return (b.kind, b.file.format, b.file.rel, b.file.output_rel, b.first_line, units)
+
+
+@dataclass
+class _Item:
+    """A batch in flight: where it comes from and whether it ends its file."""
+
+    batch: Batch
+    last: bool
+    error: str | None = None
+
+
+def _file_items(files: list[InputFile], opts: RunOptions) -> Iterator[_Item]:
+    for inp in files:
+        prev: Batch | None = None
+        try:
+            for b in iter_batches(inp, batch_docs=opts.batch_docs, batch_bytes=opts.batch_bytes,
+                                  text_field=opts.text_field, id_field=opts.id_field):
+                if prev is not None:
+                    yield _Item(prev, False)
+                prev = b
+        except Exception as exc:  # a corrupt or unreadable file: report it, go on with the next
+            if prev is not None:
+                yield _Item(prev, False)
+            msg = str(exc) if isinstance(exc, InputError) else f"{inp.rel}: cannot read: {exc}"
+            yield _Item(Batch(inp, "error", msg), True, error=msg)
+            continue
+        if prev is not None:
+            yield _Item(prev, True)
+
+
+def _group(items: Iterator[_Item], opts: RunOptions, mode: str = "clean") -> Iterator[tuple[list[_Item], tuple]]:
+    """Group consecutive batches into tasks of about ``batch_docs`` documents or ``batch_bytes`` bytes."""
+    group: list[_Item] = []
+    docs = size = 0
+    for it in items:
+        group.append(it)
+        b = it.batch
+        if b.kind == "file":
+            docs += 1
+            size += len(b.units[0])
+        elif b.kind == "lines":
+            docs += len(b.units)
+            size += sum(map(len, b.units))
+        elif b.kind == "columns":
+            docs += len(b.units["texts"])
+            size += b.bytes_read
+        if docs >= opts.batch_docs or size >= opts.batch_bytes:
+            yield group, (mode, [_payload(i.batch) for i in group])
+            group, docs, size = [], 0, 0
+    if group:
+        yield group, (mode, [_payload(i.batch) for i in group])
+
+
+class _Writer:
+    """Writes the results of one input file, in order, then its marker."""
+
+    def __init__(self, out_dir: Path, inp: InputFile, fp: str):
+        self.out_dir = out_dir
+        self.inp = inp
+        self.fp = fp
+        self.stats = Stats()
+        self.logs: list[str] = []
+        self.sink: Any = None
+        self.target = safe_join(out_dir, inp.output_rel)
+        self.schema: Any = None
+
+    def add(self, batch: Batch, res: dict[str, Any]) -> None:
+        self.stats.merge(res["stats"])
+        kind = batch.kind
+        if kind == "file":
+            if "out" in res:
+                atomic_write(self.target, res["out"])
+                self.logs.append(res["log"])
+        elif kind == "lines":
+            if self.sink is None:
+                self.sink = Sink(self.target, self.inp.compression)
+            self.sink.write(res["out"])
+        elif kind == "columns":
+            import pyarrow as pa
+
+            if self.sink is None:
+                self.sink = ParquetSink(self.target)
+            rb = batch.units["record_batch"]
+            keep = [t is not None for t in res["texts"]]
+            table = pa.Table.from_batches([rb])
+            if not all(keep):
+                table = table.filter(pa.array(keep))
+            texts = [t for t in res["texts"] if t is not None]
+            fields = [f for f in res["cleaner"] if f is not None]
+            col = table.schema.get_field_index(batch.units["text_field"])
+            table = table.set_column(col, pa.field(batch.units["text_field"], pa.string()), pa.array(texts, pa.string()))
+            if CLEANER_FIELD in table.schema.names:
+                table = table.drop_columns([CLEANER_FIELD])
+            table = table.append_column(pa.field(CLEANER_FIELD, pa.string()), pa.array(fields, pa.string()))
+            self.schema = table.schema
+            self.sink.write_table(table)
+
+    def finish(self) -> None:
+        if self.sink is not None:
+            if isinstance(self.sink, ParquetSink):
+                self.sink.commit(self.schema)
+            else:
+                self.sink.commit()
+        elif self.inp.format == "jsonl":  # an empty JSONL file gives an empty output
+            Sink(self.target, self.inp.compression).commit()
+        elif self.inp.format in ("txt", "html") and not self.logs:
+            return  # the file was skipped (not text): no output, no marker
+        marker = {"rel": self.inp.rel, "output": self.inp.output_rel, "format": self.inp.format,
+                  "fingerprint": self.fp, "stats": self.stats.to_json(), "log": self.logs}
+        atomic_write(marker_path(self.out_dir, self.inp.rel), json.dumps(marker, ensure_ascii=False).encode("utf-8"))
+
+    def abort(self) -> None:
+        if self.sink is not None:
+            self.sink.abort()
+
+
+def run(paths: list[str], out_dir: Path, config: Config, opts: RunOptions | None = None,
+        *, echo: Callable[[str], None] | None = None) -> RunReport:
+    """Clean every input file named by *paths* into *out_dir*; see the module docstring.
+
+    Per-file and per-record problems are reported through *echo* (one line
+    each), counted, and the run goes on.  Raises :class:`InputError` for a
+    problem that stops the run (a path that does not exist, output files
+    that would collide).
+    """
+    opts = opts or RunOptions()
+    echo = echo or (lambda s: None)
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
+    if opts.num_shards < 1 or not 0 <= opts.shard_index < opts.num_shards:
+        raise InputError(f"--shard-index must be in 0..{opts.num_shards - 1}")
+    all_files = discover(list(paths), exclude=out_dir)
+    _check_collisions(all_files)
+    files = select_files(all_files, opts)
+    jobs = opts.jobs or default_jobs()
+    fp = fingerprint(config, opts)
+    report = RunReport(files=len(files))
+
+    todo: list[InputFile] = []
+    for inp in files:
+        marker = read_marker(out_dir, inp, fp)
+        if marker is None:
+            todo.append(inp)
+        else:
+            report.files_skipped += 1
+            report.stats.merge(Stats.from_json(marker["stats"]))
+
+    dedup = None
+    if opts.index:
+        from cleaner.dedup.index import open_dedup_stage
+
+        dedup = open_dedup_stage(opts.index, config)
+
+    if todo:
+        corpus = _corpus_stats_pass(files, config, opts, jobs) if _needs_corpus_stats(config) else None
+        set_state(config, corpus, opts.text_field, opts.id_field, dedup.signer if dedup else None)
+        progress = Progress(sum(f.size for f in todo), mode=opts.progress)
+        if opts.engine == "ray":
+            from cleaner.ray_engine import ray_results
+
+            results = ray_results(_group(_file_items(todo, opts), opts), opts, jobs)
+        else:
+            pool = OrderedPool(jobs)
+            pool.__enter__()
+            results = pool.map(work, _group(_file_items(todo, opts), opts))
+        writers: dict[str, _Writer] = {}
+        try:
+            for items, out in results:
+                for it, res in zip(items, out["results"]):
+                    inp = it.batch.file
+                    w = writers.get(inp.rel)
+                    if w is None:
+                        w = writers[inp.rel] = _Writer(out_dir, inp, fp)
+                    for msg in res.get("errors", []):
+                        echo(f"cleaner: {msg}")
+                        if len(report.record_errors) < opts.max_error_messages:
+                            report.record_errors.append(msg)
+                    if it.error is not None:
+                        w.abort()
+                        del writers[inp.rel]
+                        report.file_errors.append(it.error)
+                        report.stats.errors += 1
+                        continue
+                    if dedup is not None:
+                        dedup.apply(it.batch, res)
+                    w.add(it.batch, res)
+                    progress.update(res["stats"].documents, it.batch.bytes_read)
+                    if it.last:
+                        w.finish()
+                        del writers[inp.rel]
+                        report.stats.merge(w.stats)
+                        report.files_done += 1
+        except BaseException:
+            for w in writers.values():
+                w.abort()
+            raise
+        finally:
+            if opts.engine != "ray":
+                pool.__exit__(None, None, None)
+            progress.close()
+    if dedup is not None:
+        dedup.close()
+    report.seconds = time.perf_counter() - started
+    report.log_path = _combine_logs(out_dir, all_files, fp)
+    report.stats_path = _write_stats(out_dir, report, opts, jobs)
+    return report
+
+
+def _needs_corpus_stats(config: Config) -> bool:
+    return any(r.code == "B002" for r in config.active_rules())
+
+
+def _corpus_stats_pass(files: list[InputFile], config: Config, opts: RunOptions, jobs: int) -> CorpusStats | None:
+    """Count the short lines of every document of the run (merged across workers)."""
+    set_state(config, None, opts.text_field, opts.id_field)
+    stats = CorpusStats()
+    items = (it for it in _file_items(files, opts) if it.error is None)
+    if opts.engine == "ray":
+        from cleaner.ray_engine import ray_results
+
+        for _, out in ray_results(_group(items, opts, "stats"), opts, jobs):
+            stats.merge(out["corpus"])
+    else:
+        with OrderedPool(jobs) as pool:
+            for _, out in pool.map(work, _group(items, opts, "stats")):
+                stats.merge(out["corpus"])
+    # Only lines in two or more documents can ever matter to B002.
+    stats.line_docs = type(stats.line_docs)({k: v for k, v in stats.line_docs.items() if v >= 2})
+    return stats if stats.documents > 1 else None
+
+
+def _check_collisions(files: list[InputFile]) -> None:
+    seen: dict[str, str] = {}
+    for f in files:
+        if f.output_rel in seen:
+            raise InputError(f"{f.path} and {seen[f.output_rel]} would both be written to {f.output_rel}")
+        seen[f.output_rel] = f.path
+
+
+def _combine_logs(out_dir: Path, files: list[InputFile], fp: str) -> Path:
+    """``OUT/cleaner-log.jsonl``: the log records of every finished text and HTML file, in input order."""
+    lines: list[str] = []
+    for inp in files:
+        if inp.format not in ("txt", "html"):
+            continue
+        marker = read_marker(out_dir, inp, fp)
+        if marker is not None:
+            lines.extend(marker.get("log", []))
+    log = out_dir / LOG_NAME
+    atomic_write(log, ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8"))
+    return log
+
+
+def _write_stats(out_dir: Path, report: RunReport, opts: RunOptions, jobs: int) -> Path:
+    name = "stats.json" if opts.num_shards <= 1 else f"stats-shard-{opts.shard_index}-of-{opts.num_shards}.json"
+    body = report.stats.to_json() | {
+        "files": report.files,
+        "files_processed": report.files_done,
+        "files_resumed": report.files_skipped,
+        "file_errors": report.file_errors,
+        "record_errors": report.record_errors,
+        "wall_time_s": round(report.seconds, 3),
+        "mb_per_s": round(report.stats.bytes_in / 1e6 / report.seconds, 3) if report.seconds else None,
+        "jobs": jobs,
+        "engine": opts.engine,
+        "tool_version": __version__,
+    }
+    path = out_dir / name
+    atomic_write(path, (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    return path
+
+
+# ---------------------------------------------------------------------------
+# Command-line glue for ``cleaner clean`` (the options live here so clean.py stays small).
+
+SCALE_OPTION_NAMES = ("jobs", "shard_index", "num_shards", "text_field", "id_field", "engine", "index", "progress")
+
+
+def click_options(f: Callable) -> Callable:
+    """Add the corpus options (-j, --shard-*, --text-field, --id-field, --engine, --index, --progress)."""
+    import click
+
+    options = [
+        click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
+                     help="Worker processes (default: all cores; 0 also means all cores)."),
+        click.option("--shard-index", type=click.IntRange(min=0), default=None,
+                     help="Handle only shard I of --num-shards (0-based); each file is in exactly one shard."),
+        click.option("--num-shards", type=click.IntRange(min=1), default=None,
+                     help="Split the input files into N shards (Slurm arrays, CI matrices)."),
+        click.option("--text-field", default=None, help="JSONL/Parquet field holding the text (default: text)."),
+        click.option("--id-field", default=None, help="JSONL/Parquet field holding the document id (default: file:line)."),
+        click.option("--engine", type=click.Choice(["local", "ray"]), default=None,
+                     help="local processes (default) or a Ray cluster (pip install 'cleaner[ray]')."),
+        click.option("--index", default=None,
+                     help="Persistent dedup index: a SQLite file path or redis://host:port/db."),
+        click.option("--progress", type=click.Choice(["auto", "bar", "json", "off"]), default=None,
+                     help="Progress on stderr: a bar on a terminal, JSON lines otherwise (auto)."),
+    ]
+    for opt in reversed(options):
+        f = opt(f)
+    return f
+
+
+def wants_corpus_engine(paths: list[str] | tuple[str, ...], scale: dict[str, Any]) -> bool:
+    """Use the corpus engine when a corpus option is given or an input is not plain text.
+
+    A folder of ``.txt`` files with no corpus option keeps the in-memory
+    pipeline (:func:`cleaner.pipeline.process`), which also runs the
+    cross-document stages.
+    """
+    if any(scale.get(k) is not None for k in SCALE_OPTION_NAMES):
+        return True
+    try:
+        files = discover(list(paths))
+    except InputError:
+        return False  # let the in-memory path report the error as it always has
+    return any(f.format != "txt" or f.compression for f in files)
+
+
+def run_cli(paths: tuple[str, ...], out_dir: Path, config: Config, scale: dict[str, Any]) -> RunReport:
+    """Run the corpus engine for ``cleaner clean`` and print the summary (raises click errors)."""
+    import click
+
+    opts = RunOptions(
+        text_field=scale.get("text_field") or "text",
+        id_field=scale.get("id_field"),
+        jobs=scale.get("jobs") or 0,
+        shard_index=scale.get("shard_index") or 0,
+        num_shards=scale.get("num_shards") or 1,
+        engine=scale.get("engine") or "local",
+        index=scale.get("index"),
+        progress=scale.get("progress") or "auto",
+    )
+    if (scale.get("shard_index") is None) != (scale.get("num_shards") is None):
+        raise click.UsageError("--shard-index and --num-shards go together")
+    try:
+        report = run(list(paths), out_dir, config, opts, echo=lambda s: click.echo(s, err=True))
+    except InputError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write output: {exc}") from None
+    click.echo(f"{report.summary()}; stats: {report.stats_path}", err=True)
+    return report

@@ -1,0 +1,83 @@
+"""Run statistics: what a run read, wrote, changed and could not handle.
+
+:class:`Stats` adds up per batch and per file (:meth:`Stats.merge`), is
+stored in each file's completion marker so a resumed run still reports the
+whole corpus, and is written as ``OUT/stats.json`` at the end of a run.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Stats:
+    """Counts for a batch, a file or a whole run."""
+
+    documents: int = 0
+    bytes_in: int = 0
+    bytes_out: int = 0
+    edits: Counter = field(default_factory=Counter)  # rule code -> edits
+    findings: Counter = field(default_factory=Counter)  # rule code -> findings
+    errors: int = 0
+    duplicates: int = 0  # documents found to repeat an earlier document
+    duplicate_clusters: int = 0  # earlier documents that later ones repeat
+
+    def merge(self, other: Stats) -> Stats:
+        self.documents += other.documents
+        self.bytes_in += other.bytes_in
+        self.bytes_out += other.bytes_out
+        self.edits.update(other.edits)
+        self.findings.update(other.findings)
+        self.errors += other.errors
+        self.duplicates += other.duplicates
+        self.duplicate_clusters += other.duplicate_clusters
+        return self
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "documents": self.documents,
+            "bytes_in": self.bytes_in,
+            "bytes_out": self.bytes_out,
+            "edits": sum(self.edits.values()),
+            "findings": sum(self.findings.values()),
+            "edits_by_rule": dict(sorted(self.edits.items())),
+            "findings_by_rule": dict(sorted(self.findings.items())),
+            "errors": self.errors,
+            "duplicates": self.duplicates,
+            "duplicate_clusters": self.duplicate_clusters,
+        }
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> Stats:
+        return cls(
+            documents=obj.get("documents", 0),
+            bytes_in=obj.get("bytes_in", 0),
+            bytes_out=obj.get("bytes_out", 0),
+            edits=Counter(obj.get("edits_by_rule", {})),
+            findings=Counter(obj.get("findings_by_rule", {})),
+            errors=obj.get("errors", 0),
+            duplicates=obj.get("duplicates", 0),
+            duplicate_clusters=obj.get("duplicate_clusters", 0),
+        )
+
+
+def summary_line(stats: Stats, *, seconds: float, files: int, skipped: int) -> str:
+    """One human line: documents, MB, throughput, edits, findings, errors."""
+    mb = stats.bytes_in / 1e6
+    rate = mb / seconds if seconds > 0 else 0.0
+    top = ", ".join(f"{code} {n}" for code, n in stats.edits.most_common(5))
+    parts = [
+        f"cleaned {stats.documents} document(s) from {files} file(s)",
+        f"{mb:.1f} MB in {seconds:.1f}s ({rate:.2f} MB/s)",
+        f"{sum(stats.edits.values())} edit(s)" + (f" [{top}]" if top else ""),
+        f"{sum(stats.findings.values())} finding(s)",
+        f"{stats.errors} error(s)",
+    ]
+    if stats.duplicates:
+        parts.append(f"{stats.duplicates} duplicate(s) in {stats.duplicate_clusters} cluster(s)")
+    if skipped:
+        parts.append(f"{skipped} file(s) already done (resumed)")
+    return "; ".join(parts)
