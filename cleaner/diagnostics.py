@@ -56,13 +56,17 @@ def fingerprint(path: str, code: str, matched: str) -> str:
     return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def edit_applicability(code: str, reason: str) -> str:
+def edit_applicability(code: str, reason: str, moves_metadata: bool = False) -> str:
     """``safe`` or ``unsafe``: the least safe of the rules that made an edit.
 
     The engine merges an edit with later edits of the same span (the reason
     then names each later rule after ``then``); applying it applies all of
-    them, so it is only as safe as its least safe part.
+    them, so it is only as safe as its least safe part.  An edit that moves
+    text into the document's metadata is unsafe in place: a file fixed in
+    place has no log to keep the value in.
     """
+    if moves_metadata:
+        return "unsafe"
     codes = [code, *_THEN_CODE.findall(reason)]
     for c in codes:
         r = get_rule(c)
@@ -106,7 +110,7 @@ def diagnostics(doc: Document, config: Config, *, path: str | None = None) -> li
         focus, focus_end = _visible_span(doc.text, e.start, e.end)
         d = {"start": e.start, "end": e.end, **locate(index, focus, focus_end), "code": e.code,
              "name": e.name, "message": e.reason, "severity": severity, "path": shown,
-             "fix": e.after, "applicability": edit_applicability(e.code, e.reason), "before": e.before,
+             "fix": e.after, "applicability": edit_applicability(e.code, e.reason, bool(e.metadata)), "before": e.before,
              "fingerprint": fingerprint(shown, e.code, _matched(doc.text, e.start, e.end))}
         out.append(d)
     for f in doc.findings:

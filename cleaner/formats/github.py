@@ -32,10 +32,13 @@ def escape_property(s: str) -> str:
 def command(d: dict[str, Any]) -> str:
     """The workflow command for one diagnostic."""
     props = [f"file={escape_property(d['path'])}", f"line={d['line']}"]
+    end_line = d["end_line"]
+    if end_line > d["line"] and d["end_column"] == 1:
+        end_line -= 1  # the span ends with a line break: it ends on the line before
     if d["end_line"] == d["line"]:
-        props += [f"col={d['column']}", f"endLine={d['end_line']}", f"endColumn={max(d['end_column'], d['column'])}"]
+        props += [f"col={d['column']}", f"endLine={end_line}", f"endColumn={max(d['end_column'], d['column'])}"]
     else:
-        props += [f"endLine={d['end_line']}"]
+        props += [f"endLine={end_line}"]
     props.append(f"title={escape_property(d['code'])}")
     level = LEVELS.get(d["severity"], "error")
     return f"::{level} {','.join(props)}::{escape_data(_printable(d['message']))}"

@@ -48,8 +48,8 @@ def full(report: Report) -> str:
                 width = max(len(src) - col + 1, 1)
             out.append(" " * (len(gutter) - 2) + "| " + " " * (col - 1) + "^" * width)
         if d.get("fix") is not None:
-            change = f"replace {_show(d.get('before', ''))!r} with {_show(d['fix'])!r}" if d["fix"] else \
-                f"remove {_show(d.get('before', ''))!r}"
+            before = _show(d.get("before", ""))
+            change = f"replace '{before}' with '{_show(d['fix'])}'" if d["fix"] else f"remove '{before}'"
             out.append(f"      = fix ({d['applicability']}): {change}")
         out.append("")
     return "\n".join(out) + ("\n" if out else "")
