@@ -1,0 +1,211 @@
+"""Corpus formats: text, HTML, JSONL (plain and compressed) and Parquet round trips."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+import zstandard
+from click.testing import CliRunner
+
+from cleaner.batch import RunOptions, run
+from cleaner.cli import cli
+from cleaner.config import Config
+from cleaner.engine import clean_text, restore_text
+from cleaner.io.readers import detect_format, discover, extract_html_text
+from cleaner.model import Edit
+from cleaner.pipeline import restore_run
+
+DIRTY = "Headline here\n\nSome text <!-- ad slot --> continues here.  \n\n\n\nMore text.\n"
+CLEAN_OK = "Plain sentence without problems.\n"
+MOJIBAKE = "Caf\u00c3\u00a9 society met on Tuesday.\n"
+
+RECORDS = [
+    {"id": "a", "text": DIRTY, "lang": "en"},
+    {"id": "b", "text": CLEAN_OK, "lang": "en"},
+    {"id": "c", "text": MOJIBAKE, "lang": "fr"},
+]
+
+
+def opts(**kw) -> RunOptions:
+    kw.setdefault("jobs", 1)
+    kw.setdefault("progress", "off")
+    return RunOptions(**kw)
+
+
+def write_jsonl(path: Path, lines: list[str]) -> None:
+    data = "".join(line + "\n" for line in lines).encode("utf-8")
+    name = path.name
+    if name.endswith(".gz"):
+        data = gzip.compress(data)
+    elif name.endswith(".bz2"):
+        data = bz2.compress(data)
+    elif name.endswith(".zst"):
+        data = zstandard.ZstdCompressor().compress(data)
+    path.write_bytes(data)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    data = path.read_bytes()
+    if path.name.endswith(".gz"):
+        data = gzip.decompress(data)
+    elif path.name.endswith(".bz2"):
+        data = bz2.decompress(data)
+    elif path.name.endswith(".zst"):
+        data = zstandard.ZstdDecompressor().stream_reader(data).read()
+    return [json.loads(x) for x in data.decode("utf-8").splitlines() if x.strip()]
+
+
+def check_record(rec: dict, original: dict) -> None:
+    """A cleaned record: same fields, the engine's cleaned text, and edits that give the original back."""
+    assert rec["text"] == clean_text(original["text"], Config()).cleaned
+    for k, v in original.items():
+        if k != "text":
+            assert rec[k] == v
+    edits = [Edit.from_json(e) for e in rec["cleaner"]["edits"]]
+    assert restore_text(rec["text"], edits) == original["text"]
+    assert rec["cleaner"]["id"] == original["id"]
+
+
+def test_detect_format():
+    assert detect_format("a/b.jsonl.gz") == ("jsonl", "gz")
+    assert detect_format("x.JSONL.zst") == ("jsonl", "zst")
+    assert detect_format("x.ndjson.bz2") == ("jsonl", "bz2")
+    assert detect_format("x.parquet") == ("parquet", None)
+    assert detect_format("x.html") == ("html", None)
+    assert detect_format("x.txt") == ("txt", None)
+
+
+@pytest.mark.parametrize("name", ["d.jsonl", "d.jsonl.gz", "d.jsonl.zst", "d.jsonl.bz2"])
+def test_jsonl_round_trip_and_compression(tmp_path, name):
+    src = tmp_path / "in"
+    src.mkdir()
+    write_jsonl(src / name, [json.dumps(r) for r in RECORDS])
+    out = tmp_path / "out"
+    report = run([str(src)], out, Config(), opts())
+    got = read_jsonl(out / name)  # same name, same compression
+    assert len(got) == 3
+    for rec, orig in zip(got, RECORDS):
+        check_record(rec, orig)
+    assert "<!--" not in got[0]["text"]
+    assert got[1]["text"] == CLEAN_OK and got[1]["cleaner"]["edits"] == []
+    assert report.stats.documents == 3 and report.stats.errors == 0
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["documents"] == 3
+    assert stats["edits_by_rule"]["H001"] == 1
+
+
+def test_corrupt_line_in_the_middle_is_reported_skipped_counted(tmp_path):
+    f = tmp_path / "d.jsonl"
+    lines = [json.dumps(RECORDS[0]), "{not json", json.dumps({"id": "x", "body": "no text"}),
+             json.dumps({"id": "y", "text": 42}), "[1, 2]", "", json.dumps(RECORDS[1])]
+    write_jsonl(f, lines)
+    messages: list[str] = []
+    report = run([str(f)], tmp_path / "out", Config(), opts(), echo=messages.append)
+    got = read_jsonl(tmp_path / "out" / "d.jsonl")
+    assert [r["id"] for r in got] == ["a", "b"]
+    assert report.stats.errors == 4
+    assert any("d.jsonl:2:" in m and "not valid JSON" in m for m in messages)
+    assert any("d.jsonl:3:" in m and "'text'" in m for m in messages)
+    assert any("d.jsonl:4:" in m and "not a string" in m for m in messages)
+    assert any("d.jsonl:5:" in m and "JSON object" in m for m in messages)
+    stats = json.loads((tmp_path / "out" / "stats.json").read_text())
+    assert stats["errors"] == 4 and len(stats["record_errors"]) == 4
+
+
+def test_text_field_and_id_field(tmp_path):
+    f = tmp_path / "d.jsonl"
+    write_jsonl(f, [json.dumps({"doc": "k1", "body": DIRTY}), json.dumps({"body": CLEAN_OK})])
+    messages: list[str] = []
+    run([str(f)], tmp_path / "out", Config(), opts(text_field="body", id_field="doc"), echo=messages.append)
+    got = read_jsonl(tmp_path / "out" / "d.jsonl")
+    assert len(got) == 1 and got[0]["cleaner"]["id"] == "k1"
+    assert got[0]["body"] == clean_text(DIRTY, Config()).cleaned
+    assert any("d.jsonl:2:" in m and "'doc'" in m for m in messages)
+
+
+def test_record_ids_never_become_paths(tmp_path):
+    f = tmp_path / "in" / "d.jsonl"
+    f.parent.mkdir()
+    write_jsonl(f, [json.dumps({"id": "../../escape", "text": DIRTY}), json.dumps({"id": "/etc/passwd", "text": DIRTY})])
+    out = tmp_path / "out"
+    run([str(f)], out, Config(), opts())
+    assert not (tmp_path / "escape").exists()
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and ".cleaner" not in p.parts)
+    assert written == ["cleaner-log.jsonl", "d.jsonl", "stats.json"]
+
+
+def test_parquet_round_trip(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    table = pa.table({"id": [r["id"] for r in RECORDS] + ["n"], "text": [r["text"] for r in RECORDS] + [None],
+                      "lang": [r["lang"] for r in RECORDS] + ["xx"]})
+    pq.write_table(table, tmp_path / "d.parquet")
+    messages: list[str] = []
+    report = run([str(tmp_path / "d.parquet")], tmp_path / "out", Config(), opts(id_field="id", batch_docs=2),
+                 echo=messages.append)
+    got = pq.read_table(tmp_path / "out" / "d.parquet").to_pylist()
+    assert [r["id"] for r in got] == ["a", "b", "c"]
+    for rec, orig in zip(got, RECORDS):
+        check_record(rec | {"cleaner": json.loads(rec["cleaner"])}, orig)
+    assert report.stats.errors == 1 and any("row 4" in m for m in messages)
+
+
+def test_html_is_extracted_block_by_block_then_cleaned(tmp_path):
+    html = ("<html><head><title>T</title><script>var x = 1;</script></head><body>"
+            "<nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
+            "<article><h1>The headline</h1><p>First <b>bold</b> paragraph.</p><p>Second&nbsp;one.</p></article>"
+            "<footer>Copyright</footer></body></html>")
+    text = extract_html_text(html)
+    assert text == "The headline\n\nFirst bold paragraph.\n\nSecond one.\n"
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "page.html").write_text(html, encoding="utf-8")
+    out = tmp_path / "out"
+    run([str(tmp_path / "in")], out, Config(), opts())
+    assert (out / "page.txt").read_text(encoding="utf-8") == clean_text(text, Config()).cleaned
+    log = [json.loads(x) for x in (out / "cleaner-log.jsonl").read_text().splitlines()]
+    assert log[0]["path"] == "page.txt" and log[0]["source"]["extracted_from"] == "html"
+
+
+def test_txt_folder_matches_in_memory_pipeline_and_restores(tmp_path, seeds_dir, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    out = tmp_path / "out"
+    run([str(seeds_dir)], out, Config(), opts())
+    runner = CliRunner()
+    ref = tmp_path / "ref"
+    assert runner.invoke(cli, ["clean", str(seeds_dir), "-o", str(ref)]).exit_code == 0
+    for f in sorted(ref.glob("*.txt")):
+        assert (out / f.name).read_bytes() == f.read_bytes()
+    assert (out / "cleaner-log.jsonl").read_bytes() == (ref / "cleaner-log.jsonl").read_bytes()
+    done, errors = restore_run(out, tmp_path / "back")
+    assert done == 5 and not errors
+    for f in sorted(seeds_dir.glob("*.txt")):
+        assert (tmp_path / "back" / f.name).read_bytes() == f.read_bytes()
+
+
+def test_glob_discovery(tmp_path):
+    for name in ["a/x.jsonl", "a/b/y.jsonl.gz", "a/b/z.txt"]:
+        p = tmp_path / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        write_jsonl(p, [json.dumps(RECORDS[1])])
+    found = discover([str(tmp_path / "a" / "**" / "*.jsonl*")])
+    assert [f.rel for f in found] == ["b/y.jsonl.gz", "x.jsonl"]
+    assert [f.compression for f in found] == ["gz", None]
+
+
+def test_cli_jsonl_gz_with_a_broken_file(tmp_path):
+    (tmp_path / "in").mkdir()
+    write_jsonl(tmp_path / "in" / "ok.jsonl.gz", [json.dumps(r) for r in RECORDS])
+    (tmp_path / "in" / "broken.jsonl.gz").write_bytes(gzip.compress(b'{"text": "a"}\n')[:-12])
+    res = CliRunner().invoke(cli, ["clean", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--progress", "off"])
+    assert res.exit_code == 0, res.output
+    assert "broken.jsonl.gz" in res.output and "cannot read" in res.output
+    assert len(read_jsonl(tmp_path / "out" / "ok.jsonl.gz")) == 3
+    # no half-written output for the broken file, and no temporary file left behind
+    assert not (tmp_path / "out" / "broken.jsonl.gz").exists()
+    assert not list((tmp_path / "out").glob(".*.tmp"))
+    stats = json.loads((tmp_path / "out" / "stats.json").read_text())
+    assert stats["documents"] == 3 and len(stats["file_errors"]) == 1
