@@ -1,0 +1,103 @@
+"""-j N gives the bytes of -j 1; shards split the files exactly once; corpus stats survive parallelism."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cleaner.batch import RunOptions, run, select_files, shard_of
+from cleaner.config import Config
+from cleaner.io.readers import discover
+
+TEMPLATE = "Riverside Gazette | Metro Desk"
+
+
+def make_corpus(root: Path, files: int = 6, per_file: int = 40) -> None:
+    """JSONL files whose documents share a template line (B002 needs run-wide stats) plus text files."""
+    root.mkdir(parents=True, exist_ok=True)
+    n = 0
+    for i in range(files):
+        lines = []
+        for j in range(per_file):
+            n += 1
+            body = (f"Story {n} headline\n\nCouncil member {n} said the vote on item {j} was close.  \n"
+                    f"{TEMPLATE}\n\n\n\nThe <!-- x{n} --> meeting ended at {j % 12 + 1} pm.\n")
+            lines.append(json.dumps({"id": f"f{i}-{j}", "text": body}))
+        (root / f"part-{i:02d}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for k in range(8):
+        (root / f"note-{k}.txt").write_text(f"Note {k}\n{TEMPLATE}\nA  short note number {k}.\n", encoding="utf-8")
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and ".cleaner" not in p.parts and p.name != "stats.json"}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("corpus") / "in"
+    make_corpus(root)
+    return root
+
+
+def test_jobs_2_output_is_identical_to_jobs_1(corpus, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    one = tmp_path / "j1"
+    two = tmp_path / "j2"
+    r1 = run([str(corpus)], one, Config(), RunOptions(jobs=1, progress="off", batch_docs=16))
+    r2 = run([str(corpus)], two, Config(), RunOptions(jobs=2, progress="off", batch_docs=16))
+    a, b = tree_bytes(one), tree_bytes(two)
+    assert len(a) == 6 + 8 + 1 and a == b
+    assert r1.stats.to_json() == r2.stats.to_json()
+    # the template line was removed through run-wide statistics in both runs
+    assert r2.stats.edits["B002"] == 6 * 40 + 8
+    first = json.loads(a["part-00.jsonl"].splitlines()[0])
+    assert TEMPLATE not in first["text"]
+
+
+def test_shards_cover_every_file_exactly_once(corpus):
+    files = discover([str(corpus)])
+    seen: list[str] = []
+    for i in range(3):
+        seen.extend(f.rel for f in select_files(files, RunOptions(shard_index=i, num_shards=3)))
+    assert sorted(seen) == sorted(f.rel for f in files)
+    assert len(seen) == len(set(seen))
+    # assignment depends on the name only, so adding files does not move the others
+    assert all(0 <= shard_of(f.rel, 3) < 3 for f in files)
+
+
+def test_sharded_runs_together_write_every_output(corpus, tmp_path):
+    out = tmp_path / "out"
+    done = 0
+    for i in range(2):
+        r = run([str(corpus)], out, Config(), RunOptions(jobs=1, progress="off", shard_index=i, num_shards=2))
+        done += r.files_done
+        assert (out / f"stats-shard-{i}-of-2.json").is_file()
+    assert done == 14
+    assert {p.name for p in out.glob("part-*.jsonl")} == {f"part-{i:02d}.jsonl" for i in range(6)}
+    # the combined log lists every text file once the last shard has finished
+    log = [json.loads(x)["path"] for x in (out / "cleaner-log.jsonl").read_text().splitlines()]
+    assert sorted(log) == [f"note-{k}.txt" for k in range(8)]
+
+
+def test_bad_shard_index_is_an_input_error(corpus, tmp_path):
+    from cleaner.io.files import InputError
+
+    with pytest.raises(InputError):
+        run([str(corpus)], tmp_path / "o", Config(), RunOptions(shard_index=2, num_shards=2, progress="off"))
+
+
+def test_progress_json_lines_when_not_a_terminal(corpus, tmp_path):
+    import io
+
+    from cleaner.progress import Progress
+
+    buf = io.StringIO()
+    p = Progress(1000, stream=buf, interval=0.0)
+    p.update(3, 400)
+    p.close()
+    events = [json.loads(x) for x in buf.getvalue().splitlines()]
+    assert events[-1]["documents"] == 3 and events[-1]["bytes"] == 400 and events[-1]["total_bytes"] == 1000
+    assert events[-1]["eta_s"] is not None and events[-1]["mb_per_s"] >= 0
