@@ -6,7 +6,8 @@ fingerprint of the normalised matched text) and counts how many such
 diagnostics the file had; line numbers are deliberately not part of the key,
 so text inserted above an old finding does not bring it back.
 
-Paths are stored relative to the baseline file's folder, so a baseline
+The fingerprint is the diagnostic's ``text_hash`` (the path is a key of its
+own, so moving the working directory does not change it).  Paths are stored relative to the baseline file's folder, so a baseline
 written from the repository root works from any working directory.
 
 File format (JSON, sorted, stable under re-writing)::
@@ -50,7 +51,7 @@ class Baseline:
     messages: dict[Key, str] = field(default_factory=dict)
 
     def key(self, d: dict[str, Any]) -> Key:
-        return (_rel(d["path"], self.root), d["code"], d["fingerprint"])
+        return (_rel(d["path"], self.root), d["code"], d["text_hash"])
 
     @classmethod
     def from_diagnostics(cls, diags: Iterable[dict[str, Any]], file: Path) -> Baseline:

@@ -19,6 +19,7 @@ they are):
 ``applicability``  ``safe`` or ``unsafe`` for an edit, ``null`` for a finding
 ``before``         the original text the edit replaces (edits only)
 ``fingerprint``    stable hash of path, rule and normalised matched text
+``text_hash``      hash of the normalised matched text alone (baselines)
 ``data``           rule-specific detail of a finding (when present)
 =================  ==========================================================
 
@@ -42,7 +43,6 @@ from cleaner.registry import get_rule
 _SPACE = re.compile(r"\s+")
 # A composed edit's reason names every rule that changed its span ("…; then W004 space-run: …").
 _THEN_CODE = re.compile(r"then ([A-Z]\d{3}) ")
-FINGERPRINT_CONTEXT = 32
 
 
 def normalise_matched_text(text: str) -> str:
@@ -50,10 +50,15 @@ def normalise_matched_text(text: str) -> str:
     return _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip().casefold()
 
 
-def fingerprint(path: str, code: str, matched: str) -> str:
-    """A stable 32-hex-digit fingerprint of (*path*, *code*, normalised *matched* text)."""
-    blob = "\x00".join((path, code, normalise_matched_text(matched)))
-    return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+def text_fingerprint(matched: str) -> str:
+    """A 32-hex-digit hash of the normalised *matched* text (the baseline's key, with path and rule)."""
+    return hashlib.sha256(normalise_matched_text(matched).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def fingerprint(path: str, code: str, text_hash: str) -> str:
+    """A stable 32-hex-digit fingerprint of (*path*, *code*, :func:`text_fingerprint` of the match)."""
+    blob = "\x00".join((path, code, text_hash))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
 
 
 def edit_applicability(code: str, reason: str, moves_metadata: bool = False) -> str:
@@ -87,11 +92,27 @@ def _visible_span(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _matched(text: str, start: int, end: int) -> str:
+    """The text a diagnostic is about, as its fingerprint sees it.
+
+    A blank or zero-width span (trailing spaces, a run of blank lines, an
+    insertion point) is known by the line it sits on, or else by the last
+    line with text before it, so nearby edits do not change it.
+    """
     matched = text[start:end]
     if matched.strip():
         return matched
-    # A zero-width or blank span is known by what surrounds it.
-    return text[max(0, start - FINGERPRINT_CONTEXT) : end + FINGERPRINT_CONTEXT]
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start : len(text) if line_end < 0 else line_end]
+    if not line.strip():
+        before = text[:line_start].rstrip()
+        line = before[before.rfind("\n") + 1 :]
+    return line + "\x00" + matched
+
+
+def _hashes(path: str, code: str, matched: str) -> dict[str, str]:
+    text_hash = text_fingerprint(matched)
+    return {"fingerprint": fingerprint(path, code, text_hash), "text_hash": text_hash}
 
 
 def diagnostics(doc: Document, config: Config, *, path: str | None = None) -> list[dict[str, Any]]:
@@ -111,14 +132,14 @@ def diagnostics(doc: Document, config: Config, *, path: str | None = None) -> li
         d = {"start": e.start, "end": e.end, **locate(index, focus, focus_end), "code": e.code,
              "name": e.name, "message": e.reason, "severity": severity, "path": shown,
              "fix": e.after, "applicability": edit_applicability(e.code, e.reason, bool(e.metadata)), "before": e.before,
-             "fingerprint": fingerprint(shown, e.code, _matched(doc.text, e.start, e.end))}
+             **_hashes(shown, e.code, _matched(doc.text, e.start, e.end))}
         out.append(d)
     for f in doc.findings:
         d = finding_json(f, index)
         d["path"] = shown
         d["fix"] = None
         d["applicability"] = None
-        d["fingerprint"] = fingerprint(shown, f.code, _matched(doc.text, f.start, f.end))
+        d.update(_hashes(shown, f.code, _matched(doc.text, f.start, f.end)))
         out.append(d)
     out.sort(key=lambda d: (d["start"], d["end"], d["code"]))
     seen: dict[tuple[str, str], int] = {}

@@ -163,16 +163,40 @@ def _expand_to_codes(selector: str) -> list[str]:
     return [r.code for r in all_rules() if selector_matches(selector, r)]
 
 
-def _per_file_ignores(table: Any, where: str) -> dict[str, list[str]]:
+def _anchor(pattern: str, base: Path | None) -> str | None:
+    """*pattern* (relative to the settings file's folder) as seen from the current directory."""
+    if base is None or pattern.startswith(("*", "/")):
+        return None
+    cwd = Path.cwd().resolve()
+    if base == cwd:
+        return None
+    try:
+        prefix = base.relative_to(cwd).as_posix()
+    except ValueError:
+        prefix = base.as_posix()
+    return f"{prefix}/{pattern}"
+
+
+def _per_file_ignores(table: Any, where: str, base: Path | None = None) -> dict[str, list[str]]:
+    """Globs → selectors.  A glob is matched against the path cleaner shows.
+
+    A glob is relative to the settings file's folder (``check`` shows paths
+    relative to the current directory, so an anchored copy is added); one
+    without ``/`` matches a file name in any folder.
+    """
     if not isinstance(table, dict):
         raise SettingsError(f"{where}: expected a table of glob = [selectors]")
     out: dict[str, list[str]] = {}
     for pattern, selectors in table.items():
         sels = _check_selectors(selectors, f"{where}.{pattern!r}")
-        out.setdefault(pattern, []).extend(sels)
+        variants = [pattern]
         if "/" not in pattern and not pattern.startswith("*"):
-            # a bare file-name glob matches that name in any folder
-            out.setdefault("*/" + pattern, []).extend(sels)
+            variants.append("*/" + pattern)  # a bare file-name glob matches that name in any folder
+        anchored = _anchor(pattern, base)
+        if anchored:
+            variants.append(anchored)
+        for v in variants:
+            out.setdefault(v, []).extend(s for s in sels if s not in out.get(v, []))
     return out
 
 
@@ -205,8 +229,11 @@ def _rule_options(table: Any, where: str) -> dict[str, dict[str, Any]]:
     return out
 
 
-def apply_table(settings: Settings, table: dict[str, Any], where: str) -> Settings:
-    """Apply one settings *table* (as read from TOML) to *settings*, validating it."""
+def apply_table(settings: Settings, table: dict[str, Any], where: str, base: Path | None = None) -> Settings:
+    """Apply one settings *table* (as read from TOML) to *settings*, validating it.
+
+    *base* is the folder of the settings file (per-file-ignores globs are relative to it).
+    """
     fields = {f.name: f for f in dataclasses.fields(Config)}
     cfg = settings.config
     for raw_key, value in table.items():
@@ -215,7 +242,7 @@ def apply_table(settings: Settings, table: dict[str, Any], where: str) -> Settin
         if key in ("select", "extend_select", "ignore"):
             setattr(cfg, key, _check_selectors(value, here))
         elif key == "per_file_ignores":
-            cfg.per_file_ignores = _per_file_ignores(value, here)
+            cfg.per_file_ignores = _per_file_ignores(value, here, base)
         elif key == "severity":
             cfg.severity = _severity(value, here)
         elif key in ("rule_options", "rules"):
@@ -275,7 +302,7 @@ def load_settings(
             return Settings()
         path, table = found, table_of(found) or {}
     settings = Settings(source=path.resolve())
-    return apply_table(settings, table, str(path))
+    return apply_table(settings, table, str(path), base=path.resolve().parent)
 
 
 def override(

@@ -13,7 +13,7 @@ import json
 from cleaner.formats import Report
 
 FIELDS = ("path", "line", "column", "end_line", "end_column", "start", "end", "code", "name",
-          "message", "severity", "fix", "applicability", "before", "fingerprint", "occurrence", "data")
+          "message", "severity", "fix", "applicability", "before", "fingerprint", "text_hash", "occurrence", "data")
 
 
 def _ordered(d: dict) -> dict:
