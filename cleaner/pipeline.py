@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -50,10 +51,24 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def read_documents(paths: list[str], *, exclude: Path | None = None) -> Iterator[Document | FileError]:
-    """Decode every input file; undecodable or unreadable files become :class:`FileError`."""
-    for file, rel in iter_input_files(paths, exclude=exclude):
+    """Decode every input file; undecodable or unreadable files become :class:`FileError`.
+
+    Folders that cannot be listed, special files (FIFOs, devices: reading one
+    could block for ever), files over :data:`MAX_FILE_BYTES`, unreadable files
+    and binary data each become a :class:`FileError`, and the run goes on.
+    A missing path raises :class:`InputError` before anything is read.
+    """
+    pending: list[FileError] = []
+    for file, rel in iter_input_files(paths, exclude=exclude,
+                                      on_error=lambda name, msg: pending.append(FileError(name, msg))):
+        yield from pending
+        pending.clear()
         try:
-            size = file.stat().st_size
+            st = file.stat()
+            if not stat.S_ISREG(st.st_mode):
+                yield FileError(rel, "not a regular file (a FIFO, socket or device); skipped")
+                continue
+            size = st.st_size
             if size > MAX_FILE_BYTES:
                 yield FileError(rel, f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit; skipped")
                 continue
@@ -69,6 +84,7 @@ def read_documents(paths: list[str], *, exclude: Path | None = None) -> Iterator
         source = dec.source_info()
         source["sha256"] = sha256_bytes(data)
         yield Document(id=rel, text=dec.text, source=source)
+    yield from pending
 
 
 CrossDocumentStage = Callable[[list[Document], Config], None]

@@ -12,6 +12,7 @@ BOM and invalid sequences included.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 
 _BOMS = (
@@ -40,12 +41,28 @@ class Decoded:
         return {"encoding": self.encoding, "bom": self.bom, "errors": self.errors}
 
 
-def _looks_binary(data: bytes) -> bool:
-    sample = data[:8192]
-    if b"\x00" in sample:
-        return True
-    magic = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"BZh", b"\x28\xb5\x2f\xfd")
-    return sample.startswith(magic)
+_SIGNATURES = (
+    (b"\x89PNG", "a PNG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x1f\x8b", "gzip data"),
+    (b"BZh", "bzip2 data"),
+    (b"\x28\xb5\x2f\xfd", "zstandard data"),
+    (b"RIFF", "a RIFF (WebP, WAV, AVI) file"),
+    (b"\x7fELF", "an executable"),
+)
+
+
+def _binary_reason(data: bytes) -> str | None:
+    """Why *data* is not text (a file signature or NUL bytes), or None."""
+    for magic, what in _SIGNATURES:
+        if data.startswith(magic):
+            return f"starts with the signature of {what}"
+    if b"\x00" in data[:8192]:
+        return "contains NUL bytes"
+    return None
 
 
 def decode(data: bytes) -> Decoded:
@@ -61,12 +78,17 @@ def decode(data: bytes) -> Decoded:
                 return Decoded(body.decode("utf-8", "surrogateescape"), "utf-8", True, "surrogateescape")
             if text.encode(enc) == body:
                 return Decoded(text, enc, True)
-    if _looks_binary(data):
-        raise NotTextError("contains NUL bytes or a binary file signature; not a text file")
+    reason = _binary_reason(data)
+    if reason:
+        raise NotTextError(reason)
     try:
         return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
+    if _mostly_utf8(data):
+        # UTF-8 with a few broken sequences (a truncated download, a bad splice):
+        # keep the good text, carry the bad bytes through.
+        return Decoded(data.decode("utf-8", "surrogateescape"), "utf-8", False, "surrogateescape")
     guess = _guess_legacy(data)
     if guess:
         try:
@@ -78,13 +100,53 @@ def decode(data: bytes) -> Decoded:
     return Decoded(data.decode("utf-8", "surrogateescape"), "utf-8", False, "surrogateescape")
 
 
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Is invalid UTF-8 *data* really UTF-8 with some broken sequences?
+
+    Yes when well-formed multi-byte sequences account for at least as many
+    characters as the stray high bytes do.  Legacy single-byte text (Latin-1,
+    cp1252, cp1251…) almost never forms valid UTF-8 sequences by chance.
+    """
+    sample = data[: 1 << 20]
+    seqs = _UTF8_SEQUENCE.findall(sample)
+    if not seqs:
+        return False
+    in_seqs = sum(len(q) for q in seqs)
+    stray = len(_HIGH_BYTE.findall(sample)) - in_seqs
+    return len(seqs) >= stray
+
+
 def _guess_legacy(data: bytes) -> str | None:
-    """A legacy code page for *data*: charset-normalizer's best guess, else cp1252."""
+    """A legacy code page for *data*: charset-normalizer's best guess, else cp1252.
+
+    cp1252 (Windows Western, a superset of printable Latin-1) wins whenever it
+    reads the bytes as well as the best guess does, or gives the very same
+    text: it is by far the most common legacy code page in news archives, and
+    on short texts the detector cannot tell it from cp1250 or cp1257.
+    """
     try:
         from charset_normalizer import from_bytes
 
-        best = from_bytes(data[: 1 << 20]).best()
-        if best is not None and best.encoding not in ("utf_8", "ascii"):
+        matches = list(from_bytes(data[: 1 << 20]))
+        if matches:
+            best = matches[0]
+            if best.encoding in ("utf_8", "ascii"):
+                return "cp1252"
+            for m in matches:
+                if m.encoding in ("cp1252", "latin_1") and m.chaos <= best.chaos:
+                    return "cp1252"
+            try:
+                if data.decode("cp1252") == data.decode(best.encoding):
+                    return "cp1252"
+            except (UnicodeDecodeError, LookupError):
+                pass
             return codecs.lookup(best.encoding).name
     except Exception:  # pragma: no cover - an optional helper must not stop a run
         pass

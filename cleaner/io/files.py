@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
 
 
 class InputError(Exception):
@@ -22,6 +31,14 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp makes the file private (0600); give it the mode an ordinary
+        # open() would (0666 less the umask), or keep the mode of the file replaced.
+        try:
+            mode = path.stat().st_mode & 0o7777
+        except OSError:
+            mode = 0o666 & ~_UMASK
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -39,7 +56,10 @@ DEFAULT_SUFFIXES = (".txt",)
 
 
 def iter_input_files(
-    paths: list[str], suffixes: tuple[str, ...] = DEFAULT_SUFFIXES, exclude: Path | None = None
+    paths: list[str],
+    suffixes: tuple[str, ...] = DEFAULT_SUFFIXES,
+    exclude: Path | None = None,
+    on_error: Callable[[str, str], None] | None = None,
 ) -> Iterator[tuple[Path, str]]:
     """Yield ``(file, relative name)`` for every input file, in sorted order.
 
@@ -47,15 +67,21 @@ def iter_input_files(
     named directly is taken whatever its suffix.  Relative names are relative
     to the folder given (a file given directly is named by its file name).
     Symbolic links to folders are not followed, so a link loop cannot hang a
-    run.  Raises :class:`InputError` for a missing path.
+    run.
+
+    Every path is checked before anything is yielded: a missing path raises
+    :class:`InputError` and nothing is read.  A folder that cannot be listed
+    (no permission) is passed to ``on_error(name, message)`` and skipped when
+    *on_error* is given; without it, it raises :class:`InputError`.
     """
+    missing = [p for p in paths if not os.path.lexists(p)]
+    if missing:
+        raise InputError("; ".join(f"{p}: no such file or directory" for p in missing))
     for p in paths:
         path = Path(p)
-        if not path.exists() and not path.is_symlink():
-            raise InputError(f"{p}: no such file or directory")
         if path.is_dir():
             found = []
-            for root, dirs, files in os.walk(path, followlinks=False, onerror=_raise_walk_error):
+            for root, dirs, files in os.walk(path, followlinks=False, onerror=_walk_error_handler(path, on_error)):
                 rootp = Path(root)
                 if exclude is not None and _inside(rootp, exclude):
                     dirs[:] = []
@@ -71,8 +97,20 @@ def iter_input_files(
             yield path, path.name
 
 
-def _raise_walk_error(err: OSError) -> None:
-    raise InputError(f"{err.filename}: {err.strerror or err}")
+def _walk_error_handler(top: Path, on_error: Callable[[str, str], None] | None) -> Callable[[OSError], None]:
+    def handle(err: OSError) -> None:
+        message = f"cannot list folder: {err.strerror or err}"
+        if on_error is None:
+            raise InputError(f"{err.filename}: {message}")
+        try:
+            name = Path(err.filename).relative_to(top).as_posix() + "/"
+        except (TypeError, ValueError):
+            name = str(err.filename)
+        if name == "./":
+            name = str(top)
+        on_error(name, message + "; skipped")
+
+    return handle
 
 
 def _inside(path: Path, folder: Path) -> bool:
