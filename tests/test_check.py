@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -324,3 +325,11 @@ def test_changed_since_sees_only_the_added_file(tmp_path, monkeypatch):
     code, diags = run_json("corpus", "--changed-since", "HEAD")
     assert (code, diags) == (0, [])
     assert run("corpus", "--changed-since", "no-such-ref").exit_code == 2
+
+
+def test_pre_commit_hooks_declare_check_and_fix():
+    text = (REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    hooks = dict(re.findall(r"^- id: (\S+)\n(?:  .*\n)*?  entry: (.+)$", text, flags=re.M))
+    assert hooks == {"cleaner-check": "cleaner check", "cleaner-fix": "cleaner check --fix"}
+    # the entry points are real options of the command
+    assert run(str(CLEAN), "--fix").exit_code == 0
