@@ -11,14 +11,21 @@ from cleaner.cli.common import default_config, load_documents
 from cleaner.io.files import InputError
 from cleaner.pipeline import output_inside_input, process, write_outputs
 from cleaner import batch as corpus_engine
+from cleaner.cli.report import finish_clean_run
+from cleaner.report.provenance import start_run
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--output", "out", required=True, type=click.Path(file_okay=False),
               help="Folder for the cleaned files and cleaner-log.jsonl.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False),
+              help="Also write the HTML report of this run to FILE (see `cleaner report`).")
+@click.option("--bag", "bag_dir", type=click.Path(file_okay=False),
+              help="Also write a BagIt bag (RFC 8493) of originals, cleaned files, log and report to DIR.")
 @corpus_engine.click_options
-def clean(paths: tuple[str, ...], out: str, **scale) -> None:
+def clean(paths: tuple[str, ...], out: str, report_path: str | None = None, bag_dir: str | None = None,
+          **scale) -> None:
     """Clean PATHS (files, or folders searched for *.txt) into OUT.
 
     Each cleaned file goes to the same relative path under OUT, and
@@ -29,8 +36,10 @@ def clean(paths: tuple[str, ...], out: str, **scale) -> None:
     if output_inside_input(list(paths), out_dir):
         raise click.UsageError(f"output folder {out} is inside an input folder; choose a folder outside the inputs")
     config = default_config()
+    start_run()  # one date-time for the run's provenance events (SOURCE_DATE_EPOCH honoured)
     if corpus_engine.wants_corpus_engine(paths, scale):  # JSONL/Parquet/HTML, -j, shards, Ray, --index
         corpus_engine.run_cli(paths, out_dir, config, scale)
+        finish_clean_run(out_dir, config, report_path=report_path, bag_dir=bag_dir)
         return
     docs, errors = load_documents(paths)
     process(docs, config)
@@ -42,3 +51,4 @@ def clean(paths: tuple[str, ...], out: str, **scale) -> None:
     n_find = sum(len(d.findings) for d in docs)
     click.echo(f"cleaned {len(docs)} document(s): {n_edits} edit(s), {n_find} finding(s); "
                f"{len(errors)} file error(s); log: {log}", err=True)
+    finish_clean_run(out_dir, config, file_errors=errors, report_path=report_path, bag_dir=bag_dir)
