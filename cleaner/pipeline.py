@@ -160,7 +160,7 @@ def log_record(doc: Document, config: Config) -> dict[str, Any]:
     """The log line for one cleaned document (see README, "Log format")."""
     index = LineIndex(doc.text)
     cleaned_bytes = encode_output(doc.cleaned if doc.cleaned is not None else doc.text)
-    return {
+    record = {
         "path": doc.id,
         "metadata": doc.metadata,
         "source": {k: v for k, v in doc.source.items() if k != "sha256"},
@@ -171,6 +171,13 @@ def log_record(doc: Document, config: Config) -> dict[str, Any]:
         "edits": [e.to_json() | locate(index, e.start, e.end) for e in doc.edits],
         "findings": [finding_json(f, index) for f in doc.findings],
     }
+    # PREMIS-style provenance (events, agent, objects with SHA-256): cleaner.report.provenance
+    from cleaner.report.provenance import premis_record
+
+    record["premis"] = premis_record(doc, sha256_original=record["sha256_original"],
+                                     sha256_cleaned=record["sha256_cleaned"],
+                                     config_sha256=record["config_sha256"])
+    return record
 
 
 def write_outputs(docs: Iterable[Document], out_dir: Path, config: Config) -> Path:
