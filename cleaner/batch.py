@@ -522,6 +522,10 @@ def run(paths: list[str], out_dir: Path, config: Config, opts: RunOptions | None
             progress.close()
     if dedup is not None:
         dedup.close()
+    if opts.engine == "ray":
+        from cleaner.ray_engine import shutdown
+
+        shutdown()
     report.seconds = time.perf_counter() - started
     report.log_path = _combine_logs(out_dir, all_files, fp)
     report.stats_path = _write_stats(out_dir, report, opts, jobs)
