@@ -74,10 +74,24 @@ def edit_applicability(code: str, reason: str, moves_metadata: bool = False) -> 
         return "unsafe"
     codes = [code, *_THEN_CODE.findall(reason)]
     for c in codes:
-        r = get_rule(c)
+        r = _rule(c)
         if r is not None and r.fix != "safe":
             return "unsafe"
     return "safe"
+
+
+def _rule(code: str):
+    """The registered rule *code* (a dict look-up; rules never change during a run)."""
+    rules = _RULES_BY_CODE
+    if code not in rules:
+        found = get_rule(code)
+        if found is None:
+            return None
+        rules[code] = found
+    return rules[code]
+
+
+_RULES_BY_CODE: dict = {}
 
 
 def _visible_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -124,7 +138,7 @@ def diagnostics(doc: Document, config: Config, *, path: str | None = None) -> li
     index = LineIndex(doc.text)
     out: list[dict[str, Any]] = []
     for e in doc.edits:
-        rule = get_rule(e.code)
+        rule = _rule(e.code)
         severity = config.severity_of(rule) if rule else "error"
         # Point at the first visible character the edit touches (a removed line,
         # not the line break before it), as a reader of the file would.

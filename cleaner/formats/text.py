@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from cleaner.formats import Report
+from cleaner.pipeline import LineIndex
 
-TAB_WIDTH = 1  # columns are code points; a tab is shown as one space under the caret
+# Columns are code points: a tab or other control character is shown as one space so the caret lines up.
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 def _printable(s: str) -> str:
@@ -32,15 +35,17 @@ def _show(s: str, limit: int = 60) -> str:
 def full(report: Report) -> str:
     """Each diagnostic with its line of text, a caret line under the span and the fix."""
     out: list[str] = []
+    indexes: dict[str, LineIndex] = {}
     for d in report.diagnostics:
         out.append(f"{_headline(d)}  [{d['severity']}, {d['name']}]")
-        text = report.texts.get(d["path"])
-        if text is not None:
-            lines = text.splitlines()
+        index = indexes.get(d["path"])
+        if index is None and d["path"] in report.texts:
+            index = indexes[d["path"]] = LineIndex(report.texts[d["path"]])
+        if index is not None:
             line_no = d["line"]
-            src = lines[line_no - 1] if 0 < line_no <= len(lines) else ""
+            src = index.line_text(line_no) if 0 < line_no <= len(index.starts) else ""
             gutter = f"{line_no:>5} | "
-            out.append(gutter + _printable(src.replace("\t", " ")))
+            out.append(gutter + _printable(_CONTROL.sub(" ", src)))
             col = max(d["column"], 1)
             if d["end_line"] == line_no:
                 width = max(d["end_column"] - col, 1)
