@@ -335,3 +335,21 @@ def test_pre_commit_hooks_declare_check_and_fix(tmp_path, monkeypatch):
     shutil.copytree(CLEAN, tmp_path / "c")
     monkeypatch.chdir(tmp_path)
     assert run("c/quiet.txt", "--fix").exit_code == 0
+
+
+def test_corpus_files_take_part_but_are_not_reported(tmp_path, monkeypatch):
+    # Six existing files share a site-template line; a new file repeats it.  Alone,
+    # the new file gives no corpus statistics; with --corpus the line is a template (B002).
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "old").mkdir()
+    for i in range(6):
+        (tmp_path / "old" / f"{i}.txt").write_text(
+            f"Story {i}\n\nRead more from the Daily Planet\n\nParagraph {i} of the story, with its own words.\n",
+            encoding="utf-8")
+    (tmp_path / "new.txt").write_text(
+        "A new story\n\nRead more from the Daily Planet\n\nThe body of the new story is here.\n", encoding="utf-8")
+    code, diags = run_json("new.txt")
+    assert (code, diags) == (0, [])
+    code, diags = run_json("new.txt", "--corpus", "old")
+    assert code == 1
+    assert [(d["path"], d["code"], d["line"]) for d in diags] == [("new.txt", "B002", 3)]

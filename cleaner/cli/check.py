@@ -135,7 +135,8 @@ def fixable(edit, allowed: set[str]) -> bool:
     return edit_applicability(edit.code, edit.reason, bool(edit.metadata)) in allowed
 
 
-def fix_documents(docs: list[Document], config: Config, allowed: set[str]) -> dict[str, str]:
+def fix_documents(docs: list[Document], config: Config, allowed: set[str],
+                  reference: list[Document] | None = None) -> dict[str, str]:
     """Apply the fixes in *allowed* (``safe``, ``unsafe``) until nothing changes.
 
     Works on the documents in place (their text becomes the fixed text and
@@ -160,7 +161,7 @@ def fix_documents(docs: list[Document], config: Config, allowed: set[str]) -> di
             break
         for doc in docs:
             doc.edits, doc.findings, doc.cleaned = [], [], None
-        process(docs, config)
+        run_rules_with_reference(docs, reference or [], config)
     return originals
 
 
@@ -338,13 +339,12 @@ def check(paths: tuple[str, ...], output_format: str | None, output_file: str | 
         for root in roots:
             more, _ref_errors = corpus_documents(root, files)
             reference.extend(d for d in more if all(d.id != r.id for r in reference))
-    run_near_duplicates(docs, reference, config)
+    run_rules_with_reference(docs, reference, config)
 
     originals: dict[str, str] = {}
     allowed = {"safe", "unsafe"} if unsafe_fixes else {"safe"}
     if fix or diff:
-        originals = fix_documents(docs, config, allowed)
-        run_near_duplicates(docs, reference, config)
+        originals = fix_documents(docs, config, allowed, reference)
 
     if diff:
         out = "".join(unified_diff(doc.id, originals[doc.id], doc.text) for doc in docs if doc.id in originals)
@@ -412,14 +412,15 @@ def _emit(text: str, output_file: str | None) -> None:
         click.echo(text, nl=False)
 
 
-def run_near_duplicates(docs: list[Document], reference: list[Document], config: Config) -> None:
-    """Run the rules (and cross-document stages) over *docs*.
+def run_rules_with_reference(docs: list[Document], reference: list[Document], config: Config) -> None:
+    """Run the rules and the cross-document stages over *docs*.
 
-    *reference* documents (the rest of the corpus) take part in the run so
-    that near-duplicate detection can compare against them, but only the
-    checked documents are reported.
+    *reference* documents (the rest of the corpus) take part in the run, so
+    that near-duplicate detection and template statistics see them, but only
+    the checked documents are reported.  They come first: the existing files
+    are the originals, and a checked file that repeats them is the copy.
     """
     if not reference:
         process(docs, config)
         return
-    process([*docs, *reference], config)
+    process([*reference, *docs], config)
