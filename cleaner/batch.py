@@ -81,6 +81,8 @@ class RunReport:
     seconds: float = 0.0
     log_path: Path | None = None
     stats_path: Path | None = None
+    index: str | None = None
+    index_documents: int | None = None
 
     def summary(self) -> str:
         return summary_line(self.stats, seconds=self.seconds, files=self.files, skipped=self.files_skipped)
@@ -206,10 +208,11 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
         stats.bytes_in += len(data)
         stats.bytes_out += len(out)
         log = json.dumps(log_record(doc, config), ensure_ascii=False)
-        return {"out": out, "log": log, "errors": errors, "stats": stats, "sig": _signature(doc)}
+        sigs = _signatures([(0, doc)])
+        return {"out": out, "log": log, "errors": errors, "stats": stats, "sigs": sigs}
     if kind == "lines":
         chunks: list[bytes] = []
-        sigs = []
+        kept: list[tuple[int, Document]] = []
         for i, line in enumerate(units):
             n = first + i
             if not line.strip():
@@ -232,13 +235,14 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
             stats.bytes_in += len(text.encode("utf-8", "surrogatepass"))
             stats.bytes_out += len(record[text_field].encode("utf-8", "surrogatepass"))
             chunks.append(out)
-            sigs.append((len(chunks) - 1, _signature(doc)))
-        return {"out": b"".join(chunks), "chunks": chunks, "errors": errors, "stats": stats, "sigs": sigs}
+            kept.append((len(chunks) - 1, doc))
+        return {"out": b"".join(chunks), "chunks": chunks, "errors": errors, "stats": stats,
+                "sigs": _signatures(kept)}
     if kind == "columns":
         texts, ids = units["texts"], units["ids"]
         cleaned: list[str | None] = []
         fields: list[str | None] = []
-        sigs = []
+        kept = []
         for i, text in enumerate(texts):
             n = first + i
             if not isinstance(text, str) or (ids is not None and ids[i] is None):
@@ -256,8 +260,8 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
             stats.bytes_out += len(out.encode("utf-8", "surrogatepass"))
             cleaned.append(out)
             fields.append(_dumps(_cleaner_field(doc, config)).decode("utf-8"))
-            sigs.append((i, _signature(doc)))
-        return {"texts": cleaned, "cleaner": fields, "errors": errors, "stats": stats, "sigs": sigs}
+            kept.append((i, doc))
+        return {"texts": cleaned, "cleaner": fields, "errors": errors, "stats": stats, "sigs": _signatures(kept)}
     raise ValueError(f"unknown batch kind {kind}")  # pragma: no cover
 
 
@@ -267,12 +271,39 @@ def _cleaner_field(doc: Document, config: Config) -> dict[str, Any]:
     return {"id": rec.pop("path"), **rec}
 
 
-def _signature(doc: Document) -> Any:
-    """The document's dedup signature when a dedup index is in use (computed in the worker)."""
-    dedup = _STATE.get("dedup")
-    if dedup is None:
-        return None
-    return dedup.signature(doc.cleaned if doc.cleaned is not None else doc.text)
+def _signatures(docs: list[tuple[int, Document]]) -> list[tuple[int, str, bytes]]:
+    """``(position, document id, signature)`` for the dedup index, computed in the worker for the whole batch."""
+    signer = _STATE.get("dedup")
+    if signer is None or not docs:
+        return []
+    sigs = signer.signatures([d.cleaned if d.cleaned is not None else d.text for _, d in docs])
+    return [(pos, d.id, sig) for (pos, d), sig in zip(docs, sigs) if sig is not None]
+
+
+def _apply_dedup(dedup: Any, batch: Batch, res: dict[str, Any]) -> None:
+    """Check the batch's documents against the index (in order) and add a finding to each duplicate."""
+    stats: Stats = res["stats"]
+    for pos, key, sig in res.get("sigs", []):
+        hit = dedup.check(key, sig)
+        if hit is None:
+            continue
+        finding = dedup.finding(hit)
+        stats.duplicates += 1
+        stats.findings[finding["code"]] += 1
+        if batch.kind == "file":
+            rec = json.loads(res["log"])
+            rec["findings"].append(finding)
+            res["log"] = json.dumps(rec, ensure_ascii=False)
+        elif batch.kind == "lines":
+            rec = json.loads(res["chunks"][pos])
+            rec[CLEANER_FIELD]["findings"].append(finding)
+            res["chunks"][pos] = _dumps(rec) + b"\n"
+        elif batch.kind == "columns":
+            rec = json.loads(res["cleaner"][pos])
+            rec["findings"].append(finding)
+            res["cleaner"][pos] = _dumps(rec).decode("utf-8")
+    if batch.kind == "lines" and res.get("sigs"):
+        res["out"] = b"".join(res["chunks"])
 
 
 # ---------------------------------------------------------------------------
@@ -472,6 +503,7 @@ def run(paths: list[str], out_dir: Path, config: Config, opts: RunOptions | None
         from cleaner.dedup.index import open_dedup_stage
 
         dedup = open_dedup_stage(opts.index, config)
+        report.index = opts.index
 
     if todo:
         corpus = _corpus_stats_pass(files, config, opts, jobs) if _needs_corpus_stats(config) else None
@@ -504,10 +536,12 @@ def run(paths: list[str], out_dir: Path, config: Config, opts: RunOptions | None
                         report.stats.errors += 1
                         continue
                     if dedup is not None:
-                        dedup.apply(it.batch, res)
+                        _apply_dedup(dedup, it.batch, res)
                     w.add(it.batch, res)
                     progress.update(res["stats"].documents, it.batch.bytes_read)
                     if it.last:
+                        if dedup is not None:
+                            dedup.commit()  # before the marker: a finished file is always in the index
                         w.finish()
                         del writers[inp.rel]
                         report.stats.merge(w.stats)
@@ -521,6 +555,8 @@ def run(paths: list[str], out_dir: Path, config: Config, opts: RunOptions | None
                 pool.__exit__(None, None, None)
             progress.close()
     if dedup is not None:
+        report.stats.duplicate_clusters = len(dedup.clusters_hit)
+        report.index_documents = dedup.index.count()
         dedup.close()
     if opts.engine == "ray":
         from cleaner.ray_engine import shutdown
@@ -589,6 +625,8 @@ def _write_stats(out_dir: Path, report: RunReport, opts: RunOptions, jobs: int) 
         "mb_per_s": round(report.stats.bytes_in / 1e6 / report.seconds, 3) if report.seconds else None,
         "jobs": jobs,
         "engine": opts.engine,
+        "index": report.index,
+        "index_documents": report.index_documents,
         "tool_version": __version__,
     }
     path = out_dir / name
