@@ -49,13 +49,16 @@ class Baseline:
     root: Path
     counts: Counter = field(default_factory=Counter)
     messages: dict[Key, str] = field(default_factory=dict)
+    #: where the files named in diagnostics are (default: the name is the path)
+    files: dict[str, Path] = field(default_factory=dict)
 
     def key(self, d: dict[str, Any]) -> Key:
-        return (_rel(d["path"], self.root), d["code"], d["text_hash"])
+        return (_rel(str(self.files.get(d["path"], d["path"])), self.root), d["code"], d["text_hash"])
 
     @classmethod
-    def from_diagnostics(cls, diags: Iterable[dict[str, Any]], file: Path) -> Baseline:
-        b = cls(root=file.resolve().parent)
+    def from_diagnostics(cls, diags: Iterable[dict[str, Any]], file: Path,
+                         files: dict[str, Path] | None = None) -> Baseline:
+        b = cls(root=file.resolve().parent, files=dict(files or {}))
         for d in diags:
             k = b.key(d)
             b.counts[k] += 1

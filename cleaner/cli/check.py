@@ -45,16 +45,21 @@ MAX_FIX_ROUNDS = 10
 # ---------------------------------------------------------------- input files
 
 
-def display_path(path: Path) -> str:
-    """*path* as shown in diagnostics: relative to the current directory when inside it."""
+def display_path(path: Path, outside: str | None = None) -> str:
+    """*path* as shown in diagnostics: relative to the current directory.
+
+    A file outside the current directory is shown as *outside* (its name
+    relative to the folder it was found in) when given, else by its absolute
+    path.  CI annotations need paths relative to the repository root, where
+    CI runs the check.
+    """
     absolute = Path(os.path.abspath(path))
-    try:
-        return absolute.relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
+    for cwd in (Path(os.path.abspath(Path.cwd())), Path.cwd().resolve()):
         try:
-            return absolute.relative_to(Path(os.path.abspath(Path.cwd()))).as_posix()
+            return absolute.relative_to(cwd).as_posix()
         except ValueError:
-            return absolute.as_posix()
+            continue
+    return outside if outside is not None else absolute.as_posix()
 
 
 def _git(args: list[str], cwd: Path) -> str:
@@ -115,7 +120,7 @@ def read_inputs(paths: list[str]) -> tuple[list[Document], dict[str, Path], list
         for item in items:
             file = base / item.path if isinstance(item, FileError) and base.is_dir() else (
                 base / item.id if isinstance(item, Document) and base.is_dir() else base)
-            name = display_path(file)
+            name = display_path(file, item.path if isinstance(item, FileError) else item.id)
             if name in files or any(e.path == name for e in errors):
                 continue  # the same file named twice
             if isinstance(item, FileError):
@@ -241,6 +246,8 @@ def _summary(diags: list[dict[str, Any]], n_files: int, fixed: int, baseline_hid
 
 
 FORMAT_HELP = ", ".join(FORMATS)
+#: Formats after which a one-line summary goes to standard error (machine formats stay alone).
+HUMAN_FORMATS = ("concise", "full")
 
 
 @cli.command()
@@ -367,13 +374,14 @@ def check(paths: tuple[str, ...], output_format: str | None, output_file: str | 
     diags = [d for doc in docs for d in diagnostics(doc, config)]
 
     if write_baseline:
-        Baseline.from_diagnostics(diags, Path(write_baseline)).save(Path(write_baseline))
+        Baseline.from_diagnostics(diags, Path(write_baseline), files).save(Path(write_baseline))
         if not quiet:
             click.echo(f"Wrote {len(diags)} diagnostic(s) to baseline {write_baseline}.", err=True)
         raise SystemExit(EXIT_ERROR if errors else EXIT_OK)
 
     hidden = 0
     if baseline is not None:
+        baseline.files = files
         shown, used = baseline.filter(diags)
         hidden = len(diags) - len(shown)
         diags = shown
@@ -392,7 +400,7 @@ def check(paths: tuple[str, ...], output_format: str | None, output_file: str | 
             atomic_write(file, FORMATS[name](report).encode("utf-8", "surrogateescape"))
         except OSError as exc:
             raise click.ClickException(f"--report {name}={file}: cannot write: {exc.strerror or exc}") from None
-    if not quiet:
+    if not quiet and fmt in HUMAN_FORMATS:
         click.echo(_summary(diags, len(docs), fixed, hidden), err=True)
 
     failing = threshold != "never" and any(
