@@ -1,0 +1,196 @@
+"""Word n-gram shingles and MinHash signatures, computed for a whole batch.
+
+Nothing here makes one Python object per paragraph: a batch of paragraphs
+becomes one flat array of 32-bit shingle hashes (:class:`ShingleBatch`, in
+CSR layout: paragraph ``i`` owns ``values[offsets[i]:offsets[i + 1]]``), and
+the signatures of the batch are one ``(paragraphs, num_perm)`` ``uint32``
+matrix computed with numpy (:func:`minhash_signatures`).
+
+Compatibility with datasketch
+-----------------------------
+The signatures are bit-for-bit those of datasketch's ``affine32`` scheme
+(datasketch ≥ 2.0): for every paragraph,
+
+.. code-block:: python
+
+    m = datasketch.MinHash(num_perm, seed=seed, hashfunc=int, scheme="affine32")
+    m.update_batch(shingle_hashes_of_that_paragraph)
+    assert (m.hashvalues == signatures[i]).all()
+
+so :func:`lean_minhash` turns a row into a :class:`datasketch.LeanMinHash`
+that any datasketch index (``MinHashLSH`` in memory or in Redis) accepts,
+and an index built by this module can be queried with MinHashes built by
+datasketch itself from the same shingle hashes.
+
+Shingles
+--------
+Each word (see :mod:`cleaner.dedup.normalize`) gets a 64-bit hash
+(:func:`~cleaner.dedup.normalize.word_hash`, computed with numpy for the
+whole batch); the hash of the n-gram of words ``w1 … wn`` is
+``fmix64(((h(w1) * P + h(w2)) * P + …) + h(wn)) >> 32`` in wrapping 64-bit
+arithmetic (:func:`shingle_hash` is the reference implementation), computed
+for all positions of the batch at once.  A paragraph with fewer than ``n``
+words has no shingles (it is too short to compare and is skipped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from cleaner.dedup.normalize import fmix64, tokenize_batch, word_hash
+
+#: Multiplier of the polynomial n-gram combination (odd, 64-bit).
+_P = np.uint64(0x9E3779B97F4A7C15)
+_MASK64 = (1 << 64) - 1
+#: MurmurHash3 fmix32 constants (as in datasketch's affine32 pre-mix).
+_F32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
+#: Largest uint32: the signature value of an empty set (as in datasketch).
+EMPTY = np.uint32(0xFFFFFFFF)
+#: datasketch's name for the permutation scheme used here.
+SCHEME = "affine32"
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    s1, m1, s2, m2 = _F32
+    h = h ^ (h >> s1)
+    h = h * m1
+    h = h ^ (h >> s2)
+    h = h * m2
+    return h ^ (h >> s1)
+
+
+def shingle_hash(words: Sequence[str]) -> int:
+    """Reference (slow, pure Python) hash of one n-gram of normalised words.
+
+    :func:`shingle_batch` computes exactly this for every n-gram of a batch.
+    """
+    acc = 0
+    for k, w in enumerate(words):
+        acc = word_hash(w) if k == 0 else (acc * int(_P) + word_hash(w)) & _MASK64
+    acc ^= acc >> 33
+    acc = (acc * 0xFF51AFD7ED558CCD) & _MASK64
+    acc ^= acc >> 33
+    acc = (acc * 0xC4CEB9FE1A85EC53) & _MASK64
+    acc ^= acc >> 33
+    return acc >> 32
+
+
+@dataclass
+class ShingleBatch:
+    """The shingle hashes of a batch of paragraphs, in CSR layout.
+
+    ``values[offsets[i]:offsets[i + 1]]`` are the (not deduplicated) 32-bit
+    shingle hashes of paragraph ``i`` in text order; ``n_words[i]`` is its
+    number of words.  :meth:`shingle_set` gives the exact set used for
+    verification.
+    """
+
+    offsets: np.ndarray  # int64, len(batch) + 1
+    values: np.ndarray  # uint32
+    n_words: np.ndarray  # int64
+    ngram: int
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def counts(self) -> np.ndarray:
+        """Number of shingles (with repeats) of every paragraph."""
+        return np.diff(self.offsets)
+
+    def shingles(self, i: int) -> np.ndarray:
+        """The shingle hashes of paragraph *i* (with repeats, in text order)."""
+        return self.values[self.offsets[i] : self.offsets[i + 1]]
+
+    def shingle_set(self, i: int) -> frozenset[int]:
+        """The exact shingle set of paragraph *i*."""
+        return frozenset(self.shingles(i).tolist())
+
+
+def shingle_batch(texts: Sequence[str], ngram: int = 3) -> ShingleBatch:
+    """Normalise, tokenise and shingle every text of *texts* in one pass.
+
+    Word n-grams of *ngram* words (``ngram >= 1``); a text with fewer words
+    has no shingles.
+    """
+    if ngram < 1:
+        raise ValueError("ngram must be at least 1")
+    tokens = tokenize_batch(texts)
+    n = len(texts)
+    lens = tokens.counts()
+    th = tokens.hashes
+    total = len(th)
+    counts = np.maximum(lens - (ngram - 1), 0)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    if total < ngram or not offsets[-1]:
+        return ShingleBatch(offsets, np.zeros(0, dtype=np.uint32), lens, ngram)
+
+    m = total - ngram + 1
+    acc = th[:m].copy()
+    with np.errstate(over="ignore"):
+        for k in range(1, ngram):
+            acc *= _P
+            acc += th[k : k + m]
+        mixed = (fmix64(acc) >> np.uint64(32)).astype(np.uint32)
+
+    # Keep the n-grams that lie inside one paragraph.
+    ends = np.cumsum(lens)
+    end_of = np.repeat(ends, lens)[:m]
+    valid = np.arange(m, dtype=np.int64) + ngram <= end_of
+    return ShingleBatch(offsets, mixed[valid], lens, ngram)
+
+
+def permutations(num_perm: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(a, b)`` parameters datasketch's ``affine32`` MinHash uses for *seed*."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint64).astype(np.uint32)
+    return a, b
+
+
+def minhash_signatures(
+    batch: ShingleBatch, num_perm: int = 128, seed: int = 1, *, chunk: int = 1 << 14
+) -> np.ndarray:
+    """MinHash signatures of every paragraph of *batch*: a ``(len(batch), num_perm)`` uint32 matrix.
+
+    Row ``i`` equals ``datasketch.MinHash(num_perm, seed, scheme="affine32")``
+    updated with paragraph ``i``'s shingle hashes (identity hash function).
+    A paragraph without shingles gets the empty signature (all ``0xFFFFFFFF``).
+    Work is done *chunk* shingles at a time, so memory stays at about
+    ``chunk * num_perm * 4`` bytes whatever the batch size.
+    """
+    a, b = permutations(num_perm, seed)
+    n = len(batch)
+    sig = np.full((n, num_perm), EMPTY, dtype=np.uint32)
+    if not len(batch.values):
+        return sig
+    with np.errstate(over="ignore"):
+        hv = _fmix32(batch.values)
+    counts = batch.counts()
+    nonempty = np.flatnonzero(counts)
+    starts = batch.offsets[nonempty]
+    # Split the non-empty paragraphs into groups of about `chunk` shingles.
+    i = 0
+    k = len(nonempty)
+    ends_all = batch.offsets[nonempty + 1]
+    while i < k:
+        lo = starts[i]
+        j = int(np.searchsorted(ends_all, lo + chunk, side="right"))
+        j = max(j, i + 1)
+        hi = ends_all[j - 1]
+        block = hv[lo:hi]
+        with np.errstate(over="ignore"):
+            phv = np.multiply.outer(block, a)
+            phv += b
+        sig[nonempty[i:j]] = np.minimum.reduceat(phv, starts[i:j] - lo, axis=0)
+        i = j
+    return sig
+
+
+def lean_minhash(signature: np.ndarray, seed: int = 1):
+    """A :class:`datasketch.LeanMinHash` holding one row of :func:`minhash_signatures`."""
+    from datasketch import LeanMinHash
+
+    return LeanMinHash(seed=seed, hashvalues=signature, scheme=SCHEME)
