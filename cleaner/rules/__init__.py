@@ -10,8 +10,13 @@ the order in which rules run:
 4. ``boilerplate`` (B): whole lines of site furniture;
 5. ``whitespace`` (W): what is left between the words and lines.
 
-Later families (J joins, Q quotes) append their modules here; near-duplicate
+6. ``quotes`` (Q): findings about lost text (cuts, dangling lead-ins,
+   unbalanced quotes, orphaned pull-quotes), made while the cuts are still
+   visible, before the joins are repaired;
+7. ``joins`` (J): spaces inserted where words and sentences were glued.
+
+Later families append their modules here; near-duplicate
 detection (D) works across documents and runs after the per-document rules.
 """
 
-from cleaner.rules import metadata, html, unicode, boilerplate, whitespace  # noqa: F401
+from cleaner.rules import metadata, html, unicode, boilerplate, whitespace, quotes, joins  # noqa: F401

@@ -1,0 +1,523 @@
+"""Finding broken joins: places where a scraper glued two words or sentences.
+
+When an extractor drops a hyperlink, an inline tag or a pull-quote box, the
+text on either side of it is often glued together::
+
+    guarantees.During        a sentence glued to the next one
+    exchangea senior         two words glued, the link text between them lost
+    said thatThe United      a lower-case word glued to a capitalised one
+    for PutinRussia invaded  two names glued together
+
+This module finds such joins; the J rules repair them (by inserting a space)
+and the Q rules report the ones that sit where text was removed.  It is
+precision-first: real words and names must survive, so every guess is
+checked against a word-frequency model (:mod:`wordfreq`) and data files of
+function words, abbreviations, domain endings and mixed-case names in
+``cleaner/data/joins/``.
+
+Only tokens that look wrong are examined (a word wordfreq does not know, a
+full stop followed by a letter), so the cost is one dictionary look-up per
+word and a regular-expression scan; every pattern here is linear-time.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from bisect import bisect_left, bisect_right
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from cleaner.rules._lines import load_word_list
+
+# ---------------------------------------------------------------- word lists
+
+
+@lru_cache(maxsize=None)
+def _lower_list(name: str) -> frozenset[str]:
+    return frozenset(w.lower() for w in load_word_list(name))
+
+
+def function_words() -> frozenset[str]:
+    """Closed-class English words (``the``, ``of``, ``which`` …), lower-case."""
+    return _lower_list("joins/function_words.txt")
+
+
+def abbreviations() -> frozenset[str]:
+    return _lower_list("joins/abbreviations.txt")
+
+
+def domain_endings() -> frozenset[str]:
+    return _lower_list("joins/domain_endings.txt")
+
+
+def mixed_case_names() -> frozenset[str]:
+    return load_word_list("joins/mixed_case_names.txt")
+
+
+def mixed_case_prefixes() -> frozenset[str]:
+    return _lower_list("joins/mixed_case_prefixes.txt")
+
+
+def compound_prefixes() -> frozenset[str]:
+    return _lower_list("joins/compound_prefixes.txt")
+
+
+def compound_suffixes() -> frozenset[str]:
+    return _lower_list("joins/compound_suffixes.txt")
+
+
+@lru_cache(maxsize=1)
+def _frequencies() -> dict[str, float]:
+    from wordfreq import get_frequency_dict
+
+    return get_frequency_dict("en", wordlist="best")
+
+
+@lru_cache(maxsize=65536)
+def zipf(word: str) -> float:
+    """The Zipf frequency of *word* in English (0 for a word wordfreq does not know).
+
+    Zipf 3 is about one occurrence per million words; ``the`` is about 7.7.
+    """
+    f = _frequencies().get(word.lower(), 0.0)
+    return math.log10(f) + 9.0 if f > 0 else 0.0
+
+
+# Thresholds (Zipf).  A part of a split is "known" at KNOWN; two parts that are
+# both content words must both be COMMON.  A token is a candidate only when
+# wordfreq does not know it, or when it is two function words glued together
+# and rarer than GLUED_FUNCTION_WORDS (web text has "ofthe" at Zipf 3.3).
+KNOWN = 3.0
+COMMON = 3.5
+GLUED_FUNCTION_WORDS = 3.6
+REAL_FUNCTION_COMPOUNDS = frozenset(
+    "into onto upon within without whereas whereby wherein thereby therein thereof "
+    "hereby herein hereof hereto insofar inasmuch however whatever whenever wherever "
+    "whoever therefore furthermore moreover nevertheless nonetheless notwithstanding "
+    "cannot another anyhow somehow someone itself himself herself themselves ourselves "
+    "yourself yourselves myself whereupon thereafter hereafter heretofore meantime "
+    "meanwhile wherefore whatsoever alongside throughout underneath beforehand".split()
+)
+
+# ------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Join:
+    """A point where a space is missing between two words or sentences.
+
+    ``pos`` is where the space goes; ``kind`` is ``"sentence"`` (after
+    sentence punctuation), ``"glued"`` (two lower-case words run together) or
+    ``"case"`` (a word glued to a capitalised one).  ``cut`` says the join
+    most likely sits where text was removed (a link, a pull-quote), as
+    opposed to a mere missing space.
+    """
+
+    pos: int
+    kind: str
+    left: str
+    right: str
+    cut: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class Cut:
+    """A place where text was most likely removed (see :func:`find_cuts`)."""
+
+    pos: int
+    kind: str  # "glued", "case", "sentence", "lower-case-sentence", "ellipsis"
+    detail: str
+
+
+# ------------------------------------------------------------ small helpers
+
+_NONSPACE_BEFORE = re.compile(r"\S{0,80}\Z")
+_NONSPACE_AFTER = re.compile(r"\S{0,80}")
+_LETTERS_END = re.compile(r"[A-Za-z]+\Z|[0-9]+\Z")
+_LETTERS_START = re.compile(r"[A-Za-z]+")
+_URLISH = re.compile(r"[@/\\=&_#~%]|www\.|://")
+_TRAILING_PUNCT = re.compile(r"[\"'“”‘’),;:!?.\]]+\Z")
+
+
+def _left_token(text: str, pos: int) -> str:
+    m = _NONSPACE_BEFORE.search(text, max(0, pos - 80), pos)
+    return m.group() if m else ""
+
+
+def _right_token(text: str, pos: int) -> str:
+    m = _NONSPACE_AFTER.match(text, pos)
+    return m.group() if m else ""
+
+
+class _QuoteParity:
+    """Tell whether a straight double quote opens or closes a quotation.
+
+    Looks at the previous straight quote in the same line: after an opening
+    mark (`` "face``) the next one closes, after a closing mark it opens; when
+    the previous mark is itself ambiguous, the count of marks since the start
+    of the line decides.
+    """
+
+    def __init__(self, text: str):
+        self.quotes = [m.start() for m in re.finditer('"', text)]
+        self.breaks = [m.start() for m in re.finditer(r"[\r\n]", text)]
+
+    def count_before(self, pos: int) -> int:
+        i = bisect_right(self.breaks, pos - 1) - 1
+        line_start = self.breaks[i] + 1 if i >= 0 else 0
+        return bisect_left(self.quotes, pos) - bisect_left(self.quotes, line_start)
+
+    def opens(self, text: str, pos: int) -> bool:
+        """Does the straight quote at *pos* open a quotation?"""
+        i = bisect_left(self.quotes, pos) - 1
+        j = bisect_right(self.breaks, pos - 1) - 1
+        line_start = self.breaks[j] + 1 if j >= 0 else 0
+        if i < 0 or self.quotes[i] < line_start:
+            return True
+        q = self.quotes[i]
+        before = text[q - 1] if q > line_start else " "
+        after = text[q + 1] if q + 1 < len(text) else " "
+        if before.isspace() or before in "([{—–-":
+            return False
+        if after.isspace() or after in ".,;:!?)]}—–-":
+            return True
+        return self.count_before(pos) % 2 == 0
+
+
+# ------------------------------------------------ J001: sentence punctuation
+
+_SENTENCE_JOIN = re.compile(
+    r"(?<=[A-Za-z0-9)\]])"
+    r"(?:(?P<stop>[.!?])(?P<q1>[\"“”]?)|(?P<colon>:)|(?P<q2>[\"”]))"
+    r"(?=[A-Za-z])"
+)
+
+
+def find_sentence_joins(text: str) -> list[Join]:
+    """Sentence punctuation glued to the next word: ``guarantees.During``.
+
+    Also ``Russia."Biden`` (the space goes before an opening quote and after a
+    closing one), ``Lucknow:Chief`` and, when the next word is a common
+    lower-case word, ``said.of the call`` (a cut).  Left alone: abbreviations
+    and initials (``U.S.``, ``Mr.``, ``e.g.``), decimals and times (``3.5``,
+    ``4:25``), domains, URLs, e-mail addresses and file names, ellipses.
+    """
+    if not any(c in text for c in ".!?:\"”"):
+        return []
+    out: list[Join] = []
+    parity: _QuoteParity | None = None
+    fw = function_words()
+    for m in _SENTENCE_JOIN.finditer(text):
+        s, e = m.span()
+        left_tok = _left_token(text, s)
+        lw = _LETTERS_END.search(left_tok)
+        if not lw:
+            continue
+        left = lw.group()
+        right_tok = _right_token(text, e)
+        right = _LETTERS_START.match(right_tok)
+        if not right:
+            continue
+        right_word = right.group()
+        if _URLISH.search(left_tok) or _URLISH.search(right_tok):
+            continue
+        if len(left) == 1 and not left.isdigit():
+            continue  # initials: J.K.Rowling, U.S.Army
+        stop, colon = m.group("stop"), m.group("colon")
+        quote = m.group("q1") or m.group("q2") or ""
+        if stop == "." and "." in left_tok:
+            continue  # U.S.President, e.g.The, abcnews.go.com
+        if stop == "." and left.lower() in abbreviations():
+            continue
+        bare_right = _TRAILING_PUNCT.sub("", right_tok)
+        if stop == "." and not quote and bare_right == right_word:
+            # A domain or file name: Amazon.com, report.PDF (but "said.in the" is a join).
+            label = right_word.lower()
+            if label in domain_endings() and (
+                label not in fw or not left.islower() or zipf(left) < COMMON
+            ):
+                continue
+        if "." in bare_right and right_word[0].islower():
+            continue  # abcnews.go.com, node.js.
+        upper = right_word[0].isupper()
+        if not upper:
+            # A lower-case continuation is a repair only for a real word on each side.
+            if m.group("q2") or stop in ("!", "?"):
+                continue
+            if zipf(right_word) < KNOWN or (not left.isdigit() and zipf(left) < 2.0):
+                continue
+        # Where the space goes: after a closing quote, before an opening one.
+        pos = e
+        if quote:
+            if quote == "“":
+                opening = True
+            elif quote == "”":
+                opening = False
+            else:
+                parity = parity or _QuoteParity(text)
+                opening = parity.opens(text, e - 1)
+            pos = e - 1 if opening else e
+            if m.group("q2") and opening and not upper:
+                continue
+        punct = text[s:e]
+        if colon:
+            reason = f"missing space after colon in {left}{punct}{right_word}"
+        elif m.group("q2"):
+            reason = f"missing space at quotation mark in {left}{punct}{right_word}"
+        else:
+            reason = f"missing space after sentence end in {left}{punct}{right_word}"
+        out.append(Join(pos, "sentence", left, right_word, cut=not upper, reason=reason))
+    return out
+
+
+# --------------------------------------------------- J002: glued lower-case
+
+_GLUED_TOKEN = re.compile(
+    r"(?:(?<![\w@#/\\.&'’-])|(?<=[a-z][.])(?=[A-Z]))"
+    r"[A-Za-z][a-z]+"
+    r"(?![\w@/\\&'’]|[.][a-z0-9]|-[a-z])"
+)
+
+
+def split_glued(token: str) -> tuple[str, str] | None:
+    """The best split of *token* into two words, or None.
+
+    A split must give two words wordfreq knows; at least one must be a function
+    word, or both must be common and neither a compound part (``counter``,
+    ``-ship``).  A capitalised token (a name) splits only into a known word
+    followed by a function word of three letters or more (``Ukrainethe``).
+    """
+    lower = token.lower()
+    fw = function_words()
+    cap = token[0].isupper()
+    best: tuple[float, int] | None = None
+    for i in range(1, len(lower)):
+        left, right = lower[:i], lower[i:]
+        if len(left) == 1 and (left != "a" or cap):
+            continue
+        if len(right) == 1 and (right != "a" or cap):
+            continue
+        fl, fr = left in fw, right in fw
+        zl, zr = zipf(left), zipf(right)
+        if cap:
+            if fr and not fl:
+                ok = len(right) >= 3 and zl >= COMMON
+            elif fl and not fr:
+                ok = len(left) >= 3 and len(right) >= 3 and zr >= COMMON
+            else:
+                ok = fl and fr and len(left) >= 2 and len(right) >= 2
+        elif fl and fr:
+            ok = True
+        elif fl:
+            ok = zr >= KNOWN
+        elif fr:
+            ok = zl >= KNOWN
+        else:
+            ok = (
+                zl >= COMMON and zr >= COMMON and len(left) >= 3 and len(right) >= 3
+                and left not in compound_prefixes() and right not in compound_suffixes()
+            )
+        if not ok:
+            continue
+        score = zl + zr
+        if best is None or score > best[0]:
+            best = (score, i)
+    if best is None:
+        return None
+    i = best[1]
+    return token[:i], token[i:]
+
+
+def _glued_candidate(token: str) -> bool:
+    """Is *token* worth trying to split (unknown, or function words run together)?"""
+    z = zipf(token)
+    if z == 0.0:
+        return True
+    lower = token.lower()
+    if z >= GLUED_FUNCTION_WORDS or lower in REAL_FUNCTION_COMPOUNDS:
+        return False
+    fw = function_words()
+    return any(
+        lower[:i] in fw and lower[i:] in fw and i >= 2 and len(lower) - i >= 2
+        for i in range(1, len(lower))
+    )
+
+
+def find_glued_words(text: str) -> list[Join]:
+    """Two words run together: ``exchangea``, ``thefollowed``, ``Ukrainethe``."""
+    out: list[Join] = []
+    for m in _GLUED_TOKEN.finditer(text):
+        token = m.group()
+        if len(token) < 4 or not _glued_candidate(token):
+            continue
+        parts = split_glued(token)
+        if parts is None:
+            continue
+        left, right = parts
+        pos = m.start() + len(left)
+        out.append(Join(pos, "glued", left, right, cut=True,
+                        reason=f"glued words {token} -> {left} {right}"))
+    return out
+
+
+# -------------------------------------------------- J003: case boundary
+
+_CASE_TOKEN = re.compile(
+    r"(?:(?<![\w@#/\\.&'’-])|(?<=[a-z][.])(?=[A-Z]))"
+    r"[A-Za-z][a-z]*[A-Z][a-z]+"
+    r"(?![\w@/\\&'’]|[.][a-z0-9])"
+)
+_WORD = re.compile(r"\b[A-Z][a-z]+\b")
+
+
+def find_case_joins(text: str) -> list[Join]:
+    """A word glued to a capitalised one: ``thatThe``, ``PutinRussia``, ``theIrish-American``.
+
+    Real mixed-case words stay: anything wordfreq knows (``YouTube``,
+    ``iPhone``, ``McConnell``), names in ``mixed_case_names.txt``, a
+    single lower-case letter before the capital (``eBay``) and name prefixes
+    (``Mc``, ``De``, ``La`` …).  Two capitalised words (``PutinRussia``)
+    split only when both are common, neither is a brand part (``News``,
+    ``Guard``) and one of them occurs on its own elsewhere in the text.
+    """
+    out: list[Join] = []
+    standalone: set[str] | None = None
+    fw = function_words()
+    for m in _CASE_TOKEN.finditer(text):
+        token = m.group()
+        if token in mixed_case_names() or not _glued_candidate(token):
+            continue
+        b = next(i for i in range(1, len(token)) if token[i].isupper())
+        left, right = token[:b], token[b:]
+        if len(left) == 1 or left.lower() in mixed_case_prefixes():
+            continue
+        zl, zr = zipf(left), zipf(right)
+        fl, fr = left.lower() in fw, right.lower() in fw
+        if not (fr or zr >= KNOWN):
+            continue
+        if left[0].islower():
+            if not (fl or zl >= KNOWN):
+                continue
+        else:
+            if not (fr or (zl >= KNOWN and zr >= KNOWN)):
+                continue
+            if not fr and (left.lower() in compound_prefixes() or right.lower() in compound_suffixes()):
+                continue
+            if standalone is None:
+                standalone = set(_WORD.findall(text))
+            if not fr and left not in standalone and right not in standalone:
+                continue
+        out.append(Join(m.start() + b, "case", left, right, cut=True,
+                        reason=f"glued words {token} -> {left} {right}"))
+    return out
+
+
+# ------------------------------------------------------------------ cuts
+
+_ELLIPSIS = re.compile(r"(?<=[a-z])(?:\.\.\.|…)(?=[a-z])")
+_SPACED_LOWER_SENTENCE = re.compile(r"(?<=[a-z0-9])[.?!][\"”]? (?=[a-z]+\b)")
+
+
+def find_joins(text: str) -> list[Join]:
+    """Every join the J rules would repair in *text*, sorted by position."""
+    return _find_joins_cached(text)
+
+
+@lru_cache(maxsize=4)
+def _find_joins_cached(text: str) -> list[Join]:
+    joins = find_sentence_joins(text) + find_glued_words(text) + find_case_joins(text)
+    joins.sort(key=lambda j: j.pos)
+    return joins
+
+
+# The engine runs the rule list again until a pass changes nothing and keeps
+# the findings of the last pass.  By then the J rules have repaired the joins
+# ("exchange a"), and the cut they marked is no longer visible in the text.
+# So each J rule remembers, for the text it returns, where the cuts are; the
+# Q rules look the text up here.  Keys are fingerprints of the repaired text,
+# the memory is small and per process, and a text nobody repaired in this
+# process simply has no entry (its visible cuts are still found).
+_MEMORY: OrderedDict[tuple[int, int], tuple[Cut, ...]] = OrderedDict()
+_MEMORY_SIZE = 512
+
+
+def _fingerprint(text: str) -> tuple[int, int]:
+    return len(text), hash(text)
+
+
+def remember_repairs(text: str, joins: list[Join]) -> None:
+    """Record where the cuts are in the text that repairing *joins* in *text* gives.
+
+    Cuts remembered for *text* itself (from an earlier J rule) are carried over,
+    shifted past the inserted spaces; a cut sits just before its inserted space.
+    """
+    if not joins:
+        return
+    earlier = list(_MEMORY.get(_fingerprint(text), ()))
+    cuts = earlier + [Cut(j.pos, "lower-case-sentence" if j.kind == "sentence" else j.kind, j.reason)
+                      for j in joins if j.cut]
+    points = sorted({j.pos for j in joins})
+    parts, prev = [], 0
+    for p in points:
+        parts.append(text[prev:p])
+        parts.append(" ")
+        prev = p
+    parts.append(text[prev:])
+    repaired = "".join(parts)
+    shifted = tuple(sorted({c.pos + bisect_left(points, c.pos): Cut(c.pos + bisect_left(points, c.pos), c.kind,
+                                                                     c.detail) for c in cuts}.values(),
+                           key=lambda c: c.pos))
+    key = _fingerprint(repaired)
+    _MEMORY[key] = shifted
+    _MEMORY.move_to_end(key)
+    while len(_MEMORY) > _MEMORY_SIZE:
+        _MEMORY.popitem(last=False)
+
+
+def remembered_cuts(text: str) -> tuple[Cut, ...]:
+    """Cuts the J rules repaired on their way to *text* (in this process), if any."""
+    return _MEMORY.get(_fingerprint(text), ())
+
+
+def find_cuts(text: str, *, inside_closed_quote=None) -> list[Cut]:
+    """Places where text was most likely removed.
+
+    A join that glued a word to its neighbour (``exchangea``, ``thatThe``), a
+    sentence that starts lower-case after a full stop (``said.of the call``,
+    ``said. of the call``) and an ellipsis glued between two words outside a
+    complete quotation (``for...at``).  *inside_closed_quote*, if given, is a
+    function ``pos -> bool`` telling whether a position is inside a quotation
+    that opens and closes in its paragraph (an ellipsis there is the
+    writer's).  Cuts the J rules already repaired on the way to *text* are
+    included (see :func:`remember_repairs`).
+    """
+    cuts: dict[int, Cut] = {c.pos: c for c in remembered_cuts(text)}
+    for j in find_joins(text):
+        if j.cut:
+            kind = "lower-case-sentence" if j.kind == "sentence" else j.kind
+            cuts.setdefault(j.pos, Cut(j.pos, kind, j.reason))
+    for m in _SPACED_LOWER_SENTENCE.finditer(text):
+        s, e = m.span()
+        left_tok = _left_token(text, s)
+        lw = _LETTERS_END.search(left_tok)
+        if not lw or "." in left_tok or _URLISH.search(left_tok):
+            continue
+        left = lw.group()
+        if (len(left) == 1 and not left.isdigit()) or left.lower() in abbreviations():
+            continue
+        right = _LETTERS_START.match(text, e)
+        if not right or zipf(right.group()) < KNOWN:
+            continue
+        if not left.isdigit() and zipf(left) < 2.0:
+            continue
+        pos = e - 1  # just after the punctuation, before the space
+        cuts.setdefault(pos, Cut(pos, "lower-case-sentence",
+                                 f"sentence starts lower-case after {text[s:e].strip()}"))
+    for m in _ELLIPSIS.finditer(text):
+        if inside_closed_quote is not None and inside_closed_quote(m.start()):
+            continue
+        cuts.setdefault(m.end(), Cut(m.end(), "ellipsis", f"ellipsis glued between words: {m.group()}"))
+    return sorted(cuts.values(), key=lambda c: c.pos)

@@ -1,0 +1,579 @@
+"""Q rules: report text a scraper lost around quotations (findings, no text invented).
+
+When an extractor drops a link or lifts a quotation into a pull-quote box, the
+sentence it came from is left with a hole.  These rules say where:
+
+* ``Q001 missing-text``: a cut, where words were glued together or a
+  sentence starts lower-case after a full stop;
+* ``Q002 dangling-lead-in``: ``… said:`` followed by no quotation;
+* ``Q003 unbalanced-quotes``: a quotation mark opened and never closed (or
+  the reverse) in a paragraph, allowing for the convention that a quotation
+  running over several paragraphs opens each of them and closes only the last;
+* ``Q004 orphaned-pull-quote``: a quoted paragraph (often a block at the top
+  of the file) whose text is nowhere in the body, paired with the gap it most
+  likely came from.  With ``cleaner clean --restore-quotes`` a confident
+  orphan is moved into its gap, as recorded edits that ``restore`` undoes.
+
+The Q rules run *before* the J rules repair the joins, so they see each cut
+as the scraper left it (``exchangea``, not ``exchange a``).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import lru_cache
+
+from cleaner.model import Edit, Finding
+from cleaner.registry import RuleContext, rule
+from cleaner.rules._joins import Cut, find_cuts, function_words, zipf
+from cleaner.rules._lines import line_spans, load_word_list, remove_lines
+
+OPENING = "“„«"
+CLOSING = "»"
+DOUBLE_MARKS = '"“”„«»'
+QUOTE_START = '"“”„«‘\''
+_MARK = re.compile(r'["“”„«»]')
+
+# ------------------------------------------------------------- paragraphs
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """The paragraphs of *text* as ``(start, end)`` spans, without surrounding space.
+
+    A paragraph is a run of non-blank lines when the text has blank lines
+    between paragraphs, and a single line otherwise.
+    """
+    lines = [ln for ln in line_spans(text)]
+    blank = [not text[ln.start : ln.end].strip() for ln in lines]
+    by_block = any(blank)
+    out: list[tuple[int, int]] = []
+    cur: list[int] | None = None
+    for ln, is_blank in zip(lines, blank):
+        if is_blank:
+            if cur:
+                out.append((cur[0], cur[1]))
+            cur = None
+            continue
+        s = ln.start + (len(text[ln.start : ln.end]) - len(text[ln.start : ln.end].lstrip()))
+        e = ln.start + len(text[ln.start : ln.end].rstrip())
+        if cur is None or not by_block:
+            if cur:
+                out.append((cur[0], cur[1]))
+            cur = [s, e]
+        else:
+            cur[1] = e
+    if cur:
+        out.append((cur[0], cur[1]))
+    return out
+
+
+# --------------------------------------------------------- quotation marks
+
+
+@dataclass(frozen=True)
+class QuoteMarks:
+    """The double quotation marks of one paragraph, matched up."""
+
+    pairs: list[tuple[int, int]]  # (opening, closing) positions
+    unmatched_open: list[int]
+    unmatched_close: list[int]
+    first_open: int | None  # position of the first opening mark
+
+
+def _is_space(c: str) -> bool:
+    return c.isspace() or c in "([{—–-/"
+
+
+def _is_end(c: str) -> bool:
+    return c.isspace() or c in ".,;:!?)]}—–-/…"
+
+
+def match_quotes(text: str, start: int, end: int) -> QuoteMarks:
+    """Match the double quotation marks in ``text[start:end]``.
+
+    Straight quotes take their direction from their neighbours (`` "word``
+    opens, ``word" `` closes); between two letters (``Russia."Biden``) a
+    straight quote closes a quotation that is open and opens one otherwise.
+    A straight quote after a digit (``12"``) is an inch mark and is skipped.
+    """
+    stack: list[int] = []
+    pairs: list[tuple[int, int]] = []
+    unmatched_close: list[int] = []
+    first_open = None
+    for m in _MARK.finditer(text, start, end):
+        p = m.start()
+        c = m.group()
+        prev = text[p - 1] if p > start else " "
+        nxt = text[p + 1] if p + 1 < end else " "
+        if c == '"':
+            if prev.isdigit():
+                continue
+            before_space, after_space = _is_space(prev), _is_end(nxt)
+            if before_space and after_space:
+                continue  # a stray mark standing alone
+            if before_space:
+                opening = True
+            elif after_space:
+                opening = False
+            else:
+                opening = not stack
+        elif c in OPENING:
+            opening = True
+        elif c == "”":
+            opening = _is_space(prev) and not _is_end(nxt)  # said: ”Bird flu …
+        else:
+            opening = False
+        if opening:
+            stack.append(p)
+            if first_open is None:
+                first_open = p
+        elif stack:
+            pairs.append((stack.pop(), p))
+        else:
+            unmatched_close.append(p)
+    return QuoteMarks(pairs, stack, unmatched_close, first_open)
+
+
+class _QuoteIndex:
+    """Matched quotations of the whole text, for "is this position quoted?"."""
+
+    def __init__(self, text: str, paras: list[tuple[int, int]]):
+        spans = []
+        self.marks: list[QuoteMarks] = []
+        for s, e in paras:
+            qm = match_quotes(text, s, e)
+            self.marks.append(qm)
+            spans.extend(qm.pairs)
+        spans.sort()
+        self.starts = [a for a, _ in spans]
+        self.spans = spans
+
+    def inside_closed_quote(self, pos: int) -> bool:
+        i = bisect_right(self.starts, pos) - 1
+        while i >= 0:
+            a, b = self.spans[i]
+            if a < pos < b:
+                return True
+            i -= 1
+            if i >= 0 and pos - self.spans[i][0] > 5000:
+                break
+        return False
+
+
+@lru_cache(maxsize=4)
+def _analyse(text: str) -> tuple[list[tuple[int, int]], _QuoteIndex]:
+    paras = paragraphs(text)
+    return paras, _QuoteIndex(text, paras)
+
+
+# ------------------------------------------------------------- Q001 cuts
+
+
+def text_cuts(text: str) -> list[Cut]:
+    """Cuts in *text* (see :func:`cleaner.rules._joins.find_cuts`)."""
+    _, index = _analyse(text)
+    return find_cuts(text, inside_closed_quote=index.inside_closed_quote)
+
+
+def _context(text: str, pos: int, width: int = 30) -> str:
+    before = text[max(0, pos - width) : pos].replace("\n", " ")
+    after = text[pos : pos + width].replace("\n", " ")
+    return f"…{before}⟂{after}…"
+
+
+_CUT_MESSAGES = {
+    "glued": "text likely missing here: words glued together where something was removed",
+    "case": "text likely missing here: words glued together where something was removed",
+    "lower-case-sentence": "text likely missing here: lower-case words run on after the punctuation",
+    "ellipsis": "text likely missing here: an ellipsis glued between two words",
+}
+
+
+@rule("Q001", "missing-text", "Flag cuts: words glued where text was removed, a sentence starting lower-case, a glued ellipsis.",
+      severity="error", fix="none")
+def missing_text(text: str, ctx: RuleContext):
+    """Report each place where text was most likely removed.
+
+    A link or a pull-quote cut out of a sentence leaves the words on either
+    side glued together (``exchangea senior``, ``said thatThe United``,
+    ``for PutinRussia invaded``), a sentence that starts lower-case after a
+    full stop (``said.of the call``, ``allies. told RFE/RL``) or an ellipsis
+    glued between two words outside a complete quotation (``for...at``).
+    The finding is a zero-length point at the cut; the J rules insert the
+    missing space, but nothing can bring the lost words back.
+    """
+    return [
+        Finding(c.pos, c.pos, f"{_CUT_MESSAGES[c.kind]} ({c.detail}): {_context(text, c.pos)}",
+                data={"kind": c.kind})
+        for c in text_cuts(text)
+    ]
+
+
+# --------------------------------------------------------- Q002 lead-ins
+
+
+@lru_cache(maxsize=1)
+def speech_verbs() -> frozenset[str]:
+    return frozenset(w.lower() for w in load_word_list("quotes/speech_verbs.txt"))
+
+
+_COLON = re.compile(r"(?<=[A-Za-z0-9)\]\"”’]):(?![0-9/])")
+_BOUNDARY = re.compile(r"(?<=[a-z0-9)])[.!?][\"”]?(?=\s|[\"“]?[A-Za-z])")
+_WORDS = re.compile(r"[A-Za-z]+")
+
+
+@dataclass(frozen=True)
+class LeadIn:
+    """A sentence ending in a colon that introduces a quotation."""
+
+    start: int  # start of the lead-in sentence
+    colon: int  # position of the colon
+    dangling: bool  # followed by no quotation
+
+
+def _has_speech_verb(sentence: str) -> bool:
+    verbs = speech_verbs()
+    for w in _WORDS.findall(sentence):
+        lw = w.lower()
+        if lw in verbs:
+            return True
+        if len(lw) > 5 and zipf(lw) == 0.0 and any(lw.endswith(v) for v in verbs if len(v) >= 4):
+            return True  # "thesaid": the lead-in verb glued to a cut
+    return False
+
+
+def find_lead_ins(text: str) -> list[LeadIn]:
+    """Sentences with a reporting verb that end in a colon, and whether a quotation follows."""
+    if ":" not in text:
+        return []
+    paras, _ = _analyse(text)
+    starts = [s for s, _ in paras]
+    out: list[LeadIn] = []
+    for m in _COLON.finditer(text):
+        c = m.start()
+        i = bisect_right(starts, c) - 1
+        if i < 0:
+            continue
+        p_start, p_end = paras[i]
+        window_start = max(p_start, c - 400)
+        sent_start = window_start
+        for b in _BOUNDARY.finditer(text, window_start, c):
+            sent_start = b.end()
+        sentence = text[sent_start:c]
+        left_tok = sentence.rsplit(None, 1)[-1] if sentence.split() else ""
+        if "/" in left_tok and "//" in text[c : c + 3] or len(sentence.split()) < 2:
+            continue
+        if not _has_speech_verb(sentence):
+            continue
+        rest = text[c + 1 : p_end].lstrip(" \t\u00a0")
+        if rest:
+            dangling = rest[0] not in QUOTE_START and (rest[0].isalpha() or rest[0].isdigit())
+        elif i + 1 < len(paras):
+            nxt = text[paras[i + 1][0]]
+            dangling = nxt.islower()
+        else:
+            dangling = True
+        while sent_start < c and text[sent_start].isspace():
+            sent_start += 1
+        out.append(LeadIn(sent_start, c, dangling))
+    return out
+
+
+@rule("Q002", "dangling-lead-in", "Flag a lead-in ending in a colon (said:, told X:) that no quotation follows.",
+      severity="error", fix="none")
+def dangling_lead_in(text: str, ctx: RuleContext):
+    """Report a sentence that announces a quotation which is not there.
+
+    A sentence with a reporting verb (``said``, ``told``, ``wrote``, … from
+    ``cleaner/data/quotes/speech_verbs.txt``) ending in a colon must be
+    followed by its quotation.  It is flagged when what follows is the end of
+    the text, the end of a paragraph followed by a lower-case continuation,
+    or a sentence on the same line that is not a quotation (``The senior U.S.
+    official said:During the call``).  A lead-in whose quotation follows, on
+    the same line or as the next paragraph, is not flagged.  Section labels
+    without a reporting verb (``Why it matters:``) are not lead-ins.
+    """
+    return [
+        Finding(li.start, li.colon + 1,
+                f"dangling lead-in: {_shorten(text[li.start : li.colon + 1])} is followed by no quotation",
+                data={"gap": "after the colon"})
+        for li in find_lead_ins(text) if li.dangling
+    ]
+
+
+def _shorten(s: str, n: int = 60) -> str:
+    s = " ".join(s.split())
+    return f"“{s}”" if len(s) <= n else f"“…{s[-n:]}”"
+
+
+# ------------------------------------------------------ Q003 unbalanced
+
+
+@rule("Q003", "unbalanced-quotes", "Flag quotation marks opened and never closed (or closed and never opened) in a paragraph.",
+      severity="warning", fix="none")
+def unbalanced_quotes(text: str, ctx: RuleContext):
+    """Report double quotation marks that have no partner in their paragraph.
+
+    Straight (``"``) and typographic (``“ ” „ « »``) marks are matched within
+    each paragraph; single quotes are not checked (they double as
+    apostrophes).  A quotation that runs over several paragraphs opens each
+    paragraph and closes only in the last, so an unclosed quotation followed
+    by a paragraph that opens with a quotation mark is not flagged.
+    """
+    if not any(c in text for c in DOUBLE_MARKS):
+        return []
+    paras, index = _analyse(text)
+    out = []
+    for i, qm in enumerate(index.marks):
+        opens = qm.unmatched_open
+        if len(opens) == 1 and i + 1 < len(paras):
+            nxt = index.marks[i + 1]
+            if nxt.first_open is not None and nxt.first_open == paras[i + 1][0]:
+                opens = []  # a quotation continued in the next paragraph
+        for p in opens:
+            out.append(Finding(p, p + 1, f"quotation mark opened here is never closed in its paragraph: "
+                                         f"{_context(text, p)}"))
+        for p in qm.unmatched_close:
+            out.append(Finding(p, p + 1, f"closing quotation mark with no opening mark in its paragraph: "
+                                         f"{_context(text, p)}"))
+    return out
+
+
+# --------------------------------------------------- Q004 pull-quotes
+
+DETERMINERS = frozenset("the a an this these those his her its their our my your some any every each no".split())
+_NORM = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Orphan:
+    start: int
+    end: int
+    leading: bool  # part of the block of quotations at the top of the text
+    full: bool  # starts with a capital letter: a whole quotation
+    ends_sentence: bool
+
+
+@dataclass(frozen=True)
+class Gap:
+    pos: int
+    kind: str  # "lead-in" or "cut"
+    left_word: str
+    left_ends_sentence: bool
+    right_upper: bool | None  # None at the end of the text
+
+
+def _quote_paragraph(text: str, s: int, e: int, qm: QuoteMarks) -> bool:
+    """Is ``text[s:e]`` one quotation and nothing else (a pull-quote candidate)?"""
+    if qm.first_open != s:
+        return False
+    marks = [m.start() for m in _MARK.finditer(text, s, e)]
+    if len(marks) > 2:
+        return False
+    if len(marks) == 2 and (qm.unmatched_open or marks[1] < e - 1):
+        return False
+    return len(_NORM.findall(text[s:e].lower())) >= 6
+
+
+def _shingles(words: list[str], n: int = 5) -> set[tuple[str, ...]]:
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def find_orphans(text: str) -> tuple[list[Orphan], list[tuple[int, int]]]:
+    """Quoted paragraphs whose text is not in the body, and the body paragraphs."""
+    paras, index = _analyse(text)
+    cand = [_quote_paragraph(text, s, e, qm) for (s, e), qm in zip(paras, index.marks)]
+    if not any(cand):
+        return [], paras
+    body = [p for p, c in zip(paras, cand) if not c]
+    body_words: list[str] = []
+    for s, e in body:
+        body_words.extend(_NORM.findall(text[s:e].lower()))
+    body_shingles = _shingles(body_words)
+    orphans = []
+    leading = True
+    for i, ((s, e), is_quote) in enumerate(zip(paras, cand)):
+        if not is_quote:
+            leading = False
+            continue
+        if not leading and i > 0:
+            ps, pe = paras[i - 1]
+            if text[pe - 1] == ":" or index.marks[i - 1].unmatched_open:
+                continue  # the quotation of a lead-in, or a multi-paragraph quotation
+        words = _NORM.findall(text[s:e].lower())
+        sh = _shingles(words)
+        if not sh or len(sh & body_shingles) / len(sh) >= 0.5:
+            continue
+        inner = text[s + 1 : e].rstrip(DOUBLE_MARKS + " ")
+        first = next((ch for ch in inner if ch.isalpha()), "")
+        orphans.append(Orphan(s, e, leading, first.isupper(), inner.endswith((".", "!", "?", "…"))))
+    return orphans, body
+
+
+def find_gaps(text: str, body: list[tuple[int, int]]) -> list[Gap]:
+    """Places in the body a quotation may have been cut from: cuts and dangling lead-ins."""
+    starts = [s for s, _ in body]
+
+    def in_body(pos: int) -> bool:
+        i = bisect_right(starts, pos) - 1
+        return i >= 0 and body[i][0] <= pos <= body[i][1]
+
+    gaps: list[Gap] = []
+    points = [(c.pos, "cut") for c in text_cuts(text)]
+    points += [(li.colon + 1, "lead-in") for li in find_lead_ins(text) if li.dangling]
+    for pos, kind in sorted(set(points)):
+        if not in_body(pos):
+            continue
+        before = text[max(0, pos - 80) : pos].rstrip()
+        words = _WORDS.findall(before)
+        after = text[pos : pos + 80].lstrip(" \t\"“”'")
+        first = next((ch for ch in after if ch.isalpha() or ch in "\r\n"), "")
+        gaps.append(Gap(
+            pos, kind,
+            left_word=words[-1].lower() if words else "",
+            left_ends_sentence=before.rstrip("\"”’'").endswith((".", "!", "?")),
+            right_upper=first.isupper() if first and first not in "\r\n" else None,
+        ))
+    return gaps
+
+
+def pair_score(q: Orphan, g: Gap) -> float:
+    """How well quotation *q* fits gap *g* (0 to 1).
+
+    A lead-in ending in a colon takes a whole quotation; a quotation that
+    starts lower-case continues the sentence before a cut (and should not
+    follow a determiner: ``at the`` + ``"is either…"`` is unlikely); a
+    quotation that ends a sentence should be followed by a capital.
+    """
+    if g.kind == "lead-in":
+        return 0.9 if q.full else 0.15
+    if q.full:
+        s = 0.3 + (0.2 if g.left_ends_sentence else 0.0)
+        if q.ends_sentence and g.right_upper:
+            s += 0.1
+        return s
+    s = 0.55 + (0.0 if g.left_ends_sentence else 0.1)
+    if g.right_upper is not None and q.ends_sentence == g.right_upper:
+        s += 0.25
+    if g.left_word in DETERMINERS:
+        s -= 0.3
+    return s
+
+
+MIN_PAIR_SCORE = 0.3
+
+
+def pair_orphans(orphans: list[Orphan], gaps: list[Gap]) -> list[tuple[int | None, float]]:
+    """For each orphan, the index of its most likely gap (or None) and a confidence.
+
+    Orphans keep their order: the assignment maximises the total score with
+    gap positions increasing in the orphans' order.  The confidence is the
+    pair's score less a quarter of the best alternative's score within the
+    window left by its neighbours.
+    """
+    n, m = len(orphans), len(gaps)
+    score = [[pair_score(q, g) for g in gaps] for q in orphans]
+    # best[i][j]: best total using orphans[i:] and gaps[j:]
+    best = [[0.0] * (m + 1) for _ in range(n + 1)]
+    take = [[False] * (m + 1) for _ in range(n + 1)]
+    skip_q = [[False] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m, -1, -1):
+            options = [(best[i + 1][j], "skip_q")]
+            if j < m:
+                options.append((best[i][j + 1], "skip_g"))
+                if score[i][j] >= MIN_PAIR_SCORE:
+                    options.append((score[i][j] + best[i + 1][j + 1], "take"))
+            value, how = max(options, key=lambda o: (round(o[0], 9), o[1] == "take"))
+            best[i][j] = value
+            take[i][j] = how == "take"
+            skip_q[i][j] = how == "skip_q"
+    chosen: list[int | None] = []
+    i = j = 0
+    while i < n:
+        if j < m and take[i][j]:
+            chosen.append(j)
+            i, j = i + 1, j + 1
+        elif skip_q[i][j] or j >= m:
+            chosen.append(None)
+            i += 1
+        else:
+            j += 1
+    out: list[tuple[int | None, float]] = []
+    for k, g in enumerate(chosen):
+        if g is None:
+            out.append((None, 0.0))
+            continue
+        lo = max((c for c in chosen[:k] if c is not None), default=-1)
+        hi = min((c for c in chosen[k + 1 :] if c is not None), default=m)
+        alt = max((score[k][x] for x in range(lo + 1, hi) if x != g), default=0.0)
+        out.append((g, round(max(0.0, min(1.0, score[k][g] - 0.25 * alt)), 2)))
+    return out
+
+
+def _insertion(text: str, pos: int, quote: str) -> str:
+    before = "" if pos == 0 or text[pos - 1].isspace() else " "
+    after = "" if pos >= len(text) or text[pos].isspace() or text[pos] in ".,;:!?)" else " "
+    return before + quote + after
+
+
+@rule("Q004", "orphaned-pull-quote", "Flag quoted paragraphs whose text is not in the body and name the gap each came from.",
+      severity="warning", fix="unsafe", options={"restore": False, "min_confidence": 0.5})
+def orphaned_pull_quote(text: str, ctx: RuleContext):
+    """Report pull-quotes cut out of the body, each with its most likely gap.
+
+    A paragraph that is one quotation and nothing else, whose words are not
+    in the rest of the text, was lifted out of the body (a pull-quote box,
+    often a block at the top of the file).  Its gap is chosen among the cuts
+    (``Q001``) and the dangling lead-ins (``Q002``): the quotations keep
+    their order, one that starts lower-case continues the sentence before a
+    cut (``an opportunity for Putin`` + ``"to air his grievances…"``), and a
+    lead-in ending in a colon takes a whole quotation.
+
+    Each orphan gets a finding (``data``: ``confidence``, ``gap_kind``,
+    ``gap_context``) and its gap a zero-length finding pointing at the exact
+    place.  A quoted paragraph in the middle of the text is reported only
+    when it pairs confidently.  With ``restore`` (``cleaner clean
+    --restore-quotes``), each orphan paired with at least ``min_confidence``
+    is moved into its gap as two recorded edits, so ``cleaner restore``
+    still gives the original back.
+    """
+    orphans, body = find_orphans(text)
+    if not orphans:
+        return []
+    gaps = find_gaps(text, body)
+    pairs = pair_orphans(orphans, gaps)
+    restore = bool(ctx.options.get("restore", False))
+    min_conf = float(ctx.options.get("min_confidence", 0.5))
+    out: list[Edit | Finding] = []
+    removals: dict[int, str] = {}
+    lines = line_spans(text) if restore else []
+    for k, (q, (g, conf)) in enumerate(zip(orphans, pairs)):
+        words = text[q.start : q.end].split()
+        head = " ".join(words[:8]) + (" …" if len(words) > 8 else "")
+        if g is None:
+            if q.leading:
+                out.append(Finding(q.start, q.end, "orphaned pull-quote: its text is not in the body "
+                                   "and no likely gap was found", data={"confidence": 0.0, "quote": k}))
+            continue
+        gap = gaps[g]
+        if not q.leading and conf < min_conf:
+            continue
+        ctx_text = _context(text, gap.pos)
+        data = {"confidence": conf, "gap_kind": gap.kind, "gap_context": ctx_text, "quote": k}
+        out.append(Finding(q.start, q.end, f"orphaned pull-quote: its text is not in the body; most likely gap "
+                           f"({gap.kind}, confidence {conf:.2f}): {ctx_text}", data=data))
+        out.append(Finding(gap.pos, gap.pos, f"likely gap of the orphaned pull-quote {head} "
+                           f"(confidence {conf:.2f})", data={"confidence": conf, "quote": k, "role": "gap"}))
+        if restore and conf >= min_conf:
+            quote_text = " ".join(text[q.start : q.end].split())
+            out.append(Edit(gap.pos, gap.pos, _insertion(text, gap.pos, quote_text),
+                            f"orphaned pull-quote moved back into its likely gap (confidence {conf:.2f})"))
+            for idx, ln in enumerate(lines):
+                if ln.start < q.end and ln.end > q.start:
+                    removals[idx] = "orphaned pull-quote moved into the body (see the insertion)"
+    if removals:
+        out.extend(remove_lines(text, lines, removals))
+    return out
