@@ -23,9 +23,11 @@ from cleaner.report.provenance import start_run
               help="Also write the HTML report of this run to FILE (see `cleaner report`).")
 @click.option("--bag", "bag_dir", type=click.Path(file_okay=False),
               help="Also write a BagIt bag (RFC 8493) of originals, cleaned files, log and report to DIR.")
+@click.option("--restore-quotes", is_flag=True, default=False,
+              help="Move each confidently paired orphaned pull-quote (Q004) back into its gap, as recorded edits.")
 @corpus_engine.click_options
 def clean(paths: tuple[str, ...], out: str, report_path: str | None = None, bag_dir: str | None = None,
-          **scale) -> None:
+          restore_quotes: bool = False, **scale) -> None:
     """Clean PATHS (files, or folders searched for *.txt) into OUT.
 
     Each cleaned file goes to the same relative path under OUT, and
@@ -36,6 +38,9 @@ def clean(paths: tuple[str, ...], out: str, report_path: str | None = None, bag_
     if output_inside_input(list(paths), out_dir):
         raise click.UsageError(f"output folder {out} is inside an input folder; choose a folder outside the inputs")
     config = default_config()
+    if restore_quotes:
+        config.restore_quotes = True
+        config.rule_options.setdefault("Q004", {})["restore"] = True
     start_run()  # one date-time for the run's provenance events (SOURCE_DATE_EPOCH honoured)
     if corpus_engine.wants_corpus_engine(paths, scale):  # JSONL/Parquet/HTML, -j, shards, Ray, --index
         corpus_engine.run_cli(paths, out_dir, config, scale)
