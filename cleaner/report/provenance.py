@@ -250,7 +250,7 @@ def command_line_of(ctx: Any) -> str:
 
     import click
 
-    words = ctx.command_path.split()
+    words = ["cleaner", *ctx.command_path.split()[1:]]  # the console script's name, however it was started
     opts: list[str] = []
     args: list[str] = []
     for param in ctx.command.params:

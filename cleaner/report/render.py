@@ -27,7 +27,7 @@ from cleaner.io.files import InputError, atomic_write
 from cleaner.pipeline import read_log
 from cleaner.registry import FAMILIES, all_rules
 from cleaner.report.provenance import read_run_record
-from cleaner.report.view import DocumentView, RunView, family_of, safe_id
+from cleaner.report.view import DocumentView, RunView, family_of, printable, safe_id
 
 #: Above this many documents the report is split into an index and one page per document.
 DEFAULT_SPLIT_OVER = 200
@@ -57,6 +57,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=printable,
     )
     env.globals["static"] = _static
     env.filters["short"] = lambda s, n=12: (s or "")[:n]

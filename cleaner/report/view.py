@@ -124,6 +124,19 @@ def tokens(text: str, mode: str = "plain") -> list[Token]:
     return out
 
 
+def printable(value: Any) -> Any:
+    """*value* with control characters, undecodable bytes and bidi overrides made visible.
+
+    The report's Jinja2 environment applies this to every value it prints
+    (text and attributes alike), so no raw control character, lone surrogate
+    or direction override reaches the page.
+    """
+    if not isinstance(value, str) or hasattr(value, "__html__"):
+        return value
+    plain = _patterns()[0]
+    return plain.sub(lambda m: _symbol(m.group()), value)
+
+
 def change_tokens(text: str, whitespace_only: bool) -> list[Token]:
     return tokens(text, "whitespace" if whitespace_only else "changed")
 
@@ -145,6 +158,7 @@ def safe_id(text: str) -> str:
 
 _TWIN_KEYS = ("twin", "representative", "duplicate_of", "of", "original", "other", "match")
 _SIM_KEYS = ("similarity", "jaccard", "containment", "score")
+_MEASURES = {"jaccard": "J=", "containment": "C=", "similarity": "similarity ", "score": "score "}
 _GAP_KEYS = ("gap", "likely_gap", "target", "likely_place", "place", "insert_at", "destination", "position")
 
 
@@ -193,8 +207,8 @@ def twin_of(data: Any) -> dict[str, Any] | None:
         "end": _int(node.get("end")),
         "paragraph": _int(node.get("paragraph")),
         "similarity": sim,
-        "measure": next((k for k in _SIM_KEYS[:2] if _number(data.get(k) if k in data else node.get(k)) is not None),
-                        "similarity"),
+        "measure": str(data.get("measure") or node.get("measure") or next(
+            (k for k in _SIM_KEYS if _number(data.get(k, node.get(k))) is not None), "similarity")),
     }
 
 
@@ -301,6 +315,7 @@ class RunView:
         # incoming overlays: twins of near-duplicates, likely places of orphaned quotes
         self.incoming: dict[int, list[Overlay]] = {}
         self.links: dict[tuple[int, int], tuple[str, str]] = {}  # (doc, finding) -> (href, text)
+        self.inline: dict[tuple[int, int], tuple[str, str | None]] = {}  # (doc, finding) -> (href, label)
         self._cross_link()
 
     def anchor(self, n: int) -> str:
@@ -313,8 +328,34 @@ class RunView:
         hits = [n for p, n in self.by_path.items() if path.endswith("/" + p) or p.endswith("/" + path)]
         return hits[0] if len(hits) == 1 else None
 
+    def _pair_quotes(self, n: int, findings: list[dict[str, Any]]) -> None:
+        """Link each orphaned quote to the finding that marks its likely place.
+
+        The quote rules record the quote and its likely gap as two findings
+        of one code sharing ``data["quote"]``; the gap's has ``role: "gap"``.
+        """
+        groups: dict[tuple[str, int], dict[str, list[int]]] = {}
+        for k, f in enumerate(findings, 1):
+            data = f.get("data")
+            if isinstance(data, dict) and _int(data.get("quote")) is not None:
+                role = "gap" if data.get("role") == "gap" else "quote"
+                groups.setdefault((str(f.get("code", "")), data["quote"]), {}).setdefault(role, []).append(k)
+        for roles in groups.values():
+            if len(roles.get("gap", [])) != 1 or not roles.get("quote"):
+                continue
+            g = roles["gap"][0]
+            conf = _number((findings[g - 1].get("data") or {}).get("confidence"))
+            conf_txt = f" (confidence {conf:.2f})" if conf is not None else ""
+            for q in roles["quote"]:
+                self.links[(n, q)] = (self.href_for(n, f"d{n}-f{g}"), f"→ likely place{conf_txt}")
+                self.inline[(n, q)] = (self.href_for(n, f"d{n}-f{g}"), None)
+            self.links[(n, g)] = (self.href_for(n, f"d{n}-f{roles['quote'][0]}"), "← the orphaned quote")
+            self.inline[(n, g)] = (self.href_for(n, f"d{n}-f{roles['quote'][0]}"), "⇠ " + str(
+                findings[g - 1].get("code", "")))
+
     def _cross_link(self) -> None:
         for n, rec in enumerate(self.records, 1):
+            self._pair_quotes(n, rec.get("findings") or [])
             for k, f in enumerate(rec.get("findings") or [], 1):
                 data = f.get("data")
                 code = str(f.get("code", ""))
@@ -323,7 +364,7 @@ class RunView:
                 if twin is not None:
                     m = self.resolve(twin["path"])
                     sim = twin["similarity"]
-                    sim_txt = f" ({twin['measure'][0].upper()}={sim:.2f})" if sim is not None else ""
+                    sim_txt = f" ({_MEASURES.get(twin['measure'], twin['measure'] + ' ')}{sim:.2f})" if sim is not None else ""
                     para = f" paragraph {twin['paragraph']}" if twin["paragraph"] is not None else ""
                     if m is None:
                         self.links[(n, k)] = ("", f"twin {twin['path']}{para}{sim_txt} (not in this run)")
@@ -408,8 +449,9 @@ class RunView:
             start = min(max(_int(f.get("start")) or 0, 0), length)
             end = min(max(_int(f.get("end")) or start, start), length)
             css = f"finding fam-{family_of(code)} fc-{safe_id(code)} sev-{safe_id(str(f.get('severity', '')))}"
+            href, label = self.inline.get((n, k), (f"#d{n}-ft{k}", None))
             out.append(Overlay(start, end, css, f"{code} {f.get('name', '')}: {f.get('message', '')}",
-                               f"d{n}-f{k}", code, f"#d{n}-ft{k}"))
+                               f"d{n}-f{k}", label or code, href))
         for o in self.incoming.get(n, []):
             s = min(max(o.start, 0), length)
             out.append(Overlay(s, min(max(o.end, s), length), o.css, o.title, o.anchor, o.label, o.href, o.kind))
