@@ -254,3 +254,7 @@ def output_inside_input(paths: list[str], out_dir: Path) -> bool:
 
 def environment_flag(name: str) -> bool:
     return os.environ.get(name, "").lower() in ("1", "true", "yes")
+
+
+# The near-duplicate stage (D001/D002) registers itself in CROSS_DOCUMENT_STAGES.
+import cleaner.dedup.stage  # noqa: E402,F401

@@ -1,0 +1,212 @@
+"""Verification of LSH candidates and clustering with chaining protection.
+
+LSH only proposes.  :class:`Verifier` decides, on the exact shingle sets:
+a pair is a near-duplicate when its Jaccard similarity reaches the
+threshold, or when the smaller paragraph is (almost) contained in the larger
+one (a short paragraph quoted inside a longer one) — containment
+``|A ∩ B| / min(|A|, |B|)`` at least ``containment`` with at least
+``min_containment_shingles`` shingles in the smaller set.
+
+:func:`cluster` joins verified pairs with union-find and then protects
+against *chaining* (A ~ B and B ~ C although A and C have little in common):
+in every connected group a representative is chosen, only the paragraphs
+that verify against the representative itself stay in its cluster, and the
+rest is split into its own connected groups and clustered again.  Every
+member of every cluster is therefore a verified near-duplicate of its
+cluster's representative.
+
+The representative is chosen by a deterministic *rank* (smaller is better)
+given by the caller: first by path order, longest first, or by a source
+priority list (see :mod:`cleaner.dedup.core`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cleaner.dedup.minhash import ShingleBatch
+
+
+@dataclass(frozen=True)
+class Similarity:
+    """The verified similarity of two paragraphs.
+
+    ``jaccard`` and ``containment`` are exact on the shingle sets; ``measure``
+    says which one made the pair a near-duplicate (``"jaccard"`` is
+    preferred when both do) and ``score`` is that measure's value (``0.0``
+    and ``measure=""`` when the pair is not a near-duplicate).
+    """
+
+    jaccard: float
+    containment: float
+    measure: str
+    score: float
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.measure)
+
+
+class Verifier:
+    """Exact similarity on the shingle sets of a :class:`ShingleBatch`.
+
+    Sets are built lazily, once per paragraph that is ever compared.
+    """
+
+    def __init__(
+        self,
+        batch: ShingleBatch,
+        threshold: float,
+        *,
+        containment: float | None = 0.9,
+        min_containment_shingles: int = 8,
+    ):
+        self.batch = batch
+        self.threshold = threshold
+        self.containment = containment
+        self.min_containment_shingles = min_containment_shingles
+        self._sets: dict[int, frozenset[int]] = {}
+
+    def shingle_set(self, i: int) -> frozenset[int]:
+        s = self._sets.get(i)
+        if s is None:
+            s = self._sets[i] = self.batch.shingle_set(i)
+        return s
+
+    def similarity(self, i: int, j: int) -> Similarity:
+        """Exact Jaccard and containment of paragraphs *i* and *j*, and the verdict."""
+        a, b = self.shingle_set(i), self.shingle_set(j)
+        if not a or not b:
+            return Similarity(0.0, 0.0, "", 0.0)
+        inter = len(a & b)
+        union = len(a) + len(b) - inter
+        jac = inter / union
+        small = min(len(a), len(b))
+        cont = inter / small
+        if jac >= self.threshold:
+            return Similarity(jac, cont, "jaccard", jac)
+        if (self.containment is not None and cont >= self.containment
+                and small >= self.min_containment_shingles):
+            return Similarity(jac, cont, "containment", cont)
+        return Similarity(jac, cont, "", 0.0)
+
+    def verify(self, pairs: Iterable[tuple[int, int]]) -> list[tuple[int, int, Similarity]]:
+        """The pairs that are near-duplicates, with their similarity (rejected pairs are dropped)."""
+        out = []
+        for i, j in pairs:
+            sim = self.similarity(i, j)
+            if sim.ok:
+                out.append((i, j, sim))
+        return out
+
+
+@dataclass
+class Cluster:
+    """A representative and its near-duplicates (``members`` excludes the representative).
+
+    ``members`` holds ``(item, similarity to the representative)`` sorted by rank.
+    """
+
+    representative: int
+    members: list[tuple[int, Similarity]] = field(default_factory=list)
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while parent.get(x, x) != root:  # path compression
+            parent[x], x = root, parent[x]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            if rb < ra:
+                ra, rb = rb, ra
+            self.parent[rb] = ra
+
+
+def connected_groups(edges: Iterable[tuple[int, int]]) -> list[list[int]]:
+    """Connected components of the graph given by *edges* (each sorted, sorted by first item)."""
+    uf = _UnionFind()
+    nodes: set[int] = set()
+    for a, b in edges:
+        uf.union(a, b)
+        nodes.add(a)
+        nodes.add(b)
+    groups: dict[int, list[int]] = {}
+    for x in sorted(nodes):
+        groups.setdefault(uf.find(x), []).append(x)
+    return sorted(groups.values(), key=lambda g: g[0])
+
+
+def cluster(
+    verified: Sequence[tuple[int, int, Similarity]],
+    rank: Callable[[int], tuple],
+    similarity: Callable[[int, int], Similarity],
+    *,
+    may_join: Callable[[int, int], bool] | None = None,
+) -> list[Cluster]:
+    """Clusters of near-duplicates from *verified* pairs, protected against chaining.
+
+    *rank* orders items (the smallest rank in a group is its representative
+    and members are listed by rank); *similarity* is the exact verifier, used
+    for member/representative pairs that LSH did not propose directly;
+    *may_join(rep, item)* can forbid membership (e.g. a paragraph of the
+    representative's own document when only cross-source duplicates count).
+    The result does not depend on the order of *verified*: clusters are
+    sorted by their representative's rank.
+    """
+    known: dict[tuple[int, int], Similarity] = {}
+    adjacency: dict[int, set[int]] = {}
+    for i, j, sim in verified:
+        a, b = (i, j) if i < j else (j, i)
+        known[(a, b)] = sim
+        adjacency.setdefault(a, set()).add(b)
+        adjacency.setdefault(b, set()).add(a)
+
+    def sim_of(a: int, b: int) -> Similarity:
+        key = (a, b) if a < b else (b, a)
+        s = known.get(key)
+        if s is None:
+            s = known[key] = similarity(*key)
+        return s
+
+    out: list[Cluster] = []
+    pending = [sorted(g, key=rank) for g in connected_groups((a, b) for a, b in known)]
+    while pending:
+        group = pending.pop()
+        if len(group) < 2:
+            continue
+        rep = group[0]
+        members = []
+        rest = []
+        for item in group[1:]:
+            s = sim_of(rep, item)
+            if s.ok and (may_join is None or may_join(rep, item)):
+                members.append((item, s))
+            else:
+                rest.append(item)
+        if members:
+            out.append(Cluster(rep, members))
+        # Whatever did not verify against the representative is clustered again.
+        if len(rest) >= 2:
+            inside = set(rest)
+            edges = [(a, b) for a in rest for b in adjacency.get(a, ()) if a < b and b in inside]
+            pending.extend(sorted(g, key=rank) for g in connected_groups(edges))
+    out.sort(key=lambda c: rank(c.representative))
+    return out
+
+
+def pairs_to_list(pairs: np.ndarray) -> list[tuple[int, int]]:
+    """An ``(m, 2)`` pair array as a list of Python tuples."""
+    return [tuple(p) for p in pairs.tolist()]

@@ -1,0 +1,301 @@
+"""Near-duplicate paragraphs across documents: the whole pass, as one function.
+
+>>> result = find_near_duplicates({"a.txt": text_a, "b.txt": text_b})   # doctest: +SKIP
+>>> for c in result.clusters:                                             # doctest: +SKIP
+...     print(c.representative.doc, [(m.ref.doc, m.ref.number, m.similarity) for m in c.members])
+
+Steps (each is a public function of its own module, usable alone):
+
+1. :func:`~cleaner.dedup.segment.segment_paragraphs` — paragraphs and
+   sentence windows with code-point offsets;
+2. :func:`~cleaner.dedup.minhash.shingle_batch` — normalised word n-gram
+   shingles for the whole batch;
+3. :func:`~cleaner.dedup.minhash.minhash_signatures` — datasketch-compatible
+   MinHash signatures for the whole batch;
+4. :func:`~cleaner.dedup.lsh.candidate_pairs` — LSH banding with datasketch's
+   ``(b, r)`` for the threshold;
+5. :class:`~cleaner.dedup.cluster.Verifier` — exact Jaccard / containment of
+   every candidate pair;
+6. :func:`~cleaner.dedup.cluster.cluster` — union-find with chaining
+   protection and a deterministic representative.
+
+Documents are processed in path order whatever order they are given in,
+so the clusters (and the JSON) are the same for any input order.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from cleaner.dedup.cluster import Similarity, Verifier, cluster
+from cleaner.dedup.lsh import DEFAULT_WEIGHTS, candidate_pairs, lsh_params
+from cleaner.dedup.minhash import minhash_signatures, shingle_batch
+from cleaner.dedup.segment import MAX_CHARS, WINDOW_CHARS, segment_paragraphs
+
+REPRESENTATIVES = ("first", "longest", "priority")
+
+
+@dataclass
+class DedupParams:
+    """Settings of a near-duplicate pass (``config.dedup`` holds the same keys).
+
+    ``threshold``
+        Exact word n-gram Jaccard similarity at or above which two paragraphs
+        are near-duplicates.  The default, 0.4 with 3-grams, was set by
+        measurement on the seeds: the three re-run AP paragraphs score
+        J = 0.78, 0.64 and 0.45; the paraphrased "areas where meaningful
+        progress…" sentences of 000, 003 and 004 score 0.00–0.05; the
+        highest other cross-source pair is 0.29 (two different paragraphs
+        quoting the same Psaki sentence).  ``bench/dedup.py`` measures
+        precision and recall on planted copies of real articles.
+    ``ngram``
+        Words per shingle.  3 separates re-runs from same-topic paragraphs
+        best on the seeds: with 1-grams the best non-duplicate pair scores
+        0.45 (shared vocabulary: "Biden", "Putin", "talks"), with 4- and
+        5-grams the lightly edited AP pair drops to 0.37 and 0.30, next to
+        the 0.28 and 0.27 of the shared-quote pair.
+    ``num_perm``, ``seed``
+        MinHash size and permutation seed (datasketch's meaning).
+    ``min_words``
+        Paragraphs with fewer words are not compared (datelines, bylines,
+        captions of a few words repeat everywhere and say nothing).
+    ``containment``, ``min_containment_shingles``
+        A smaller paragraph whose shingles are at least this fraction inside
+        a larger one is also a near-duplicate (a quoted paragraph); ``None``
+        turns this off.
+    ``representative``, ``priority``
+        Which copy a cluster keeps: ``"first"`` in path order, ``"longest"``,
+        or ``"priority"``: the first document matching the earliest glob of
+        ``priority`` (ties and unmatched documents in path order).
+    ``intra_document``
+        Also report paragraphs repeated inside one document (separately).
+    ``max_chars``, ``window_chars``
+        Paragraphs longer than ``max_chars`` are compared as sentence windows
+        of about ``window_chars``.
+    ``lsh_weights``
+        datasketch's false-positive / false-negative weights for ``(b, r)``.
+    """
+
+    threshold: float = 0.4
+    ngram: int = 3
+    num_perm: int = 128
+    seed: int = 1
+    min_words: int = 8
+    containment: float | None = 0.9
+    min_containment_shingles: int = 8
+    representative: str = "first"
+    priority: list[str] = field(default_factory=list)
+    intra_document: bool = False
+    max_chars: int = MAX_CHARS
+    window_chars: int = WINDOW_CHARS
+    lsh_weights: tuple[float, float] = DEFAULT_WEIGHTS
+
+    def __post_init__(self) -> None:
+        if not 0.0 < float(self.threshold) <= 1.0:
+            raise ValueError(f"threshold must be in (0, 1], not {self.threshold}")
+        if int(self.ngram) < 1:
+            raise ValueError(f"ngram must be at least 1, not {self.ngram}")
+        if int(self.num_perm) < 2:
+            raise ValueError(f"num_perm must be at least 2, not {self.num_perm}")
+        if self.representative not in REPRESENTATIVES:
+            raise ValueError(f"representative must be one of {', '.join(REPRESENTATIVES)}, not {self.representative!r}")
+        if self.containment is not None and not 0.0 < float(self.containment) <= 1.0:
+            raise ValueError(f"containment must be in (0, 1] or null, not {self.containment}")
+        if int(self.window_chars) < 1 or int(self.max_chars) < int(self.window_chars):
+            raise ValueError("need 1 <= window_chars <= max_chars")
+        self.lsh_weights = (float(self.lsh_weights[0]), float(self.lsh_weights[1]))
+        self.priority = list(self.priority)
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any] | None) -> DedupParams:
+        """Build from a ``config.dedup``-style dict; unknown keys are an error (a typo must not pass silently)."""
+        options = dict(options or {})
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(k for k in options if k not in known)
+        if unknown:
+            raise ValueError(f"unknown dedup option(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        return cls(**options)
+
+    def bands_rows(self) -> tuple[int, int]:
+        return lsh_params(float(self.threshold), int(self.num_perm), self.lsh_weights)
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["lsh_weights"] = list(self.lsh_weights)
+        bands, rows = self.bands_rows()
+        out["bands"], out["rows"] = bands, rows
+        return out
+
+
+@dataclass(frozen=True)
+class ParagraphRef:
+    """One paragraph of one document: ``[start, end)`` are code-point offsets in the original text."""
+
+    doc: str
+    number: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Member:
+    """A paragraph in a cluster and its verified similarity to the representative.
+
+    ``measure`` is ``"representative"`` (similarity 1.0) for the
+    representative itself, otherwise ``"jaccard"`` or ``"containment"``.
+    """
+
+    ref: ParagraphRef
+    similarity: float
+    measure: str
+    jaccard: float
+    containment: float
+
+
+@dataclass
+class DuplicateCluster:
+    """A representative and its near-duplicates; ``members[0]`` is the representative."""
+
+    id: int
+    representative: ParagraphRef
+    members: list[Member]
+    kind: str = "cross-source"  # or "intra-document"
+
+    @property
+    def duplicates(self) -> list[Member]:
+        """The members that are not the representative."""
+        return self.members[1:]
+
+    def to_json(self) -> dict[str, Any]:
+        rep = self.representative
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "representative": {"path": rep.doc, "paragraph": rep.number},
+            "members": [
+                {"path": m.ref.doc, "paragraph": m.ref.number, "start": m.ref.start, "end": m.ref.end,
+                 "text": m.ref.text, "similarity": round(m.similarity, 4), "measure": m.measure,
+                 "jaccard": round(m.jaccard, 4), "containment": round(m.containment, 4)}
+                for m in self.members
+            ],
+        }
+
+
+@dataclass
+class DedupResult:
+    """Clusters across documents, optional repeats inside documents, the settings and counts."""
+
+    clusters: list[DuplicateCluster]
+    repeats: list[DuplicateCluster]
+    params: DedupParams
+    stats: dict[str, int]
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"clusters": [c.to_json() for c in self.clusters]}
+        if self.params.intra_document:
+            out["repeats"] = [c.to_json() for c in self.repeats]
+        out["params"] = self.params.to_json()
+        out["stats"] = dict(self.stats)
+        return out
+
+
+def segment_documents(
+    documents: Mapping[str, str] | Iterable[tuple[str, str]], params: DedupParams | None = None
+) -> list[ParagraphRef]:
+    """Paragraph references of every document (offsets into each given text)."""
+    params = params or DedupParams()
+    items = documents.items() if isinstance(documents, Mapping) else documents
+    refs = []
+    for doc_id, text in items:
+        for p in segment_paragraphs(text, max_chars=params.max_chars, window_chars=params.window_chars):
+            refs.append(ParagraphRef(doc_id, p.number, p.start, p.end, p.text))
+    return refs
+
+
+def find_near_duplicates(
+    documents: Mapping[str, str] | Iterable[tuple[str, str]], params: DedupParams | None = None
+) -> DedupResult:
+    """Segment every ``(id, text)`` document and cluster its near-duplicate paragraphs."""
+    params = params or DedupParams()
+    return dedup_paragraphs(segment_documents(documents, params), params)
+
+
+def dedup_paragraphs(paragraphs: Sequence[ParagraphRef], params: DedupParams | None = None) -> DedupResult:
+    """Cluster near-duplicate *paragraphs* (already segmented, any order)."""
+    params = params or DedupParams()
+    refs = sorted(paragraphs, key=lambda r: (r.doc, r.number, r.start))
+    n = len(refs)
+    stats = {"documents": len({r.doc for r in refs}), "paragraphs": n, "compared": 0, "candidates": 0,
+             "verified": 0, "rejected": 0, "clusters": 0, "duplicates": 0}
+    if n < 2:
+        return DedupResult([], [], params, stats)
+
+    batch = shingle_batch([r.text for r in refs], int(params.ngram))
+    valid = (batch.n_words >= int(params.min_words)) & (batch.counts() > 0)
+    signatures = minhash_signatures(batch, int(params.num_perm), int(params.seed))
+    bands, rows = params.bands_rows()
+    pairs = candidate_pairs(signatures, bands, rows, valid=valid)
+    stats["compared"] = int(valid.sum())
+    stats["candidates"] = len(pairs)
+
+    doc_names = sorted({r.doc for r in refs})
+    doc_rank = {d: i for i, d in enumerate(doc_names)}
+    doc_of = np.fromiter((doc_rank[r.doc] for r in refs), dtype=np.int64, count=n)
+    same_doc = doc_of[pairs[:, 0]] == doc_of[pairs[:, 1]] if len(pairs) else np.zeros(0, dtype=bool)
+
+    verifier = Verifier(batch, float(params.threshold), containment=params.containment,
+                        min_containment_shingles=int(params.min_containment_shingles))
+    rank = _ranker(refs, doc_of, params)
+
+    cross = verifier.verify(map(tuple, pairs[~same_doc].tolist()))
+    stats["verified"] = len(cross)
+    stats["rejected"] = int((~same_doc).sum()) - len(cross)
+    groups = cluster(cross, rank, verifier.similarity, may_join=lambda a, b: doc_of[a] != doc_of[b])
+    clusters = [_to_cluster(k + 1, g, refs, "cross-source") for k, g in enumerate(groups)]
+
+    repeats: list[DuplicateCluster] = []
+    if params.intra_document:
+        inner = verifier.verify(map(tuple, pairs[same_doc].tolist()))
+        groups = cluster(inner, rank, verifier.similarity, may_join=lambda a, b: doc_of[a] == doc_of[b])
+        repeats = [_to_cluster(k + 1, g, refs, "intra-document") for k, g in enumerate(groups)]
+    stats["clusters"] = len(clusters)
+    stats["duplicates"] = sum(len(c.members) - 1 for c in clusters)
+    return DedupResult(clusters, repeats, params, stats)
+
+
+def _ranker(refs: Sequence[ParagraphRef], doc_of: np.ndarray, params: DedupParams):
+    docs = doc_of.tolist()
+    if params.representative == "longest":
+        return lambda i: (-len(refs[i].text), docs[i], refs[i].number)
+    if params.representative == "priority":
+        patterns = params.priority
+        cache: dict[str, int] = {}
+
+        def prio(doc: str) -> int:
+            if doc not in cache:
+                cache[doc] = next((k for k, p in enumerate(patterns) if fnmatch.fnmatch(doc, p) or doc == p),
+                                  len(patterns))
+            return cache[doc]
+
+        return lambda i: (prio(refs[i].doc), docs[i], refs[i].number)
+    return lambda i: (docs[i], refs[i].number)
+
+
+def _to_cluster(cid: int, group, refs: Sequence[ParagraphRef], kind: str) -> DuplicateCluster:
+    rep = refs[group.representative]
+    members = [Member(rep, 1.0, "representative", 1.0, 1.0)]
+    for item, sim in group.members:
+        members.append(Member(refs[item], sim.score, sim.measure, sim.jaccard, sim.containment))
+    return DuplicateCluster(cid, rep, members, kind)
+
+
+__all__ = [
+    "DedupParams", "DedupResult", "DuplicateCluster", "Member", "ParagraphRef", "Similarity",
+    "dedup_paragraphs", "find_near_duplicates", "segment_documents",
+]
