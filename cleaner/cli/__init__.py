@@ -60,3 +60,4 @@ from cleaner.cli import check as _check  # noqa: E402,F401
 from cleaner.cli import restore as _restore  # noqa: E402,F401
 from cleaner.cli import rules as _rules  # noqa: E402,F401
 from cleaner.cli import report as _report  # noqa: E402,F401
+from cleaner.cli import dedup as _dedup  # noqa: E402,F401

@@ -25,9 +25,18 @@ from cleaner.report.provenance import start_run
               help="Also write a BagIt bag (RFC 8493) of originals, cleaned files, log and report to DIR.")
 @click.option("--restore-quotes", is_flag=True, default=False,
               help="Move each confidently paired orphaned pull-quote (Q004) back into its gap, as recorded edits.")
+@click.option("--drop-duplicates", is_flag=True, default=False,
+              help="Remove every near-duplicate paragraph (D001) that is not its cluster's representative, "
+                   "as recorded edits.")
+@click.option("--dedup-threshold", type=click.FloatRange(0, 1, min_open=True), default=None,
+              help="Jaccard similarity at which paragraphs are near-duplicates (D001) [default: 0.4].")
+@click.option("--dedup-keep", type=click.Choice(["first", "longest", "priority"]), default=None,
+              help="Which copy of a near-duplicate cluster is kept: first in path order, the longest, "
+                   "or by the dedup.priority setting [default: first].")
 @corpus_engine.click_options
 def clean(paths: tuple[str, ...], out: str, report_path: str | None = None, bag_dir: str | None = None,
-          restore_quotes: bool = False, **scale) -> None:
+          restore_quotes: bool = False, drop_duplicates: bool = False, dedup_threshold: float | None = None,
+          dedup_keep: str | None = None, **scale) -> None:
     """Clean PATHS (files, or folders searched for *.txt) into OUT.
 
     Each cleaned file goes to the same relative path under OUT, and
@@ -41,8 +50,13 @@ def clean(paths: tuple[str, ...], out: str, report_path: str | None = None, bag_
     if restore_quotes:
         config.restore_quotes = True
         config.rule_options.setdefault("Q004", {})["restore"] = True
+    if drop_duplicates or dedup_threshold is not None or dedup_keep is not None:
+        _set_dedup_options(config, drop_duplicates, dedup_threshold, dedup_keep)
     start_run()  # one date-time for the run's provenance events (SOURCE_DATE_EPOCH honoured)
     if corpus_engine.wants_corpus_engine(paths, scale):  # JSONL/Parquet/HTML, -j, shards, Ray, --index
+        if drop_duplicates:
+            raise click.UsageError("--drop-duplicates needs the whole run in one pass (folders or files of text, "
+                                   "without -j/--shards/--engine/--index); use --index for corpus-scale dedup")
         corpus_engine.run_cli(paths, out_dir, config, scale)
         finish_clean_run(out_dir, config, report_path=report_path, bag_dir=bag_dir)
         return
@@ -57,3 +71,20 @@ def clean(paths: tuple[str, ...], out: str, report_path: str | None = None, bag_
     click.echo(f"cleaned {len(docs)} document(s): {n_edits} edit(s), {n_find} finding(s); "
                f"{len(errors)} file error(s); log: {log}", err=True)
     finish_clean_run(out_dir, config, file_errors=errors, report_path=report_path, bag_dir=bag_dir)
+
+
+def _set_dedup_options(config, drop: bool, threshold: float | None, keep: str | None) -> None:
+    """Apply the near-duplicate options of ``clean`` to *config* (validated: a bad setting is a usage error)."""
+    from cleaner.dedup.stage import params_from_config
+
+    config.drop_duplicates = config.drop_duplicates or drop
+    dedup = dict(config.dedup or {})
+    if threshold is not None:
+        dedup["threshold"] = threshold
+    if keep is not None:
+        dedup["representative"] = keep
+    config.dedup = dedup
+    try:
+        params_from_config(config)
+    except (TypeError, ValueError) as exc:
+        raise click.UsageError(f"dedup settings: {exc}") from None
