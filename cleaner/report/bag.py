@@ -15,6 +15,7 @@ themselves fixed by tag manifests.  The bag written here holds::
     data/cleaned/<path>        each cleaned file
     data/cleaned/cleaner-log.jsonl, cleaner-run.json   the edit log and run record
     data/report/…              the HTML report, when one was written
+    cleaner-renamed.txt        only when a name held ``%``, CR or LF (see :func:`portable_name`)
 
 The bag is assembled in a temporary folder beside the destination and moved
 into place at the end, so an interrupted run never leaves half a bag.
@@ -23,6 +24,7 @@ into place at the end, so an interrupted run never leaves half a bag.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -54,6 +56,18 @@ class BagResult:
     files: list[str] = field(default_factory=list)  # payload paths, relative to the bag
 
 
+#: Characters RFC 8493 wants percent-encoded in manifests.  BagIt tools disagree on ``%``
+#: (bagit.py neither writes nor reads ``%25``), so payload names never contain them:
+#: they are replaced by look-alikes and the real name is listed in ``cleaner-renamed.txt``.
+_PORTABLE = str.maketrans({"%": "\uff05", "\r": "\u240d", "\n": "\u240a"})
+RENAMED_NAME = "cleaner-renamed.txt"
+
+
+def portable_name(rel: str) -> str:
+    """*rel* with ``%``, CR and LF replaced by look-alikes (％ ␍ ␊), so every BagIt tool reads it alike."""
+    return rel.translate(_PORTABLE)
+
+
 def encode_path(rel: str) -> str:
     """A payload path as RFC 8493 writes it in a manifest (``%``, CR and LF percent-encoded)."""
     return rel.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
@@ -77,8 +91,13 @@ class _Writer:
         self.root = root
         self.digests: dict[str, dict[str, str]] = {}
         self.octets = 0
+        self.renamed: dict[str, str] = {}
 
     def add(self, rel: str, data: bytes) -> None:
+        portable = portable_name(rel)
+        if portable != rel:
+            self.renamed[portable] = rel
+            rel = portable
         if rel in self.digests:
             raise BagError(f"two payload files would both be {rel}")
         target = self.root / rel
@@ -159,6 +178,12 @@ def write_bag(
             "bagit.txt": f"BagIt-Version: {BAGIT_VERSION}\nTag-File-Character-Encoding: UTF-8\n".encode(),
             "bag-info.txt": "".join(f"{k}: {_tag_value(v)}\n" for k, v in info).encode("utf-8"),
         }
+        if w.renamed:
+            info.append(("Cleaner-Renamed-Files", f"{len(w.renamed)} (see {RENAMED_NAME})"))
+            tags["bag-info.txt"] = "".join(f"{k}: {_tag_value(v)}\n" for k, v in info).encode("utf-8")
+            tags[RENAMED_NAME] = "".join(
+                f"{new}\t{json.dumps(old, ensure_ascii=False)}\n" for new, old in sorted(w.renamed.items())
+            ).encode("utf-8")
         for a in ALGORITHMS:
             tags[f"manifest-{a}.txt"] = _manifest(w.digests, a)
         tag_digests = {}
