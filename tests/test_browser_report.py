@@ -54,24 +54,11 @@ def report(tmp_path_factory):
     """One report holding the seeds and the crafted run (hostile text, near-duplicates, quotes)."""
     mp = pytest.MonkeyPatch()
     root = tmp_path_factory.mktemp("browser")
-    out = make_crafted_run(root, mp)
-    for seed in sorted(SEEDS.glob("*.txt")):
-        shutil.copy(seed, root / "in" / seed.name)
-    # re-clean everything together, then put the crafted findings back into the log
-    crafted_log = (out / "cleaner-log.jsonl").read_text(encoding="utf-8")
-    mp.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    r = CliRunner().invoke(cli, ["clean", str(root / "in"), "-o", str(root / "all")])
-    assert r.exit_code == 0, r.output
-    import json
-
-    crafted = {json.loads(x)["path"]: x for x in crafted_log.splitlines()}
-    lines = (root / "all" / "cleaner-log.jsonl").read_text(encoding="utf-8").splitlines()
-    lines = [crafted.get(json.loads(x)["path"], x) for x in lines]
-    (root / "all" / "cleaner-log.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    r = CliRunner().invoke(cli, ["report", str(root / "all")])
+    out = make_crafted_run(root, mp, also=tuple(sorted(SEEDS.glob("*.txt"))))
+    r = CliRunner().invoke(cli, ["report", str(out)])
     assert r.exit_code == 0, r.output
     mp.undo()
-    return root / "all" / "report.html"
+    return out / "report.html"
 
 
 @pytest.fixture(scope="module")

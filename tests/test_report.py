@@ -49,15 +49,18 @@ def _finding(text: str, start: int, end: int, code: str, name: str, message: str
     return out
 
 
-def make_crafted_run(root: Path, monkeypatch, *extra_args: str) -> Path:
+def make_crafted_run(root: Path, monkeypatch, *extra_args: str, also: tuple[Path, ...] = ()) -> Path:
     """A small run with hostile text, a near-duplicate pair and quote findings.
 
-    The inputs go through the real ``cleaner clean``; then D and Q findings of
-    the shape the dedup and quote rules record are added to the log (findings
-    change no text, so the log stays restorable).
+    The inputs (plus the files in *also*) go through the real ``cleaner
+    clean``; then the findings of ``b.txt`` are replaced by D and Q findings
+    of the shape the dedup and quote rules record (findings change no text,
+    so the log stays restorable).
     """
     src = root / "in"
     src.mkdir(parents=True)
+    for f in also:
+        (src / f.name).write_bytes(f.read_bytes())
     (src / "a.txt").write_text(TEXT_A, encoding="utf-8")
     (src / "b.txt").write_text(TEXT_B, encoding="utf-8")
     (src / HOSTILE_NAME).write_text(HOSTILE_TEXT, encoding="utf-8")
@@ -72,8 +75,9 @@ def make_crafted_run(root: Path, monkeypatch, *extra_args: str) -> Path:
     by_path["b.txt"]["findings"] = [
         _finding(TEXT_B, b0, b0 + len(PARA_B), "D001", "near-duplicate-paragraph",
                  "near-duplicate of a.txt paragraph 2, J=0.78",
-                 {"twin": {"path": "a.txt", "paragraph": 2, "start": a0, "end": a0 + len(PARA_A)},
-                  "similarity": 0.78}),
+                 {"cluster": 0, "kind": "cross-document", "paragraph": 2,
+                  "duplicate_of": {"path": "a.txt", "paragraph": 2, "start": a0, "end": a0 + len(PARA_A)},
+                  "similarity": 0.78, "measure": "jaccard", "jaccard": 0.78, "containment": 0.8}),
         _finding(TEXT_B, lead, lead + len("An analyst said:"), "Q002", "dangling-lead-in",
                  "lead-in ends with a colon but no quotation follows"),
         _finding(TEXT_B, 6, 6, "Q001", "missing-text", "text likely missing here"),
@@ -138,6 +142,27 @@ def test_inline_view_is_the_original_text(seeds_report):
             vis.replace_with({"·": " ", "→": "\t", "¶": "", "␍¶": "\r", "⍽": "\xa0"}.get(vis.get_text(), vis.get_text()))
         # a visible line break is followed by a real one; the original's own "\n" is that real one
         assert pre.get_text() == seed.read_text(encoding="utf-8").replace("\r\n", "\n"), seed.name
+
+
+def test_seed_near_duplicates_link_to_their_twins(seeds_report):
+    """The dedup stage's D findings on the seeds become links to the twin paragraph."""
+    records = [json.loads(x) for x in (seeds_report / "cleaner-log.jsonl").read_text().splitlines()]
+    soup = soup_of(seeds_report / "report.html")
+    number = {r["path"]: n for n, r in enumerate(records, 1)}
+    dups = [(n, k, f) for n, r in enumerate(records, 1) for k, f in enumerate(r["findings"], 1)
+            if f["code"] == "D001"]
+    assert dups, "the seeds share AP paragraphs (001 and 003)"
+    for n, k, f in dups:
+        twin = f["data"]["duplicate_of"]
+        row = soup.find(id=f"d{n}-ft{k}")
+        link = row.select_one("a.dup-link")
+        assert twin["path"] in link.get_text() and f"J={f['data']['jaccard']:.2f}" in link.get_text()
+        target = soup.find(id=link["href"][1:])
+        assert target.find_parent("section")["id"] == f"doc-{number[twin['path']]}"
+        assert target["href"] == f"#d{n}-f{k}"  # and back
+        original = (SEEDS / twin["path"]).read_text(encoding="utf-8")
+        marked = "".join(m.get_text() for m in target.find_next_siblings("mark", class_="twin"))
+        assert original[twin["start"]:twin["end"]].startswith(marked[:40])
 
 
 def test_header_metadata_totals_and_legend(seeds_report):
@@ -234,12 +259,18 @@ def test_hostile_text_is_shown_as_text(crafted):
     assert "\x1b" not in html
 
 
+def test_render_report_returns_the_same_page(crafted):
+    from cleaner.report import render_report
+
+    assert render_report(crafted) == (crafted / "report.html").read_text(encoding="utf-8")
+
+
 def test_near_duplicates_link_to_their_twin(crafted):
     soup = soup_of(crafted / "report.html")
     paths = [s.h2.code.get_text() for s in soup.select("section.doc")]
     na, nb = paths.index("a.txt") + 1, paths.index("b.txt") + 1
     link = soup.select_one(f"#doc-{nb} a.dup-link")
-    assert link is not None and "a.txt" in link.get_text() and "similarity 0.78" in link.get_text()
+    assert link is not None and "a.txt" in link.get_text() and "J=0.78" in link.get_text()
     target = soup.find(id=link["href"][1:])
     assert target is not None and target.find_parent("section")["id"] == f"doc-{na}"
     # the twin paragraph is highlighted in a.txt and links back to the finding in b.txt
