@@ -1,0 +1,392 @@
+"""Corpus-scale benchmark: throughput, scaling, memory and article-extraction quality.
+
+In one run, on this machine:
+
+1. builds a JSONL corpus of real-looking news (default 100 MB) from the gold
+   article texts of the article-extraction benchmark: articles recombined
+   and re-numbered so documents differ, scraper damage added (HTML comments
+   and entities, share bars and photo credits, mojibake, trailing spaces,
+   blank-line runs, a site template line), and about one document in five
+   a lightly edited repeat of an earlier one (wire copy run by many outlets);
+2. times ``cleaner clean`` (each run a fresh process, peak RSS measured)
+   for *clean alone* (no index), *dedup alone* (rules off, ``--index``) and
+   the *full pipeline* (rules + ``--index``), with ``-j 1`` and ``-j 2``;
+3. times the baseline on the same documents: ftfy ``fix_text`` over every
+   document, then plain datasketch per-paragraph ``MinHash`` (word 5-gram
+   shingles, 128 permutations) with ``MinHashLSH`` query + insert;
+4. scores article extraction on the 181 pages: naive BeautifulSoup
+   ``get_text`` alone, naive text then our cleaning, our HTML reader then
+   our cleaning, and trafilatura if it is installed; 4-word-shingle
+   precision / recall / F1 against the gold text, averaged over pages.
+
+Ratios are against figures measured in the same run, so they compare across
+machines.  The baseline runs on the first ``--baseline-mb`` MB of the corpus
+(its MB/s does not depend on size; the whole corpus at ~0.4 MB/s would take
+minutes); ``--baseline-mb 0`` runs it on everything.
+
+    python bench/corpus.py                 # 100 MB corpus (several minutes)
+    python bench/corpus.py --mb 10         # quicker
+    python bench/corpus.py --skip-speed    # extraction score only
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+BENCH = REPO.parent / "shared" / "bench-data" / "article-extraction-benchmark"
+
+SHARE = ["Share this article", "Share on Facebook", "Share on Twitter", "Click to share on WhatsApp (Opens in new window)",
+         "Photo: Reuters", "Photo: AP Photo/Evan Vucci", "Advertisement", "Read more:", "Sign up for our newsletter"]
+TEMPLATE = "The Daily Ledger | Metro Section"
+NAMES = ["Smith", "Garcia", "Okafor", "Nguyen", "Kowalski", "Haddad", "Larsen", "Mehta", "Rossi", "Tanaka"]
+
+
+# ---------------------------------------------------------------------------
+# Corpus
+
+
+def gold_articles() -> list[str]:
+    gt = json.loads((BENCH / "ground-truth.json").read_text(encoding="utf-8"))
+    return [v["articleBody"] for _, v in sorted(gt.items()) if len(v["articleBody"]) > 400]
+
+
+def paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"\n\s*\n|\n", text) if p.strip()]
+
+
+def renumber(p: str, rng: random.Random) -> str:
+    p = re.sub(r"\d+", lambda m: str(rng.randint(1, 10 ** len(m.group()))), p)
+    return re.sub(r"\b(Mr|Ms|Mrs|Dr)\. [A-Z][a-z]+", lambda m: f"{m.group(1)}. {rng.choice(NAMES)}", p)
+
+
+def mojibake(p: str) -> str:
+    try:
+        return p.encode("utf-8").decode("cp1252")
+    except UnicodeDecodeError:
+        return p
+
+
+def damage(paras: list[str], rng: random.Random) -> str:
+    out = []
+    if rng.random() < 0.5:
+        out.append(TEMPLATE)
+    for p in paras:
+        r = rng.random()
+        if r < 0.05:
+            p = mojibake(p)
+        elif r < 0.10:
+            words = p.split(" ")
+            k = rng.randrange(len(words))
+            words.insert(k, "<!-- ad slot -->")
+            p = " ".join(words)
+        elif r < 0.14:
+            p = p.replace(" and ", " &amp; ", 1)
+        if rng.random() < 0.15:
+            p += "  "
+        out.append(p)
+        if rng.random() < 0.08:
+            out.append(rng.choice(SHARE))
+    sep = "\n\n\n\n" if rng.random() < 0.2 else "\n\n"
+    return sep.join(out) + "\n"
+
+
+def light_edit(text: str, rng: random.Random) -> str:
+    paras = text.split("\n\n")
+    if len(paras) > 3 and rng.random() < 0.5:
+        paras.pop(rng.randrange(1, len(paras)))
+    text = "\n\n".join(paras)
+    return text.replace(" said ", " says ", 2).replace("\u201c", '"').replace("\u201d", '"')
+
+
+def build_corpus(folder: Path, target_mb: float, seed: int = 7, file_mb: float = 8.0) -> tuple[int, int]:
+    """Write ``part-NNNN.jsonl`` files of about *file_mb* MB until *target_mb* MB; return (documents, bytes)."""
+    rng = random.Random(seed)
+    arts = [paragraphs(a) for a in gold_articles()]
+    folder.mkdir(parents=True, exist_ok=True)
+    target = int(target_mb * 1e6)
+    total = docs = part = 0
+    recent: list[str] = []
+    while total < target:
+        size = 0
+        lines = []
+        while size < file_mb * 1e6 and total + size < target:
+            if recent and rng.random() < 0.2:
+                text = light_edit(rng.choice(recent), rng)
+            else:
+                a = rng.choice(arts)
+                b = rng.choice(arts)
+                cut = rng.randint(1, max(len(a) - 1, 1))
+                paras = [renumber(p, rng) for p in a[:cut] + b[: rng.randint(0, 3)]]
+                text = damage(paras, rng)
+                recent.append(text)
+                if len(recent) > 500:
+                    recent.pop(0)
+            line = json.dumps({"id": f"doc-{docs}", "text": text, "source": "bench"}, ensure_ascii=False) + "\n"
+            lines.append(line)
+            size += len(text.encode("utf-8"))
+            docs += 1
+        (folder / f"part-{part:04d}.jsonl").write_text("".join(lines), encoding="utf-8")
+        total += size
+        part += 1
+    return docs, total
+
+
+def iter_texts(folder: Path, limit_bytes: int | None = None):
+    seen = 0
+    for f in sorted(folder.glob("*.jsonl")):
+        with open(f, encoding="utf-8") as fh:
+            for line in fh:
+                t = json.loads(line)["text"]
+                yield t
+                seen += len(t.encode("utf-8"))
+                if limit_bytes and seen >= limit_bytes:
+                    return
+
+
+# ---------------------------------------------------------------------------
+# Timed runs
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident set size (bytes) of *pid* and all its descendants."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as fh:
+                parts = fh.read().rsplit(")", 1)[1].split()
+            children.setdefault(int(parts[1]), []).append(int(d))
+            rss[int(d)] = int(parts[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        total += rss.get(p, 0)
+        stack.extend(children.get(p, []))
+    return total
+
+
+def timed_cli(args: list[str]) -> dict:
+    """Run ``cleaner clean ARGS`` in a fresh process (see :func:`timed`)."""
+    return timed([sys.executable, "-m", "cleaner", "clean", *args, "--progress", "off"])
+
+
+def timed_dedup_only(corpus: Path, out: Path, idx: Path, jobs: int) -> dict:
+    """Dedup with every rule off (``Config(ignore=["ALL"])``), through the Python API in a fresh process."""
+    code = (
+        "from pathlib import Path; from cleaner.batch import run, RunOptions; from cleaner.config import Config; "
+        f"run([{str(corpus)!r}], Path({str(out)!r}), Config(ignore=['ALL']), "
+        f"RunOptions(jobs={jobs}, progress='off', index={str(idx)!r}))"
+    )
+    return timed([sys.executable, "-c", code])
+
+
+def timed(cmd: list[str]) -> dict:
+    """Wall time and peak RSS (largest single process, and the whole process tree) of *cmd*."""
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=REPO)
+    peak = [0]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], _tree_rss(proc.pid))
+            done.wait(0.25)
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    stderr = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t0
+    done.set()
+    th.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"run failed ({proc.returncode}): {stderr.decode()[-2000:]}")
+    return {"seconds": seconds, "max_process_rss_mb": usage.ru_maxrss / 1024, "tree_rss_mb": peak[0] / 1e6}
+
+
+def baseline(folder: Path, limit_bytes: int | None) -> dict:
+    """ftfy fix_text over every document + plain datasketch per-paragraph MinHash / MinHashLSH."""
+    import ftfy
+    from datasketch import MinHash, MinHashLSH
+
+    texts = list(iter_texts(folder, limit_bytes))
+    nbytes = sum(len(t.encode("utf-8")) for t in texts)
+    t0 = time.perf_counter()
+    fixed = [ftfy.fix_text(t) for t in texts]
+    t_ftfy = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    lsh = MinHashLSH(threshold=0.8, num_perm=128)
+    dup = 0
+    for d, t in enumerate(fixed):
+        for k, p in enumerate(x for x in t.split("\n") if x.strip()):
+            words = re.findall(r"\w+", p.lower())
+            if len(words) < 5:
+                continue
+            m = MinHash(num_perm=128)
+            m.update_batch([" ".join(words[i : i + 5]).encode("utf-8") for i in range(len(words) - 4)])
+            if lsh.query(m):
+                dup += 1
+            lsh.insert(f"{d}:{k}", m)
+    t_dedup = time.perf_counter() - t1
+    return {"bytes": nbytes, "ftfy_seconds": t_ftfy, "dedup_seconds": t_dedup, "duplicate_paragraphs": dup}
+
+
+# ---------------------------------------------------------------------------
+# Article extraction
+
+
+_TOKEN = re.compile(r"\w+")
+
+
+def shingles(text: str, n: int = 4) -> Counter:
+    toks = _TOKEN.findall(text or "")
+    return Counter(tuple(toks[i : i + n]) for i in range(len(toks) - n + 1))
+
+
+def prf(gold: str, pred: str) -> tuple[float, float, float]:
+    g, p = shingles(gold), shingles(pred)
+    tp = sum((g & p).values())
+    precision = tp / sum(p.values()) if p else (1.0 if not g else 0.0)
+    recall = tp / sum(g.values()) if g else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def extraction_scores() -> dict[str, dict[str, float]]:
+    from bs4 import BeautifulSoup
+
+    from cleaner.config import Config
+    from cleaner.engine import clean_text
+    from cleaner.io.readers import extract_html_text
+
+    gt = json.loads((BENCH / "ground-truth.json").read_text(encoding="utf-8"))
+    try:
+        import trafilatura
+    except ImportError:
+        trafilatura = None
+    systems: dict[str, list[tuple[float, float, float]]] = {}
+    config = Config()
+    for key, val in sorted(gt.items()):
+        html = gzip.decompress((BENCH / "html" / f"{key}.html.gz").read_bytes()).decode("utf-8", "replace")
+        naive = BeautifulSoup(html, "html.parser").get_text()
+        outs = {
+            "naive get_text": naive,
+            "naive get_text + cleaner": clean_text(naive, config).cleaned,
+            "cleaner HTML reader + cleaner": clean_text(extract_html_text(html), config).cleaned,
+        }
+        if trafilatura is not None:
+            outs["trafilatura"] = trafilatura.extract(html) or ""
+        for name, text in outs.items():
+            systems.setdefault(name, []).append(prf(val["articleBody"], text))
+    out = {}
+    for name, scores in systems.items():
+        n = len(scores)
+        out[name] = {k: sum(s[i] for s in scores) / n for i, k in enumerate(("precision", "recall", "f1"))}
+    if trafilatura is None:
+        out["trafilatura"] = {"precision": None, "recall": None, "f1": None, "note": "not installed"}
+    return out
+
+
+# ---------------------------------------------------------------------------
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--mb", type=float, default=100.0, help="corpus size in MB of text (default 100)")
+    ap.add_argument("--baseline-mb", type=float, default=10.0, help="MB the baseline runs on (0: all)")
+    ap.add_argument("--workdir", type=Path, default=None, help="keep the corpus and outputs here")
+    ap.add_argument("--skip-speed", action="store_true", help="only the article-extraction score")
+    ap.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
+    args = ap.parse_args()
+    results: dict = {"cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()}
+    print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f} (other work on the machine skews the figures)")
+
+    if not args.skip_speed:
+        work = args.workdir or Path(tempfile.mkdtemp(prefix="cleaner-bench-"))
+        corpus = work / "corpus"
+        t0 = time.perf_counter()
+        if not any(corpus.glob("*.jsonl")):
+            n_docs, n_bytes = build_corpus(corpus, args.mb)
+        else:
+            n_docs, n_bytes = sum(1 for _ in iter_texts(corpus)), sum(len(t.encode()) for t in iter_texts(corpus))
+        mb = n_bytes / 1e6
+        print(f"corpus: {n_docs} documents, {mb:.1f} MB of text in {len(list(corpus.glob('*.jsonl')))} JSONL files "
+              f"({time.perf_counter() - t0:.0f}s to build) at {corpus}")
+        base = baseline(corpus, int(args.baseline_mb * 1e6) if args.baseline_mb else None)
+        bmb = base["bytes"] / 1e6
+        base_rate = bmb / (base["ftfy_seconds"] + base["dedup_seconds"])
+        results["baseline"] = base | {"mb": bmb, "mb_per_s": base_rate,
+                                      "ftfy_mb_per_s": bmb / base["ftfy_seconds"],
+                                      "datasketch_mb_per_s": bmb / base["dedup_seconds"]}
+        print(f"baseline on {bmb:.1f} MB: ftfy fix_text {bmb / base['ftfy_seconds']:.2f} MB/s, "
+              f"datasketch per-paragraph MinHash+LSH {bmb / base['dedup_seconds']:.2f} MB/s, "
+              f"together {base_rate:.2f} MB/s")
+        runs = {}
+        modes = {
+            "clean alone": [],
+            "dedup alone": ["--index", "{idx}"],
+            "full pipeline": ["--index", "{idx}"],
+        }
+        print(f"\n{'mode':<16}{'jobs':>5}{'seconds':>9}{'MB/s':>8}{'x base':>8}{'RSS max proc':>14}{'RSS tree':>10}")
+        for mode, extra in modes.items():
+            for jobs in (1, 2):
+                out = work / f"out-{mode.replace(' ', '-')}-j{jobs}"
+                idx = work / f"index-{mode.replace(' ', '-')}-j{jobs}.sqlite"
+                for p in (out, idx):
+                    if p.is_dir():
+                        import shutil
+
+                        shutil.rmtree(p)
+                    elif p.exists():
+                        p.unlink()
+                if mode == "dedup alone":
+                    r = timed_dedup_only(corpus, out, idx, jobs)
+                else:
+                    r = timed_cli([str(corpus), "-o", str(out), "-j", str(jobs)] + [a.format(idx=idx) for a in extra])
+                rate = mb / r["seconds"]
+                runs[f"{mode} -j{jobs}"] = r | {"mb_per_s": rate, "x_baseline": rate / base_rate}
+                print(f"{mode:<16}{jobs:>5}{r['seconds']:>9.1f}{rate:>8.2f}{rate / base_rate:>8.1f}"
+                      f"{r['max_process_rss_mb']:>12.0f}MB{r['tree_rss_mb']:>8.0f}MB")
+        results["runs"] = runs
+        full1, full2 = runs["full pipeline -j1"]["mb_per_s"], runs["full pipeline -j2"]["mb_per_s"]
+        print(f"\nfull pipeline: -j1 = {full1 / base_rate:.1f}x baseline (target >= 10x); "
+              f"-j2 = {full2 / full1:.2f}x -j1 (target >= 1.7x); "
+              f"peak RSS of the largest process {max(r['max_process_rss_mb'] for r in runs.values()):.0f} MB "
+              f"(target < 1024 MB)")
+
+    print("\narticle extraction (181 pages, 4-word shingles, mean over pages):")
+    scores = extraction_scores()
+    results["extraction"] = scores
+    for name, s in scores.items():
+        if s["f1"] is None:
+            print(f"  {name:<32} (not installed)")
+        else:
+            print(f"  {name:<32} P {s['precision']:.3f}  R {s['recall']:.3f}  F1 {s['f1']:.3f}")
+    print(f"\nload average at the end {os.getloadavg()[0]:.2f}")
+    results["load_average_at_end"] = os.getloadavg()
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
