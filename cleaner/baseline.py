@@ -25,6 +25,7 @@ import os
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ class BaselineError(ValueError):
     """The baseline file is missing or invalid (exit code 2)."""
 
 
+@lru_cache(maxsize=65536)
 def _rel(path: str, base: Path) -> str:
     return Path(os.path.relpath(Path(path).resolve(), base)).as_posix()
 

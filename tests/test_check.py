@@ -353,3 +353,37 @@ def test_corpus_files_take_part_but_are_not_reported(tmp_path, monkeypatch):
     code, diags = run_json("new.txt", "--corpus", "old")
     assert code == 1
     assert [(d["path"], d["code"], d["line"]) for d in diags] == [("new.txt", "B002", 3)]
+
+
+PARAGRAPH = ("The two leaders spoke for fifty minutes on Thursday about the troops massing near the border, "
+             "and both sides agreed that talks in Geneva next month would go ahead as planned.")
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_new_file_repeating_the_corpus_gets_d_findings(tmp_path, monkeypatch):
+    repo = tmp_path / "repo"
+    (repo / "corpus").mkdir(parents=True)
+    git(repo, "init", "-q")
+    (repo / "corpus" / "old.txt").write_text(f"Old story\n\nAn opening line of the old story.\n\n{PARAGRAPH}\n",
+                                             encoding="utf-8")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "old")
+    new = repo / "corpus" / "new.txt"
+    new.write_text(f"New story\n\n{PARAGRAPH}\n\nA sentence that only the new story has, about the weather.\n",
+                   encoding="utf-8")
+    monkeypatch.chdir(repo)
+
+    code, diags = run_json("corpus", "--changed-since", "HEAD")
+    d = [d for d in diags if d["code"] == "D001"]
+    assert [(x["path"], x["line"], x["column"]) for x in d] == [("corpus/new.txt", 3, 1)]
+    assert "corpus/old.txt paragraph 3" in d[0]["message"]
+    assert d[0]["data"]["duplicate_of"]["path"] == "corpus/old.txt"
+    assert code == 0  # D001 is a warning; the default --fail-on is error
+    assert run("corpus", "--changed-since", "HEAD", "--fail-on", "warning").exit_code == 1
+
+    # dropping the repeated paragraph is an unsafe fix
+    assert run("corpus", "--changed-since", "HEAD", "--fix", "--fail-on", "warning").exit_code == 1
+    assert PARAGRAPH in new.read_text(encoding="utf-8")
+    assert run("corpus", "--changed-since", "HEAD", "--fix", "--unsafe-fixes", "--fail-on", "warning").exit_code == 0
+    assert PARAGRAPH not in new.read_text(encoding="utf-8")
+    assert PARAGRAPH in (repo / "corpus" / "old.txt").read_text(encoding="utf-8")

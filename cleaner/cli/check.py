@@ -16,6 +16,7 @@ ones, and check only the files a branch added or changed.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import os
@@ -164,10 +165,14 @@ def fix_documents(docs: list[Document], config: Config, allowed: set[str],
                 changed = True
         if not changed:
             break
-        for doc in docs:
-            doc.edits, doc.findings, doc.cleaned = [], [], None
+        _reset(docs)
         run_rules_with_reference(docs, reference or [], config)
     return originals
+
+
+def _reset(docs: list[Document]) -> None:
+    for doc in docs:
+        doc.edits, doc.findings, doc.cleaned = [], [], None
 
 
 def write_fixed(doc: Document, file: Path) -> str | None:
@@ -351,7 +356,16 @@ def check(paths: tuple[str, ...], output_format: str | None, output_file: str | 
     originals: dict[str, str] = {}
     allowed = {"safe", "unsafe"} if unsafe_fixes else {"safe"}
     if fix or diff:
-        originals = fix_documents(docs, config, allowed, reference)
+        fix_config = config
+        if unsafe_fixes and not config.drop_duplicates:
+            # near-duplicate paragraphs become D001 edits only when dropping is on
+            fix_config = dataclasses.replace(config, drop_duplicates=True)
+            _reset(docs)
+            run_rules_with_reference(docs, reference, fix_config)
+        originals = fix_documents(docs, fix_config, allowed, reference)
+        if fix_config is not config:
+            _reset(docs)
+            run_rules_with_reference(docs, reference, config)
 
     if diff:
         out = "".join(unified_diff(doc.id, originals[doc.id], doc.text) for doc in docs if doc.id in originals)
@@ -431,4 +445,9 @@ def run_rules_with_reference(docs: list[Document], reference: list[Document], co
     if not reference:
         process(docs, config)
         return
-    process([*reference, *docs], config)
+    # Near-duplicate clusters keep their "first" copy in path order; make it the
+    # existing file's instead, so the checked file is the one reported.
+    dedup = dict(config.dedup or {})
+    dedup["representative"] = "priority"
+    dedup["priority"] = [d.id for d in reference] + list(dedup.get("priority") or [])
+    process([*reference, *docs], dataclasses.replace(config, dedup=dedup))

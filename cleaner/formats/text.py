@@ -32,6 +32,36 @@ def _show(s: str, limit: int = 60) -> str:
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
+#: Characters of context shown either side of a span in the ``full`` format.
+CONTEXT = 60
+#: Longest caret run (a span that goes on is cut with "…").
+MAX_CARETS = 80
+
+
+def _line_window(index: LineIndex, line_no: int, col: int, width: int) -> tuple[str, int, int]:
+    """The part of line *line_no* around ``[col, col + width)``: (shown text, caret offset, caret width).
+
+    Scraped pages can have lines of megabytes (minified HTML); only a window of
+    :data:`CONTEXT` characters either side of the span is shown, with ``…``
+    where the line was cut.
+    """
+    text = index.text
+    start = index.starts[line_no - 1]
+    stop = index.starts[line_no] if line_no < len(index.starts) else len(text)
+    while stop > start and text[stop - 1] in "\r\n":
+        stop -= 1
+    width = min(width, MAX_CARETS)
+    lo = max(start, start + col - 1 - CONTEXT)
+    hi = min(stop, start + col - 1 + width + CONTEXT)
+    shown = text[lo:hi]
+    offset = start + col - 1 - lo
+    if lo > start:
+        shown, offset = "…" + shown, offset + 1
+    if hi < stop:
+        shown += "…"
+    return shown, offset, width
+
+
 def full(report: Report) -> str:
     """Each diagnostic with its line of text, a caret line under the span and the fix."""
     out: list[str] = []
@@ -41,17 +71,18 @@ def full(report: Report) -> str:
         index = indexes.get(d["path"])
         if index is None and d["path"] in report.texts:
             index = indexes[d["path"]] = LineIndex(report.texts[d["path"]])
-        if index is not None:
+        if index is not None and 0 < d["line"] <= len(index.starts):
             line_no = d["line"]
-            src = index.line_text(line_no) if 0 < line_no <= len(index.starts) else ""
-            gutter = f"{line_no:>5} | "
-            out.append(gutter + _printable(_CONTROL.sub(" ", src)))
             col = max(d["column"], 1)
             if d["end_line"] == line_no:
                 width = max(d["end_column"] - col, 1)
-            else:
-                width = max(len(src) - col + 1, 1)
-            out.append(" " * (len(gutter) - 2) + "| " + " " * (col - 1) + "^" * width)
+            else:  # to the end of the line
+                stop = index.starts[line_no] if line_no < len(index.starts) else len(index.text)
+                width = max(stop - index.starts[line_no - 1] - col, 1)
+            shown, offset, width = _line_window(index, line_no, col, width)
+            gutter = f"{line_no:>5} | "
+            out.append(gutter + _printable(_CONTROL.sub(" ", shown)))
+            out.append(" " * (len(gutter) - 2) + "| " + " " * offset + "^" * width)
         if d.get("fix") is not None:
             before = _show(d.get("before", ""))
             change = f"replace '{before}' with '{_show(d['fix'])}'" if d["fix"] else f"remove '{before}'"
