@@ -387,3 +387,10 @@ def test_new_file_repeating_the_corpus_gets_d_findings(tmp_path, monkeypatch):
     assert run("corpus", "--changed-since", "HEAD", "--fix", "--unsafe-fixes", "--fail-on", "warning").exit_code == 0
     assert PARAGRAPH not in new.read_text(encoding="utf-8")
     assert PARAGRAPH in (repo / "corpus" / "old.txt").read_text(encoding="utf-8")
+
+
+def test_statistics_counts_per_rule(in_repo):
+    result = run(str(DIRTY), "--statistics")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == ["2  H003  html-tag  [*]", "1  H001  html-comment  [*]",
+                                          "1  H002  html-entity  [*]", "1  W002  trailing-whitespace  [*]"]

@@ -292,13 +292,14 @@ HUMAN_FORMATS = ("concise", "full")
 @click.option("--corpus", type=click.Path(), default=None,
               help="Check near-duplicates against the files under this folder (with --changed-since: "
                    "default the checked folders).")
+@click.option("--statistics", is_flag=True, help="Print how many diagnostics each rule has, instead of the list.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary on standard error.")
 def check(paths: tuple[str, ...], output_format: str | None, output_file: str | None, reports: tuple[str, ...],
           select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
           severities: tuple[str, ...], fail_on: str | None, exit_zero: bool, config_file: str | None,
           isolated: bool, show_settings: bool, fix: bool, unsafe_fixes: bool, diff: bool,
           baseline_file: str | None, write_baseline: str | None, prune_baseline: bool,
-          changed_since: str | None, corpus: str | None, quiet: bool) -> None:
+          changed_since: str | None, corpus: str | None, statistics: bool, quiet: bool) -> None:
     """Report artifacts in PATHS (files, or folders searched for *.txt) without changing them.
 
     Every edit `cleaner clean` would make and every finding is a diagnostic
@@ -408,7 +409,7 @@ def check(paths: tuple[str, ...], output_format: str | None, output_file: str | 
 
     report = Report(diagnostics=diags, files=[d.id for d in docs], texts={d.id: d.text for d in docs},
                     errors=[(e.path, e.message) for e in errors])
-    _emit(FORMATS[fmt](report), output_file)
+    _emit(rule_statistics(diags) if statistics else FORMATS[fmt](report), output_file)
     for name, file in report_targets:
         try:
             atomic_write(file, FORMATS[name](report).encode("utf-8", "surrogateescape"))
@@ -422,6 +423,19 @@ def check(paths: tuple[str, ...], output_format: str | None, output_file: str | 
     if failing and not exit_zero:
         raise SystemExit(EXIT_FINDINGS)
     raise SystemExit(EXIT_ERROR if errors else EXIT_OK)
+
+
+def rule_statistics(diags: list[dict[str, Any]]) -> str:
+    """``count  CODE  name  [*]`` per rule, most frequent first (``[*]``: has safe fixes)."""
+    counts: dict[tuple[str, str], list[int]] = {}
+    for d in diags:
+        c = counts.setdefault((d["code"], d["name"]), [0, 0])
+        c[0] += 1
+        c[1] += d["applicability"] == "safe"
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0][0]))
+    width = max((len(str(n)) for (_, (n, _)) in rows), default=1)
+    return "".join(f"{n:>{width}}  {code}  {name}{'  [*]' if safe else ''}\n"
+                   for (code, name), (n, safe) in rows)
 
 
 def _emit(text: str, output_file: str | None) -> None:
