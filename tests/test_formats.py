@@ -234,3 +234,18 @@ def test_every_format_handles_undecodable_bytes(name):
     assert "x.txt" in out
     if name == "sarif":
         jsonschema.Draft4Validator(SCHEMA).validate(json.loads(out))
+
+
+def test_sarif_on_the_seeds_links_near_duplicates_to_their_twins():
+    code, out = check("seeds", "--output-format", "sarif")
+    log = json.loads(out)
+    jsonschema.Draft4Validator(SCHEMA).validate(log)
+    results = log["runs"][0]["results"]
+    dups = [r for r in results if r["ruleId"] == "D001"]
+    assert dups, "the seeds repeat wire copy"
+    for r in dups:
+        assert r["level"] == "warning"
+        (related,) = r["relatedLocations"]
+        twin = related["physicalLocation"]["artifactLocation"]["uri"]
+        assert twin.startswith("seeds/") and twin in r["message"]["text"]
+        assert twin != r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]

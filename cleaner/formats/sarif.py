@@ -7,7 +7,8 @@ summary, explanation and default severity.  Each result has a stable
 region in code points (``columnKind`` ``unicodeCodePoints``) and
 ``partialFingerprints`` from the path, the rule and the normalised matched
 text, so an alert keeps its identity when lines move.  Files that could not
-be read are ``toolExecutionNotifications``.
+be read are ``toolExecutionNotifications``; the twin of a near-duplicate
+(``data.duplicate_of``) is a ``relatedLocation``.
 """
 
 from __future__ import annotations
@@ -70,6 +71,15 @@ def sarif(report: Report) -> str:
             "partialFingerprints": {FINGERPRINT_KEY: f"{d['fingerprint']}:{d.get('occurrence', 1)}"},
             "properties": {"name": d["name"]},
         }
+        twin = (d.get("data") or {}).get("duplicate_of")
+        if isinstance(twin, dict) and twin.get("path"):
+            region = {"charOffset": int(twin.get("start", 0)),
+                      "charLength": max(int(twin.get("end", 0)) - int(twin.get("start", 0)), 0)}
+            result["relatedLocations"] = [{
+                "id": 1,
+                "physicalLocation": {"artifactLocation": _uri(str(twin["path"])), "region": region},
+                "message": {"text": f"paragraph {twin.get('paragraph', '?')} of {twin['path']}"},
+            }]
         if d["code"] in index:
             result["ruleIndex"] = index[d["code"]]
         if d.get("fix") is not None:
