@@ -10,8 +10,8 @@ one (a short paragraph quoted inside a longer one) — containment
 :func:`cluster` joins verified pairs with union-find and then protects
 against *chaining* (A ~ B and B ~ C although A and C have little in common):
 in every connected group a representative is chosen, only the paragraphs
-that verify against the representative itself stay in its cluster, and the
-rest is split into its own connected groups and clustered again.  Every
+that verify against the representative itself join its cluster, and the
+rest of the group is clustered again the same way.  Every
 member of every cluster is therefore a verified near-duplicate of its
 cluster's representative.
 
@@ -155,16 +155,25 @@ def cluster(
     similarity: Callable[[int, int], Similarity],
     *,
     may_join: Callable[[int, int], bool] | None = None,
+    two_hop_limit: int = 32,
 ) -> list[Cluster]:
     """Clusters of near-duplicates from *verified* pairs, protected against chaining.
 
-    *rank* orders items (the smallest rank in a group is its representative
-    and members are listed by rank); *similarity* is the exact verifier, used
-    for member/representative pairs that LSH did not propose directly;
+    Union-find over the verified pairs gives connected groups.  Inside a
+    group, items are taken in *rank* order (smallest first); an item not yet
+    in a cluster becomes a representative, and its cluster is every
+    not-yet-clustered item that verifies against *it* (not merely against
+    some other member): its verified neighbours and, when it has at most
+    *two_hop_limit* neighbours, their neighbours too (checked with the exact
+    *similarity*).  What is left of the group is clustered the same way, so
+    a chain A ~ B ~ C with A !~ C gives {A, B} and leaves C for another
+    cluster.  The work is linear in the number of verified pairs (no
+    all-against-all inside a large group).
+
     *may_join(rep, item)* can forbid membership (e.g. a paragraph of the
     representative's own document when only cross-source duplicates count).
     The result does not depend on the order of *verified*: clusters are
-    sorted by their representative's rank.
+    sorted by their representative's rank and members by rank.
     """
     known: dict[tuple[int, int], Similarity] = {}
     adjacency: dict[int, set[int]] = {}
@@ -182,27 +191,26 @@ def cluster(
         return s
 
     out: list[Cluster] = []
-    pending = [sorted(g, key=rank) for g in connected_groups((a, b) for a, b in known)]
-    while pending:
-        group = pending.pop()
-        if len(group) < 2:
-            continue
-        rep = group[0]
-        members = []
-        rest = []
-        for item in group[1:]:
-            s = sim_of(rep, item)
-            if s.ok and (may_join is None or may_join(rep, item)):
-                members.append((item, s))
-            else:
-                rest.append(item)
-        if members:
-            out.append(Cluster(rep, members))
-        # Whatever did not verify against the representative is clustered again.
-        if len(rest) >= 2:
-            inside = set(rest)
-            edges = [(a, b) for a in rest for b in adjacency.get(a, ()) if a < b and b in inside]
-            pending.extend(sorted(g, key=rank) for g in connected_groups(edges))
+    assigned: set[int] = set()
+    for group in connected_groups(known):
+        for rep in sorted(group, key=rank):
+            if rep in assigned:
+                continue
+            near = adjacency[rep]
+            candidates = set(near)
+            if len(near) <= two_hop_limit:
+                for x in near:
+                    candidates.update(adjacency[x])
+            candidates.discard(rep)
+            members = []
+            for item in sorted(candidates - assigned, key=rank):
+                s = sim_of(rep, item)
+                if s.ok and (may_join is None or may_join(rep, item)):
+                    members.append((item, s))
+            if members:
+                out.append(Cluster(rep, members))
+                assigned.add(rep)
+                assigned.update(m for m, _ in members)
     out.sort(key=lambda c: rank(c.representative))
     return out
 

@@ -79,6 +79,14 @@ class DedupParams:
         of about ``window_chars``.
     ``lsh_weights``
         datasketch's false-positive / false-negative weights for ``(b, r)``.
+    ``prefilter_margin``
+        Before exact verification, LSH candidates whose MinHash-estimated
+        Jaccard (and estimated containment) is more than this below the
+        threshold are dropped, in one vectorised pass.  With 128
+        permutations the estimate's standard deviation is at most 0.044, so
+        the default 0.15 (3.4 standard deviations) loses about 1 true pair
+        in 3,000 while sparing most of the exact comparisons of paragraphs
+        that share only a sentence.  ``None`` verifies every candidate.
     """
 
     threshold: float = 0.4
@@ -94,6 +102,7 @@ class DedupParams:
     max_chars: int = MAX_CHARS
     window_chars: int = WINDOW_CHARS
     lsh_weights: tuple[float, float] = DEFAULT_WEIGHTS
+    prefilter_margin: float | None = 0.15
 
     def __post_init__(self) -> None:
         if not 0.0 < float(self.threshold) <= 1.0:
@@ -232,7 +241,7 @@ def dedup_paragraphs(paragraphs: Sequence[ParagraphRef], params: DedupParams | N
     refs = sorted(paragraphs, key=lambda r: (r.doc, r.number, r.start))
     n = len(refs)
     stats = {"documents": len({r.doc for r in refs}), "paragraphs": n, "compared": 0, "candidates": 0,
-             "verified": 0, "rejected": 0, "clusters": 0, "duplicates": 0}
+             "prefiltered": 0, "verified": 0, "rejected": 0, "clusters": 0, "duplicates": 0}
     if n < 2:
         return DedupResult([], [], params, stats)
 
@@ -243,6 +252,11 @@ def dedup_paragraphs(paragraphs: Sequence[ParagraphRef], params: DedupParams | N
     pairs = candidate_pairs(signatures, bands, rows, valid=valid)
     stats["compared"] = int(valid.sum())
     stats["candidates"] = len(pairs)
+
+    if params.prefilter_margin is not None and len(pairs):
+        keep = _estimate_filter(pairs, signatures, batch.counts(), params)
+        stats["prefiltered"] = int((~keep).sum())
+        pairs = pairs[keep]
 
     doc_names = sorted({r.doc for r in refs})
     doc_rank = {d: i for i, d in enumerate(doc_names)}
@@ -267,6 +281,25 @@ def dedup_paragraphs(paragraphs: Sequence[ParagraphRef], params: DedupParams | N
     stats["clusters"] = len(clusters)
     stats["duplicates"] = sum(len(c.members) - 1 for c in clusters)
     return DedupResult(clusters, repeats, params, stats)
+
+
+def _estimate_filter(pairs: np.ndarray, signatures: np.ndarray, sizes: np.ndarray,
+                     params: DedupParams) -> np.ndarray:
+    """Which candidate pairs may reach the threshold, judged on their signatures (vectorised)."""
+    margin = float(params.prefilter_margin)
+    keep = np.empty(len(pairs), dtype=bool)
+    step = 1 << 16
+    for lo in range(0, len(pairs), step):
+        a, b = pairs[lo : lo + step, 0], pairs[lo : lo + step, 1]
+        est = (signatures[a] == signatures[b]).mean(axis=1)
+        ok = est >= float(params.threshold) - margin
+        if params.containment is not None:
+            sa, sb = sizes[a].astype(np.float64), sizes[b].astype(np.float64)
+            small = np.minimum(sa, sb)
+            est_c = est * (sa + sb) / ((1.0 + est) * np.maximum(small, 1.0))
+            ok |= (est_c >= float(params.containment) - margin) & (small >= int(params.min_containment_shingles))
+        keep[lo : lo + step] = ok
+    return keep
 
 
 def _ranker(refs: Sequence[ParagraphRef], doc_of: np.ndarray, params: DedupParams):

@@ -120,7 +120,7 @@ def candidate_pairs(
         # Pair each paragraph with the next d in its bucket, d = 1 .. max_bucket.
         for d in range(1, max_bucket + 1):
             if d > 1:
-                same = same[:-1] & eq_next[1:]
+                same = same[:-1] & eq_next[d - 1 :]
             else:
                 eq_next = same
             hits = np.flatnonzero(same)
