@@ -349,9 +349,13 @@ def check(paths: tuple[str, ...], output_format: str | None, output_file: str | 
     if corpus is not None or (changed_since is not None and docs):
         ref_root = corpus if corpus is not None else None
         roots = [ref_root] if ref_root else [p for p in paths_list if Path(p).is_dir()]
+        seen: set[str] = set()
         for root in roots:
-            more, _ref_errors = corpus_documents(root, files)
-            reference.extend(d for d in more if all(d.id != r.id for r in reference))
+            more, _ref_errors = corpus_documents(root, files)  # unreadable files were reported on stderr
+            for d in more:
+                if d.id not in seen:
+                    seen.add(d.id)
+                    reference.append(d)
     run_rules_with_reference(docs, reference, config)
 
     originals: dict[str, str] = {}
