@@ -217,6 +217,28 @@ def test_fix_then_check_exits_0(tmp_path, monkeypatch):
     assert not [p for p in (tmp_path / "d").iterdir() if p.name.startswith(".")]  # no temporary files left
 
 
+def test_fix_keeps_permissions_and_skips_files_changed_meanwhile(tmp_path, monkeypatch):
+    import os
+    import stat
+
+    from cleaner.cli.check import read_inputs, write_fixed
+
+    monkeypatch.chdir(tmp_path)
+    f = tmp_path / "a.txt"
+    f.write_text("Fish &amp; chips.\n", encoding="utf-8")
+    os.chmod(f, 0o644)
+    assert run("a.txt", "--fix").exit_code == 0
+    assert f.read_text(encoding="utf-8") == "Fish & chips.\n"
+    assert stat.S_IMODE(f.stat().st_mode) == 0o644
+
+    f.write_text("Salt &amp; vinegar.\n", encoding="utf-8")
+    (doc,), files, _ = read_inputs(["a.txt"])
+    f.write_text("Edited by someone else.\n", encoding="utf-8")
+    doc.text = "Salt & vinegar.\n"
+    assert "changed on disk" in write_fixed(doc, files["a.txt"])
+    assert f.read_text(encoding="utf-8") == "Edited by someone else.\n"
+
+
 def test_unsafe_fixes_need_the_flag(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     f = tmp_path / "story.txt"

@@ -180,6 +180,7 @@ def write_fixed(doc: Document, file: Path) -> str | None:
     try:
         if sha256_bytes(file.read_bytes()) != doc.source.get("sha256"):
             return "changed on disk while being checked; not fixed"
+        mode = file.stat().st_mode & 0o7777
     except OSError as exc:
         return f"cannot read: {exc.strerror or exc}"
     try:
@@ -188,6 +189,7 @@ def write_fixed(doc: Document, file: Path) -> str | None:
         data = encode_output(doc.text)  # the fix needs characters the old encoding lacks
     try:
         atomic_write(file, data)
+        os.chmod(file, mode)  # the temporary file was private; keep the file's own permissions
     except OSError as exc:
         return f"cannot write: {exc.strerror or exc}"
     return None
