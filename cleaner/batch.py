@@ -40,7 +40,7 @@ from cleaner.io.decoding import NotTextError, decode, encode_output
 from cleaner.io.files import InputError, atomic_write
 from cleaner.io.readers import Batch, InputFile, discover, extract_html_text, iter_batches
 from cleaner.io.writers import ParquetSink, Sink
-from cleaner.model import Document
+from cleaner.model import Document, Finding
 from cleaner.parallel import OrderedPool, default_jobs
 from cleaner.pipeline import LOG_NAME, MAX_FILE_BYTES, clean_document, log_record, safe_join, sha256_bytes
 from cleaner.progress import Progress
@@ -82,7 +82,7 @@ class RunReport:
     log_path: Path | None = None
     stats_path: Path | None = None
     index: str | None = None
-    index_documents: int | None = None
+    index_paragraphs: int | None = None
 
     def summary(self) -> str:
         return summary_line(self.stats, seconds=self.seconds, files=self.files, skipped=self.files_skipped)
@@ -209,7 +209,10 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
         stats.bytes_out += len(out)
         log = json.dumps(log_record(doc, config), ensure_ascii=False)
         sigs = _signatures([(0, doc)])
-        return {"out": out, "log": log, "errors": errors, "stats": stats, "sigs": sigs}
+        res = {"out": out, "log": log, "errors": errors, "stats": stats, "sigs": sigs}
+        if sigs:
+            res["doc"] = doc  # the driver rebuilds the log record if it adds D001 findings
+        return res
     if kind == "lines":
         chunks: list[bytes] = []
         kept: list[tuple[int, Document]] = []
@@ -271,38 +274,52 @@ def _cleaner_field(doc: Document, config: Config) -> dict[str, Any]:
     return {"id": rec.pop("path"), **rec}
 
 
-def _signatures(docs: list[tuple[int, Document]]) -> list[tuple[int, str, bytes]]:
-    """``(position, document id, signature)`` for the dedup index, computed in the worker for the whole batch."""
+def _signatures(docs: list[tuple[int, Document]]) -> list[tuple]:
+    """Paragraph shingles and signatures for the streaming near-duplicate pass, computed in the worker.
+
+    Only documents for which D001 is selected take part; see
+    :meth:`cleaner.dedup.index.ParagraphSigner.paragraphs`.
+    """
     signer = _STATE.get("dedup")
     if signer is None or not docs:
         return []
-    sigs = signer.signatures([d.cleaned if d.cleaned is not None else d.text for _, d in docs])
-    return [(pos, d.id, sig) for (pos, d), sig in zip(docs, sigs) if sig is not None]
+    config: Config = _STATE["config"]
+    if config.per_file_ignores:
+        docs = [(pos, d) for pos, d in docs if any(r.code == "D001" for r in config.active_rules(d.id))]
+    return signer.paragraphs(docs)
 
 
 def _apply_dedup(dedup: Any, batch: Batch, res: dict[str, Any]) -> None:
-    """Check the batch's documents against the index (in order) and add a finding to each duplicate."""
+    """Check the batch's paragraphs against the index (in order) and add the D001 findings to their documents."""
+    hits = dedup.check_batch(res.get("sigs", []))
+    if not hits:
+        return
     stats: Stats = res["stats"]
-    for pos, key, sig in res.get("sigs", []):
-        hit = dedup.check(key, sig)
-        if hit is None:
-            continue
-        finding = dedup.finding(hit)
+    by_pos: dict[int, list[dict[str, Any]]] = {}
+    for pos, _doc, finding in hits:
+        by_pos.setdefault(pos, []).append(finding)
         stats.duplicates += 1
         stats.findings[finding["code"]] += 1
+
+    def add(findings: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
+        findings.extend(new)
+        findings.sort(key=lambda f: (f["start"], f["end"], f["code"]))
+
+    for pos, new in by_pos.items():
         if batch.kind == "file":
-            rec = json.loads(res["log"])
-            rec["findings"].append(finding)
-            res["log"] = json.dumps(rec, ensure_ascii=False)
+            doc: Document = res["doc"]
+            doc.findings.extend(Finding.from_json(f) for f in new)
+            doc.findings.sort(key=lambda f: (f.start, f.end, f.code))
+            res["log"] = json.dumps(log_record(doc, _STATE["config"]), ensure_ascii=False)
         elif batch.kind == "lines":
             rec = json.loads(res["chunks"][pos])
-            rec[CLEANER_FIELD]["findings"].append(finding)
+            add(rec[CLEANER_FIELD]["findings"], new)
             res["chunks"][pos] = _dumps(rec) + b"\n"
         elif batch.kind == "columns":
             rec = json.loads(res["cleaner"][pos])
-            rec["findings"].append(finding)
+            add(rec["findings"], new)
             res["cleaner"][pos] = _dumps(rec).decode("utf-8")
-    if batch.kind == "lines" and res.get("sigs"):
+    if batch.kind == "lines":
         res["out"] = b"".join(res["chunks"])
 
 
@@ -499,10 +516,10 @@ def run(paths: list[str], out_dir: Path, config: Config, opts: RunOptions | None
             report.stats.merge(Stats.from_json(marker["stats"]))
 
     dedup = None
-    if opts.index:
-        from cleaner.dedup.index import open_dedup_stage
+    if todo:
+        from cleaner.dedup.index import open_corpus_dedup
 
-        dedup = open_dedup_stage(opts.index, config)
+        dedup = open_corpus_dedup(opts.index or str(_default_index(out_dir, fp, opts)), config)
         report.index = opts.index
 
     if todo:
@@ -556,7 +573,7 @@ def run(paths: list[str], out_dir: Path, config: Config, opts: RunOptions | None
             progress.close()
     if dedup is not None:
         report.stats.duplicate_clusters = len(dedup.clusters_hit)
-        report.index_documents = dedup.index.count()
+        report.index_paragraphs = dedup.count()
         dedup.close()
     if opts.engine == "ray":
         from cleaner.ray_engine import shutdown
@@ -566,6 +583,12 @@ def run(paths: list[str], out_dir: Path, config: Config, opts: RunOptions | None
     report.log_path = _combine_logs(out_dir, all_files, fp)
     report.stats_path = _write_stats(out_dir, report, opts, jobs)
     return report
+
+
+def _default_index(out_dir: Path, fp: str, opts: RunOptions) -> Path:
+    """The run's own paragraph index when no ``--index`` is given (one per shard: shards may run at once)."""
+    shard = f"-shard-{opts.shard_index}-of-{opts.num_shards}" if opts.num_shards > 1 else ""
+    return out_dir / STATE_DIR / f"index-{fp[:16]}{shard}.sqlite"
 
 
 def _needs_corpus_stats(config: Config) -> bool:
@@ -626,7 +649,7 @@ def _write_stats(out_dir: Path, report: RunReport, opts: RunOptions, jobs: int) 
         "jobs": jobs,
         "engine": opts.engine,
         "index": report.index,
-        "index_documents": report.index_documents,
+        "index_paragraphs": report.index_paragraphs,
         "tool_version": __version__,
     }
     path = out_dir / name

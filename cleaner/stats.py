@@ -22,8 +22,8 @@ class Stats:
     edits: Counter = field(default_factory=Counter)  # rule code -> edits
     findings: Counter = field(default_factory=Counter)  # rule code -> findings
     errors: int = 0
-    duplicates: int = 0  # documents found to repeat an earlier document
-    duplicate_clusters: int = 0  # earlier documents that later ones repeat
+    duplicates: int = 0  # paragraphs found to repeat an indexed paragraph of another document (D001)
+    duplicate_clusters: int = 0  # representatives that this run's duplicates repeat
 
     def merge(self, other: Stats) -> Stats:
         self.documents += other.documents
@@ -77,7 +77,7 @@ def summary_line(stats: Stats, *, seconds: float, files: int, skipped: int) -> s
         f"{stats.errors} error(s)",
     ]
     if stats.duplicates:
-        parts.append(f"{stats.duplicates} duplicate(s) in {stats.duplicate_clusters} cluster(s)")
+        parts.append(f"{stats.duplicates} near-duplicate paragraph(s) of {stats.duplicate_clusters} representative(s)")
     if skipped:
         parts.append(f"{skipped} file(s) already done (resumed)")
     return "; ".join(parts)

@@ -1,8 +1,9 @@
-"""The persistent dedup index: SQLite reused across runs, and Redis through datasketch's storage."""
+"""The streaming near-duplicate pass (D001) and its persistent index: SQLite and Redis."""
 
 from __future__ import annotations
 
 import json
+import random
 import shutil
 import socket
 import subprocess
@@ -13,18 +14,22 @@ import pytest
 
 from cleaner.batch import RunOptions, run
 from cleaner.config import Config
-from cleaner.dedup.index import DocumentSigner, open_index
+from cleaner.dedup.core import find_near_duplicates
 
-WIRE = ("WASHINGTON (AP) — The Senate voted 68 to 31 on Tuesday to approve a bill that would fund the "
-        "government through the end of March, averting a shutdown that had threatened to close national "
-        "parks and delay paychecks for hundreds of thousands of federal workers. The measure now goes to "
-        "the House, where leaders said they expected a vote before the end of the week.\n")
+VOCAB = ("council budget river school market bridge library harbor museum festival railway clinic "
+         "farmers teachers nurses drivers tenants students voters owners approved rejected delayed "
+         "debated funded reviewed praised questioned north south east west early late new old small "
+         "large public private local regional annual weekly quiet busy careful sudden").split()
 
 
-def story(i: int) -> str:
-    return (f"Local report number {i}: the {['river', 'school', 'market', 'bridge', 'library'][i % 5]} "
-            f"committee met for the {i}th time and heard {i * 3} residents argue about budget line {i * 7}, "
-            f"parking rule {i * 11} and the repainting of hall {i * 13} before adjourning at {i % 12 + 1} pm.\n")
+def prose(seed: int, paragraphs: int = 3, words: int = 30) -> str:
+    """Paragraphs of random words: unrelated texts share almost no 3-word shingles."""
+    rng = random.Random(seed)
+    return "\n\n".join(" ".join(rng.choice(VOCAB) for _ in range(words)).capitalize() + "."
+                       for _ in range(paragraphs)) + "\n"
+
+
+WIRE = prose(1000)
 
 
 def write(path: Path, records: list[dict]) -> None:
@@ -32,77 +37,72 @@ def write(path: Path, records: list[dict]) -> None:
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
 
 
-def findings(path: Path) -> dict[str, list[dict]]:
+def d001(path: Path) -> dict[str, list[dict]]:
     out = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         rec = json.loads(line)
-        out[rec["id"]] = [f for f in rec["cleaner"]["findings"] if f["code"] == "D900"]
+        out[rec["id"]] = [f for f in rec["cleaner"]["findings"] if f["code"] == "D001"]
     return out
 
 
-def first_corpus(root: Path) -> None:
-    write(root / "a.jsonl", [{"id": f"a{i}", "text": story(i)} for i in range(10)] + [{"id": "wire-1", "text": WIRE}])
-
-
-def second_corpus(root: Path) -> None:
-    lightly_edited = WIRE.replace("Tuesday", "Tuesday evening").replace("(AP) — ", "")
-    write(root / "b.jsonl", [{"id": "wire-2", "text": lightly_edited}, {"id": "b1", "text": story(101)},
-                             {"id": "b2", "text": story(3).replace("Local", "Regional")}])
+def edited(text: str) -> str:
+    """A light edit of every paragraph, as outlets re-running wire copy do."""
+    return "\n\n".join(p.replace(" ", " really ", 1) for p in text.split("\n\n"))
 
 
 def check_two_runs(tmp_path: Path, index: str) -> None:
-    first_corpus(tmp_path / "one")
-    second_corpus(tmp_path / "two")
+    write(tmp_path / "one" / "a.jsonl", [{"id": f"a{i}", "text": prose(i)} for i in range(8)] + [{"id": "wire-1", "text": WIRE}])
+    write(tmp_path / "two" / "b.jsonl", [{"id": "b1", "text": prose(500)}, {"id": "wire-2", "text": edited(WIRE)},
+                                         {"id": "b2", "text": prose(3, paragraphs=1) + "\n" + prose(501, paragraphs=1)}])
     r1 = run([str(tmp_path / "one")], tmp_path / "out1", Config(), RunOptions(jobs=1, progress="off", index=index))
-    assert r1.stats.duplicates == 0 and r1.index_documents == 11
+    assert r1.stats.duplicates == 0 and r1.index_paragraphs == 27
     # a later run over new files is checked against the first corpus without recomputing it
     r2 = run([str(tmp_path / "two")], tmp_path / "out2", Config(), RunOptions(jobs=2, progress="off", index=index))
-    got = findings(tmp_path / "out2" / "b.jsonl")
-    assert [f["data"]["duplicate_of"] for f in got["wire-2"]] == ["wire-1"]
-    assert got["wire-2"][0]["data"]["similarity"] >= 0.8
+    got = d001(tmp_path / "out2" / "b.jsonl")
     assert got["b1"] == []
-    assert [f["data"]["duplicate_of"] for f in got["b2"]] == ["a3"]
-    assert r2.stats.duplicates == 2 and r2.stats.duplicate_clusters == 2
-    assert r2.index_documents == 14
+    assert [(f["data"]["duplicate_of"]["path"], f["data"]["duplicate_of"]["paragraph"]) for f in got["wire-2"]] == [
+        ("wire-1", 1), ("wire-1", 2), ("wire-1", 3)]
+    assert all(f["data"]["similarity"] >= 0.4 for f in got["wire-2"])
+    assert got["wire-2"][0]["message"].startswith("near-duplicate of wire-1 paragraph 1, J=")
+    assert [f["data"]["duplicate_of"]["path"] for f in got["b2"]] == ["a3"]
+    assert r2.stats.duplicates == 4 and r2.stats.duplicate_clusters == 4
+    assert r2.index_paragraphs == 27 + 3 + 1  # only the new representatives were added
     stats = json.loads((tmp_path / "out2" / "stats.json").read_text())
-    assert stats["findings_by_rule"]["D900"] == 2 and stats["duplicates"] == 2
+    assert stats["findings_by_rule"]["D001"] == 4 and stats["duplicates"] == 4
 
 
 def test_sqlite_index_is_reused_across_runs(tmp_path):
     check_two_runs(tmp_path, str(tmp_path / "index.sqlite"))
 
 
-def test_duplicates_within_one_run_keep_the_first(tmp_path):
-    write(tmp_path / "in" / "c.jsonl", [{"id": "x1", "text": WIRE}, {"id": "x2", "text": story(1)},
-                                        {"id": "x3", "text": WIRE}])
-    run([str(tmp_path / "in")], tmp_path / "out", Config(),
-        RunOptions(jobs=1, progress="off", index=str(tmp_path / "i.sqlite")))
-    got = findings(tmp_path / "out" / "c.jsonl")
-    assert got["x1"] == [] and got["x2"] == []
-    assert got["x3"][0]["data"]["duplicate_of"] == "x1"
+def test_streaming_pass_agrees_with_the_in_memory_clusters(tmp_path):
+    docs = {"d0": prose(1), "d1": edited(prose(1)), "d2": prose(2), "d3": prose(7, 1) + "\n" + prose(2, 1),
+            "d4": edited(edited(prose(1)))}
+    write(tmp_path / "in" / "c.jsonl", [{"id": k, "text": v} for k, v in docs.items()])
+    run([str(tmp_path / "in")], tmp_path / "out", Config(), RunOptions(jobs=1, progress="off"))
+    got = sorted((doc, f["data"]["paragraph"], f["data"]["duplicate_of"]["path"], f["data"]["duplicate_of"]["paragraph"])
+                 for doc, fs in d001(tmp_path / "out" / "c.jsonl").items() for f in fs)
+    want = sorted((m.ref.doc, m.ref.number, c.representative.doc, c.representative.number)
+                  for c in find_near_duplicates(docs).clusters for m in c.duplicates)
+    assert got == want and len(got) == 3 + 3 + 1
 
 
 def test_index_settings_must_match(tmp_path):
     from cleaner.io.files import InputError
 
-    open_index(str(tmp_path / "i.sqlite"), threshold=0.8).close()
+    write(tmp_path / "in" / "a.jsonl", [{"id": "x", "text": WIRE}])
+    idx = str(tmp_path / "i.sqlite")
+    run([str(tmp_path / "in")], tmp_path / "o1", Config(), RunOptions(jobs=1, progress="off", index=idx))
     with pytest.raises(InputError, match="threshold"):
-        open_index(str(tmp_path / "i.sqlite"), threshold=0.5)
+        run([str(tmp_path / "in")], tmp_path / "o2", Config(dedup={"threshold": 0.6}),
+            RunOptions(jobs=1, progress="off", index=idx))
 
 
-def test_signatures_are_datasketch_minhashes():
-    from datasketch import MinHash
-
-    import numpy as np
-
-    sig = DocumentSigner().signatures([WIRE, "too short"])
-    assert sig[1] is None
-    from cleaner.dedup.minhash import shingle_batch
-
-    hashes = shingle_batch([WIRE], 5).shingles(0)
-    m = MinHash(128, seed=1, hashfunc=int, scheme="affine32")
-    m.update_batch([int(h) for h in hashes])
-    assert (np.frombuffer(sig[0], dtype="<u4") == m.hashvalues).all()
+def test_ignoring_d001_turns_the_pass_off(tmp_path):
+    write(tmp_path / "in" / "a.jsonl", [{"id": "x", "text": WIRE}, {"id": "y", "text": WIRE}])
+    r = run([str(tmp_path / "in")], tmp_path / "o", Config(ignore=["D001"]), RunOptions(jobs=1, progress="off"))
+    assert r.stats.duplicates == 0 and r.index_paragraphs is None
+    assert d001(tmp_path / "o" / "a.jsonl") == {"x": [], "y": []}
 
 
 def _free_port() -> int:
@@ -148,5 +148,7 @@ def test_unreachable_redis_is_a_clear_error(tmp_path):
     pytest.importorskip("redis")
     from cleaner.io.files import InputError
 
+    write(tmp_path / "in" / "a.jsonl", [{"id": "x", "text": WIRE}])
     with pytest.raises(InputError, match="cannot reach"):
-        open_index(f"redis://127.0.0.1:{_free_port()}/0")
+        run([str(tmp_path / "in")], tmp_path / "o", Config(),
+            RunOptions(jobs=1, progress="off", index=f"redis://127.0.0.1:{_free_port()}/0"))

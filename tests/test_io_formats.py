@@ -179,7 +179,19 @@ def test_txt_folder_matches_in_memory_pipeline_and_restores(tmp_path, seeds_dir,
     assert runner.invoke(cli, ["clean", str(seeds_dir), "-o", str(ref)]).exit_code == 0
     for f in sorted(ref.glob("*.txt")):
         assert (out / f.name).read_bytes() == f.read_bytes()
-    assert (out / "cleaner-log.jsonl").read_bytes() == (ref / "cleaner-log.jsonl").read_bytes()
+
+    def log(folder: Path) -> list[dict]:
+        records = [json.loads(x) for x in (folder / "cleaner-log.jsonl").read_text(encoding="utf-8").splitlines()]
+        for r in records:  # cluster numbers: per run in memory, index ids in the corpus engine
+            for f in r["findings"]:
+                if f["code"] == "D001":
+                    f["data"].pop("cluster")
+                    f["data"].pop("members")
+        return records
+
+    got, want = log(out), log(ref)
+    assert got == want
+    assert sum(f["code"] == "D001" for r in want for f in r["findings"]) >= 3  # the streaming pass found them
     done, errors = restore_run(out, tmp_path / "back")
     assert done == 5 and not errors
     for f in sorted(seeds_dir.glob("*.txt")):

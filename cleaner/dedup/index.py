@@ -1,34 +1,45 @@
-"""A persistent near-duplicate index of documents, for incremental dedup at corpus scale.
+"""Near-duplicate paragraphs at corpus scale: a streaming pass over a persistent index.
 
-``cleaner clean … --index PATH`` checks every cleaned document against an
-index that outlives the run: documents already in the index (from this run
-or from earlier runs over other files) are near-duplicates when their
-estimated Jaccard similarity is at least ``threshold``; new documents are
-added.  A new batch of files is thus checked against an existing corpus
-without recomputing it.
+The in-memory stage (:mod:`cleaner.dedup.stage`) clusters every paragraph
+of a run at once.  The corpus engine (:mod:`cleaner.batch`) cannot hold a
+corpus in memory, so it runs the same D001 check as a stream:
 
-* ``--index corpus.sqlite`` (or any path): an embedded SQLite file holding
-  each document's MinHash signature and its LSH bands (one table row per
-  band, indexed), so memory does not grow with the corpus.
-* ``--index redis://host:6379/0``: datasketch's :class:`~datasketch.MinHashLSH`
-  with its Redis storage (the LSH buckets live in Redis), plus a Redis hash
-  of signatures for verification.  Several machines can share it.
+1. in the worker processes, each cleaned document is segmented
+   (:func:`~cleaner.dedup.segment.segment_paragraphs`), its paragraphs are
+   shingled and signed for the whole batch at once
+   (:func:`~cleaner.dedup.minhash.shingle_batch`,
+   :func:`~cleaner.dedup.minhash.minhash_signatures`) and mapped back to
+   the original text (:class:`ParagraphSigner`);
+2. in the driver, in input order, each paragraph is looked up in the index
+   by its LSH bands (:func:`~cleaner.dedup.lsh.band_hashes`, datasketch's
+   ``(b, r)`` for the threshold), the candidates are verified exactly
+   (:class:`~cleaner.dedup.cluster.Verifier`: Jaccard, or containment for a
+   quoted paragraph), and
 
-Signatures come from :mod:`cleaner.dedup.minhash` (word 5-gram shingles,
-``affine32`` MinHash, computed for a whole batch with numpy in the worker
-processes); they are bit-for-bit datasketch signatures, so the Redis index
-is an ordinary datasketch index.  The banding (``b`` bands of ``r`` rows) is
-datasketch's optimum for the threshold.
+   * a paragraph that verifies against an indexed representative from
+     another document gets the same D001 finding the in-memory stage gives
+     (``near-duplicate of a.txt paragraph 4, J=0.78``, the twin in
+     ``data.duplicate_of``);
+   * any other paragraph becomes a representative and is added.
 
-The result for a duplicate is a finding (``D900 indexed-duplicate``, with
-``data.duplicate_of`` and ``data.similarity``) on the later document; the
-first document of each cluster stays the representative.  Decisions follow
-input order, so they are the same with any number of jobs.
+   Only representatives are indexed and a copy must verify against the
+   representative itself, so clusters cannot chain, and the first copy in
+   input order stays the representative, as in the in-memory stage.
+
+The index outlives the run: ``--index corpus.sqlite`` (an embedded SQLite
+file: signatures, shingle sets and band buckets on disk, so memory does not
+grow with the corpus) or ``--index redis://host:6379/0`` (datasketch's
+:class:`~datasketch.MinHashLSH` on Redis storage through
+:class:`~cleaner.dedup.lsh.ParagraphIndex`, plus a Redis hash of
+paragraphs; several machines can share it).  A later run over new files,
+pointed at the same index, checks them against the whole earlier corpus
+without recomputing it.  Without ``--index`` the corpus engine keeps its
+index in ``OUT/.cleaner/index.sqlite``, so a resumed run sees the files
+finished before the interruption.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -38,47 +49,81 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from cleaner.dedup.core import DedupParams, DuplicateCluster, Member, ParagraphRef
 from cleaner.io.files import InputError
 
-FINDING_CODE = "D900"
-FINDING_NAME = "indexed-duplicate"
+RULE_CODE = "D001"
+
+
+# ---------------------------------------------------------------------------
+# Worker side
 
 
 @dataclass(frozen=True)
-class DocumentSigner:
-    """Computes document signatures in the workers (picklable, no state)."""
+class ParagraphSigner:
+    """Segments, shingles and signs the paragraphs of a batch of cleaned documents (picklable)."""
 
-    num_perm: int = 128
-    ngram: int = 5
-    seed: int = 1
+    params: DedupParams
 
-    def signatures(self, texts: list[str]) -> list[bytes | None]:
-        """One signature (``num_perm`` little-endian uint32 as bytes) per text; None if too short to compare."""
+    def paragraphs(self, docs: list[tuple[int, Any]]) -> list[tuple]:
+        """For each ``(position, Document)``: ``(position, doc id, number, start, end, where, shingles, sig)``.
+
+        ``start``/``end`` are offsets in the original text, ``where`` their
+        line and column, ``shingles`` the sorted unique shingle hashes and
+        ``sig`` the MinHash signature (both little-endian uint32 bytes).
+        Paragraphs too short to compare (``min_words``) are left out.
+        """
+        from cleaner.dedup.minhash import minhash_signatures, shingle_batch
+        from cleaner.dedup.segment import segment_paragraphs
+        from cleaner.engine import OffsetMap
+        from cleaner.pipeline import LineIndex, locate
+
+        p = self.params
+        texts: list[str] = []
+        refs: list[tuple] = []
+        for pos, doc in docs:
+            current = doc.cleaned if doc.cleaned is not None else doc.text
+            omap = OffsetMap(doc.edits)
+            index = None
+            for para in segment_paragraphs(current, max_chars=p.max_chars, window_chars=p.window_chars):
+                start = omap.to_original(para.start, right=True)
+                end = max(start, omap.to_original(para.end, right=False))
+                if index is None:
+                    index = LineIndex(doc.text)
+                refs.append((pos, doc.id, para.number, start, end, locate(index, start, end)))
+                texts.append(para.text)
         if not texts:
             return []
-        from cleaner.dedup.minhash import minhash_signatures, shingle_batch
-
-        batch = shingle_batch(texts, self.ngram)
-        sigs = minhash_signatures(batch, self.num_perm, self.seed)
-        counts = batch.counts()
-        return [sigs[i].astype("<u4").tobytes() if counts[i] else None for i in range(len(texts))]
-
-
-class _Banding:
-    def __init__(self, threshold: float, num_perm: int):
-        from datasketch import MinHashLSH
-
-        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        self.ranges = list(lsh.hashranges)
-
-    def buckets(self, sig: np.ndarray) -> list[bytes]:
-        return [hashlib.blake2b(sig[s:e].tobytes(), digest_size=12).digest() for s, e in self.ranges]
+        batch = shingle_batch(texts, int(p.ngram))
+        sigs = minhash_signatures(batch, int(p.num_perm), int(p.seed))
+        valid = (batch.n_words >= int(p.min_words)) & (batch.counts() > 0)
+        out = []
+        for i in np.flatnonzero(valid).tolist():
+            shingles = np.unique(batch.shingles(i)).astype("<u4").tobytes()
+            out.append((*refs[i], shingles, sigs[i].astype("<u4").tobytes()))
+        return out
 
 
-class SQLiteIndex:
-    """Signatures and LSH bands in one SQLite file."""
+# ---------------------------------------------------------------------------
+# Storage
 
-    def __init__(self, path: str, threshold: float, num_perm: int):
+
+@dataclass
+class Rep:
+    """An indexed representative paragraph."""
+
+    id: int
+    doc: str
+    number: int
+    start: int
+    end: int
+    shingles: np.ndarray
+
+
+class SQLiteStore:
+    """Representatives (shingle sets, signatures) and their LSH buckets in one SQLite file."""
+
+    def __init__(self, path: str, meta: dict[str, Any]):
         self.path = path
         try:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -88,44 +133,68 @@ class SQLiteIndex:
             self.db.executescript(
                 """
                 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-                CREATE TABLE IF NOT EXISTS docs (key TEXT PRIMARY KEY, cluster TEXT, sig BLOB);
-                CREATE TABLE IF NOT EXISTS bands (band INTEGER, bucket BLOB, key TEXT);
-                CREATE INDEX IF NOT EXISTS bands_lookup ON bands (band, bucket);
+                CREATE TABLE IF NOT EXISTS paragraphs (id INTEGER PRIMARY KEY, doc TEXT, number INTEGER,
+                    start INTEGER, end_ INTEGER, shingles BLOB, sig BLOB);
+                CREATE TABLE IF NOT EXISTS buckets (band INTEGER, bucket INTEGER, id INTEGER);
+                CREATE INDEX IF NOT EXISTS buckets_lookup ON buckets (band, bucket);
                 """
             )
+            stored = {k: json.loads(v) for k, v in self.db.execute("SELECT key, value FROM meta")}
         except sqlite3.Error as exc:
             raise InputError(f"{path}: cannot open the dedup index ({exc})") from None
-        _check_meta(self._get_meta(), {"threshold": threshold, "num_perm": num_perm}, path, self._set_meta)
-        self.banding = _Banding(threshold, num_perm)
+        _check_meta(stored, meta, path)
+        if not stored:
+            self.db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()])
+            self.db.commit()
+        self.next_id = (self.db.execute("SELECT MAX(id) FROM paragraphs").fetchone()[0] or 0) + 1
 
-    def _get_meta(self) -> dict[str, Any]:
-        return {k: json.loads(v) for k, v in self.db.execute("SELECT key, value FROM meta")}
-
-    def _set_meta(self, meta: dict[str, Any]) -> None:
-        self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()])
-        self.db.commit()
-
-    def candidates(self, sig: np.ndarray) -> list[tuple[str, str, np.ndarray]]:
-        keys: set[str] = set()
-        for band, bucket in enumerate(self.banding.buckets(sig)):
-            keys.update(k for (k,) in self.db.execute(
-                "SELECT key FROM bands WHERE band = ? AND bucket = ?", (band, bucket)))
-        out = []
-        for k in sorted(keys):
-            row = self.db.execute("SELECT cluster, sig FROM docs WHERE key = ?", (k,)).fetchone()
-            if row:
-                out.append((k, row[0], np.frombuffer(row[1], dtype="<u4")))
+    def lookup(self, signatures: np.ndarray, hashes: np.ndarray) -> list[set[int]]:
+        out: list[set[int]] = [set() for _ in range(len(hashes))]
+        if not len(hashes):
+            return out
+        keys = hashes.view(np.int64)
+        for band in range(keys.shape[1]):
+            col = keys[:, band].tolist()
+            where: dict[int, list[int]] = {}
+            for i, k in enumerate(col):
+                where.setdefault(k, []).append(i)
+            uniq = list(where)
+            for lo in range(0, len(uniq), 500):
+                chunk = uniq[lo : lo + 500]
+                q = f"SELECT bucket, id FROM buckets WHERE band = ? AND bucket IN ({','.join('?' * len(chunk))})"
+                for bucket, pid in self.db.execute(q, (band, *chunk)):
+                    for i in where[bucket]:
+                        out[i].add(pid)
         return out
 
-    def insert(self, key: str, cluster: str, sig: np.ndarray) -> None:
-        if self.db.execute("SELECT 1 FROM docs WHERE key = ?", (key,)).fetchone():
-            self.db.execute("DELETE FROM bands WHERE key = ?", (key,))
-        self.db.execute("INSERT OR REPLACE INTO docs VALUES (?, ?, ?)", (key, cluster, sig.tobytes()))
-        self.db.executemany("INSERT INTO bands VALUES (?, ?, ?)",
-                            [(b, bucket, key) for b, bucket in enumerate(self.banding.buckets(sig))])
+    def fetch(self, ids: set[int]) -> dict[int, Rep]:
+        out: dict[int, Rep] = {}
+        ids_l = sorted(ids)
+        for lo in range(0, len(ids_l), 500):
+            chunk = ids_l[lo : lo + 500]
+            q = f"SELECT id, doc, number, start, end_, shingles FROM paragraphs WHERE id IN ({','.join('?' * len(chunk))})"
+            for pid, doc, number, start, end, sh in self.db.execute(q, chunk):
+                out[pid] = Rep(pid, doc, number, start, end, np.frombuffer(sh, dtype="<u4"))
+        return out
+
+    def reserve(self, n: int) -> int:
+        first = self.next_id
+        self.next_id += n
+        return first
+
+    def add(self, reps: list[tuple[Rep, bytes]], hashes: np.ndarray) -> None:
+        if not reps:
+            return
+        self.db.executemany("INSERT OR REPLACE INTO paragraphs VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            [(r.id, r.doc, r.number, r.start, r.end, r.shingles.astype("<u4").tobytes(), sig)
+                             for r, sig in reps])
+        keys = hashes.view(np.int64)
+        self.db.executemany("INSERT INTO buckets VALUES (?, ?, ?)",
+                            [(band, int(keys[i, band]), r.id) for i, (r, _) in enumerate(reps)
+                             for band in range(keys.shape[1])])
 
     def count(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
+        return self.db.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0]
 
     def commit(self) -> None:
         self.db.commit()
@@ -135,18 +204,19 @@ class SQLiteIndex:
         self.db.close()
 
 
-class RedisIndex:
-    """datasketch's MinHashLSH on Redis storage, plus a Redis hash of signatures."""
+class RedisStore:
+    """datasketch's MinHashLSH on Redis (through :class:`~cleaner.dedup.lsh.ParagraphIndex`) plus a paragraph hash."""
 
-    def __init__(self, url: str, threshold: float, num_perm: int):
+    def __init__(self, url: str, meta: dict[str, Any], params: DedupParams):
         try:
             import redis
-            from datasketch import MinHashLSH
         except ImportError:  # pragma: no cover - depends on the installed extras
             raise InputError("--index redis://… needs the redis package: pip install 'cleaner[redis]'") from None
+        from cleaner.dedup.lsh import ParagraphIndex
+
         u = urlparse(url)
-        db = int((u.path or "/0").lstrip("/") or 0)
-        conf = {"host": u.hostname or "localhost", "port": u.port or 6379, "db": db}
+        conf: dict[str, Any] = {"host": u.hostname or "localhost", "port": u.port or 6379,
+                                "db": int((u.path or "/0").lstrip("/") or 0)}
         if u.password:
             conf["password"] = u.password
         self.client = redis.Redis(**conf)
@@ -154,35 +224,45 @@ class RedisIndex:
             self.client.ping()
         except redis.RedisError as exc:
             raise InputError(f"{url}: cannot reach the Redis dedup index ({exc})") from None
-        self.prefix = "cleaner:index"
-        meta = {k.decode(): json.loads(v) for k, v in self.client.hgetall(f"{self.prefix}:meta").items()}
-        _check_meta(meta, {"threshold": threshold, "num_perm": num_perm}, url,
-                    lambda m: self.client.hset(f"{self.prefix}:meta", mapping={k: json.dumps(v) for k, v in m.items()}))
-        self.lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, storage_config={
-            "type": "redis", "basename": f"{self.prefix}:lsh".encode(), "redis": conf})
-        self.num_perm = num_perm
+        self.prefix = "cleaner:paragraphs"
+        stored = {k.decode(): json.loads(v) for k, v in self.client.hgetall(f"{self.prefix}:meta").items()}
+        _check_meta(stored, meta, url)
+        if not stored:
+            self.client.hset(f"{self.prefix}:meta", mapping={k: json.dumps(v) for k, v in meta.items()})
+        bands, rows = params.bands_rows()
+        self.lsh = ParagraphIndex(float(params.threshold), int(params.num_perm), seed=int(params.seed),
+                                  params=(bands, rows),
+                                  storage_config={"type": "redis", "basename": f"{self.prefix}:lsh".encode(),
+                                                  "redis": conf})
 
-    def candidates(self, sig: np.ndarray) -> list[tuple[str, str, np.ndarray]]:
-        from cleaner.dedup.minhash import lean_minhash
-
-        keys = sorted(k.decode() if isinstance(k, bytes) else k for k in self.lsh.query(lean_minhash(sig)))
-        if not keys:
+    def lookup(self, signatures: np.ndarray, hashes: np.ndarray) -> list[set[int]]:
+        if not len(signatures):
             return []
-        rows = self.client.hmget(f"{self.prefix}:docs", keys)
-        out = []
-        for k, row in zip(keys, rows):
-            if row:
-                cluster, raw = row.split(b"\0", 1)
-                out.append((k, cluster.decode(), np.frombuffer(raw, dtype="<u4")))
+        return [{int(k) for k in keys} for keys in self.lsh.query_batch(signatures)]
+
+    def fetch(self, ids: set[int]) -> dict[int, Rep]:
+        ids_l = sorted(ids)
+        out: dict[int, Rep] = {}
+        if not ids_l:
+            return out
+        for pid, raw in zip(ids_l, self.client.hmget(f"{self.prefix}:docs", [str(i) for i in ids_l])):
+            if raw:
+                head, sh = raw.split(b"\n", 1)
+                doc, number, start, end = json.loads(head)
+                out[pid] = Rep(pid, doc, number, start, end, np.frombuffer(sh, dtype="<u4"))
         return out
 
-    def insert(self, key: str, cluster: str, sig: np.ndarray) -> None:
-        from cleaner.dedup.minhash import lean_minhash
+    def reserve(self, n: int) -> int:
+        return int(self.client.incrby(f"{self.prefix}:next", n)) - n + 1
 
-        if self.client.hexists(f"{self.prefix}:docs", key):
-            self.lsh.remove(key)
-        self.lsh.insert(key, lean_minhash(sig), check_duplication=False)
-        self.client.hset(f"{self.prefix}:docs", key, cluster.encode() + b"\0" + sig.tobytes())
+    def add(self, reps: list[tuple[Rep, bytes]], hashes: np.ndarray) -> None:
+        if not reps:
+            return
+        sigs = np.stack([np.frombuffer(sig, dtype="<u4") for _, sig in reps])
+        self.lsh.insert_batch([r.id for r, _ in reps], sigs)
+        self.client.hset(f"{self.prefix}:docs", mapping={
+            str(r.id): json.dumps([r.doc, r.number, r.start, r.end]).encode() + b"\n" + r.shingles.astype("<u4").tobytes()
+            for r, _ in reps})
 
     def count(self) -> int:
         return int(self.client.hlen(f"{self.prefix}:docs"))
@@ -194,70 +274,130 @@ class RedisIndex:
         self.client.close()
 
 
-def _check_meta(meta: dict[str, Any], want: dict[str, Any], where: str, store) -> None:
-    if not meta:
-        store(want)
-        return
+def _check_meta(stored: dict[str, Any], want: dict[str, Any], where: str) -> None:
     for k, v in want.items():
-        if meta.get(k) != v:
-            raise InputError(f"{where}: the index was built with {k}={meta.get(k)}, this run uses {k}={v}")
+        if stored and stored.get(k) != v:
+            raise InputError(f"{where}: the index was built with {k}={stored.get(k)!r}, this run uses {k}={v!r}; "
+                             "use another index or the same dedup settings")
 
 
-def open_index(spec: str, threshold: float = 0.8, num_perm: int = 128):
-    """The index named by *spec*: ``redis://…`` for Redis, anything else is a SQLite file path."""
-    if spec.startswith(("redis://", "rediss://", "unix://")):
-        return RedisIndex(spec, threshold, num_perm)
-    return SQLiteIndex(spec, threshold, num_perm)
+def open_store(spec: str, params: DedupParams):
+    """The store named by *spec*: ``redis://…`` for Redis, anything else is a SQLite file path."""
+    meta = {k: v for k, v in params.to_json().items()
+            if k in ("threshold", "ngram", "num_perm", "seed", "min_words", "bands", "rows")}
+    if spec.startswith(("redis://", "rediss://")):
+        return RedisStore(spec, meta, params)
+    return SQLiteStore(spec, meta)
 
 
-class DedupStage:
-    """Checks each cleaned document against the index, in input order, and adds it.
+# ---------------------------------------------------------------------------
+# Driver side
 
-    Used by :mod:`cleaner.batch`: the workers compute the signatures
-    (:attr:`signer`), :meth:`apply` runs in the driver on each batch result
-    before it is written.
-    """
 
-    def __init__(self, spec: str, threshold: float = 0.8, num_perm: int = 128):
-        self.signer = DocumentSigner(num_perm=num_perm)
-        self.threshold = threshold
-        self.index = open_index(spec, threshold, num_perm)
-        self.clusters_hit: set[str] = set()
+class CorpusDedup:
+    """The streaming D001 pass: check each batch's paragraphs against the index, in order, then index them."""
 
-    def check(self, key: str, raw: bytes) -> dict[str, Any] | None:
-        """Add document *key*; return ``{"duplicate_of", "cluster", "similarity"}`` if it repeats an indexed one."""
-        sig = np.frombuffer(raw, dtype="<u4")
-        best = None
-        for k, cluster, other in self.index.candidates(sig):
-            if k == key:
-                continue  # the same document, indexed by an interrupted earlier run
-            sim = float(np.mean(other == sig))
-            if sim >= self.threshold and (best is None or sim > best[2]):
-                best = (k, cluster, sim)
-        cluster = best[1] if best else key
-        self.index.insert(key, cluster, sig)
-        if best is None:
-            return None
-        self.clusters_hit.add(cluster)
-        return {"duplicate_of": best[0], "cluster": best[1], "similarity": round(best[2], 4)}
+    def __init__(self, spec: str, params: DedupParams, severity: str = "warning"):
+        self.params = params
+        self.signer = ParagraphSigner(params)
+        self.store = open_store(spec, params)
+        self.bands, self.rows = params.bands_rows()
+        self.severity = severity
+        self.clusters_hit: set[int] = set()
 
-    def finding(self, hit: dict[str, Any]) -> dict[str, Any]:
-        """The D900 finding (log JSON shape) for a duplicate."""
-        return {"start": 0, "end": 0, "line": 1, "column": 1, "end_line": 1, "end_column": 1,
-                "code": FINDING_CODE, "name": FINDING_NAME,
-                "message": f"near-duplicate (estimated Jaccard {hit['similarity']:.2f}) of {hit['duplicate_of']}, "
-                           "already in the dedup index",
-                "severity": "info", "data": hit}
+    def check_batch(self, paragraphs: list[tuple]) -> list[tuple[int, str, dict[str, Any]]]:
+        """``(position, doc id, finding JSON)`` for every paragraph of the batch that repeats a representative."""
+        from cleaner.dedup.lsh import band_hashes
+
+        if not paragraphs:
+            return []
+        sigs = np.stack([np.frombuffer(p[7], dtype="<u4") for p in paragraphs])
+        hashes = band_hashes(sigs, self.bands, self.rows)
+        found = self.store.lookup(sigs, hashes)
+        reps = self.store.fetch(set().union(*found))
+        local: dict[tuple[int, int], list[int]] = {}  # (band, bucket) -> representatives added in this batch
+        new: list[tuple[Rep, bytes]] = []
+        new_rows: list[int] = []
+        first_id = self.store.reserve(len(paragraphs))
+        out = []
+        for i, (pos, doc, number, start, end, where, sh, sig) in enumerate(paragraphs):
+            cands = set(found[i])
+            row = hashes[i].tolist()
+            for band, h in enumerate(row):
+                cands.update(local.get((band, h), ()))
+            shingles = np.frombuffer(sh, dtype="<u4")
+            best = None
+            for pid in sorted(cands):  # earliest representative first
+                rep = reps.get(pid)
+                if rep is None or rep.doc == doc:
+                    continue  # D001 is across documents (and a redone file must not match itself)
+                sim = self._similarity(rep.shingles, shingles)
+                if sim.ok:
+                    best = (rep, sim)
+                    break
+            if best is None:
+                rep = Rep(first_id + i, doc, number, start, end, shingles)
+                reps[rep.id] = rep
+                new.append((rep, sig))
+                new_rows.append(i)
+                for band, h in enumerate(row):
+                    local.setdefault((band, h), []).append(rep.id)
+                continue
+            rep, sim = best
+            self.clusters_hit.add(rep.id)
+            out.append((pos, doc, self._finding(rep, (doc, number, start, end, where), sim)))
+        self.store.add(new, hashes[new_rows] if new_rows else hashes[:0])
+        return out
+
+    def _similarity(self, a: np.ndarray, b: np.ndarray):
+        from cleaner.dedup.cluster import Verifier
+        from cleaner.dedup.minhash import ShingleBatch
+
+        batch = ShingleBatch(np.array([0, len(a), len(a) + len(b)], dtype=np.int64),
+                             np.concatenate([a, b]).astype(np.uint32), np.array([0, 0], dtype=np.int64),
+                             int(self.params.ngram))
+        v = Verifier(batch, float(self.params.threshold), containment=self.params.containment,
+                     min_containment_shingles=int(self.params.min_containment_shingles))
+        return v.similarity(0, 1)
+
+    def _finding(self, rep: Rep, para: tuple, sim: Any) -> dict[str, Any]:
+        """The D001 finding, worded and shaped as the in-memory stage words and shapes it."""
+        from cleaner.dedup.stage import _data, _message
+
+        doc, number, start, end, where = para
+        rep_ref = ParagraphRef(rep.doc, rep.number, rep.start, rep.end, "")
+        me = Member(ParagraphRef(doc, number, start, end, ""), sim.score, sim.measure, sim.jaccard, sim.containment)
+        cluster = DuplicateCluster(rep.id, rep_ref, [Member(rep_ref, 1.0, "representative", 1.0, 1.0), me])
+        out = {"start": start, "end": end, **where, "code": RULE_CODE, "name": "near-duplicate",
+               "message": _message(cluster, me), "severity": self.severity, "data": _data(cluster, me)}
+        return out
+
+    def count(self) -> int:
+        return self.store.count()
 
     def commit(self) -> None:
-        self.index.commit()
+        self.store.commit()
 
     def close(self) -> None:
-        self.index.close()
+        self.store.close()
 
 
-def open_dedup_stage(spec: str, config: Any = None) -> DedupStage:
-    """The stage for ``--index SPEC``; ``config.dedup`` may set ``threshold`` and ``num_perm``."""
-    opts = dict(getattr(config, "dedup", None) or {})
-    return DedupStage(spec, threshold=float(opts.get("index_threshold", 0.8)),
-                      num_perm=int(opts.get("num_perm", 128)))
+def open_corpus_dedup(spec: str, config: Any) -> CorpusDedup | None:
+    """The streaming D001 pass for *config*, or None when D001 is not selected.
+
+    Raises :class:`InputError` for bad dedup settings or an index that cannot be opened.
+    """
+    from cleaner.registry import get_rule
+
+    import cleaner.dedup.rules  # noqa: F401  (registers D001)
+
+    rule = get_rule(RULE_CODE)
+    if rule is None or not any(r.code == RULE_CODE for r in config.active_rules()):
+        return None
+    from cleaner.dedup.stage import params_from_config
+
+    try:
+        params = params_from_config(config)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"bad dedup settings: {exc}") from None
+    return CorpusDedup(spec, params, config.severity.get(RULE_CODE, rule.severity))
