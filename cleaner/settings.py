@@ -177,12 +177,14 @@ def _anchor(pattern: str, base: Path | None) -> str | None:
     return f"{prefix}/{pattern}"
 
 
-def _per_file_ignores(table: Any, where: str, base: Path | None = None) -> dict[str, list[str]]:
-    """Globs → selectors.  A glob is matched against the path cleaner shows.
+def _per_file_ignores(table: Any, where: str) -> dict[str, list[str]]:
+    """Globs → selectors.  A glob is matched against the document's path.
 
-    A glob is relative to the settings file's folder (``check`` shows paths
-    relative to the current directory, so an anchored copy is added); one
-    without ``/`` matches a file name in any folder.
+    ``clean`` names documents relative to the folder given; a glob without
+    ``/`` matches a file name in any folder.  (``check`` names them relative
+    to the current directory and adds copies anchored at the settings file's
+    folder: :func:`anchor_per_file_ignores`.)  The result does not depend on
+    the working directory, so neither does :meth:`Config.sha256`.
     """
     if not isinstance(table, dict):
         raise SettingsError(f"{where}: expected a table of glob = [selectors]")
@@ -192,12 +194,29 @@ def _per_file_ignores(table: Any, where: str, base: Path | None = None) -> dict[
         variants = [pattern]
         if "/" not in pattern and not pattern.startswith("*"):
             variants.append("*/" + pattern)  # a bare file-name glob matches that name in any folder
-        anchored = _anchor(pattern, base)
-        if anchored:
-            variants.append(anchored)
         for v in variants:
             out.setdefault(v, []).extend(s for s in sels if s not in out.get(v, []))
     return out
+
+
+def anchor_per_file_ignores(settings: Settings) -> Settings:
+    """Add copies of the per-file-ignores globs as seen from the current directory.
+
+    Globs in a settings file are relative to its folder; ``cleaner check``
+    shows paths relative to the current directory, so ``legacy/*.txt`` in
+    ``corpus/cleaner.toml`` must also match ``corpus/legacy/a.txt``.
+    """
+    if settings.source is None:
+        return settings
+    base = settings.source.parent
+    cfg = settings.config
+    extra: dict[str, list[str]] = {}
+    for pattern, selectors in cfg.per_file_ignores.items():
+        anchored = _anchor(pattern, base)
+        if anchored and anchored not in cfg.per_file_ignores:
+            extra.setdefault(anchored, []).extend(selectors)
+    cfg.per_file_ignores = {**cfg.per_file_ignores, **extra}
+    return settings
 
 
 def _severity(table: Any, where: str) -> dict[str, str]:
@@ -229,11 +248,8 @@ def _rule_options(table: Any, where: str) -> dict[str, dict[str, Any]]:
     return out
 
 
-def apply_table(settings: Settings, table: dict[str, Any], where: str, base: Path | None = None) -> Settings:
-    """Apply one settings *table* (as read from TOML) to *settings*, validating it.
-
-    *base* is the folder of the settings file (per-file-ignores globs are relative to it).
-    """
+def apply_table(settings: Settings, table: dict[str, Any], where: str) -> Settings:
+    """Apply one settings *table* (as read from TOML) to *settings*, validating it."""
     fields = {f.name: f for f in dataclasses.fields(Config)}
     cfg = settings.config
     for raw_key, value in table.items():
@@ -242,7 +258,7 @@ def apply_table(settings: Settings, table: dict[str, Any], where: str, base: Pat
         if key in ("select", "extend_select", "ignore"):
             setattr(cfg, key, _check_selectors(value, here))
         elif key == "per_file_ignores":
-            cfg.per_file_ignores = _per_file_ignores(value, here, base)
+            cfg.per_file_ignores = _per_file_ignores(value, here)
         elif key == "severity":
             cfg.severity = _severity(value, here)
         elif key in ("rule_options", "rules"):
@@ -302,7 +318,7 @@ def load_settings(
             return Settings()
         path, table = found, table_of(found) or {}
     settings = Settings(source=path.resolve())
-    return apply_table(settings, table, str(path), base=path.resolve().parent)
+    return apply_table(settings, table, str(path))
 
 
 def override(

@@ -85,3 +85,11 @@ def test_invalid_discovered_settings_stop_clean_with_exit_2(tmp_path):
     assert result.exit_code == 2
     assert "configuration error" in result.output and "nope" in result.output
     assert "Traceback" not in result.output
+
+
+def test_config_hash_does_not_depend_on_the_working_directory(tmp_path, monkeypatch):
+    cfg = write(tmp_path / "corpus" / "cleaner.toml", '[per-file-ignores]\n"legacy/*.txt" = ["H"]\n')
+    monkeypatch.chdir(tmp_path)
+    here = load_settings(config_file=cfg).config.sha256()
+    monkeypatch.chdir(tmp_path / "corpus")
+    assert load_settings(config_file=cfg).config.sha256() == here

@@ -38,7 +38,7 @@ from cleaner.io.files import DEFAULT_SUFFIXES, InputError, atomic_write
 from cleaner.model import Document, severity_rank
 from cleaner.pipeline import FileError, process, read_documents, sha256_bytes
 from cleaner.registry import all_rules
-from cleaner.settings import FAIL_ON, Settings, SettingsError, load_settings, override, split_selectors
+from cleaner.settings import FAIL_ON, anchor_per_file_ignores, Settings, SettingsError, load_settings, override, split_selectors
 
 MAX_FIX_ROUNDS = 10
 
@@ -320,7 +320,8 @@ def check(paths: tuple[str, ...], output_format: str | None, output_file: str | 
         raise click.UsageError("--unsafe-fixes needs --fix or --diff")
 
     try:
-        settings: Settings = load_settings(paths_list, config_file=config_file, isolated=isolated)
+        settings: Settings = anchor_per_file_ignores(
+            load_settings(paths_list, config_file=config_file, isolated=isolated))
         override(settings, select=split_selectors(select), extend_select=split_selectors(extend_select),
                  ignore=split_selectors(ignore), severity=dict(_pairs(severities, "--severity")))
     except SettingsError as exc:
