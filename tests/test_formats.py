@@ -249,3 +249,16 @@ def test_sarif_on_the_seeds_links_near_duplicates_to_their_twins():
         twin = related["physicalLocation"]["artifactLocation"]["uri"]
         assert twin.startswith("seeds/") and twin in r["message"]["text"]
         assert twin != r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+
+
+def test_readme_documents_the_json_fields_and_every_format():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## `cleaner check`"):]
+    section = section[: section.index("\n## ", 5)]
+    from cleaner.formats.jsonfmt import FIELDS
+
+    row = section[section.index("| `json`, `json-lines` |"):].split("\n", 1)[0]
+    documented = set(row.split("`")[5].split())  # the backquoted list of field names
+    assert documented == set(FIELDS) - {"data"}
+    for name in FORMATS:
+        assert f"`{name}`" in section, name
