@@ -252,7 +252,7 @@ def test_hostile_text_is_shown_as_text(crafted):
     assert not [t for t in soup.find_all(True) if any(a.startswith("on") for a in t.attrs)]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;script&gt;alert(4)&lt;/script&gt;" in html  # in a finding message
-    assert "&#34;&gt;" in html and "&lt;img src=x onerror=alert(3)&gt;" in html
+    assert re.search(r"(&#34;|&quot;)&gt;", html) and "&lt;img src=x onerror=alert(3)&gt;" in html
     text = soup.get_text()
     assert "<script>alert(1)</script>" in text and HOSTILE_NAME in text
     assert "␛" in text  # the escape control character is shown, not emitted
@@ -337,6 +337,12 @@ def test_split_report_has_an_index_and_a_page_per_document(tmp_path, monkeypatch
     # back to one page: the page folder goes
     r = CliRunner().invoke(cli, ["report", str(out), "-o", str(dest)])
     assert r.exit_code == 0 and not (tmp_path / "rep" / "report_files").exists()
+    # a page folder holding someone else's files is never replaced
+    (tmp_path / "rep" / "report_files").mkdir()
+    (tmp_path / "rep" / "report_files" / "notes.md").write_text("mine", encoding="utf-8")
+    r = CliRunner().invoke(cli, ["report", str(out), "-o", str(dest), "--split-over", "1"])
+    assert r.exit_code == 2 and "not report pages" in r.output
+    assert [p.name for p in (tmp_path / "rep" / "report_files").iterdir()] == ["notes.md"]
 
 
 def test_changed_cleaned_file_is_reported_and_the_rest_goes_on(tmp_path, monkeypatch):

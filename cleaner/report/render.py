@@ -10,8 +10,11 @@ the only links are relative ones between the report's own pages.
 
 from __future__ import annotations
 
+import html
 import json
+import os
 import shutil
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -60,8 +63,88 @@ def environment() -> jinja2.Environment:
         finalize=printable,
     )
     env.globals["static"] = _static
+    env.filters["tokens"] = tokens_html
+    env.filters["segments"] = segments_html
+    env.filters["change_rows"] = change_rows_html
     env.filters["short"] = lambda s, n=12: (s or "")[:n]
     return env
+
+
+def _e(value: Any) -> str:
+    """*value* HTML-escaped as a plain string: ``& < > " '`` all become references,
+    the same set autoescaping escapes (the stdlib's ``html.escape``, which is faster here)."""
+    return html.escape(value if isinstance(value, str) else str(value), quote=True)
+
+
+def _tokens(tokens: list[tuple[str, str]]) -> str:
+    return "".join([_e(text) if kind == "t" else f'<span class="vis">{_e(text)}</span>' for kind, text in tokens])
+
+
+def tokens_html(tokens: list[tuple[str, str]]) -> Markup:
+    """Render view tokens: plain text escaped, made-visible symbols in ``<span class="vis">``.
+
+    A filter rather than a macro because it runs once per text run of every
+    document; the escaping (:func:`_e`) covers the same characters autoescaping does.
+    """
+    return Markup(_tokens(tokens))
+
+
+def segments_html(segments: list[dict[str, Any]]) -> Markup:
+    """Render a document's text segments (see :func:`cleaner.report.view.build_segments`).
+
+    Every value is escaped (:func:`_e`, as autoescaping would) after
+    :func:`printable`.  Written in Python rather than as a template macro
+    because a long document has thousands of segments and macro calls
+    dominated rendering time.
+    """
+    out: list[str] = []
+    append = out.append
+    for s in segments:
+        kind = s["kind"]
+        if kind == "text":
+            body = _tokens(s["tokens"])
+            if s["css"]:
+                body = f'<mark class="{_e(s["css"])}" title="{_e(printable(s["title"]))}">{body}</mark>'
+            append(body)
+        elif kind == "edit":
+            css = f"chg fam-{s['family']}" + (" ws" if s["ws_only"] else "") + (f" {s['css']}" if s["css"] else "")
+            title = f"{s['code']} {s['name']}: {s['reason']}" + (f"\n{s['title']}" if s["title"] else "")
+            before = f"<del>{_tokens(s['before'])}</del>" if s["before"] else ""
+            after = f"<ins>{_tokens(s['after'])}</ins>" if s["after"] else ""
+            append(f'<span class="{_e(css)}" id="{_e(s["id"])}" tabindex="0" title="{_e(printable(title))}">'
+                   f'{before}{after}<a class="code" href="#{_e(s["row"])}">{_e(printable(s["code"]))}</a></span>')
+        else:
+            css = f"marker {s['css']}" + (" zero" if s["zero"] else "")
+            append(f'<a class="{_e(css)}" id="{_e(s["id"])}" href="{_e(s["href"])}" '
+                   f'title="{_e(printable(s["title"]))}">{_e(printable(s["label"]))}</a>')
+    return Markup("".join(out))
+
+
+def change_rows_html(changes: list[dict[str, Any]]) -> Markup:
+    """The rows of a document's change table, escaped like :func:`segments_html`.
+
+    Columns: number (a link to the change in the text), rule, line:column,
+    before, after, and the reason with any values moved to metadata.
+    """
+    out: list[str] = []
+    for c in changes:
+        line, col = c["line"] or 0, c["column"] or 0
+        more_b = f'<span class="muted"> … (+{c["before_more"]})</span>' if c["before_more"] else ""
+        more_a = f'<span class="muted"> … (+{c["after_more"]})</span>' if c["after_more"] else ""
+        meta = ""
+        if c["metadata"]:
+            pairs = "; ".join(f"{_e(printable(k))} = {_e(printable(str(v)))}" for k, v in c["metadata"].items())
+            meta = f'<br><span class="muted">moved to metadata: {pairs}</span>'
+        code, name = _e(printable(c["code"])), _e(printable(c["name"]))
+        out.append(
+            f'<tr id="{_e(c["row_id"])}" data-rules="{code}">'
+            f'<td class="num"><a href="#{_e(c["id"])}">{c["i"]}</a></td>'
+            f'<td data-sort="{code}"><span class="code fam-{_e(c["family"])}" title="{name}">{code}</span> {name}</td>'
+            f'<td class="num" data-sort="{line:09d}{col:09d}">{_e(c["line"])}:{_e(c["column"])}</td>'
+            f'<td class="text"><del>{_tokens(c["before"])}</del>{more_b}</td>'
+            f'<td class="text"><ins>{_tokens(c["after"])}</ins>{more_a}</td>'
+            f'<td>{_e(printable(c["reason"]))}{meta}</td></tr>\n')
+    return Markup("".join(out))
 
 
 @lru_cache(maxsize=None)
@@ -191,8 +274,8 @@ def write_report(
     if len(records) <= split_over:
         run = RunView(out_dir, records, lambda n, anchor: f"#{anchor}")
         docs = list(run.documents())
-        html = _render_page("report.html.j2", out_dir, records, docs, title=title, split=False)
-        atomic_write(dest, html.encode("utf-8"))
+        page_html = _render_page("report.html.j2", out_dir, records, docs, title=title, split=False)
+        atomic_write(dest, page_html.encode("utf-8"))
         _remove_stale_pages(dest)
         return ReportResult(dest, [dest], len(docs), sum(1 for d in docs if d.error), False)
 
@@ -206,32 +289,52 @@ def write_report(
     summaries = [run.summary(n, rec) for n, rec in enumerate(records, 1)]
     for s in summaries:
         s.page = f"{folder.name}/{page(s.n)}"
-    pages: list[Path] = []
+    if folder.exists() and not _only_pages(folder):
+        raise InputError(f"{folder}: holds files that are not report pages; move them or choose another name")
     unreadable = 0
-    env = environment()
-    template = env.get_template("document.html.j2")
+    template = environment().get_template("document.html.j2")
     totals, legend = _rule_table(summaries)
     colours = _finding_colours(summaries)
     meta = _run_meta(out_dir, records)
-    for n, rec in enumerate(records, 1):
-        doc = run.document(n, rec)
-        unreadable += bool(doc.error)
-        html = template.render(
-            title=f"{doc.path} — {title or 'cleaner report'}", meta=meta, doc=doc, docs=[doc],
-            index_href=f"../{dest.name}", prev_href=page(n - 1) if n > 1 else "",
-            next_href=page(n + 1) if n < len(records) else "", colours=colours, legend=legend,
-            family_names=FAMILIES, split=True,
-        )
-        target = folder / page(n)
-        atomic_write(target, html.encode("utf-8"))
-        pages.append(target)
-    html = _render_page("index.html.j2", out_dir, records, summaries, title=title, split=True)
-    atomic_write(dest, html.encode("utf-8"))
+    # Pages are written into a staging folder that replaces the old one at the end:
+    # no mix of old and new pages, and no fsync per page (the index is written atomically last).
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=dest.parent))
+    try:
+        for n, rec in enumerate(records, 1):
+            doc = run.document(n, rec)
+            unreadable += bool(doc.error)
+            page_html = template.render(
+                title=f"{doc.path} — {title or 'cleaner report'}", meta=meta, doc=doc, docs=[doc],
+                index_href=f"../{dest.name}", prev_href=page(n - 1) if n > 1 else "",
+                next_href=page(n + 1) if n < len(records) else "", colours=colours, legend=legend,
+                family_names=FAMILIES, split=True,
+            )
+            (staging / page(n)).write_bytes(page_html.encode("utf-8"))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o777 & ~umask)
+        old = folder.with_name(f".{folder.name}.old-{os.getpid()}") if folder.exists() else None
+        if old is not None:
+            os.replace(folder, old)
+        os.replace(staging, folder)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    index_html = _render_page("index.html.j2", out_dir, records, summaries, title=title, split=True)
+    atomic_write(dest, index_html.encode("utf-8"))
+    pages = [folder / page(n) for n in range(1, len(records) + 1)]
     return ReportResult(dest, [dest, *pages], len(records), unreadable, True)
+
+
+def _only_pages(folder: Path) -> bool:
+    return folder.is_dir() and all(p.is_file() and p.suffix == ".html" for p in folder.iterdir())
 
 
 def _remove_stale_pages(dest: Path) -> None:
     """A single-page report replaces an earlier split one: drop its page folder."""
     folder = dest.with_name(dest.stem + "_files")
-    if folder.is_dir() and all(p.suffix == ".html" for p in folder.iterdir()):
+    if _only_pages(folder):
         shutil.rmtree(folder)

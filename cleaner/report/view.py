@@ -131,8 +131,8 @@ def printable(value: Any) -> Any:
     (text and attributes alike), so no raw control character, lone surrogate
     or direction override reaches the page.
     """
-    if not isinstance(value, str) or hasattr(value, "__html__"):
-        return value
+    if not isinstance(value, str) or value.isprintable() or hasattr(value, "__html__"):
+        return value  # isprintable() is False for controls, surrogates and format characters
     plain = _patterns()[0]
     return plain.sub(lambda m: _symbol(m.group()), value)
 
