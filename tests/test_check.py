@@ -416,3 +416,29 @@ def test_statistics_counts_per_rule(in_repo):
     assert result.exit_code == 1
     assert result.stdout.splitlines() == ["2  H003  html-tag  [*]", "1  H001  html-comment  [*]",
                                           "1  H002  html-entity  [*]", "1  W002  trailing-whitespace  [*]"]
+
+
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st  # noqa: E402
+
+FRAGMENTS = ["Word", " ", "  ", "\n", "\n\n\n", "&amp;", "<b>", "</p>", "<!-- x -->", "\u00a0", "\u200b",
+             "caf\u00c3\u00a9", ".", "Share this article", "\t", "\u2022"]
+
+
+@hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=25))
+def test_fix_converges_and_leaves_no_safe_fix(parts):
+    from cleaner.cli.check import fix_documents
+    from cleaner.config import Config
+    from cleaner.diagnostics import diagnostics
+    from cleaner.model import Document
+    from cleaner.pipeline import process
+
+    text = "".join(parts)
+    config = Config()
+    doc = Document(id="x.txt", text=text)
+    process([doc], config)
+    fix_documents([doc], config, {"safe"})
+    assert not [d for d in diagnostics(doc, config) if d["applicability"] == "safe"]
+    fixed = doc.text
+    assert fix_documents([doc], config, {"safe"}) == {}  # a second --fix changes nothing
+    assert doc.text == fixed
