@@ -112,10 +112,20 @@ def light_edit(text: str, rng: random.Random) -> str:
     return text.replace(" said ", " says ", 2).replace("\u201c", '"').replace("\u201d", '"')
 
 
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\u201c\"])")
+
+
 def build_corpus(folder: Path, target_mb: float, seed: int = 7, file_mb: float = 8.0) -> tuple[int, int]:
-    """Write ``part-NNNN.jsonl`` files of about *file_mb* MB until *target_mb* MB; return (documents, bytes)."""
+    """Write ``part-NNNN.jsonl`` files of about *file_mb* MB until *target_mb* MB; return (documents, bytes).
+
+    A document is a real headline-and-lead (an article's first paragraphs,
+    re-numbered) followed by paragraphs of 2-4 sentences drawn from the whole
+    pool of gold sentences, so paragraphs are new combinations of real news
+    prose; one document in five repeats an earlier one with light edits.
+    """
     rng = random.Random(seed)
     arts = [paragraphs(a) for a in gold_articles()]
+    pool = [x for a in arts for p in a for x in _SENTENCE.split(p) if len(x.split()) >= 6]
     folder.mkdir(parents=True, exist_ok=True)
     target = int(target_mb * 1e6)
     total = docs = part = 0
@@ -127,11 +137,9 @@ def build_corpus(folder: Path, target_mb: float, seed: int = 7, file_mb: float =
             if recent and rng.random() < 0.2:
                 text = light_edit(rng.choice(recent), rng)
             else:
-                a = rng.choice(arts)
-                b = rng.choice(arts)
-                cut = rng.randint(1, max(len(a) - 1, 1))
-                paras = [renumber(p, rng) for p in a[:cut] + b[: rng.randint(0, 3)]]
-                text = damage(paras, rng)
+                lead = rng.choice(arts)[: rng.randint(1, 2)]
+                body = [" ".join(rng.choice(pool) for _ in range(rng.randint(2, 4))) for _ in range(rng.randint(3, 9))]
+                text = damage([renumber(p, rng) for p in lead + body], rng)
                 recent.append(text)
                 if len(recent) > 500:
                     recent.pop(0)
@@ -188,12 +196,12 @@ def timed_cli(args: list[str]) -> dict:
     return timed([sys.executable, "-m", "cleaner", "clean", *args, "--progress", "off"])
 
 
-def timed_dedup_only(corpus: Path, out: Path, idx: Path, jobs: int) -> dict:
-    """Dedup with every rule off (``Config(ignore=["ALL"])``), through the Python API in a fresh process."""
+def timed_api(corpus: Path, out: Path, config: str, jobs: int, index: Path | None) -> dict:
+    """``cleaner.batch.run`` with the *config* expression, in a fresh process (see :func:`timed`)."""
     code = (
         "from pathlib import Path; from cleaner.batch import run, RunOptions; from cleaner.config import Config; "
-        f"run([{str(corpus)!r}], Path({str(out)!r}), Config(ignore=['ALL']), "
-        f"RunOptions(jobs={jobs}, progress='off', index={str(idx)!r}))"
+        f"run([{str(corpus)!r}], Path({str(out)!r}), {config}, "
+        f"RunOptions(jobs={jobs}, progress='off', index={str(index) if index else None!r}))"
     )
     return timed([sys.executable, "-c", code])
 
@@ -343,12 +351,12 @@ def main() -> None:
               f"together {base_rate:.2f} MB/s")
         runs = {}
         modes = {
-            "clean alone": [],
-            "dedup alone": ["--index", "{idx}"],
-            "full pipeline": ["--index", "{idx}"],
+            "clean alone": "Config(ignore=['D001'])",  # every rule but the near-duplicate pass
+            "dedup alone": "Config(select=['D001'])",  # only the near-duplicate pass
+            "full pipeline": None,  # `cleaner clean CORPUS -o OUT -j N --index IDX`
         }
         print(f"\n{'mode':<16}{'jobs':>5}{'seconds':>9}{'MB/s':>8}{'x base':>8}{'RSS max proc':>14}{'RSS tree':>10}")
-        for mode, extra in modes.items():
+        for mode, config in modes.items():
             for jobs in (1, 2):
                 out = work / f"out-{mode.replace(' ', '-')}-j{jobs}"
                 idx = work / f"index-{mode.replace(' ', '-')}-j{jobs}.sqlite"
@@ -359,10 +367,10 @@ def main() -> None:
                         shutil.rmtree(p)
                     elif p.exists():
                         p.unlink()
-                if mode == "dedup alone":
-                    r = timed_dedup_only(corpus, out, idx, jobs)
+                if config is None:
+                    r = timed_cli([str(corpus), "-o", str(out), "-j", str(jobs), "--index", str(idx)])
                 else:
-                    r = timed_cli([str(corpus), "-o", str(out), "-j", str(jobs)] + [a.format(idx=idx) for a in extra])
+                    r = timed_api(corpus, out, config, jobs, idx if mode == "dedup alone" else None)
                 rate = mb / r["seconds"]
                 runs[f"{mode} -j{jobs}"] = r | {"mb_per_s": rate, "x_baseline": rate / base_rate}
                 print(f"{mode:<16}{jobs:>5}{r['seconds']:>9.1f}{rate:>8.2f}{rate / base_rate:>8.1f}"
