@@ -68,6 +68,43 @@ def compound_suffixes() -> frozenset[str]:
     return _lower_list("joins/compound_suffixes.txt")
 
 
+def weak_function_words() -> frozenset[str]:
+    return _lower_list("joins/weak_function_words.txt")
+
+
+def name_endings() -> frozenset[str]:
+    return _lower_list("joins/name_endings.txt")
+
+
+def glue_verbs() -> frozenset[str]:
+    return _lower_list("joins/glue_verbs.txt")
+
+
+_WORD_RE = re.compile(r"[A-Za-z]+")
+ENGLISH_SHARE = 0.12
+
+
+def looks_english(text: str) -> bool:
+    """Is *text* English enough for the English word model to judge its joins?
+
+    True when at least 12% of its words are frequent English words that are
+    not words in other major languages (``cleaner/data/joins/english_markers.txt``).
+    """
+    return _looks_english(text)
+
+
+@lru_cache(maxsize=8)
+def _looks_english(text: str) -> bool:
+    markers = _lower_list("joins/english_markers.txt")
+    words = _WORD_RE.findall(text[:20000])
+    if len(words) < 8:
+        words = _WORD_RE.findall(text)
+    if not words:
+        return False
+    hits = sum(1 for w in words if w.lower() in markers)
+    return hits >= ENGLISH_SHARE * len(words)
+
+
 @lru_cache(maxsize=1)
 def _frequencies() -> dict[str, float]:
     from wordfreq import get_frequency_dict
@@ -91,6 +128,7 @@ def zipf(word: str) -> float:
 # and rarer than GLUED_FUNCTION_WORDS (web text has "ofthe" at Zipf 3.3).
 KNOWN = 3.0
 COMMON = 3.5
+VERY_COMMON = 4.0
 GLUED_FUNCTION_WORDS = 3.6
 REAL_FUNCTION_COMPOUNDS = frozenset(
     "into onto upon within without whereas whereby wherein thereby therein thereof "
@@ -136,10 +174,12 @@ class Cut:
 
 _NONSPACE_BEFORE = re.compile(r"\S{0,80}\Z")
 _NONSPACE_AFTER = re.compile(r"\S{0,80}")
-_LETTERS_END = re.compile(r"[A-Za-z]+\Z|[0-9]+\Z")
-_LETTERS_START = re.compile(r"[A-Za-z]+")
-_URLISH = re.compile(r"[@/\\=&_#~%]|www\.|://")
+_LETTERS_END = re.compile(r"[^\W\d_]+\Z|[0-9]+\Z")
+_LETTERS_START = re.compile(r"[^\W\d_]+")
+_CLOSERS = ")]\"”’'"
+_URLISH = re.compile(r"\S[@#]|[/\\=&_~]|www\.|://")
 _TRAILING_PUNCT = re.compile(r"[\"'“”‘’),;:!?.\]]+\Z")
+_DOMAIN_TAIL = re.compile(r"[A-Za-z0-9]\.(?:com|org|net|gov|edu|co\.uk|io)\b", re.I)
 
 
 def _left_token(text: str, pos: int) -> str:
@@ -190,9 +230,20 @@ class _QuoteParity:
 # ------------------------------------------------ J001: sentence punctuation
 
 _SENTENCE_JOIN = re.compile(
-    r"(?<=[A-Za-z0-9)\]])"
-    r"(?:(?P<stop>[.!?])(?P<q1>[\"“”]?)|(?P<colon>:)|(?P<q2>[\"”]))"
-    r"(?=[A-Za-z])"
+    # sentence punctuation, a colon, comma or semicolon, or a quotation mark, glued to a letter
+    r"(?<=[^\W_]|[)\]\"”’])"
+    r"(?:(?P<stop>[.!?])(?P<q1>’?[\"“”]?)|(?P<colon>:)|(?P<comma>[,;])|(?<=[^\W_])(?P<q2>[\"”]))"
+    r"(?=[^\W\d_])"
+    # an ellipsis after a full stop, or "0.66%.", glued to a capitalised word
+    r"|(?<=[.!?])(?P<ellipsis>\.\.|…)(?=[A-Z][a-z])"
+    r"|(?<=[0-9]%)(?P<pstop>\.)(?=[A-Z][a-z])"
+    # a closing bracket glued to a capitalised word; a word glued to "(Capitalised"
+    r"|(?<=\S)(?P<close>[)\]])(?=[A-Z][a-z]|[AI]\s)"
+    r"|(?<=[a-z]{2})(?P<open>\()(?=[A-Z][A-Za-z])"
+    # a closing quotation mark glued to an opening one
+    r"|(?<=\S)(?P<quotes>”)(?=“)"
+    # a price glued to a capitalised word: "$399See"
+    r"|(?<=\d)(?P<money>)(?=[A-Z][a-z]{2,})"
 )
 
 
@@ -200,20 +251,36 @@ def find_sentence_joins(text: str) -> list[Join]:
     """Sentence punctuation glued to the next word: ``guarantees.During``.
 
     Also ``Russia."Biden`` (the space goes before an opening quote and after a
-    closing one), ``Lucknow:Chief`` and, when the next word is a common
-    lower-case word, ``said.of the call`` (a cut).  Left alone: abbreviations
+    closing one), ``Lucknow:Chief``, ``elbow of your,against`` and, when the
+    next word is a common lower-case English word, ``said.of the call`` (a
+    cut).  Letters of any alphabet count (``ужина.А``); a lower-case
+    continuation is judged in English text only.  Left alone: abbreviations
     and initials (``U.S.``, ``Mr.``, ``e.g.``), decimals and times (``3.5``,
     ``4:25``), domains, URLs, e-mail addresses and file names, ellipses.
     """
-    if not any(c in text for c in ".!?:\"”"):
+    if not any(c in text for c in ".!?:,;\"”"):
         return []
     out: list[Join] = []
     parity: _QuoteParity | None = None
+    english: bool | None = None
     fw = function_words()
     for m in _SENTENCE_JOIN.finditer(text):
         s, e = m.span()
+        if m.group("close") or m.group("open"):
+            join = _bracket_join(text, m)
+            if join is not None:
+                out.append(join)
+            continue
+        if m.group("quotes") is not None:
+            out.append(Join(e, "sentence", "”", "“", cut=False, reason="missing space between ” and “"))
+            continue
+        if m.group("money") is not None or m.group("ellipsis") or m.group("pstop"):
+            join = _special_join(text, m)
+            if join is not None:
+                out.append(join)
+            continue
         left_tok = _left_token(text, s)
-        lw = _LETTERS_END.search(left_tok)
+        lw = _LETTERS_END.search(left_tok.rstrip(_CLOSERS))
         if not lw:
             continue
         left = lw.group()
@@ -222,18 +289,21 @@ def find_sentence_joins(text: str) -> list[Join]:
         if not right:
             continue
         right_word = right.group()
-        if _URLISH.search(left_tok) or _URLISH.search(right_tok):
+        if _URLISH.search(left_tok) or _URLISH.search(right_tok) or left_tok.lower() == "www":
             continue
+        if _DOMAIN_TAIL.search(right_tok):
+            continue  # www.DearAbby.com
         if len(left) == 1 and not left.isdigit():
             continue  # initials: J.K.Rowling, U.S.Army
-        stop, colon = m.group("stop"), m.group("colon")
+        stop, colon, comma = m.group("stop"), m.group("colon"), m.group("comma")
         quote = m.group("q1") or m.group("q2") or ""
         if stop == "." and "." in left_tok:
             continue  # U.S.President, e.g.The, abcnews.go.com
         if stop == "." and left.lower() in abbreviations():
             continue
         bare_right = _TRAILING_PUNCT.sub("", right_tok)
-        if stop == "." and not quote and bare_right == right_word:
+        domain_like = right_word.islower() or right_word.isupper()
+        if stop == "." and not quote and bare_right == right_word and domain_like:
             # A domain or file name: Amazon.com, report.PDF (but "said.in the" is a join).
             label = right_word.lower()
             if label in domain_endings() and (
@@ -242,19 +312,29 @@ def find_sentence_joins(text: str) -> list[Join]:
                 continue
         if "." in bare_right and right_word[0].islower():
             continue  # abcnews.go.com, node.js.
+        if len(left) >= 2 and left.isupper() and len(right_word) >= 2 and right_word.isupper():
+            continue  # IQ.LIGHT: product names in capitals
         upper = right_word[0].isupper()
         if not upper:
             # A lower-case continuation is a repair only for a real word on each side.
             if m.group("q2") or stop in ("!", "?"):
                 continue
-            if zipf(right_word) < KNOWN or (not left.isdigit() and zipf(left) < 2.0):
+            if comma and not left.isalpha():
+                continue
+            if not left.isdigit() and (len(left) < 3 or zipf(left) < 2.0):
+                continue  # cu.ft, a.m
+            if zipf(right_word) < KNOWN or right_word.lower() in abbreviations():
+                continue
+            if english is None:
+                english = looks_english(text)
+            if not english:
                 continue
         # Where the space goes: after a closing quote, before an opening one.
         pos = e
         if quote:
-            if quote == "“":
+            if quote.endswith("“"):
                 opening = True
-            elif quote == "”":
+            elif quote.endswith(("”", "’")):
                 opening = False
             else:
                 parity = parity or _QuoteParity(text)
@@ -263,14 +343,68 @@ def find_sentence_joins(text: str) -> list[Join]:
             if m.group("q2") and opening and not upper:
                 continue
         punct = text[s:e]
-        if colon:
-            reason = f"missing space after colon in {left}{punct}{right_word}"
+        if colon or comma:
+            reason = f"missing space after {punct} in {left}{punct}{right_word}"
         elif m.group("q2"):
             reason = f"missing space at quotation mark in {left}{punct}{right_word}"
         else:
             reason = f"missing space after sentence end in {left}{punct}{right_word}"
-        out.append(Join(pos, "sentence", left, right_word, cut=not upper, reason=reason))
+        out.append(Join(pos, "sentence", left, right_word, cut=not upper and not comma, reason=reason))
     return out
+
+
+_PRICE = re.compile(r"[$€£]\d[\d.,]*\Z")
+
+
+def _special_join(text: str, m: re.Match) -> Join | None:
+    """A price, a percentage or an ellipsis glued to the next sentence.
+
+    ``for $399See it now``, ``lost 0.66%.Long-dated``, ``bottom line ...Taylor``
+    (an ellipsis inside a quotation is the writer's and stays).
+    """
+    s, e = m.span()
+    right = _LETTERS_START.match(text, e)
+    if right is None:
+        return None
+    word = right.group()
+    if m.group("money") is not None:
+        left_tok = _left_token(text, s)
+        if not _PRICE.search(left_tok) or zipf(word) < VERY_COMMON or not looks_english(text):
+            return None
+        return Join(s, "sentence", left_tok, word, cut=False, reason=f"price glued to the next word in {left_tok}{word}")
+    if m.group("ellipsis"):
+        line_start = max(text.rfind("\n", 0, s), text.rfind("\r", 0, s)) + 1
+        before = text[line_start:s]
+        last = max(before.rfind('"'), before.rfind("“"), before.rfind("”"))
+        if last >= 0:
+            c = before[last]
+            after = before[last + 1 : last + 2]
+            if c == "“" or (c == '"' and after and not after.isspace() and after not in ".,;:!?"):
+                return None  # inside a quotation
+    mark = "ellipsis" if m.group("ellipsis") else "%."
+    return Join(e, "sentence", text[s:e], word, cut=False, reason=f"missing space after {mark} before {word}")
+
+
+def _bracket_join(text: str, m: re.Match) -> Join | None:
+    """``(@handle)Still`` and ``service(Walt Disney Co.)``: a bracket glued to a word."""
+    if m.group("open"):
+        close = text.find(")", m.end(), m.end() + 80)
+        if close < 0 or not looks_english(text):
+            return None
+        left = _LETTERS_END.search(text, max(0, m.start() - 40), m.start())
+        if left is None or len(left.group()) < 2:
+            return None
+        return Join(m.start(), "sentence", left.group(), text[m.end():close], cut=False,
+                    reason=f"missing space before ( in {left.group()}({text[m.end():close]})")
+    right = _LETTERS_START.match(text, m.end())
+    right_tok = _right_token(text, m.end())
+    if right is None or _URLISH.search(right_tok) or _DOMAIN_TAIL.search(right_tok):
+        return None
+    opener = "(" if m.group("close") == ")" else "["
+    if opener not in text[max(0, m.start() - 80) : m.start()]:
+        return None
+    return Join(m.end(), "sentence", m.group("close"), right.group(), cut=False,
+                reason=f"missing space after {m.group('close')} in {m.group('close')}{right.group()}")
 
 
 # --------------------------------------------------- J002: glued lower-case
@@ -285,13 +419,18 @@ _GLUED_TOKEN = re.compile(
 def split_glued(token: str) -> tuple[str, str] | None:
     """The best split of *token* into two words, or None.
 
-    A split must give two words wordfreq knows; at least one must be a function
-    word, or both must be common and neither a compound part (``counter``,
-    ``-ship``).  A capitalised token (a name) splits only into a known word
-    followed by a function word of three letters or more (``Ukrainethe``).
+    A split must give two words wordfreq knows, at least one of them a function
+    word (``exchange|a``, ``by|which``); a function word that names and terms
+    often end in (``can``, ``it``, ``we``: ``adscan``) does not count on the
+    right.  Two content words split only before a reporting verb
+    (``aide|said``).  A capitalised token (a name) splits only into a common
+    word and a function word of three letters or more (``Ukraine|the``), or a
+    very common word and a shorter one (``Astronomy|on``); never before a
+    word names end in (``his``, ``her``).
     """
     lower = token.lower()
     fw = function_words()
+    weak = weak_function_words()
     cap = token[0].isupper()
     best: tuple[float, int] | None = None
     for i in range(1, len(lower)):
@@ -300,26 +439,29 @@ def split_glued(token: str) -> tuple[str, str] | None:
             continue
         if len(right) == 1 and (right != "a" or cap):
             continue
-        fl, fr = left in fw, right in fw
+        fl, fr = left in fw, right in fw and right not in weak
         zl, zr = zipf(left), zipf(right)
-        if cap:
+        if fl and fr and left == right:
+            ok = False  # "toto"
+        elif cap:
             if fr and not fl:
-                ok = len(right) >= 3 and zl >= COMMON
+                ok = right not in name_endings() and (
+                    (len(right) >= 3 and zl >= COMMON) or zl >= VERY_COMMON
+                )
             elif fl and not fr:
-                ok = len(left) >= 3 and len(right) >= 3 and zr >= COMMON
+                ok = len(left) >= 3 and len(right) >= 3 and zr >= COMMON and right not in weak
+            elif not fl and not fr:
+                ok = right in glue_verbs() and zl >= COMMON
             else:
-                ok = fl and fr and len(left) >= 2 and len(right) >= 2
+                ok = fl and fr and len(left) >= 3 and len(right) >= 3
         elif fl and fr:
             ok = True
         elif fl:
-            ok = zr >= KNOWN
+            ok = zr >= KNOWN or right in fw
         elif fr:
             ok = zl >= KNOWN
         else:
-            ok = (
-                zl >= COMMON and zr >= COMMON and len(left) >= 3 and len(right) >= 3
-                and left not in compound_prefixes() and right not in compound_suffixes()
-            )
+            ok = right in glue_verbs() and zl >= KNOWN and len(left) >= 3
         if not ok:
             continue
         score = zl + zr
@@ -346,9 +488,35 @@ def _glued_candidate(token: str) -> bool:
     )
 
 
+_CONTRACTION_GLUE = re.compile(
+    r"(?<=[A-Za-z]['’])(?:s|re|ll|ve|d|m|t)(?=[a-z]{2,}(?![\w@/\\&'’]|[.][a-z0-9]|-[a-z]))"
+)
+_LOWER_RUN = re.compile(r"[a-z]+")
+
+
+def _contraction_joins(text: str) -> list[Join]:
+    """``they’refor``, ``Google’sand``: a contraction glued to the next word."""
+    out = []
+    fw, weak = function_words(), weak_function_words()
+    for m in _CONTRACTION_GLUE.finditer(text):
+        rest = _LOWER_RUN.match(text, m.end()).group()
+        token = m.group() + rest
+        if rest in weak:
+            continue  # no word starts with an apostrophe, but "’sit" may be "’s it" or "’ sit"
+        if rest in fw or zipf(rest) >= KNOWN:
+            out.append(Join(m.end(), "glued", m.group(), rest, cut=True,
+                            reason=f"glued words ’{token} -> ’{m.group()} {rest}"))
+    return out
+
+
 def find_glued_words(text: str) -> list[Join]:
-    """Two words run together: ``exchangea``, ``thefollowed``, ``Ukrainethe``."""
+    """Two words run together: ``exchangea``, ``thefollowed``, ``Ukrainethe``.
+
+    Only in English text (see :func:`looks_english`).
+    """
     out: list[Join] = []
+    if not looks_english(text):
+        return out
     for m in _GLUED_TOKEN.finditer(text):
         token = m.group()
         if len(token) < 4 or not _glued_candidate(token):
@@ -360,6 +528,9 @@ def find_glued_words(text: str) -> list[Join]:
         pos = m.start() + len(left)
         out.append(Join(pos, "glued", left, right, cut=True,
                         reason=f"glued words {token} -> {left} {right}"))
+    if "'" in text or "’" in text:
+        out.extend(_contraction_joins(text))
+        out.sort(key=lambda j: j.pos)
     return out
 
 
@@ -367,51 +538,68 @@ def find_glued_words(text: str) -> list[Join]:
 
 _CASE_TOKEN = re.compile(
     r"(?:(?<![\w@#/\\.&'’-])|(?<=[a-z][.])(?=[A-Z]))"
-    r"[A-Za-z][a-z]*[A-Z][a-z]+"
+    r"[A-Za-z][a-z]*[A-Z][a-z][A-Za-z]*"
     r"(?![\w@/\\&'’]|[.][a-z0-9])"
 )
-_WORD = re.compile(r"\b[A-Z][a-z]+\b")
+_CAPS_THEN_WORD = re.compile(r"(?<![\w@#/\\.&'’-])[A-Z]{3,}(?=[A-Z][a-z]{2,}(?![\w@/\\&'’]|[.][a-z0-9]))")
+_PROPER = re.compile(r"(?<=[a-z,] )[A-Z][a-z]+\b")  # a capitalised word inside a sentence
 
 
 def find_case_joins(text: str) -> list[Join]:
     """A word glued to a capitalised one: ``thatThe``, ``PutinRussia``, ``theIrish-American``.
 
+    Also a heading in capitals glued to the next sentence
+    (``CONCEPTVolkswagen``) when both are known words.
+
     Real mixed-case words stay: anything wordfreq knows (``YouTube``,
     ``iPhone``, ``McConnell``), names in ``mixed_case_names.txt``, a
     single lower-case letter before the capital (``eBay``) and name prefixes
     (``Mc``, ``De``, ``La`` …).  Two capitalised words (``PutinRussia``)
-    split only when both are common, neither is a brand part (``News``,
-    ``Guard``) and one of them occurs on its own elsewhere in the text.
+    split only when both are common, the first is not a function word
+    (``WeWork``), neither is a brand part (``News``, ``Guard``) and one of
+    them occurs elsewhere in the text as a proper noun (capitalised inside a
+    sentence).  Only in English text (see :func:`looks_english`).
     """
     out: list[Join] = []
+    if not looks_english(text):
+        return out
     standalone: set[str] | None = None
     fw = function_words()
     for m in _CASE_TOKEN.finditer(text):
         token = m.group()
         if token in mixed_case_names() or not _glued_candidate(token):
             continue
-        b = next(i for i in range(1, len(token)) if token[i].isupper())
+        b = next(i for i in range(1, len(token)) if token[i].isupper() and token[i - 1].islower())
         left, right = token[:b], token[b:]
         if len(left) == 1 or left.lower() in mixed_case_prefixes():
             continue
         zl, zr = zipf(left), zipf(right)
         fl, fr = left.lower() in fw, right.lower() in fw
-        if not (fr or zr >= KNOWN):
-            continue
         if left[0].islower():
-            if not (fl or zl >= KNOWN):
+            # thatThe, messagingVolker, afterWeWork: a lower-case word, then a capital.
+            if not (fl or zl >= KNOWN) or len(right) < 2:
                 continue
         else:
-            if not (fr or (zl >= KNOWN and zr >= KNOWN)):
-                continue
+            if any(c.isupper() for c in right[1:]):
+                continue  # PlayStationPlus: a brand in camel case
+            if fl or not (fr or (zl >= KNOWN and zr >= KNOWN)):
+                continue  # WeWork, TheStreet: a function word starting a name
             if not fr and (left.lower() in compound_prefixes() or right.lower() in compound_suffixes()):
                 continue
             if standalone is None:
-                standalone = set(_WORD.findall(text))
+                standalone = set(_PROPER.findall(text))
             if not fr and left not in standalone and right not in standalone:
                 continue
         out.append(Join(m.start() + b, "case", left, right, cut=True,
                         reason=f"glued words {token} -> {left} {right}"))
+    for m in _CAPS_THEN_WORD.finditer(text):
+        left = m.group()
+        right = _LETTERS_START.match(text, m.end()).group()
+        if len(right) < 3 or zipf(left) < KNOWN or zipf(right) < KNOWN or zipf(left + right) > 0.0:
+            continue
+        out.append(Join(m.end(), "case", left, right, cut=False,
+                        reason=f"heading in capitals glued to the next word: {left}{right} -> {left} {right}"))
+    out.sort(key=lambda j: j.pos)
     return out
 
 
