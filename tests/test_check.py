@@ -442,3 +442,15 @@ def test_fix_converges_and_leaves_no_safe_fix(parts):
     fixed = doc.text
     assert fix_documents([doc], config, {"safe"}) == {}  # a second --fix changes nothing
     assert doc.text == fixed
+
+
+def test_same_name_outside_the_working_directory_is_not_merged(tmp_path, monkeypatch):
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    for sub in ("a", "b"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "x.txt").write_text("Tom &amp; Jerry.\n", encoding="utf-8")
+    a, b = str(tmp_path / "a" / "x.txt"), str(tmp_path / "b" / "x.txt")
+    _, diags = run_json(a, b, a)
+    assert len(diags) == 2 and len({d["path"] for d in diags}) == 2

@@ -112,6 +112,8 @@ def read_inputs(paths: list[str]) -> tuple[list[Document], dict[str, Path], list
     docs: list[Document] = []
     files: dict[str, Path] = {}
     errors: list[FileError] = []
+    seen: set[Path] = set()
+    taken: set[str] = set()
     for p in paths:
         base = Path(p)
         try:
@@ -122,8 +124,13 @@ def read_inputs(paths: list[str]) -> tuple[list[Document], dict[str, Path], list
             file = base / item.path if isinstance(item, FileError) and base.is_dir() else (
                 base / item.id if isinstance(item, Document) and base.is_dir() else base)
             name = display_path(file, item.path if isinstance(item, FileError) else item.id)
-            if name in files or any(e.path == name for e in errors):
+            real = file.resolve()
+            if real in seen:
                 continue  # the same file named twice
+            seen.add(real)
+            if name in taken:  # two files outside the working directory with one name
+                name = Path(os.path.abspath(file)).as_posix()
+            taken.add(name)
             if isinstance(item, FileError):
                 click.echo(f"cleaner: {name}: {item.message}", err=True)
                 errors.append(FileError(name, item.message))
