@@ -357,6 +357,32 @@ def test_changed_cleaned_file_is_reported_and_the_rest_goes_on(tmp_path, monkeyp
     assert len(bad) == 1 and "SHA-256" in bad[0].select_one("p.error").get_text()
 
 
+def test_broken_log_lines_are_reported_and_the_rest_goes_on(tmp_path, monkeypatch):
+    out = make_crafted_run(tmp_path, monkeypatch)
+    log = out / "cleaner-log.jsonl"
+    good = log.read_text(encoding="utf-8")
+    first = json.loads(good.splitlines()[0])
+    bad_edits = dict(first, path="x.txt", edits=[{"start": 5, "end": 2, "before": "", "after": ""}])
+    bad_finding = dict(json.loads(good.splitlines()[1]), findings=[{"start": "0"}, {"start": 0, "end": 1,
+                                                                                     "code": "Q001"}])
+    escape = dict(first, path="../../etc/passwd")
+    log.write_text(good + "{not json\n" + "[1, 2]\n" + json.dumps(bad_edits) + "\n" + json.dumps(escape) + "\n"
+                   + json.dumps(bad_finding) + "\n", encoding="utf-8")
+    r = CliRunner().invoke(cli, ["report", str(out)])
+    assert r.exit_code == 2 and "Traceback" not in r.output, r.output
+    soup = soup_of(out / "report.html")
+    sections = soup.select("section.doc")
+    assert len(sections) == 3 + 5
+    errors = [s.select_one("p.error").get_text() for s in sections if s.select_one("p.error")]
+    assert len(errors) == 4
+    assert any("not valid JSON" in e for e in errors) and any("not a JSON object" in e for e in errors)
+    assert any("edits are malformed" in e for e in errors) and any("not a safe relative path" in e for e in errors)
+    notice = sections[-1].select_one("p.notice")
+    assert notice is not None and "1 malformed finding(s) left out" in notice.get_text()
+    assert sections[-1].select_one("pre.text") is not None  # shown, with its one good finding
+    assert "root:" not in soup.get_text()
+
+
 def test_missing_log_is_a_clear_error(tmp_path):
     r = CliRunner().invoke(cli, ["report", str(tmp_path)])
     assert r.exit_code == 2

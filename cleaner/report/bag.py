@@ -147,7 +147,7 @@ def write_bag(
             try:
                 cleaned = safe_join(out_dir, rel).read_bytes()
                 original = restore_document(rec, cleaned)
-            except (OSError, ValueError, KeyError, InputError) as exc:
+            except (OSError, ValueError, KeyError, TypeError, AttributeError, InputError) as exc:
                 raise BagError(f"{rel}: cannot put the original in the bag: {exc}") from None
             w.add(f"data/original/{rel}", original)
             w.add(f"data/cleaned/{rel}", cleaned)

@@ -27,10 +27,9 @@ from markupsafe import Markup
 
 from cleaner import __version__
 from cleaner.io.files import InputError, atomic_write
-from cleaner.pipeline import read_log
 from cleaner.registry import FAMILIES, all_rules
 from cleaner.report.provenance import read_run_record
-from cleaner.report.view import DocumentView, RunView, family_of, printable, safe_id
+from cleaner.report.view import DocumentView, RunView, family_of, printable, read_records, safe_id
 
 #: Above this many documents the report is split into an index and one page per document.
 DEFAULT_SPLIT_OVER = 200
@@ -224,7 +223,7 @@ def _run_meta(out_dir: Path, records: list[dict[str, Any]]) -> dict[str, Any]:
 def render_report(out_dir: str | Path, *, title: str | None = None) -> str:
     """The single-page report of the run in *out_dir*, as a string."""
     out_dir = Path(out_dir)
-    records = read_log(out_dir)
+    records = read_records(out_dir)
     run = RunView(out_dir, records, lambda n, anchor: f"#{anchor}")
     docs = list(run.documents())
     return _render_page("report.html.j2", out_dir, records, docs, title=title, split=False)
@@ -270,7 +269,7 @@ def write_report(
     dest = Path(dest) if dest is not None else out_dir / "report.html"
     if dest.exists() and dest.is_dir():
         raise InputError(f"{dest}: is a folder; give a file name for the report")
-    records = read_log(out_dir)
+    records = read_records(out_dir)
     if len(records) <= split_over:
         run = RunView(out_dir, records, lambda n, anchor: f"#{anchor}")
         docs = list(run.documents())

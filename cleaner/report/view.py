@@ -29,6 +29,7 @@ from typing import Any
 
 from cleaner.engine import RestoreError, restore_text
 from cleaner.io.decoding import encode
+from cleaner.io.files import InputError
 from cleaner.model import Edit
 from cleaner.registry import FAMILIES
 
@@ -261,6 +262,7 @@ class DocumentView:
     anchor: str
     record: dict[str, Any]
     error: str = ""
+    warning: str = ""
     segments: list[dict[str, Any]] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
@@ -297,6 +299,84 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _valid_span(item: Any) -> bool:
+    return (isinstance(item, dict) and _int(item.get("start")) is not None and _int(item.get("end")) is not None
+            and 0 <= item["start"] <= item["end"])
+
+
+class ReadProblem(str):
+    """A log line that could not be read, standing in for its record."""
+
+
+def read_records(out_dir: Path) -> list[dict[str, Any]]:
+    """The records of ``OUT/cleaner-log.jsonl``, each passed through :func:`sanitize_record`.
+
+    Unlike :func:`cleaner.pipeline.read_log`, a line that is not valid JSON
+    does not stop the report: it becomes a record that says so.  Raises
+    :class:`~cleaner.io.files.InputError` only when there is no log.
+    """
+    import json
+
+    from cleaner.pipeline import LOG_NAME
+
+    log = Path(out_dir) / LOG_NAME
+    if not log.is_file():
+        raise InputError(f"{log}: no cleaner log here (run `cleaner clean … -o {out_dir}` first)")
+    records: list[dict[str, Any]] = []
+    with open(log, encoding="utf-8", errors="surrogateescape") as fh:
+        n = 0
+        for raw in fh:
+            n += 1
+            if not raw.strip():
+                continue
+            try:
+                rec: Any = json.loads(raw)
+            except ValueError as exc:
+                rec = ReadProblem(f"not valid JSON ({getattr(exc, 'msg', exc)})")
+            records.append(sanitize_record(rec, n))
+    return records
+
+
+def sanitize_record(rec: Any, line: int = 0) -> dict[str, Any]:
+    """A log record the report can always show.
+
+    Keys the templates read get safe defaults; a record whose edits are
+    malformed (so the original cannot be rebuilt) keeps no edits and gets a
+    ``_problem`` the report shows instead of the text; malformed findings are
+    dropped and mentioned the same way.
+    """
+    where = f"log line {line}: " if line else ""
+    if not isinstance(rec, dict):
+        return {"path": f"(log line {line})", "edits": [], "findings": [], "metadata": {}, "source": {},
+                "sha256_original": "", "sha256_cleaned": "", "_unshowable": True,
+                "_problem": f"{where}{rec if isinstance(rec, ReadProblem) else 'not a JSON object'}"}
+    out = dict(rec)
+    problems = []
+    out["path"] = rec["path"] if isinstance(rec.get("path"), str) and rec["path"] else f"(log line {line})"
+    for key in ("sha256_original", "sha256_cleaned"):
+        out[key] = rec[key] if isinstance(rec.get(key), str) else ""
+    for key in ("metadata", "source"):
+        out[key] = rec[key] if isinstance(rec.get(key), dict) else {}
+    edits = rec.get("edits", [])
+    good = isinstance(edits, list) and all(
+        _valid_span(e) and isinstance(e.get("before", ""), str) and isinstance(e.get("after", ""), str)
+        for e in edits)
+    if good:
+        good = all(a["end"] <= b["start"] for a, b in zip(edits, edits[1:]))
+    if not good:
+        out["edits"] = []
+        out["_unshowable"] = True
+        problems.append("its edits are malformed, so the original cannot be rebuilt")
+    findings = rec.get("findings", [])
+    findings = findings if isinstance(findings, list) else []
+    out["findings"] = [f for f in findings if _valid_span(f)]
+    if len(out["findings"]) != len(rec.get("findings") or []):
+        problems.append(f"{len(rec.get('findings') or []) - len(out['findings'])} malformed finding(s) left out")
+    if problems:
+        out["_problem"] = where + "; ".join(problems)
+    return out
+
+
 class RunView:
     """Every document of a run, cross-linked, ready to render.
 
@@ -307,7 +387,7 @@ class RunView:
 
     def __init__(self, out_dir: Path, records: list[dict[str, Any]], href_for: HrefFor):
         self.out_dir = out_dir
-        self.records = records
+        self.records = [sanitize_record(r, i) for i, r in enumerate(records, 1)]
         self.href_for = href_for
         self.by_path: dict[str, int] = {}
         for i, rec in enumerate(records, 1):
@@ -412,11 +492,16 @@ class RunView:
 
     def document(self, n: int, rec: dict[str, Any]) -> DocumentView:
         view = self.summary(n, rec)
+        if rec.get("_unshowable"):
+            view.error = f"cannot show this document: {rec['_problem']}"
+            return view
         try:
             original, verified = self._original(rec)
-        except (OSError, RestoreError, KeyError, TypeError, ValueError) as exc:
+        except (OSError, RestoreError, InputError, KeyError, TypeError, ValueError) as exc:
             view.error = f"cannot show this document: {exc}"
             return view
+        if rec.get("_problem"):
+            view.warning = rec["_problem"]
         view.verified = verified
         edits = [Edit.from_json(e) for e in rec.get("edits") or []]
         edit_rows = rec.get("edits") or []
