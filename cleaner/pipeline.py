@@ -180,6 +180,22 @@ def log_record(doc: Document, config: Config) -> dict[str, Any]:
     return record
 
 
+def log_line(record: dict[str, Any]) -> str:
+    """One log record as a JSON line that is always valid UTF-8.
+
+    Text stays readable (``ensure_ascii=False``), except in a record that
+    holds undecodable bytes (lone surrogates from ``surrogateescape``): that
+    record is written with ``\\udcXX`` escapes, which ``json.loads`` reads
+    back to the same string, so ``restore`` still gets the exact bytes.
+    """
+    line = json.dumps(record, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        line = json.dumps(record, ensure_ascii=True)
+    return line
+
+
 def write_outputs(docs: Iterable[Document], out_dir: Path, config: Config) -> Path:
     """Write every cleaned document under *out_dir* and the log; return the log path."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -187,7 +203,7 @@ def write_outputs(docs: Iterable[Document], out_dir: Path, config: Config) -> Pa
     for doc in docs:
         target = safe_join(out_dir, doc.id)
         atomic_write(target, encode_output(doc.cleaned if doc.cleaned is not None else doc.text))
-        lines.append(json.dumps(log_record(doc, config), ensure_ascii=False, sort_keys=False))
+        lines.append(log_line(log_record(doc, config)))
     log = out_dir / LOG_NAME
     atomic_write(log, ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8"))
     return log

@@ -148,12 +148,17 @@ def html_tag(text: str, ctx: RuleContext):
     blocks = load_word_list("html_block_tags.txt")
     out: list[Edit] = []
     skip_until = 0
+    unclosed: set[str] = set()  # names with no closing tag after some point: none after any later one
     for m in _SCRIPT.finditer(text):
         if m.start() < skip_until:
             continue
         name = m.group(1).lower()
+        if name in unclosed:
+            continue
         close = re.compile(rf"</{name}\s*>", re.IGNORECASE).search(text, m.end())
-        if close:
+        if not close:
+            unclosed.add(name)
+        else:
             out.append(Edit(m.start(), close.end(), "", f"<{name}> element with its content"))
             skip_until = close.end()
     covered = [(e.start, e.end) for e in out]
