@@ -274,7 +274,7 @@ def _cleaner_field(doc: Document, config: Config) -> dict[str, Any]:
     return {"id": rec.pop("path"), **rec}
 
 
-def _signatures(docs: list[tuple[int, Document]]) -> list[tuple]:
+def _signatures(docs: list[tuple[int, Document]]) -> dict[str, Any] | None:
     """Paragraph shingles and signatures for the streaming near-duplicate pass, computed in the worker.
 
     Only documents for which D001 is selected take part; see
@@ -282,7 +282,7 @@ def _signatures(docs: list[tuple[int, Document]]) -> list[tuple]:
     """
     signer = _STATE.get("dedup")
     if signer is None or not docs:
-        return []
+        return None
     config: Config = _STATE["config"]
     if config.per_file_ignores:
         docs = [(pos, d) for pos, d in docs if any(r.code == "D001" for r in config.active_rules(d.id))]
@@ -291,7 +291,7 @@ def _signatures(docs: list[tuple[int, Document]]) -> list[tuple]:
 
 def _apply_dedup(dedup: Any, batch: Batch, res: dict[str, Any]) -> None:
     """Check the batch's paragraphs against the index (in order) and add the D001 findings to their documents."""
-    hits = dedup.check_batch(res.get("sigs", []))
+    hits = dedup.check_batch(res.get("sigs"))
     if not hits:
         return
     stats: Stats = res["stats"]

@@ -64,15 +64,23 @@ class ParagraphSigner:
     """Segments, shingles and signs the paragraphs of a batch of cleaned documents (picklable)."""
 
     params: DedupParams
+    bands: int
+    rows: int
 
-    def paragraphs(self, docs: list[tuple[int, Any]]) -> list[tuple]:
-        """For each ``(position, Document)``: ``(position, doc id, number, start, end, where, shingles, sig)``.
+    def paragraphs(self, docs: list[tuple[int, Any]]) -> dict[str, Any] | None:
+        """The comparable paragraphs of ``(position, Document)`` pairs, ready for :meth:`CorpusDedup.check_batch`.
 
-        ``start``/``end`` are offsets in the original text, ``where`` their
-        line and column, ``shingles`` the sorted unique shingle hashes and
-        ``sig`` the MinHash signature (both little-endian uint32 bytes).
-        Paragraphs too short to compare (``min_words``) are left out.
+        ``items``: one ``(position, doc id, number, start, end, where,
+        shingles, sig)`` per paragraph, where ``start``/``end`` are offsets in
+        the original text, ``where`` their line and column, ``shingles`` the
+        sorted unique shingle hashes and ``sig`` the MinHash signature (both
+        little-endian uint32 bytes); paragraphs too short to compare
+        (``min_words``) are left out.  ``hashes``: their LSH band hashes.
+        ``pairs``: the batch's own candidate pairs ``(a, b, similarity)``
+        (``a < b``, verified here so the driver does not have to).
         """
+        from cleaner.dedup.cluster import Verifier
+        from cleaner.dedup.lsh import band_hashes, candidate_pairs
         from cleaner.dedup.minhash import minhash_signatures, shingle_batch
         from cleaner.dedup.segment import segment_paragraphs
         from cleaner.engine import OffsetMap
@@ -93,15 +101,23 @@ class ParagraphSigner:
                 refs.append((pos, doc.id, para.number, start, end, locate(index, start, end)))
                 texts.append(para.text)
         if not texts:
-            return []
+            return None
         batch = shingle_batch(texts, int(p.ngram))
         sigs = minhash_signatures(batch, int(p.num_perm), int(p.seed))
-        valid = (batch.n_words >= int(p.min_words)) & (batch.counts() > 0)
-        out = []
-        for i in np.flatnonzero(valid).tolist():
+        keep = np.flatnonzero((batch.n_words >= int(p.min_words)) & (batch.counts() > 0))
+        if not len(keep):
+            return None
+        items = []
+        for i in keep.tolist():
             shingles = np.unique(batch.shingles(i)).astype("<u4").tobytes()
-            out.append((*refs[i], shingles, sigs[i].astype("<u4").tobytes()))
-        return out
+            items.append((*refs[i], shingles, sigs[i].astype("<u4").tobytes()))
+        bands, rows = self.bands, self.rows
+        kept_sigs = sigs[keep]
+        verifier = Verifier(batch, float(p.threshold), containment=p.containment,
+                            min_containment_shingles=int(p.min_containment_shingles))
+        pairs = [(a, b, verifier.similarity(int(keep[a]), int(keep[b])))
+                 for a, b in candidate_pairs(kept_sigs, bands, rows).tolist()]
+        return {"items": items, "hashes": band_hashes(kept_sigs, bands, rows), "pairs": pairs}
 
 
 # ---------------------------------------------------------------------------
@@ -345,75 +361,86 @@ class CorpusDedup:
 
     def __init__(self, spec: str, params: DedupParams, severity: str = "warning"):
         self.params = params
-        self.signer = ParagraphSigner(params)
+        self.bands, self.rows = params.bands_rows()  # datasketch's optimum: computed once, here
+        self.signer = ParagraphSigner(params, self.bands, self.rows)
         self.store = open_store(spec, params)
-        self.bands, self.rows = params.bands_rows()
         self.severity = severity
         self.clusters_hit: set[int] = set()
 
-    def check_batch(self, paragraphs: list[tuple]) -> list[tuple[int, str, dict[str, Any]]]:
-        """``(position, doc id, finding JSON)`` for every paragraph of the batch that repeats a representative.
+    def check_batch(self, batch: dict[str, Any] | None) -> list[tuple[int, str, dict[str, Any]]]:
+        """``(position, doc id, finding JSON)`` for every paragraph of *batch* that repeats a representative.
 
-        Candidates come from the index (representatives of earlier batches
-        and runs) and from the representatives chosen earlier in this batch;
-        the earliest candidate that verifies wins.
+        *batch* is what :meth:`ParagraphSigner.paragraphs` returned in the
+        worker.  A paragraph's candidates are the indexed representatives
+        sharing a bucket (earlier batches and runs, oldest first), then the
+        representatives of its candidates within the batch; the first that
+        verifies wins, otherwise the paragraph becomes a representative.
         """
         from cleaner.dedup.cluster import Verifier
-        from cleaner.dedup.lsh import band_hashes
         from cleaner.dedup.minhash import ShingleBatch
 
-        if not paragraphs:
+        if not batch:
             return []
+        paragraphs = batch["items"]
+        hashes = batch["hashes"]
         n = len(paragraphs)
         sigs = np.stack([np.frombuffer(p[7], dtype="<u4") for p in paragraphs])
-        hashes = band_hashes(sigs, self.bands, self.rows)
         found = self.store.lookup(sigs, hashes)
         reps = self.store.fetch(set().union(*found))
-        # One shingle batch for the paragraphs and the indexed candidates, so the
-        # verifier builds each shingle set once: rows 0..n-1 are this batch, then the representatives.
+        # One shingle batch for the paragraphs and the indexed candidates, so the verifier
+        # builds each shingle set once: rows 0..n-1 are this batch, then the representatives.
         rep_ids = sorted(reps)
         rep_row = {pid: n + k for k, pid in enumerate(rep_ids)}
         arrays = [np.frombuffer(p[6], dtype="<u4") for p in paragraphs] + [reps[pid].shingles for pid in rep_ids]
         offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
         np.cumsum([len(a) for a in arrays], out=offsets[1:])
-        batch = ShingleBatch(offsets, np.concatenate(arrays).astype(np.uint32),
-                             np.zeros(len(arrays), dtype=np.int64), int(self.params.ngram))
-        verifier = Verifier(batch, float(self.params.threshold), containment=self.params.containment,
+        shingles = ShingleBatch(offsets, np.concatenate(arrays).astype(np.uint32),
+                                np.zeros(len(arrays), dtype=np.int64), int(self.params.ngram))
+        verifier = Verifier(shingles, float(self.params.threshold), containment=self.params.containment,
                             min_containment_shingles=int(self.params.min_containment_shingles))
+        known: dict[tuple[int, int], Any] = {}
+        earlier: dict[int, list[int]] = {}
+        for a, b, sim in batch["pairs"]:
+            known[(a, b)] = sim
+            earlier.setdefault(b, []).append(a)
         first_id = self.store.reserve(n)
-        local: dict[tuple[int, int], list[int]] = {}  # (band, bucket) -> rows chosen as representatives here
+        owner: list[Any] = [None] * n  # row -> its Rep (its own if it is a representative)
+        is_rep = [False] * n
         new: list[tuple[Rep, bytes]] = []
         new_rows: list[int] = []
         out = []
         for i, (pos, doc, number, start, end, where, _sh, sig) in enumerate(paragraphs):
-            row = hashes[i].tolist()
             best = None
-            for pid in sorted(found[i]):  # earlier runs and batches first, oldest first
+            for pid in sorted(found[i]):
                 rep = reps[pid]
                 if rep.doc != doc:  # D001 is across documents (and a redone file must not match itself)
                     sim = verifier.similarity(rep_row[pid], i)
                     if sim.ok:
                         best = (rep, sim)
                         break
+            if best is None and i in earlier:
+                tried: set[int] = set()
+                for j in sorted(earlier[i]):
+                    r = owner[j]
+                    if r.id in tried or r.doc == doc:
+                        continue
+                    tried.add(r.id)
+                    if r.id in rep_row:
+                        sim = verifier.similarity(rep_row[r.id], i)
+                    else:
+                        k = r.id - first_id  # a representative of this batch
+                        sim = known.get((k, i)) or verifier.similarity(k, i)
+                    if sim.ok and (best is None or r.id < best[0].id):
+                        best = (r, sim)
             if best is None:
-                here: set[int] = set()
-                for band, h in enumerate(row):
-                    here.update(local.get((band, h), ()))
-                for j in sorted(here):
-                    rep = new[j][0]
-                    if rep.doc != doc:
-                        sim = verifier.similarity(new_rows[j], i)
-                        if sim.ok:
-                            best = (rep, sim)
-                            break
-            if best is None:
-                rep = Rep(first_id + i, doc, number, start, end, batch.shingles(i))
-                for band, h in enumerate(row):
-                    local.setdefault((band, h), []).append(len(new))
+                rep = Rep(first_id + i, doc, number, start, end, shingles.shingles(i))
+                owner[i] = rep
+                is_rep[i] = True
                 new.append((rep, sig))
                 new_rows.append(i)
                 continue
             rep, sim = best
+            owner[i] = rep
             self.clusters_hit.add(rep.id)
             out.append((pos, doc, self._finding(rep, (doc, number, start, end, where), sim)))
         self.store.add(new, hashes[new_rows] if new_rows else hashes[:0])
