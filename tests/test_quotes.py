@@ -1,0 +1,234 @@
+"""Q rules: cuts, dangling lead-ins, unbalanced quotes and orphaned pull-quotes are reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cleaner.cli import cli
+from cleaner.config import Config
+from cleaner.engine import clean_text, restore_text
+from cleaner.registry import get_rule
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+
+def read_seed(prefix: str) -> str:
+    (path,) = sorted(SEEDS.glob(f"{prefix}_*.txt"))
+    return path.read_text(encoding="utf-8")
+
+
+def findings(text: str, code: str, config: Config | None = None):
+    return [f for f in clean_text(text, config or Config()).findings if f.code == code]
+
+
+@pytest.fixture(scope="module")
+def seed000():
+    text = read_seed("000")
+    return text, clean_text(text, Config())
+
+
+def after(text: str, needle: str, occurrence: int = 1) -> int:
+    """Offset just after the *occurrence*-th *needle* in *text*."""
+    pos = -1
+    for _ in range(occurrence):
+        pos = text.index(needle, pos + 1)
+    return pos + len(needle)
+
+
+# ------------------------------------------------------------------ seed 000
+
+
+def test_seed000_flags_the_three_dangling_lead_ins(seed000):
+    text, result = seed000
+    leads = [f for f in result.findings if f.code == "Q002"]
+    assert [text[f.start : f.end] for f in leads] == [
+        "The senior U.S. official said:",
+        "told RFE/RL's Ukrainian Service in an interview to be aired on January 1:",
+        "Herbst, who is now an analyst at thesaid:",
+    ]
+    assert all(f.severity == "error" for f in leads)
+
+
+CUTS = [("exchange", 1), ("meeting of the", 1), ("later by", 1), ("official said.", 1), ("said that", 2),
+        ("has delivered", 1), ("escalation in Ukraine", 1), ("December 7.", 1), ("has said that", 1),
+        ("reiterated that", 1), ("Biden that", 2), ("Kremlin aide", 1), ("obstacles.\"", 1),
+        ("opportunity for Putin", 1), ("European allies.", 1), ("January 1:", 1), ("States and Ukraine", 1),
+        ("analyst at the", 1), ("conditions for...", 1)]
+
+
+@pytest.mark.parametrize("needle,occurrence", CUTS)
+def test_seed000_missing_text_at_each_cut(seed000, needle, occurrence):
+    text, result = seed000
+    pos = after(text, needle, occurrence)
+    assert any(f.code == "Q001" and f.start == f.end == pos for f in result.findings), text[pos - 30 : pos + 10]
+
+
+def test_seed000_missing_text_is_not_reported_at_plain_sentence_joins(seed000):
+    text, result = seed000
+    points = {f.start for f in result.findings if f.code == "Q001"}
+    assert after(text, "guarantees.") not in points  # a missing space, not missing text
+    assert after(text, "with Putin.") not in points
+    assert after(text, "news cycle...") not in points  # the writer's ellipsis inside a quotation
+
+
+EXPECTED_GAPS = [
+    ("Both leaders acknowledged", "The senior U.S. official said:", 1),
+    ("to air his grievances", "opportunity for Putin", 1),
+    ("We have heard very clearly", "January 1:", 1),
+    ("is either many years away", "States and Ukraine", 1),
+    ("I think he's looking again", "analyst at thesaid:", 1),
+]
+
+
+def test_seed000_orphaned_pull_quotes_are_paired_with_their_gaps(seed000):
+    text, result = seed000
+    orphans = [f for f in result.findings if f.code == "Q004" and (f.data or {}).get("role") != "gap"]
+    gaps = [f for f in result.findings if f.code == "Q004" and (f.data or {}).get("role") == "gap"]
+    assert len(orphans) == len(gaps) == 5
+    for (quote_start, gap_after, occ), orphan in zip(EXPECTED_GAPS, orphans):
+        assert text[orphan.start + 1 :].startswith(quote_start)
+        assert orphan.severity == "warning"
+        pair = [g for g in gaps if g.data["quote"] == orphan.data["quote"]]
+        assert len(pair) == 1
+        assert pair[0].start == after(text, gap_after, occ)
+        assert orphan.data["confidence"] >= 0.5
+        assert orphan.data["gap_kind"] in ("lead-in", "cut")
+
+
+def test_seed000_unclosed_quote_in_body_is_flagged_but_pull_quote_convention_is_not(seed000):
+    text, result = seed000
+    unbalanced = [f for f in result.findings if f.code == "Q003"]
+    assert [text[f.start : f.start + 7] for f in unbalanced] == ['"Biden ']
+
+
+@pytest.mark.parametrize("prefix", ["001", "002", "003", "004"])
+def test_undamaged_seeds_get_no_quote_finding(prefix):
+    result = clean_text(read_seed(prefix), Config())
+    assert [f for f in result.findings if f.code.startswith("Q")] == []
+
+
+# ------------------------------------------------------------------ Q002
+
+
+@pytest.mark.parametrize("text", [
+    'In a statement, Congressman Bobby Scott said:\n\n"Today we took a step forward for working families."\n',
+    "In a statement, Congressman Bobby Scott said:\n\nToday we took a step forward for working families.\n",
+    'The minister told Newsweek: "Although the results are in, we wait."\n',
+    "Why it matters: The call will mark the second time the leaders have spoken.\n",
+    "What they're saying: A senior official said they could not speak to that.\n",
+    "The meeting starts at 4:25 p.m. and ends at 6:30 p.m., she said.\n",
+])
+def test_lead_in_followed_by_its_quote_or_a_label_is_not_flagged(text):
+    assert findings(text, "Q002") == []
+
+
+@pytest.mark.parametrize("text,lead", [
+    ("The talks went on. The senior U.S. official said: During the call, Biden spoke.\n",
+     "The senior U.S. official said:"),
+    ("It was over. Herbst, who is now an analyst, wrote:", "Herbst, who is now an analyst, wrote:"),
+    ("It was over. He told reporters:\n\nand then the call ended.\n", "He told reporters:"),
+])
+def test_dangling_lead_in_is_flagged(text, lead):
+    found = findings(text, "Q002")
+    assert [text[f.start : f.end] for f in found] == [lead]
+
+
+# ------------------------------------------------------------------ Q003
+
+
+@pytest.mark.parametrize("text", [
+    '"The first paragraph of a long quotation goes on.\n\n"And the second paragraph closes it," he said.\n',
+    "“When he asked, he said, ‘Yes, let’s talk,’” an official said. “And that was it.”\n",
+    'The 12" pipe burst and the 6" one held, officials said.\n',
+    "He said: “Bird flu.” She said: ”Swine fever in the year of the pig.”\n",
+])
+def test_balanced_quotes_are_not_flagged(text):
+    assert findings(text, "Q003") == []
+
+
+@pytest.mark.parametrize("text,mark", [
+    ('He said "this is the end of it. Then he left the room.\n', '"'),
+    ("He said “this is the end of it. Then he left the room.\n", "“"),
+    ("He said this is the end of it.” Then he left the room.\n", "”"),
+    ('"An unclosed quote at the end of the text.\n\nA plain paragraph follows it.\n', '"'),
+])
+def test_unbalanced_quotes_are_flagged_at_the_mark(text, mark):
+    found = findings(text, "Q003")
+    assert len(found) == 1
+    assert text[found[0].start] == mark
+    assert found[0].severity == "warning"
+
+
+# ------------------------------------------------------------------ Q004 and --restore-quotes
+
+
+def test_quoted_paragraph_found_in_the_body_is_not_an_orphan():
+    text = ('"We will not back down from this fight for working families," he said.\n\n'
+            "The senator spoke on Monday. He said: \"We will not back down from this fight for working "
+            'families," and left.\n')
+    assert findings(text, "Q004") == []
+
+
+def test_quotation_after_a_lead_in_is_not_an_orphan():
+    text = ("The minister spoke to reporters on Monday about the talks and said:\n\n"
+            '"We have heard very clearly from our partners that nothing will be decided without us."\n')
+    assert findings(text, "Q004") == []
+
+
+def restoring() -> Config:
+    return Config(restore_quotes=True, rule_options={"Q004": {"restore": True}})
+
+
+def test_restore_quotes_moves_confident_orphans_into_their_gaps():
+    text = read_seed("000")
+    result = clean_text(text, restoring())
+    cleaned = result.cleaned
+    assert not cleaned.startswith('"Both leaders')
+    assert cleaned.startswith("U.S. President Joe Biden")
+    assert 'official said: "Both leaders acknowledged' in cleaned
+    assert 'an opportunity for Putin "to air his grievances' in cleaned
+    assert 'U.S. president." Russia invaded' in cleaned
+    assert 'Ukraine "is either many years away' in cleaned
+    assert cleaned.rstrip().endswith('analyst at the said: "I think he\'s looking again to use this crisis -- '
+                                     "which he created -- to see if there's some wiggle room, either from the "
+                                     'U.S. or from Germany and France in terms of the Minsk talks or from Ukraine."')
+    for quote in ("Both leaders acknowledged", "to air his grievances", "We have heard very clearly",
+                  "is either many years away", "I think he's looking again"):
+        assert cleaned.count(quote) == 1
+    assert restore_text(cleaned, result.edits) == text
+    moved = [e for e in result.edits if e.code == "Q004"]
+    assert moved and all("pull-quote" in e.reason for e in moved)
+    assert clean_text(cleaned, restoring()).cleaned == cleaned
+
+
+def test_restore_quotes_is_off_by_default():
+    text = read_seed("000")
+    assert clean_text(text, Config()).cleaned.startswith('"Both leaders')
+    rule = get_rule("Q004")
+    assert rule.options["restore"] is False and rule.fix == "unsafe"
+
+
+def test_cli_restore_quotes_round_trip(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    original = (SEEDS / sorted(p.name for p in SEEDS.glob("000_*.txt"))[0]).read_bytes()
+    (src / "000.txt").write_bytes(original)
+    runner = CliRunner()
+    res = runner.invoke(cli, ["clean", str(src), "-o", str(tmp_path / "out"), "--restore-quotes"])
+    assert res.exit_code == 0, res.output
+    cleaned = (tmp_path / "out" / "000.txt").read_text(encoding="utf-8")
+    assert 'for Putin "to air his grievances' in cleaned
+    res = runner.invoke(cli, ["restore", str(tmp_path / "out"), "-o", str(tmp_path / "back")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "back" / "000.txt").read_bytes() == original
+
+
+def test_rule_metadata():
+    for code, name, severity in (("Q001", "missing-text", "error"), ("Q002", "dangling-lead-in", "error"),
+                                 ("Q003", "unbalanced-quotes", "warning"),
+                                 ("Q004", "orphaned-pull-quote", "warning")):
+        rule = get_rule(code)
+        assert rule is not None and rule.name == name and rule.severity == severity
