@@ -211,7 +211,7 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
         sigs = _signatures([(0, doc)])
         res = {"out": out, "log": log, "errors": errors, "stats": stats, "sigs": sigs}
         if sigs:
-            res["doc"] = doc  # the driver rebuilds the log record if it adds D001 findings
+            res["docs"] = {0: doc}  # the driver rebuilds the log record if it adds D001 findings
         return res
     if kind == "lines":
         chunks: list[bytes] = []
@@ -239,8 +239,8 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
             stats.bytes_out += len(record[text_field].encode("utf-8", "surrogatepass"))
             chunks.append(out)
             kept.append((len(chunks) - 1, doc))
-        return {"out": b"".join(chunks), "chunks": chunks, "errors": errors, "stats": stats,
-                "sigs": _signatures(kept)}
+        return _with_docs({"out": b"".join(chunks), "chunks": chunks, "errors": errors, "stats": stats,
+                           "sigs": _signatures(kept)}, kept)
     if kind == "columns":
         texts, ids = units["texts"], units["ids"]
         cleaned: list[str | None] = []
@@ -264,7 +264,8 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
             cleaned.append(out)
             fields.append(_dumps(_cleaner_field(doc, config)).decode("utf-8"))
             kept.append((i, doc))
-        return {"texts": cleaned, "cleaner": fields, "errors": errors, "stats": stats, "sigs": _signatures(kept)}
+        return _with_docs({"texts": cleaned, "cleaner": fields, "errors": errors, "stats": stats,
+                           "sigs": _signatures(kept)}, kept)
     raise ValueError(f"unknown batch kind {kind}")  # pragma: no cover
 
 
@@ -289,36 +290,66 @@ def _signatures(docs: list[tuple[int, Document]]) -> dict[str, Any] | None:
     return signer.paragraphs(docs)
 
 
+def _with_docs(res: dict[str, Any], kept: list[tuple[int, Document]]) -> dict[str, Any]:
+    """With ``--drop-duplicates``, send the documents back too: the driver may remove paragraphs."""
+    if res.get("sigs") and _STATE["config"].drop_duplicates:
+        res["docs"] = dict(kept)
+    return res
+
+
 def _apply_dedup(dedup: Any, batch: Batch, res: dict[str, Any]) -> None:
-    """Check the batch's paragraphs against the index (in order) and add the D001 findings to their documents."""
+    """Check the batch's paragraphs against the index (in order) and add the D001 findings to their documents.
+
+    With ``config.drop_duplicates`` the repeated paragraphs are also removed,
+    as D001 edits composed into the document's edits (the in-memory stage's
+    :func:`cleaner.dedup.stage._drop`), and the document is written again.
+    """
     hits = dedup.check_batch(res.get("sigs"))
     if not hits:
         return
+    config: Config = _STATE["config"]
     stats: Stats = res["stats"]
-    by_pos: dict[int, list[dict[str, Any]]] = {}
-    for pos, _doc, finding in hits:
-        by_pos.setdefault(pos, []).append(finding)
+    by_pos: dict[int, list[tuple[dict[str, Any], Any]]] = {}
+    for pos, _doc, finding, para in hits:
+        by_pos.setdefault(pos, []).append((finding, para))
         stats.duplicates += 1
         stats.findings[finding["code"]] += 1
-
-    def add(findings: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
-        findings.extend(new)
-        findings.sort(key=lambda f: (f["start"], f["end"], f["code"]))
-
+    docs: dict[int, Document] = res.get("docs") or {}
     for pos, new in by_pos.items():
+        doc = docs.get(pos)
+        if doc is None:  # findings only: patch the record's ``cleaner`` field
+            rec = json.loads(res["chunks"][pos] if batch.kind == "lines" else res["cleaner"][pos])
+            findings = (rec[CLEANER_FIELD] if batch.kind == "lines" else rec)["findings"]
+            findings.extend(f for f, _ in new)
+            findings.sort(key=lambda f: (f["start"], f["end"], f["code"]))
+            if batch.kind == "lines":
+                res["chunks"][pos] = _dumps(rec) + b"\n"
+            else:
+                res["cleaner"][pos] = _dumps(rec).decode("utf-8")
+            continue
+        doc.findings.extend(Finding.from_json(f) for f, _ in new)
+        doc.findings.sort(key=lambda f: (f.start, f.end, f.code))
+        before = doc.cleaned if doc.cleaned is not None else doc.text
+        if config.drop_duplicates:
+            from cleaner.dedup.stage import _drop
+            from cleaner.registry import get_rule
+
+            n_edits = len(doc.edits)
+            _drop(doc, [(para, f["message"]) for f, para in new], get_rule("D001"))
+            stats.edits["D001"] += len(doc.edits) - n_edits
+        after = doc.cleaned if doc.cleaned is not None else doc.text
+        stats.bytes_out += len(after.encode("utf-8", "surrogatepass")) - len(before.encode("utf-8", "surrogatepass"))
         if batch.kind == "file":
-            doc: Document = res["doc"]
-            doc.findings.extend(Finding.from_json(f) for f in new)
-            doc.findings.sort(key=lambda f: (f.start, f.end, f.code))
-            res["log"] = json.dumps(log_record(doc, _STATE["config"]), ensure_ascii=False)
+            res["out"] = encode_output(after)
+            res["log"] = json.dumps(log_record(doc, config), ensure_ascii=False)
         elif batch.kind == "lines":
             rec = json.loads(res["chunks"][pos])
-            add(rec[CLEANER_FIELD]["findings"], new)
+            rec[_STATE["text_field"]] = after
+            rec[CLEANER_FIELD] = _cleaner_field(doc, config)
             res["chunks"][pos] = _dumps(rec) + b"\n"
-        elif batch.kind == "columns":
-            rec = json.loads(res["cleaner"][pos])
-            add(rec["findings"], new)
-            res["cleaner"][pos] = _dumps(rec).decode("utf-8")
+        else:
+            res["texts"][pos] = after
+            res["cleaner"][pos] = _dumps(_cleaner_field(doc, config)).decode("utf-8")
     if batch.kind == "lines":
         res["out"] = b"".join(res["chunks"])
 

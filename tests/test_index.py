@@ -152,3 +152,43 @@ def test_unreachable_redis_is_a_clear_error(tmp_path):
     with pytest.raises(InputError, match="cannot reach"):
         run([str(tmp_path / "in")], tmp_path / "o", Config(),
             RunOptions(jobs=1, progress="off", index=f"redis://127.0.0.1:{_free_port()}/0"))
+
+
+def test_drop_duplicates_removes_repeats_and_stays_restorable(tmp_path, monkeypatch):
+    from cleaner.engine import restore_text
+    from cleaner.model import Edit
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    records = [{"id": "w1", "text": WIRE}, {"id": "o1", "text": prose(50)},
+               {"id": "w2", "text": prose(51, 1) + "\n" + edited(WIRE)}]
+    write(tmp_path / "in" / "a.jsonl", records)
+    outs = []
+    for jobs in (1, 2):
+        out = tmp_path / f"out{jobs}"
+        r = run([str(tmp_path / "in")], out, Config(drop_duplicates=True), RunOptions(jobs=jobs, progress="off"))
+        outs.append((out / "a.jsonl").read_bytes())
+    assert outs[0] == outs[1]
+    got = [json.loads(x) for x in outs[0].decode().splitlines()]
+    assert got[0]["text"] == WIRE and got[1]["text"] == prose(50)
+    assert got[2]["text"] == prose(51, 1)  # the three repeated paragraphs are gone
+    assert r.stats.edits["D001"] == 3 and r.stats.duplicates == 3
+    for rec, orig in zip(got, records):
+        edits = [Edit.from_json(e) for e in rec["cleaner"]["edits"]]
+        assert restore_text(rec["text"], edits) == orig["text"]
+    assert all("dropped" in e["reason"] for e in got[2]["cleaner"]["edits"] if e["code"] == "D001")
+
+
+def test_drop_duplicates_on_text_files_rewrites_file_and_log(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(WIRE, encoding="utf-8")
+    (src / "b.txt").write_text(prose(9, 1) + "\n" + edited(WIRE), encoding="utf-8")
+    out = tmp_path / "out"
+    run([str(src)], out, Config(drop_duplicates=True), RunOptions(jobs=1, progress="off"))
+    assert (out / "b.txt").read_text(encoding="utf-8") == prose(9, 1)
+    from cleaner.pipeline import restore_run
+
+    done, errors = restore_run(out, tmp_path / "back")
+    assert done == 2 and not errors
+    assert (tmp_path / "back" / "b.txt").read_bytes() == (src / "b.txt").read_bytes()

@@ -54,9 +54,6 @@ def clean(paths: tuple[str, ...], out: str, report_path: str | None = None, bag_
         _set_dedup_options(config, drop_duplicates, dedup_threshold, dedup_keep)
     start_run()  # one date-time for the run's provenance events (SOURCE_DATE_EPOCH honoured)
     if corpus_engine.wants_corpus_engine(paths, scale):  # JSONL/Parquet/HTML, -j, shards, Ray, --index
-        if drop_duplicates:
-            raise click.UsageError("--drop-duplicates needs the whole run in one pass (folders or files of text, "
-                                   "without -j/--shards/--engine/--index); use --index for corpus-scale dedup")
         corpus_engine.run_cli(paths, out_dir, config, scale)
         finish_clean_run(out_dir, config, report_path=report_path, bag_dir=bag_dir)
         return

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -71,10 +71,12 @@ class ParagraphSigner:
         """The comparable paragraphs of ``(position, Document)`` pairs, ready for :meth:`CorpusDedup.check_batch`.
 
         ``items``: one ``(position, doc id, number, start, end, where,
-        shingles, sig)`` per paragraph, where ``start``/``end`` are offsets in
-        the original text, ``where`` their line and column, ``shingles`` the
-        sorted unique shingle hashes and ``sig`` the MinHash signature (both
-        little-endian uint32 bytes); paragraphs too short to compare
+        shingles, sig, paragraph)`` per paragraph, where ``start``/``end`` are
+        offsets in the original text, ``where`` their line and column,
+        ``shingles`` the sorted unique shingle hashes and ``sig`` the MinHash
+        signature (both little-endian uint32 bytes), and ``paragraph`` the
+        :class:`~cleaner.dedup.segment.Paragraph` in the cleaned text (without
+        its text), for ``--drop-duplicates``; paragraphs too short to compare
         (``min_words``) are left out.  ``hashes``: their LSH band hashes.
         ``pairs``: the batch's own candidate pairs ``(a, b, similarity)``
         (``a < b``, verified here so the driver does not have to).
@@ -98,7 +100,8 @@ class ParagraphSigner:
                 end = max(start, omap.to_original(para.end, right=False))
                 if index is None:
                     index = LineIndex(doc.text)
-                refs.append((pos, doc.id, para.number, start, end, locate(index, start, end)))
+                refs.append((pos, doc.id, para.number, start, end, locate(index, start, end),
+                             replace(para, text="")))
                 texts.append(para.text)
         if not texts:
             return None
@@ -109,8 +112,9 @@ class ParagraphSigner:
             return None
         items = []
         for i in keep.tolist():
+            *ref, para = refs[i]
             shingles = np.unique(batch.shingles(i)).astype("<u4").tobytes()
-            items.append((*refs[i], shingles, sigs[i].astype("<u4").tobytes()))
+            items.append((*ref, shingles, sigs[i].astype("<u4").tobytes(), para))
         bands, rows = self.bands, self.rows
         kept_sigs = sigs[keep]
         verifier = Verifier(batch, float(p.threshold), containment=p.containment,
@@ -367,8 +371,8 @@ class CorpusDedup:
         self.severity = severity
         self.clusters_hit: set[int] = set()
 
-    def check_batch(self, batch: dict[str, Any] | None) -> list[tuple[int, str, dict[str, Any]]]:
-        """``(position, doc id, finding JSON)`` for every paragraph of *batch* that repeats a representative.
+    def check_batch(self, batch: dict[str, Any] | None) -> list[tuple[int, str, dict[str, Any], Any]]:
+        """``(position, doc id, finding JSON, paragraph)`` for every paragraph of *batch* that repeats a representative.
 
         *batch* is what :meth:`ParagraphSigner.paragraphs` returned in the
         worker.  A paragraph's candidates are the indexed representatives
@@ -409,7 +413,7 @@ class CorpusDedup:
         new: list[tuple[Rep, bytes]] = []
         new_rows: list[int] = []
         out = []
-        for i, (pos, doc, number, start, end, where, _sh, sig) in enumerate(paragraphs):
+        for i, (pos, doc, number, start, end, where, _sh, sig, para) in enumerate(paragraphs):
             best = None
             for pid in sorted(found[i]):
                 rep = reps[pid]
@@ -442,7 +446,7 @@ class CorpusDedup:
             rep, sim = best
             owner[i] = rep
             self.clusters_hit.add(rep.id)
-            out.append((pos, doc, self._finding(rep, (doc, number, start, end, where), sim)))
+            out.append((pos, doc, self._finding(rep, (doc, number, start, end, where), sim), para))
         self.store.add(new, hashes[new_rows] if new_rows else hashes[:0])
         return out
 
@@ -486,4 +490,8 @@ def open_corpus_dedup(spec: str, config: Any) -> CorpusDedup | None:
         params = params_from_config(config)
     except (TypeError, ValueError) as exc:
         raise InputError(f"bad dedup settings: {exc}") from None
+    if params.representative != "first":
+        raise InputError(f"the corpus engine keeps the first copy of a paragraph; representative "
+                         f"{params.representative!r} (--dedup-keep) needs the in-memory pipeline "
+                         "(a folder of .txt files without corpus options)")
     return CorpusDedup(spec, params, config.severity.get(RULE_CODE, rule.severity))
