@@ -71,10 +71,10 @@ def load_articles() -> list[str]:
 def real_units(articles: list[str]) -> tuple[list[str], list[tuple[int, str]]]:
     """Real paragraphs and real sentences (6+ words, with their article), each distinct.
 
-    The paragraphs kept whole are those of three or more sentences: a
-    shorter one would be contained whole in any new paragraph that reuses
-    its sentence (a true near-duplicate by containment, not a planted one).
-    Every sentence goes to the recombination pool.
+    The paragraphs kept whole are those of two or more sentences: a
+    one-sentence paragraph would be contained whole in any new paragraph
+    that reuses its sentence (a true near-duplicate by containment, not a
+    planted one).  Every sentence goes to the recombination pool.
     """
     paragraphs, sentences = [], []
     seen_p, seen_s = set(), set()
@@ -83,7 +83,7 @@ def real_units(articles: list[str]) -> tuple[list[str], list[tuple[int, str]]]:
             para = " ".join(para.split())
             key = tuple(WORD.findall(para.lower()))
             spans = sentence_spans(para)
-            if len(key) >= 8 and len(spans) >= 3 and key not in seen_p:
+            if len(key) >= 8 and len(spans) >= 2 and key not in seen_p:
                 seen_p.add(key)
                 paragraphs.append(para)
             for s, e in spans:

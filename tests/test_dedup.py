@@ -129,6 +129,19 @@ def test_shingles_match_the_reference_hash_and_short_paragraphs_have_none():
     assert batch.n_words.tolist() == [len(w), 2, 0]
 
 
+def test_parallel_shingles_and_signatures_equal_the_single_process_ones(monkeypatch):
+    from cleaner.dedup import minhash
+
+    monkeypatch.setattr(minhash, "PARALLEL_MIN_TEXTS", 10)
+    texts = [" ".join(random.Random(i).choices(WORDS, k=i % 40)) for i in range(101)]
+    one_batch, one_sig = minhash.shingle_and_sign(texts, 3, 32, 1, jobs=1)
+    two_batch, two_sig = minhash.shingle_and_sign(texts, 3, 32, 1, jobs=2)
+    assert np.array_equal(one_sig, two_sig)
+    assert np.array_equal(one_batch.offsets, two_batch.offsets)
+    assert np.array_equal(one_batch.values, two_batch.values)
+    assert np.array_equal(one_batch.n_words, two_batch.n_words)
+
+
 def test_signatures_are_datasketch_affine32_minhashes_in_any_chunking():
     texts = [" ".join(random.Random(i).choices(WORDS, k=30)) for i in range(40)] + ["short"]
     batch = shingle_batch(texts, 3)
@@ -209,14 +222,14 @@ def _refs(texts: dict[str, str]) -> list[ParagraphRef]:
 def test_a_crafted_lsh_false_positive_is_rejected(monkeypatch):
     a = " ".join(WORDS[:30])
     b = " ".join(reversed(WORDS[20:50]))
-    real = core.minhash_signatures
+    real = core.shingle_and_sign
 
-    def colliding(batch, num_perm=128, seed=1, **kw):
-        sig = real(batch, num_perm, seed, **kw)
+    def colliding(*args, **kw):
+        batch, sig = real(*args, **kw)
         sig[1] = sig[0]  # force every band to collide
-        return sig
+        return batch, sig
 
-    monkeypatch.setattr(core, "minhash_signatures", colliding)
+    monkeypatch.setattr(core, "shingle_and_sign", colliding)
     result = dedup_paragraphs(_refs({"a.txt": a, "b.txt": b}))
     assert result.stats["candidates"] == 1 and result.stats["rejected"] == 1
     assert result.clusters == []

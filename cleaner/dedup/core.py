@@ -26,6 +26,7 @@ so the clusters (and the JSON) are the same for any input order.
 from __future__ import annotations
 
 import fnmatch
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -34,7 +35,7 @@ import numpy as np
 
 from cleaner.dedup.cluster import Similarity, Verifier, cluster
 from cleaner.dedup.lsh import DEFAULT_WEIGHTS, candidate_pairs, lsh_params
-from cleaner.dedup.minhash import minhash_signatures, shingle_batch
+from cleaner.dedup.minhash import shingle_and_sign
 from cleaner.dedup.segment import MAX_CHARS, WINDOW_CHARS, segment_paragraphs
 
 REPRESENTATIVES = ("first", "longest", "priority")
@@ -87,6 +88,9 @@ class DedupParams:
         the default 0.15 (3.4 standard deviations) loses about 1 true pair
         in 3,000 while sparing most of the exact comparisons of paragraphs
         that share only a sentence.  ``None`` verifies every candidate.
+    ``jobs``
+        Processes for shingles and signatures (identical results; worth it
+        from a few tens of thousands of paragraphs).
     """
 
     threshold: float = 0.4
@@ -103,6 +107,7 @@ class DedupParams:
     window_chars: int = WINDOW_CHARS
     lsh_weights: tuple[float, float] = DEFAULT_WEIGHTS
     prefilter_margin: float | None = 0.15
+    jobs: int = 1
 
     def __post_init__(self) -> None:
         if not 0.0 < float(self.threshold) <= 1.0:
@@ -204,6 +209,8 @@ class DedupResult:
     repeats: list[DuplicateCluster]
     params: DedupParams
     stats: dict[str, int]
+    #: Seconds spent in each step (not part of the JSON, which is deterministic).
+    timings: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"clusters": [c.to_json() for c in self.clusters]}
@@ -245,11 +252,14 @@ def dedup_paragraphs(paragraphs: Sequence[ParagraphRef], params: DedupParams | N
     if n < 2:
         return DedupResult([], [], params, stats)
 
-    batch = shingle_batch([r.text for r in refs], int(params.ngram))
+    clock = _Clock()
+    batch, signatures = shingle_and_sign([r.text for r in refs], int(params.ngram), int(params.num_perm),
+                                         int(params.seed), jobs=int(params.jobs))
+    clock.lap("shingles and signatures")
     valid = (batch.n_words >= int(params.min_words)) & (batch.counts() > 0)
-    signatures = minhash_signatures(batch, int(params.num_perm), int(params.seed))
     bands, rows = params.bands_rows()
     pairs = candidate_pairs(signatures, bands, rows, valid=valid)
+    clock.lap("lsh")
     stats["compared"] = int(valid.sum())
     stats["candidates"] = len(pairs)
 
@@ -257,6 +267,7 @@ def dedup_paragraphs(paragraphs: Sequence[ParagraphRef], params: DedupParams | N
         keep = _estimate_filter(pairs, signatures, batch.counts(), params)
         stats["prefiltered"] = int((~keep).sum())
         pairs = pairs[keep]
+        clock.lap("prefilter")
 
     doc_names = sorted({r.doc for r in refs})
     doc_rank = {d: i for i, d in enumerate(doc_names)}
@@ -270,6 +281,7 @@ def dedup_paragraphs(paragraphs: Sequence[ParagraphRef], params: DedupParams | N
     cross = verifier.verify(map(tuple, pairs[~same_doc].tolist()))
     stats["verified"] = len(cross)
     stats["rejected"] = int((~same_doc).sum()) - len(cross)
+    clock.lap("verification")
     groups = cluster(cross, rank, verifier.similarity, may_join=lambda a, b: doc_of[a] != doc_of[b])
     clusters = [_to_cluster(k + 1, g, refs, "cross-source") for k, g in enumerate(groups)]
 
@@ -280,7 +292,19 @@ def dedup_paragraphs(paragraphs: Sequence[ParagraphRef], params: DedupParams | N
         repeats = [_to_cluster(k + 1, g, refs, "intra-document") for k, g in enumerate(groups)]
     stats["clusters"] = len(clusters)
     stats["duplicates"] = sum(len(c.members) - 1 for c in clusters)
-    return DedupResult(clusters, repeats, params, stats)
+    clock.lap("clustering")
+    return DedupResult(clusters, repeats, params, stats, clock.laps)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = self.laps.get(name, 0.0) + now - self.last
+        self.last = now
 
 
 def _estimate_filter(pairs: np.ndarray, signatures: np.ndarray, sizes: np.ndarray,
@@ -303,21 +327,26 @@ def _estimate_filter(pairs: np.ndarray, signatures: np.ndarray, sizes: np.ndarra
 
 
 def _ranker(refs: Sequence[ParagraphRef], doc_of: np.ndarray, params: DedupParams):
-    docs = doc_of.tolist()
+    """``rank(i)``: an int, smaller is a better representative (*refs* are in path order)."""
+    n = len(refs)
+    index = np.arange(n)
     if params.representative == "longest":
-        return lambda i: (-len(refs[i].text), docs[i], refs[i].number)
-    if params.representative == "priority":
+        lengths = np.fromiter((len(r.text) for r in refs), dtype=np.int64, count=n)
+        order = np.lexsort((index, -lengths))
+    elif params.representative == "priority":
         patterns = params.priority
-        cache: dict[str, int] = {}
-
-        def prio(doc: str) -> int:
-            if doc not in cache:
-                cache[doc] = next((k for k, p in enumerate(patterns) if fnmatch.fnmatch(doc, p) or doc == p),
-                                  len(patterns))
-            return cache[doc]
-
-        return lambda i: (prio(refs[i].doc), docs[i], refs[i].number)
-    return lambda i: (docs[i], refs[i].number)
+        by_doc: dict[str, int] = {}
+        for r in refs:
+            if r.doc not in by_doc:
+                by_doc[r.doc] = next((k for k, p in enumerate(patterns) if fnmatch.fnmatch(r.doc, p) or r.doc == p),
+                                     len(patterns))
+        prio = np.fromiter((by_doc[r.doc] for r in refs), dtype=np.int64, count=n)
+        order = np.lexsort((index, prio))
+    else:
+        return int  # path order is index order
+    ranks = np.empty(n, dtype=np.int64)
+    ranks[order] = index
+    return ranks.tolist().__getitem__
 
 
 def _to_cluster(cid: int, group, refs: Sequence[ParagraphRef], kind: str) -> DuplicateCluster:

@@ -135,10 +135,16 @@ def shingle_batch(texts: Sequence[str], ngram: int = 3) -> ShingleBatch:
             acc += th[k : k + m]
         mixed = (fmix64(acc) >> np.uint64(32)).astype(np.uint32)
 
-    # Keep the n-grams that lie inside one paragraph.
-    ends = np.cumsum(lens)
-    end_of = np.repeat(ends, lens)[:m]
-    valid = np.arange(m, dtype=np.int64) + ngram <= end_of
+    # Keep the n-grams that lie inside one paragraph: drop the last ngram - 1
+    # start positions of every paragraph (they run into the next one).
+    if ngram == 1:
+        return ShingleBatch(offsets, mixed, lens, ngram)
+    valid = np.ones(m, dtype=bool)
+    ends = tokens.offsets[1:]
+    for k in range(1, ngram):
+        pos = ends - k
+        pos = pos[(pos >= tokens.offsets[:-1]) & (pos < m)]
+        valid[pos] = False
     return ShingleBatch(offsets, mixed[valid], lens, ngram)
 
 
@@ -193,3 +199,52 @@ def lean_minhash(signature: np.ndarray, seed: int = 1):
     from datasketch import LeanMinHash
 
     return LeanMinHash(seed=seed, hashvalues=signature, scheme=SCHEME)
+
+
+#: Below this many texts, :func:`shingle_and_sign` does not start worker processes.
+PARALLEL_MIN_TEXTS = 20000
+
+_PENDING: Sequence[str] = ()
+
+
+def _sign_part(span: tuple[int, int], ngram: int, num_perm: int, seed: int):
+    batch = shingle_batch(_PENDING[span[0] : span[1]], ngram)
+    return batch, minhash_signatures(batch, num_perm, seed)
+
+
+def shingle_and_sign(
+    texts: Sequence[str], ngram: int = 3, num_perm: int = 128, seed: int = 1, *, jobs: int = 1
+) -> tuple[ShingleBatch, np.ndarray]:
+    """:func:`shingle_batch` and :func:`minhash_signatures` of *texts*, in *jobs* processes.
+
+    The texts are cut into *jobs* contiguous parts, each shingled and
+    signed in a forked worker; the result is identical to the one-process
+    computation (every value depends on its own text only).  With
+    ``jobs <= 1``, fewer than :data:`PARALLEL_MIN_TEXTS` texts, or where
+    ``fork`` is not available, everything runs in this process.
+    """
+    import multiprocessing as mp
+
+    n = len(texts)
+    if jobs <= 1 or n < PARALLEL_MIN_TEXTS or "fork" not in mp.get_all_start_methods():
+        batch = shingle_batch(texts, ngram)
+        return batch, minhash_signatures(batch, num_perm, seed)
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _PENDING
+    cuts = [n * k // jobs for k in range(jobs + 1)]
+    _PENDING = texts
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork")) as pool:
+            parts = list(pool.map(_sign_part, list(zip(cuts, cuts[1:])), [ngram] * jobs,
+                                  [num_perm] * jobs, [seed] * jobs))
+    finally:
+        _PENDING = ()
+    offsets = [np.zeros(1, dtype=np.int64)]
+    shift = 0
+    for batch, _ in parts:
+        offsets.append(batch.offsets[1:] + shift)
+        shift += int(batch.offsets[-1])
+    merged = ShingleBatch(np.concatenate(offsets), np.concatenate([b.values for b, _ in parts]),
+                          np.concatenate([b.n_words for b, _ in parts]), ngram)
+    return merged, np.concatenate([s for _, s in parts])

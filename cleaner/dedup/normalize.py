@@ -170,12 +170,14 @@ def _fmix64_int(h: int) -> int:
 def fmix64(h: np.ndarray) -> np.ndarray:
     """MurmurHash3's 64-bit finaliser on a uint64 array (wrapping arithmetic)."""
     s = np.uint64(33)
+    tmp = np.empty_like(h)
     with np.errstate(over="ignore"):
-        h = h ^ (h >> s)
-        h = h * np.uint64(_FM1)
-        h = h ^ (h >> s)
-        h = h * np.uint64(_FM2)
-        return h ^ (h >> s)
+        h = h ^ np.right_shift(h, s, out=tmp)  # one new array; the rest in place
+        h *= np.uint64(_FM1)
+        h ^= np.right_shift(h, s, out=tmp)
+        h *= np.uint64(_FM2)
+        h ^= np.right_shift(h, s, out=tmp)
+        return h
 
 
 @dataclass
@@ -253,10 +255,12 @@ def tokenize_batch(texts: Sequence[str]) -> TokenBatch:
 
     # Words with non-ASCII bytes: normalise in Python, once per distinct word.
     keep_word = np.ones(len(starts), dtype=bool)
-    if len(starts):
-        special = np.flatnonzero(np.maximum.reduceat(body, starts) >= 0x80)
+    high = np.flatnonzero(body >= 0x80) if len(starts) else starts
+    if len(high):
+        owners = np.searchsorted(starts, high, side="right") - 1  # sorted
+        special = owners[np.concatenate(([True], owners[1:] != owners[:-1]))]
     else:
-        special = starts
+        special = high
     if len(special):
         # Normalise each distinct non-ASCII word once (keyed by its raw hash).
         distinct, first, inverse = np.unique(h[special], return_index=True, return_inverse=True)
@@ -271,11 +275,12 @@ def tokenize_batch(texts: Sequence[str]) -> TokenBatch:
                 dropped[u] = True
         h[special] = values[inverse]
         keep_word[special] = ~dropped[inverse]
-    owner = np.searchsorted(text_start, starts, side="right") - 1
+    # Words never cross a text boundary: text i owns the words that start in it.
+    first_word = np.searchsorted(starts, text_start)
     if not keep_word.all():
+        dropped_before = np.concatenate(([0], np.cumsum(~keep_word)))
+        first_word = first_word - dropped_before[first_word]
         h = h[keep_word]
-        owner = owner[keep_word]
-    counts = np.bincount(owner, minlength=n)[:n] if len(owner) else np.zeros(n, dtype=np.int64)
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
+    offsets = first_word.astype(np.int64)
+    offsets[-1] = len(h)
     return TokenBatch(offsets, h.astype(np.uint64, copy=False))
