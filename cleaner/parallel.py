@@ -30,6 +30,13 @@ def default_jobs() -> int:
         return max(os.cpu_count() or 1, 1)
 
 
+def _quiet_worker() -> None:
+    """Ctrl-C goes to the whole process group: let the parent alone handle it (no worker tracebacks)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class OrderedPool:
     """``map`` with *jobs* processes, results in task order, at most *window* tasks pending."""
 
@@ -41,7 +48,7 @@ class OrderedPool:
     def __enter__(self) -> OrderedPool:
         if self.jobs > 1:
             ctx = multiprocessing.get_context("fork")
-            self._executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx)
+            self._executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_quiet_worker)
         return self
 
     def __exit__(self, *exc: Any) -> None:
