@@ -18,9 +18,12 @@ text and the edit log, checking every ``after`` against the cleaned text.
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
+from contextlib import contextmanager
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -267,6 +270,53 @@ def map_finding(omap: OffsetMap, f: Finding, rule: Rule, severity: str) -> Findi
     )
 
 
+class RuleTimeout(BaseException):
+    """Raised inside a rule when the document's time limit runs out.
+
+    A ``BaseException``, so that a rule's own ``except Exception`` cannot
+    swallow it.
+    """
+
+
+@contextmanager
+def _deadline(seconds: float | None) -> Iterator[None]:
+    """Interrupt the code in the block with :class:`RuleTimeout` after *seconds*.
+
+    Uses ``SIGALRM`` (``setitimer``), so it works in the main thread on
+    POSIX systems, which is where the command line and its worker processes
+    run rules.  Elsewhere (other threads, Windows), or when another timer
+    is already armed, it does nothing and the time limit is only checked
+    between rules.  A signal handler runs between Python bytecodes, so it
+    stops any rule written in Python -- a loop, or a loop over regular
+    expression matches -- but not a single regular-expression match, which
+    runs in C: that is why every pattern must be linear in its input and
+    ``bench/adversarial.py`` checks that each rule is.
+    """
+    if (
+        seconds is None
+        or not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+        or signal.getitimer(signal.ITIMER_REAL)[0] > 0
+    ):
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise RuleTimeout
+
+    try:
+        previous = signal.signal(signal.SIGALRM, expire)
+    except ValueError:  # not the main interpreter
+        yield
+        return
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 #: How many times :func:`clean_text` runs the rule list at most.  A rule can
 #: expose work for a rule that ran before it (removing ``<p>`` can bare a
 #: scraper header that the M rules look for), so the rules run again until a
@@ -344,7 +394,8 @@ def _run_pass(
     """
     changer: Rule | None = None
     for r in rules:
-        if time_limit is not None and time.perf_counter() - started > time_limit:
+        remaining = None if time_limit is None else time_limit - (time.perf_counter() - started)
+        if remaining is not None and remaining <= 0:
             findings.append(
                 Finding(0, 0, f"time limit of {time_limit:g}s reached; rules from {r.code} on were skipped",
                         code=r.code, name=r.name, severity="error")
@@ -353,7 +404,14 @@ def _run_pass(
         ctx = RuleContext(doc_id=doc_id, options={**r.options, **options.get(r.code, {})},
                           corpus=corpus, metadata=metadata)
         try:
-            new, found = _clean_rule_output(r.function(current, ctx) or (), len(current))
+            with _deadline(remaining):
+                new, found = _clean_rule_output(r.function(current, ctx) or (), len(current))
+        except RuleTimeout:
+            findings.append(
+                Finding(0, 0, f"time limit of {time_limit:g}s reached while {r.code} {r.name} was running; "
+                        f"it and the rules after it were skipped", code=r.code, name=r.name, severity="error")
+            )
+            return composite, current, True, changer
         except Exception as exc:  # a rule bug must not stop the run
             findings.append(
                 Finding(0, 0, f"rule {r.code} {r.name} failed: {type(exc).__name__}: {exc}",

@@ -29,12 +29,13 @@ class CleanerGroup(click.Group):
         except click.ClickException as exc:
             exc.show()
             sys.exit(EXIT_ERROR)
-        except click.exceptions.Abort:
+        except click.exceptions.Abort as exc:
+            if isinstance(exc.__context__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+                _interrupted()
             click.echo("Aborted.", err=True)
             sys.exit(EXIT_ERROR)
         except KeyboardInterrupt:
-            click.echo("Interrupted: finished outputs are complete; no partial files were left.", err=True)
-            sys.exit(130)
+            _interrupted()
         except BrokenPipeError:
             sys.exit(EXIT_ERROR)
         except Exception as exc:  # an internal error: say so, briefly
@@ -42,6 +43,12 @@ class CleanerGroup(click.Group):
                 raise
             click.echo(f"cleaner: internal error: {type(exc).__name__}: {exc}", err=True)
             sys.exit(EXIT_ERROR)
+
+
+def _interrupted() -> None:
+    """Ctrl-C: say what state the outputs are in and exit 130 (128 + SIGINT), as shells do."""
+    click.echo("Interrupted: files already written are complete; no partial files were left.", err=True)
+    sys.exit(130)
 
 
 @click.group(cls=CleanerGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -104,23 +104,24 @@ _UTF8_SEQUENCE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
     rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}"
 )
-_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+_HIGH_RUN = re.compile(rb"[\x80-\xff]+")
 
 
 def _mostly_utf8(data: bytes) -> bool:
     """Is invalid UTF-8 *data* really UTF-8 with some broken sequences?
 
-    Yes when well-formed multi-byte sequences account for at least as many
-    characters as the stray high bytes do.  Legacy single-byte text (Latin-1,
-    cp1252, cp1251…) almost never forms valid UTF-8 sequences by chance.
+    Yes when it holds well-formed multi-byte sequences, at least half as many
+    as there are runs of stray high bytes (a truncated ``\\xe2\\x80`` is one
+    run).  Legacy single-byte text (Latin-1, cp1252, cp1251…) almost never
+    forms valid UTF-8 sequences by chance, and where it does, its stray
+    bytes far outnumber them.
     """
     sample = data[: 1 << 20]
-    seqs = _UTF8_SEQUENCE.findall(sample)
+    seqs = len(_UTF8_SEQUENCE.findall(sample))
     if not seqs:
         return False
-    in_seqs = sum(len(q) for q in seqs)
-    stray = len(_HIGH_BYTE.findall(sample)) - in_seqs
-    return len(seqs) >= stray
+    stray_runs = len(_HIGH_RUN.findall(_UTF8_SEQUENCE.sub(b"", sample)))
+    return 2 * seqs >= stray_runs
 
 
 def _guess_legacy(data: bytes) -> str | None:

@@ -9,13 +9,13 @@ That way the whitespace rules rarely need to touch what a removal left.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from cleaner.model import Edit
 
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r)|[^\r\n]+$")
+_LINE = re.compile(r"[^\r\n]*(\r\n|\n|\r)|[^\r\n]+$")
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
@@ -41,8 +41,7 @@ def load_word_list(name: str) -> frozenset[str]:
     return frozenset(words)
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One line: ``text[start:end]`` is its content, ``text[start:stop]`` includes the break."""
 
     start: int
@@ -53,16 +52,11 @@ class Line:
 def line_spans(text: str) -> list[Line]:
     """Split *text* into lines, keeping exact offsets (any of CRLF, LF, CR)."""
     out = []
+    append = out.append
     for m in _LINE.finditer(text):
         s, stop = m.span()
-        seg = m.group()
-        if seg.endswith("\r\n"):
-            end = stop - 2
-        elif seg.endswith(("\n", "\r")):
-            end = stop - 1
-        else:
-            end = stop
-        out.append(Line(s, end, stop))
+        brk = m.start(1)  # -1 for a last line without a break
+        append(Line(s, brk if brk >= 0 else stop, stop))
     return out
 
 
@@ -79,7 +73,7 @@ def remove_lines(text: str, lines: list[Line], marked: dict[int, str]) -> list[E
     if not marked:
         return []
     n = len(lines)
-    edits: list[Edit] = []
+    spans: list[tuple[int, int, str, str]] = []  # (start, stop, after, reason)
     idx = sorted(marked)
     i = 0
     while i < len(idx):
@@ -95,7 +89,7 @@ def remove_lines(text: str, lines: list[Line], marked: dict[int, str]) -> list[E
         if j < n:
             for a, b in zip(run, run[1:] + [None]):
                 stop = lines[b].start if b is not None else lines[j].start
-                edits.append(Edit(lines[a].start, stop, "", marked[a]))
+                spans.append((lines[a].start, stop, "", marked[a]))
             continue
         # At the end of the document: take the blank lines before the run too,
         # and keep the document's final line break.
@@ -109,23 +103,26 @@ def remove_lines(text: str, lines: list[Line], marked: dict[int, str]) -> list[E
             start = lines[prev].end
             last = lines[-1]
             tail = text[last.end : last.stop]  # final line break, if any
-            if not tail:
-                tail = ""
         for k, (a, b) in enumerate(zip(run, run[1:] + [None])):
             s = start if k == 0 else lines[a].start
             stop = lines[b].start if b is not None else len(text)
             after = tail if b is None else ""
-            edits.append(Edit(s, stop, after, marked[a]))
-    return _join_adjacent(edits)
+            spans.append((s, stop, after, marked[a]))
+    return _join_adjacent(spans)
 
 
-def _join_adjacent(edits: list[Edit]) -> list[Edit]:
-    """Fuse touching edits with the same reason (one comment over three lines is one edit)."""
+def _join_adjacent(spans: list[tuple[int, int, str, str]]) -> list[Edit]:
+    """Fuse touching spans with the same reason (one comment over three lines is one edit)."""
     out: list[Edit] = []
-    for e in edits:
-        if out and out[-1].end == e.start and out[-1].reason == e.reason:
-            prev = out[-1]
-            out[-1] = Edit(prev.start, e.end, prev.after + e.after, prev.reason)
-        else:
-            out.append(e)
+    k = 0
+    n = len(spans)
+    while k < n:
+        start, stop, after, reason = spans[k]
+        parts = [after]
+        k += 1
+        while k < n and spans[k][0] == stop and spans[k][3] == reason:
+            stop = spans[k][1]
+            parts.append(spans[k][2])
+            k += 1
+        out.append(Edit(start, stop, "".join(parts), reason))
     return out

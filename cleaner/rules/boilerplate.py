@@ -15,6 +15,7 @@ Axios ``Why it matters:`` label, a list item) must never match.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -54,14 +55,17 @@ def _compiled() -> tuple[re.Pattern[str], re.Pattern[str]]:
     pats = catalogue()
     whole = [_group(p, i) for i, p in enumerate(pats) if p.kind in ("line", "block")]
     trailing = [_group(p, i) for i, p in enumerate(pats) if p.kind == "trailing"]
-    line_re = re.compile(
-        r"^[ \t\u00a0]*(?:" + "|".join(whole) + r")[ \t\u00a0]*\r?$", re.MULTILINE
-    )
+    # Applied with ``fullmatch`` to one line's text.  The indentation is taken
+    # whole -- ``(?![ \t\u00a0])`` forbids giving spaces back -- and a blank
+    # line fails before any pattern is tried (``(?=\S)``): without that, a line
+    # of a million spaces would be tried against every pattern once per space.
+    line_re = re.compile(r"[ \t\u00a0]*(?![ \t\u00a0])(?=\S)(?:" + "|".join(whole) + r")[ \t\u00a0]*")
     trail_re = re.compile(r"(?:" + "|".join(trailing) + r")[ \t\u00a0]*$", re.MULTILINE)
     return line_re, trail_re
 
 
 _MAX_LINE = 1200
+_LINE_TEXT = re.compile(r"[^\r\n]+")
 _HEADLINE_MAX = 160
 
 
@@ -87,16 +91,25 @@ def boilerplate_line(text: str, ctx: RuleContext):
     marked: dict[int, str] = {}
     out: list[Edit] = []
     starts: list[int] = []
-    for m in line_re.finditer(text):
+    # Lines are matched one by one, and each distinct line only once: pages
+    # repeat their furniture, and a hostile file of a million identical
+    # lines then costs one match, not a million.
+    verdict: dict[str, int] = {}  # line text -> index of the matching pattern, -1 for none
+    for m in _LINE_TEXT.finditer(text):
         if m.end() - m.start() > _MAX_LINE:
+            continue
+        content = m.group()
+        found = verdict.get(content)
+        if found is None:
+            hit = line_re.fullmatch(content)
+            found = verdict[content] = int(hit.lastgroup[1:]) if hit else -1
+        if found < 0:
             continue
         if lines is None:
             lines = line_spans(text)
             starts = [ln.start for ln in lines]
-        from bisect import bisect_right
-
         i = bisect_right(starts, m.start()) - 1
-        p = pats[int(m.lastgroup[1:])]
+        p = pats[found]
         marked[i] = f"boilerplate ({p.id}): {p.why}"
         if p.kind == "block":
             follow = []
@@ -115,10 +128,11 @@ def boilerplate_line(text: str, ctx: RuleContext):
                     marked[k] = f"boilerplate ({p.id}): headline listed under the box header"
     if lines is not None:
         out.extend(remove_lines(text, lines, marked))
-    removed = [(e.start, e.end) for e in out]
+    removed_starts = [e.start for e in out]  # sorted and disjoint (remove_lines)
     for m in trail_re.finditer(text):
-        if any(s <= m.start() < e for s, e in removed):
-            continue
+        k = bisect_right(removed_starts, m.start()) - 1
+        if k >= 0 and m.start() < out[k].end:
+            continue  # on a line that goes anyway
         p = pats[int(m.lastgroup[1:])]
         s = m.start()
         line_start = max(text.rfind("\n", 0, s), text.rfind("\r", 0, s)) + 1

@@ -97,27 +97,38 @@ def html_entity(text: str, ctx: RuleContext):
     if "&" not in text:
         return []
     out = []
+    seen: dict[str, str | None] = {}  # each distinct reference is decoded once
     for m in _ENTITY.finditer(text):
         ref = m.group()
-        inner = ref[ref.rfind("&", 0, 1) + 1 :]
-        while inner.startswith("amp;") and len(inner) > 4:
-            inner = inner[4:]
-        if not inner.startswith("#") and inner not in html5:
-            continue
-        decoded = ref
-        for _ in range(4):
-            nxt = html.unescape(decoded)
-            if nxt == decoded:
-                break
-            decoded = nxt
-            if not _ENTITY.search(decoded):
-                break
-        if ref in _SPACE_ENTITIES or decoded == "\u00a0":
-            decoded = " "
-        if decoded == ref or any(_bad_char(c) for c in decoded):
-            continue
-        out.append(Edit(m.start(), m.end(), decoded, f"HTML character reference {ref}"))
+        if ref in seen:
+            decoded = seen[ref]
+        else:
+            decoded = seen[ref] = _decode_reference(ref)
+        if decoded is not None:
+            out.append(Edit(m.start(), m.end(), decoded, f"HTML character reference {ref}"))
     return out
+
+
+def _decode_reference(ref: str) -> str | None:
+    """What the reference *ref* stands for, or None when it is left alone."""
+    inner = ref[1:]
+    while inner.startswith("amp;") and len(inner) > 4:
+        inner = inner[4:]
+    if not inner.startswith("#") and inner not in html5:
+        return None
+    decoded = ref
+    for _ in range(4):
+        nxt = html.unescape(decoded)
+        if nxt == decoded:
+            break
+        decoded = nxt
+        if not _ENTITY.search(decoded):
+            break
+    if ref in _SPACE_ENTITIES or decoded == "\u00a0":
+        decoded = " "
+    if decoded == ref or any(_bad_char(c) for c in decoded):
+        return None
+    return decoded
 
 
 def _bad_char(c: str) -> bool:

@@ -1,0 +1,469 @@
+"""Hostile and broken input through the command line: clear errors, no crash, nothing lost.
+
+Each test runs ``cleaner clean`` (and usually ``cleaner restore``) on a
+folder holding one bad input next to a good file, and checks the exit code,
+the message, and that the good file was still cleaned.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cleaner.cli import cli
+from cleaner.engine import run_rules
+from cleaner.io.files import InputError, atomic_write
+from cleaner.model import Edit
+from cleaner.pipeline import LOG_NAME, safe_join
+from cleaner.registry import Rule
+
+GOOD = "Good  text &amp; more\n\n\n\nThe end.\n"
+GOOD_CLEANED = "Good text & more\n\nThe end.\n"
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def make_input(tmp_path: Path, **files: bytes) -> Path:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "good.txt").write_text(GOOD, encoding="utf-8")
+    for name, data in files.items():
+        (src / name).write_bytes(data)
+    return src
+
+
+def log_records(out: Path) -> dict[str, dict]:
+    with open(out / LOG_NAME, encoding="utf-8") as fh:  # strict UTF-8: the log must always be valid
+        return {r["path"]: r for r in map(json.loads, fh)}
+
+
+def assert_good_processed(out: Path) -> None:
+    assert (out / "good.txt").read_text(encoding="utf-8") == GOOD_CLEANED
+    assert "good.txt" in log_records(out)
+
+
+def clean_and_restore(tmp_path: Path, src: Path) -> tuple[Path, Path]:
+    out, back = tmp_path / "out", tmp_path / "back"
+    r = run("clean", str(src), "-o", str(out))
+    assert r.exit_code == 0, r.output
+    r = run("restore", str(out), "-o", str(back))
+    assert r.exit_code == 0, r.output
+    return out, back
+
+
+# --------------------------------------------------------------------------
+# files that are not text
+
+
+def test_binary_file_named_txt_is_skipped_with_a_message(tmp_path):
+    src = make_input(tmp_path, **{"data.txt": b"PK-like\x00\x00\x01\x02binary\x00"})
+    r = run("clean", str(src), "-o", str(tmp_path / "out"))
+    assert r.exit_code == 0
+    assert "data.txt: not a text file (contains NUL bytes); skipped" in r.stderr
+    assert "1 file error(s)" in r.stderr
+    assert_good_processed(tmp_path / "out")
+    assert not (tmp_path / "out" / "data.txt").exists()
+    assert "data.txt" not in log_records(tmp_path / "out")
+
+
+def test_image_is_skipped_with_a_message(tmp_path):
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
+    src = make_input(tmp_path, **{"photo.txt": png, "real.jpg.txt": b"\xff\xd8\xff\xe0\x00\x10JFIF"})
+    r = run("clean", str(src), "-o", str(tmp_path / "out"))
+    assert r.exit_code == 0
+    assert "photo.txt: not a text file (starts with the signature of a PNG image); skipped" in r.stderr
+    assert "real.jpg.txt: not a text file (starts with the signature of a JPEG image); skipped" in r.stderr
+    assert_good_processed(tmp_path / "out")
+    # An image named directly (any suffix) gets the same treatment.
+    img = tmp_path / "photo.png"
+    img.write_bytes(png)
+    r = run("clean", str(img), str(src / "good.txt"), "-o", str(tmp_path / "out2"))
+    assert r.exit_code == 0
+    assert "photo.png: not a text file" in r.stderr
+    assert (tmp_path / "out2" / "good.txt").read_text(encoding="utf-8") == GOOD_CLEANED
+
+
+# --------------------------------------------------------------------------
+# encodings: decoded, recorded in the log, restored byte for byte
+
+ENCODED = {
+    "latin1.txt": ("Caf\u00e9 cr\u00e8me  br\u00fbl\u00e9e &amp; na\u00efve\n\n\n", "latin-1", "cp1252", False),
+    "cp1251.txt": ("\u041c\u043e\u0441\u043a\u0432\u0430 \u2014 \u0441\u0442\u043e\u043b\u0438\u0446\u0430 "
+                   "\u0420\u043e\u0441\u0441\u0438\u0438,  \u043a\u0440\u0443\u043f\u043d\u0435\u0439\u0448\u0438\u0439 "
+                   "\u0433\u043e\u0440\u043e\u0434.\n", "cp1251", "cp1251", False),
+    "utf16le.txt": ("\ufeffUTF-16  text &amp; more\r\n\r\n\r\nend\r\n", "utf-16-le", "utf-16-le", True),
+    "utf16be.txt": ("\ufeffUTF-16 BE  text\n\n\n", "utf-16-be", "utf-16-be", True),
+    "utf8bom.txt": ("\ufeffBOM  text\n", "utf-8", "utf-8", True),
+}
+
+
+def test_legacy_and_bom_encodings_are_recorded_and_restored(tmp_path):
+    src = make_input(tmp_path, **{name: text.encode(enc) for name, (text, enc, _, _) in ENCODED.items()})
+    out, back = clean_and_restore(tmp_path, src)
+    recs = log_records(out)
+    for name, (text, enc, recorded, bom) in ENCODED.items():
+        assert recs[name]["source"] == {"encoding": recorded, "bom": bom, "errors": "strict"}, name
+        assert (back / name).read_bytes() == text.encode(enc), name
+        # The cleaned file is UTF-8 without BOM and really cleaned.
+        cleaned = (out / name).read_bytes().decode("utf-8")
+        assert not cleaned.startswith("\ufeff") and "  " not in cleaned
+    assert (out / "latin1.txt").read_text(encoding="utf-8") == "Caf\u00e9 cr\u00e8me br\u00fbl\u00e9e & na\u00efve\n"
+    assert_good_processed(out)
+
+
+def test_crlf_and_cr_line_endings_are_kept_and_restored(tmp_path):
+    crlf = b"line one   \r\n\r\n\r\n\r\n<b>line</b> two\r\n"
+    cr = b"old mac\r\r\r\rtext  here\r"
+    src = make_input(tmp_path, **{"crlf.txt": crlf, "cr.txt": cr})
+    out, back = clean_and_restore(tmp_path, src)
+    assert (out / "crlf.txt").read_bytes() == b"line one\r\n\r\nline two\r\n"
+    assert (out / "cr.txt").read_bytes() == b"old mac\r\rtext here\r"
+    assert (back / "crlf.txt").read_bytes() == crlf
+    assert (back / "cr.txt").read_bytes() == cr
+
+
+def test_invalid_utf8_bytes_are_carried_through_and_restored(tmp_path):
+    bad = "caf\u00e9 na\u00efve \u2019quoted\u2019  ".encode() + b"\xff\xfe trunc \xe2\x80\n\n\n<p>\xc3(x</p>"
+    src = make_input(tmp_path, **{"bad.txt": bad})
+    out, back = clean_and_restore(tmp_path, src)
+    rec = log_records(out)["bad.txt"]  # strict UTF-8 read: lone surrogates are escaped in the log
+    assert rec["source"] == {"encoding": "utf-8", "bom": False, "errors": "surrogateescape"}
+    # U001 (ftfy) marks each undecodable byte with U+FFFD, so the cleaned file
+    # is valid UTF-8; the log keeps the raw bytes, and restore puts them back.
+    cleaned = (out / "bad.txt").read_bytes().decode("utf-8")
+    assert cleaned == "caf\u00e9 na\u00efve \u2019quoted\u2019 \ufffd\ufffd trunc \ufffd\ufffd\n\n\ufffd(x"
+    assert any(e["code"] == "U001" and "\udcff" in e["before"] for e in rec["edits"])
+    assert (back / "bad.txt").read_bytes() == bad
+    assert_good_processed(out)
+
+
+def test_invalid_bytes_pass_through_unchanged_when_u001_is_off():
+    from cleaner.config import Config
+    from cleaner.engine import clean_text
+    from cleaner.io.decoding import decode, encode_output
+
+    bad = "na\u00efve  ".encode() + b"\xff\xfe x \xe2\x80\n"
+    dec = decode(bad)
+    res = clean_text(dec.text, Config(ignore=["U001"]))
+    assert encode_output(res.cleaned) == "na\u00efve ".encode() + b"\xff\xfe x \xe2\x80\n"
+
+
+def test_empty_and_whitespace_only_files_pass_through(tmp_path):
+    src = make_input(tmp_path, **{"empty.txt": b"", "blank.txt": b"\n\n  \n"})
+    out, back = clean_and_restore(tmp_path, src)
+    assert (out / "empty.txt").read_bytes() == b""
+    assert log_records(out)["empty.txt"]["edits"] == []
+    assert (back / "empty.txt").read_bytes() == b""
+    assert (back / "blank.txt").read_bytes() == b"\n\n  \n"
+    assert_good_processed(out)
+
+
+def test_huge_single_line(tmp_path):
+    line = ("word  " * 500_000).encode()  # 3 MB, no line break, a double space everywhere
+    src = make_input(tmp_path, **{"huge.txt": line})
+    started = time.perf_counter()
+    out, back = clean_and_restore(tmp_path, src)
+    assert time.perf_counter() - started < 30
+    assert (out / "huge.txt").read_bytes() == ("word " * 500_000).rstrip().encode()
+    assert (back / "huge.txt").read_bytes() == line
+    assert_good_processed(out)
+
+
+# --------------------------------------------------------------------------
+# paths: missing, unreadable, output inside input, links
+
+
+def test_missing_path_exits_2_before_anything_is_written(tmp_path):
+    src = make_input(tmp_path)
+    r = run("clean", str(src), str(tmp_path / "nope"), "-o", str(tmp_path / "out"))
+    assert r.exit_code == 2
+    assert "nope: no such file or directory" in r.stderr
+    assert "Traceback" not in r.output
+    # The run cannot go on with a path it was told to read: nothing half done.
+    assert not (tmp_path / "out").exists()
+
+
+def test_output_inside_input_exits_2(tmp_path):
+    src = make_input(tmp_path)
+    r = run("clean", str(src), "-o", str(src / "cleaned"))
+    assert r.exit_code == 2
+    assert "inside an input folder" in r.stderr
+    assert not (src / "cleaned").exists()
+    # The same folder as input and output too.
+    r = run("clean", str(src), "-o", str(src))
+    assert r.exit_code == 2
+
+
+def _deny(monkeypatch, denied: Path) -> None:
+    """Make listing *denied* fail as it does without permission (tests run as root)."""
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if Path(os.fsdecode(path)).resolve() == denied.resolve():
+            raise PermissionError(13, "Permission denied", os.fsdecode(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_folder_without_permission_is_a_per_file_error(tmp_path, monkeypatch):
+    src = make_input(tmp_path)
+    locked = src / "locked"
+    locked.mkdir()
+    (locked / "secret.txt").write_text("hidden  text\n", encoding="utf-8")
+    _deny(monkeypatch, locked)
+    r = run("clean", str(src), "-o", str(tmp_path / "out"))
+    assert r.exit_code == 0, r.output
+    assert "locked/: cannot list folder: Permission denied; skipped" in r.stderr
+    assert "1 file error(s)" in r.stderr
+    assert_good_processed(tmp_path / "out")
+    assert not (tmp_path / "out" / "locked").exists()
+
+
+def test_input_folder_without_permission_is_reported(tmp_path, monkeypatch):
+    src = make_input(tmp_path)
+    other = tmp_path / "other"
+    other.mkdir()
+    _deny(monkeypatch, other)
+    r = run("clean", str(other), str(src / "good.txt"), "-o", str(tmp_path / "out"))
+    assert r.exit_code == 0, r.output
+    assert f"{other}: cannot list folder: Permission denied; skipped" in r.stderr
+    assert (tmp_path / "out" / "good.txt").read_text(encoding="utf-8") == GOOD_CLEANED
+
+
+def test_file_without_permission_is_a_per_file_error(tmp_path, monkeypatch):
+    src = make_input(tmp_path, **{"locked.txt": b"secret\n"})
+    real = Path.read_bytes
+
+    def read_bytes(self):
+        if self.name == "locked.txt":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    r = run("clean", str(src), "-o", str(tmp_path / "out"))
+    assert r.exit_code == 0
+    assert "locked.txt: cannot read: Permission denied" in r.stderr
+    assert_good_processed(tmp_path / "out")
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
+                    reason="root reads every folder; the monkeypatched tests above cover the error path")
+def test_real_folder_without_permission(tmp_path):
+    src = make_input(tmp_path)
+    locked = src / "locked"
+    locked.mkdir()
+    locked.chmod(0)
+    try:
+        r = run("clean", str(src), "-o", str(tmp_path / "out"))
+    finally:
+        locked.chmod(0o755)
+    assert r.exit_code == 0
+    assert "locked/: cannot list folder: Permission denied; skipped" in r.stderr
+    assert_good_processed(tmp_path / "out")
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links here")
+def test_symlink_loops_do_not_hang(tmp_path):
+    src = make_input(tmp_path)
+    (src / "sub").mkdir()
+    (src / "sub" / "x.txt").write_text("x  y\n", encoding="utf-8")
+    os.symlink("..", src / "sub" / "up")  # folder loop
+    os.symlink("../sub", src / "sub" / "self")
+    os.symlink("b.txt", src / "a.txt")  # file loop
+    os.symlink("a.txt", src / "b.txt")
+    os.symlink("missing-target.txt", src / "dangling.txt")
+    proc = subprocess.run([sys.executable, "-m", "cleaner", "clean", str(src), "-o", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "a.txt: cannot read:" in proc.stderr and "b.txt: cannot read:" in proc.stderr
+    assert "dangling.txt: cannot read:" in proc.stderr
+    assert "3 file error(s)" in proc.stderr
+    assert (tmp_path / "out" / "sub" / "x.txt").read_text(encoding="utf-8") == "x y\n"
+    assert sorted(log_records(tmp_path / "out")) == ["good.txt", "sub/x.txt"]  # links to folders not followed
+    assert_good_processed(tmp_path / "out")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_fifo_named_txt_is_skipped_not_read(tmp_path):
+    src = make_input(tmp_path)
+    os.mkfifo(src / "pipe.txt")  # reading it would block for ever
+    proc = subprocess.run([sys.executable, "-m", "cleaner", "clean", str(src), "-o", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "pipe.txt: not a regular file" in proc.stderr
+    assert_good_processed(tmp_path / "out")
+
+
+# --------------------------------------------------------------------------
+# restore
+
+
+def test_restore_reports_a_tampered_file_and_restores_the_others(tmp_path):
+    src = make_input(tmp_path, **{"other.txt": b"Other  text\n\n\n\nend\n"})
+    out = tmp_path / "out"
+    assert run("clean", str(src), "-o", str(out)).exit_code == 0
+    (out / "other.txt").write_bytes(b"Edited by hand\n")
+    r = run("restore", str(out), "-o", str(tmp_path / "back"))
+    assert r.exit_code == 2
+    assert "other.txt: cannot restore:" in r.stderr
+    assert (tmp_path / "back" / "good.txt").read_text(encoding="utf-8") == GOOD
+    assert not (tmp_path / "back" / "other.txt").exists()
+
+
+def test_restore_without_a_log_exits_2(tmp_path):
+    (tmp_path / "empty").mkdir()
+    r = run("restore", str(tmp_path / "empty"), "-o", str(tmp_path / "back"))
+    assert r.exit_code == 2
+    assert "no cleaner log here" in r.stderr
+
+
+def test_restore_with_a_corrupt_log_exits_2(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / LOG_NAME).write_text('{"path": "a.txt"\n', encoding="utf-8")
+    r = run("restore", str(out), "-o", str(tmp_path / "back"))
+    assert r.exit_code == 2
+    assert "not valid JSON" in r.stderr and "Traceback" not in r.output
+
+
+# --------------------------------------------------------------------------
+# safe_join: ids never escape the output folder
+
+
+@pytest.mark.parametrize("bad", ["../escape.txt", "a/../../escape.txt", "/etc/passwd", "", "..", "a/.."])
+def test_safe_join_refuses_paths_that_escape(tmp_path, bad):
+    with pytest.raises(InputError, match="not a safe relative path"):
+        safe_join(tmp_path, bad)
+
+
+@pytest.mark.parametrize("good", ["a.txt", "sub/dir/a.txt", "a..b.txt", "./a.txt", "...txt"])
+def test_safe_join_accepts_relative_paths_inside(tmp_path, good):
+    target = safe_join(tmp_path, good)
+    assert tmp_path.resolve() in target.resolve().parents
+
+
+def test_restore_refuses_a_log_path_that_escapes(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "victim.txt").write_text("do not overwrite", encoding="utf-8")
+    rec = {"path": "../victim.txt", "edits": [], "source": {"encoding": "utf-8"}, "sha256_original": "0"}
+    (out / LOG_NAME).write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    r = run("restore", str(out), "-o", str(tmp_path / "back"))
+    assert r.exit_code == 2
+    assert "not a safe relative path" in r.stderr
+    assert (tmp_path / "victim.txt").read_text(encoding="utf-8") == "do not overwrite"
+
+
+# --------------------------------------------------------------------------
+# atomic writes and Ctrl-C
+
+
+def test_atomic_write_leaves_no_partial_file_when_interrupted(tmp_path, monkeypatch):
+    target = tmp_path / "f.txt"
+    target.write_bytes(b"old complete content")
+
+    def interrupted_fsync(fd):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", interrupted_fsync)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(target, b"new content that never lands")
+    assert target.read_bytes() == b"old complete content"
+    assert [p.name for p in tmp_path.iterdir()] == ["f.txt"]  # no temporary left behind
+
+
+def test_atomic_write_gives_ordinary_permissions(tmp_path):
+    atomic_write(tmp_path / "f.txt", b"x")
+    mode = (tmp_path / "f.txt").stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    assert mode == 0o666 & ~umask
+
+
+_SLOW_CLEAN = r"""
+import os, sys, time
+from pathlib import Path
+import cleaner.io.files as files
+import cleaner.pipeline as pipeline
+
+real = files.atomic_write
+def slow_atomic_write(path, data):
+    real(path, data)
+    if Path(path).name != "cleaner-log.jsonl":
+        print("wrote", Path(path).name, flush=True)
+        time.sleep(0.4)
+pipeline.atomic_write = slow_atomic_write
+from cleaner.cli import main
+sys.argv = ["cleaner", "clean", sys.argv[1], "-o", sys.argv[2]]
+main()
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGINT delivery to a child process is POSIX-only here")
+def test_ctrl_c_leaves_complete_outputs_and_no_partial_files(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    texts = {f"doc{i:02d}.txt": f"Document {i}  with &amp; text\n\n\n" * 200 for i in range(30)}
+    for name, text in texts.items():
+        (src / name).write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-c", _SLOW_CLEAN, str(src), str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Wait until a few files are written, then press Ctrl-C.
+    written = 0
+    while written < 3:
+        line = proc.stdout.readline()
+        assert line, proc.stderr.read()
+        written += line.startswith("wrote")
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Interrupted" in err and "Traceback" not in err
+    names = sorted(p.name for p in out.iterdir())
+    assert not [n for n in names if n.endswith(".tmp") or n.startswith(".")], names
+    assert 3 <= len(names) < len(texts)
+    from cleaner.engine import clean_text
+
+    for name in names:  # every file that exists is complete
+        assert (out / name).read_text(encoding="utf-8") == clean_text(texts[name]).cleaned, name
+
+
+# --------------------------------------------------------------------------
+# time limits: a runaway rule becomes a finding
+
+
+def _rule(code: str, fn) -> Rule:
+    return Rule(code, f"test-{code.lower()}", "test rule", fn)
+
+
+def test_runaway_python_rule_is_stopped_and_reported():
+    def runaway(text, ctx):
+        while True:  # a rule bug: never returns
+            pass
+
+    fix = _rule("W981", lambda t, c: [Edit(0, 1, "X", "first letter")])
+    after = _rule("W982", lambda t, c: [Edit(len(t), len(t), "!", "never runs")])
+    started = time.perf_counter()
+    res = run_rules("abc", [fix, _rule("W980", runaway), after], time_limit=0.5)
+    assert time.perf_counter() - started < 5
+    assert res.cleaned == "Xbc"  # the work done before the runaway rule is kept
+    msgs = [f.message for f in res.findings]
+    assert any("W980" in m and "time limit" in m for m in msgs), msgs
+    assert all(f.severity == "error" for f in res.findings)
+
+
+def test_time_limit_does_not_touch_fast_rules():
+    fix = _rule("W983", lambda t, c: [Edit(0, 1, "X", "first letter")])
+    res = run_rules("abc", [fix], time_limit=5)
+    assert res.cleaned == "Xbc" and res.findings == []
