@@ -142,6 +142,15 @@ def test_parallel_shingles_and_signatures_equal_the_single_process_ones(monkeypa
     assert np.array_equal(one_batch.n_words, two_batch.n_words)
 
 
+def test_shingles_are_the_same_in_any_block_size():
+    texts = [" ".join(random.Random(i).choices(WORDS, k=i % 30)) for i in range(60)]
+    whole = shingle_batch(texts, 3)
+    for block in (1, 50, 333):
+        part = shingle_batch(texts, 3, block_chars=block)
+        assert np.array_equal(part.offsets, whole.offsets) and np.array_equal(part.values, whole.values)
+        assert np.array_equal(part.n_words, whole.n_words)
+
+
 def test_signatures_are_datasketch_affine32_minhashes_in_any_chunking():
     texts = [" ".join(random.Random(i).choices(WORDS, k=30)) for i in range(40)] + ["short"]
     batch = shingle_batch(texts, 3)

@@ -108,14 +108,40 @@ class ShingleBatch:
         return frozenset(self.shingles(i).tolist())
 
 
-def shingle_batch(texts: Sequence[str], ngram: int = 3) -> ShingleBatch:
-    """Normalise, tokenise and shingle every text of *texts* in one pass.
+#: Texts are tokenised in blocks of about this many characters (bounded memory, warm caches).
+BLOCK_CHARS = 4_000_000
+
+
+def shingle_batch(texts: Sequence[str], ngram: int = 3, *, block_chars: int = BLOCK_CHARS) -> ShingleBatch:
+    """Normalise, tokenise and shingle every text of *texts*.
 
     Word n-grams of *ngram* words (``ngram >= 1``); a text with fewer words
-    has no shingles.
+    has no shingles.  The work is vectorised over blocks of about
+    *block_chars* characters, so the temporary arrays stay small whatever
+    the batch size.
     """
     if ngram < 1:
         raise ValueError("ngram must be at least 1")
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    if lengths.sum() <= block_chars:
+        return _shingle_block(texts, ngram)
+    cuts = [0]
+    running = np.cumsum(lengths)
+    while cuts[-1] < len(texts):
+        base = running[cuts[-1] - 1] if cuts[-1] else 0
+        nxt = int(np.searchsorted(running, base + block_chars, side="right"))
+        cuts.append(max(nxt, cuts[-1] + 1))
+    parts = [_shingle_block(texts[a:b], ngram) for a, b in zip(cuts, cuts[1:])]
+    offsets = [np.zeros(1, dtype=np.int64)]
+    shift = 0
+    for part in parts:
+        offsets.append(part.offsets[1:] + shift)
+        shift += int(part.offsets[-1])
+    return ShingleBatch(np.concatenate(offsets), np.concatenate([b.values for b in parts]),
+                        np.concatenate([b.n_words for b in parts]), ngram)
+
+
+def _shingle_block(texts: Sequence[str], ngram: int) -> ShingleBatch:
     tokens = tokenize_batch(texts)
     n = len(texts)
     lens = tokens.counts()
