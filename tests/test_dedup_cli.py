@@ -109,6 +109,7 @@ def test_clean_adds_d001_findings_on_the_copies_only():
     twin = f.data["duplicate_of"]
     assert docs["001"].text[twin["start"] : twin["end"]].startswith("Russia has made clear it wants")
     assert f.data["similarity"] == pytest.approx(0.7778, abs=1e-4) and f.data["measure"] == "jaccard"
+    assert f.data["size"] == 2 and [m["path"][:3] for m in f.data["members"]] == ["001", "003"]
 
 
 def test_drop_duplicates_removes_copies_as_edits_and_restore_gives_the_original(tmp_path):

@@ -34,6 +34,8 @@ from cleaner.rules._lines import line_spans, remove_lines
 
 #: Keys of ``config.dedup`` that belong to other parts of cleaner (the persistent index).
 FOREIGN_KEYS = frozenset({"index", "index_threshold"})
+#: A finding's ``data.members`` lists at most this many members of its cluster (``data.size`` has the count).
+MAX_LISTED_MEMBERS = 20
 
 
 def params_from_config(config: Config, *, intra_document: bool = False) -> DedupParams:
@@ -132,7 +134,10 @@ def _data(c: DuplicateCluster, m: Any) -> dict[str, Any]:
         "measure": m.measure,
         "jaccard": round(m.jaccard, 4),
         "containment": round(m.containment, 4),
-        "members": [{"path": x.ref.doc, "paragraph": x.ref.number} for x in c.members],
+        "size": len(c.members),
+        # every copy's finding names the others, up to a bound (a cluster of
+        # thousands must not make the log quadratic)
+        "members": [{"path": x.ref.doc, "paragraph": x.ref.number} for x in c.members[:MAX_LISTED_MEMBERS]],
     }
 
 
