@@ -76,6 +76,10 @@ def name_endings() -> frozenset[str]:
     return _lower_list("joins/name_endings.txt")
 
 
+def sentence_openers() -> frozenset[str]:
+    return _lower_list("joins/sentence_openers.txt")
+
+
 def glue_verbs() -> frozenset[str]:
     return _lower_list("joins/glue_verbs.txt")
 
@@ -177,6 +181,7 @@ _NONSPACE_AFTER = re.compile(r"\S{0,80}")
 _LETTERS_END = re.compile(r"[^\W\d_]+\Z|[0-9]+\Z")
 _LETTERS_START = re.compile(r"[^\W\d_]+")
 _CLOSERS = ")]\"”’'"
+_NUMBER = re.compile(r"[$€£]?[0-9][0-9.,]*%?")
 _URLISH = re.compile(r"\S[@#]|[/\\=&_~]|www\.|://")
 _TRAILING_PUNCT = re.compile(r"[\"'“”‘’),;:!?.\]]+\Z")
 _DOMAIN_TAIL = re.compile(r"[A-Za-z0-9]\.(?:com|org|net|gov|edu|co\.uk|io)\b", re.I)
@@ -231,7 +236,7 @@ class _QuoteParity:
 
 _SENTENCE_JOIN = re.compile(
     # sentence punctuation, a colon, comma or semicolon, or a quotation mark, glued to a letter
-    r"(?<=[^\W_]|[)\]\"”’])"
+    r"(?<=[^\W_]|[)\]\"”’,.])"
     r"(?:(?P<stop>[.!?])(?P<q1>’?[\"“”]?)|(?P<colon>:)|(?P<comma>[,;])|(?<=[^\W_])(?P<q2>[\"”]))"
     r"(?=[^\W\d_])"
     # an ellipsis after a full stop, or "0.66%.", glued to a capitalised word
@@ -280,8 +285,20 @@ def find_sentence_joins(text: str) -> list[Join]:
                 out.append(join)
             continue
         left_tok = _left_token(text, s)
-        lw = _LETTERS_END.search(left_tok.rstrip(_CLOSERS))
+        core = left_tok.rstrip(_CLOSERS + ",;.")
+        stop = m.group("stop")
+        if text[s - 1] in ",." and not stop:
+            continue  # "1,000" and "U.S." are handled by the stop branch only
+        if text[s - 2 : s] == "..":
+            continue  # an ellipsis: "cycle...to" is the writer's
+        lw = _LETTERS_END.search(core)
         if not lw:
+            # "(7%).The", "().Similarly": a bracket closes the sentence.
+            if stop and text[s - 1] in _CLOSERS and text[e:e + 1].isupper():
+                right = _LETTERS_START.match(text, e)
+                if right and not _URLISH.search(left_tok):
+                    out.append(Join(e, "sentence", left_tok, right.group(), cut=False,
+                                    reason=f"missing space after sentence end in {left_tok}{text[s:e]}{right.group()}"))
             continue
         left = lw.group()
         right_tok = _right_token(text, e)
@@ -293,12 +310,12 @@ def find_sentence_joins(text: str) -> list[Join]:
             continue
         if _DOMAIN_TAIL.search(right_tok):
             continue  # www.DearAbby.com
-        if len(left) == 1 and not left.isdigit():
-            continue  # initials: J.K.Rowling, U.S.Army
-        stop, colon, comma = m.group("stop"), m.group("colon"), m.group("comma")
+        if len(left) == 1 and not left.isdigit() and not (len(core) > 2 and core[-2] in "'’"):
+            continue  # initials: J.K.Rowling, U.S.Army (but "wasn't.This" is a join)
+        colon, comma = m.group("colon"), m.group("comma")
         quote = m.group("q1") or m.group("q2") or ""
-        if stop == "." and "." in left_tok:
-            continue  # U.S.President, e.g.The, abcnews.go.com
+        if stop == "." and "." in core and not _NUMBER.fullmatch(core):
+            continue  # U.S.President, e.g.The, abcnews.go.com (but "8,570.66.Hopes" is a join)
         if stop == "." and left.lower() in abbreviations():
             continue
         bare_right = _TRAILING_PUNCT.sub("", right_tok)
@@ -442,7 +459,7 @@ def split_glued(token: str) -> tuple[str, str] | None:
         fl, fr = left in fw, right in fw and right not in weak
         zl, zr = zipf(left), zipf(right)
         if fl and fr and left == right:
-            ok = False  # "toto"
+            ok = zipf(lower) == 0.0  # "andand" is a join, "toto" a word
         elif cap:
             if fr and not fl:
                 ok = right not in name_endings() and (
@@ -483,7 +500,7 @@ def _glued_candidate(token: str) -> bool:
         return False
     fw = function_words()
     return any(
-        lower[:i] in fw and lower[i:] in fw and i >= 2 and len(lower) - i >= 2
+        lower[:i] in fw and lower[i:] in fw and i >= 2 and (len(lower) - i >= 2 or lower[i:] == "a")
         for i in range(1, len(lower))
     )
 
@@ -569,7 +586,9 @@ def find_case_joins(text: str) -> list[Join]:
         token = m.group()
         if token in mixed_case_names() or not _glued_candidate(token):
             continue
-        b = next(i for i in range(1, len(token)) if token[i].isupper() and token[i - 1].islower())
+        b = next((i for i in range(1, len(token)) if token[i].isupper() and token[i - 1].islower()), 0)
+        if not b:
+            continue  # AMazing: capitals, then lower case
         left, right = token[:b], token[b:]
         if len(left) == 1 or left.lower() in mixed_case_prefixes():
             continue
@@ -582,13 +601,15 @@ def find_case_joins(text: str) -> list[Join]:
         else:
             if any(c.isupper() for c in right[1:]):
                 continue  # PlayStationPlus: a brand in camel case
-            if fl or not (fr or (zl >= KNOWN and zr >= KNOWN)):
+            if fl and left.lower() in sentence_openers() and len(right) >= 3:
+                pass  # WhenEric Murray returns
+            elif fl or not (fr or (zl >= KNOWN and zr >= KNOWN)):
                 continue  # WeWork, TheStreet: a function word starting a name
-            if not fr and (left.lower() in compound_prefixes() or right.lower() in compound_suffixes()):
+            if not (fr or fl) and (left.lower() in compound_prefixes() or right.lower() in compound_suffixes()):
                 continue
             if standalone is None:
                 standalone = set(_PROPER.findall(text))
-            if not fr and left not in standalone and right not in standalone:
+            if not (fr or fl) and left not in standalone and right not in standalone:
                 continue
         out.append(Join(m.start() + b, "case", left, right, cut=True,
                         reason=f"glued words {token} -> {left} {right}"))
