@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from pathlib import Path
 
@@ -245,3 +246,22 @@ def test_hostile_input_runs_in_linear_time(unit):
     started = time.perf_counter()
     find_joins(text + " ")
     assert time.perf_counter() - started < 5.0
+
+
+FUZZ_PIECES = list("aAbBtThHeE.,:;!?\"“”’'()$%… \n-") + [
+    "the", "The", "and", "that", "Putin", "Russia", "said:", "...", "U.S.", ' "', '" ', "exchange", "was", "of",
+    '\n\n"to air his grievances and more of the same words here."\n\n',
+    '"We have heard it all before from the people there today."\n\n',
+]
+
+
+@pytest.mark.parametrize("restore", [False, True])
+def test_random_text_round_trips_and_is_idempotent(restore):
+    rnd = random.Random(20261121 + restore)
+    config = Config(select=["J", "Q"], rule_options={"Q004": {"restore": restore}})
+    for _ in range(300):
+        text = "".join(rnd.choice(FUZZ_PIECES) for _ in range(rnd.randint(1, 60)))
+        result = clean_text(text, config)
+        assert restore_text(result.cleaned, result.edits) == text
+        assert clean_text(result.cleaned, config).cleaned == result.cleaned
+        assert not any("failed" in f.message for f in result.findings), text

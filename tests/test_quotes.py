@@ -125,6 +125,15 @@ def test_lead_in_followed_by_its_quote_or_a_label_is_not_flagged(text):
     assert findings(text, "Q002") == []
 
 
+@pytest.mark.parametrize("text", [
+    "Apte explained that air quality is a function of pollution and dilution: how much is emitted.\n",
+    "Washington, DC, United States: Getting to the Moon, while not easy, has been done.\n",
+    'Hrafnsson said: "Let us focus on the threat he has warned about for years: the prosecution."\n',
+])
+def test_explanatory_colons_places_and_colons_in_quotes_are_not_lead_ins(text):
+    assert findings(text, "Q002") == []
+
+
 @pytest.mark.parametrize("text,lead", [
     ("The talks went on. The senior U.S. official said: During the call, Biden spoke.\n",
      "The senior U.S. official said:"),
@@ -147,6 +156,26 @@ def test_dangling_lead_in_is_flagged(text, lead):
 ])
 def test_balanced_quotes_are_not_flagged(text):
     assert findings(text, "Q003") == []
+
+
+@pytest.mark.parametrize("text", [
+    "Die App „Vivy“ wurde in Kooperation mit 90 Krankenkassen entwickelt, sagte er.\n",
+    "“It was an attempt to mislead voters,’’ Will Moy said on the radio.\n",
+    'Use code "50OFF699" to get it at Dell for the lower price, the shop said.\n',
+    "Find a licensed professional near you »\n\nThen call them on Monday.\n",
+])
+def test_national_conventions_codes_and_arrows_are_not_unbalanced(text):
+    assert findings(text, "Q003") == []
+
+
+@pytest.mark.parametrize("text", [
+    "Add 1 tsp. olive oil and 4 oz. cooked chicken to the pan, then stir.\n",
+    '"Hands! Let me see your hands!" an officer ordered. "Step out."\n',
+    "It creates grave health risks. pic.twitter.com/fCX2Ptc7YN\n",
+    "The U.S. officials met the p.m. shift and e.g. the staff of the embassy.\n",
+])
+def test_abbreviations_attributions_and_links_are_not_cuts(text):
+    assert findings(text, "Q001") == []
 
 
 @pytest.mark.parametrize("text,mark", [

@@ -627,7 +627,7 @@ def find_case_joins(text: str) -> list[Join]:
 # ------------------------------------------------------------------ cuts
 
 _ELLIPSIS = re.compile(r"(?<=[a-z])(?:\.\.\.|…)(?=[a-z])")
-_SPACED_LOWER_SENTENCE = re.compile(r"(?<=[a-z0-9])[.?!][\"”]? (?=[a-z]+\b)")
+_SPACED_LOWER_SENTENCE = re.compile(r"(?<=[a-z0-9])[.?!] (?=[a-z]+\b)")  # not after a closing quote: '!" an officer said'
 
 
 def find_joins(text: str) -> list[Join]:
@@ -718,8 +718,10 @@ def find_cuts(text: str, *, inside_closed_quote=None) -> list[Cut]:
         if (len(left) == 1 and not left.isdigit()) or left.lower() in abbreviations():
             continue
         right = _LETTERS_START.match(text, e)
-        if not right or zipf(right.group()) < KNOWN:
+        if not right or zipf(right.group()) < KNOWN or right.group().lower() in abbreviations():
             continue
+        if "." in _TRAILING_PUNCT.sub("", _right_token(text, e)) or not looks_english(text):
+            continue  # pic.twitter.com
         if not left.isdigit() and zipf(left) < 2.0:
             continue
         pos = e - 1  # just after the punctuation, before the space

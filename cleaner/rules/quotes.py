@@ -27,14 +27,14 @@ from functools import lru_cache
 
 from cleaner.model import Edit, Finding
 from cleaner.registry import RuleContext, rule
-from cleaner.rules._joins import Cut, find_cuts, function_words, zipf
+from cleaner.rules._joins import Cut, find_cuts, remembered_cuts, zipf
 from cleaner.rules._lines import line_spans, load_word_list, remove_lines
 
 OPENING = "“„«"
 CLOSING = "»"
 DOUBLE_MARKS = '"“”„«»'
 QUOTE_START = '"“”„«‘\''
-_MARK = re.compile(r'["“”„«»]')
+_MARK = re.compile(r'["“”„«»]|’’|‘‘')
 
 # ------------------------------------------------------------- paragraphs
 
@@ -102,14 +102,17 @@ def match_quotes(text: str, start: int, end: int) -> QuoteMarks:
     pairs: list[tuple[int, int]] = []
     unmatched_close: list[int] = []
     first_open = None
+    opened_with: list[str] = []
     for m in _MARK.finditer(text, start, end):
         p = m.start()
         c = m.group()
         prev = text[p - 1] if p > start else " "
-        nxt = text[p + 1] if p + 1 < end else " "
+        nxt = text[m.end()] if m.end() < end else " "
+        if c in "«»" and _is_space(prev) and _is_end(nxt):
+            continue  # a stray guillemet used as an arrow: "near you »"
         if c == '"':
-            if prev.isdigit():
-                continue
+            if prev.isdigit() and not stack:
+                continue  # an inch mark: 12"
             before_space, after_space = _is_space(prev), _is_end(nxt)
             if before_space and after_space:
                 continue  # a stray mark standing alone
@@ -119,21 +122,39 @@ def match_quotes(text: str, start: int, end: int) -> QuoteMarks:
                 opening = False
             else:
                 opening = not stack
-        elif c in OPENING:
+        elif c == "“" and opened_with and opened_with[-1] == "„":
+            opening = False  # German: „so“
+        elif c in OPENING or c == "‘‘":
             opening = True
         elif c == "”":
             opening = _is_space(prev) and not _is_end(nxt)  # said: ”Bird flu …
         else:
-            opening = False
+            opening = False  # », ’’
         if opening:
             stack.append(p)
+            opened_with.append(c)
             if first_open is None:
                 first_open = p
         elif stack:
             pairs.append((stack.pop(), p))
+            opened_with.pop()
         else:
             unmatched_close.append(p)
     return QuoteMarks(pairs, stack, unmatched_close, first_open)
+
+
+def _inside_quotation(index: "_QuoteIndex", para: int, pos: int) -> bool:
+    """Is *pos* inside a quotation of paragraph *para*?
+
+    Inside a quotation that opens and closes in the paragraph, or in a
+    paragraph that opens with a quotation mark never closed (a quotation
+    running over several paragraphs).  A mark opened mid-paragraph and never
+    closed is damage and does not make the rest of the paragraph a quotation.
+    """
+    qm = index.marks[para]
+    if any(a < pos < b for a, b in qm.pairs):
+        return True
+    return qm.first_open is not None and qm.first_open in qm.unmatched_open and qm.first_open < pos
 
 
 class _QuoteIndex:
@@ -238,7 +259,9 @@ def _has_speech_verb(sentence: str) -> bool:
     for w in _WORDS.findall(sentence):
         lw = w.lower()
         if lw in verbs:
-            return True
+            if w == lw:
+                return True
+            continue  # "United States:" is a place, not a lead-in
         if len(lw) > 5 and zipf(lw) == 0.0 and any(lw.endswith(v) for v in verbs if len(v) >= 4):
             return True  # "thesaid": the lead-in verb glued to a cut
     return False
@@ -248,15 +271,18 @@ def find_lead_ins(text: str) -> list[LeadIn]:
     """Sentences with a reporting verb that end in a colon, and whether a quotation follows."""
     if ":" not in text:
         return []
-    paras, _ = _analyse(text)
+    paras, index = _analyse(text)
     starts = [s for s, _ in paras]
     out: list[LeadIn] = []
+    repaired = {c.pos for c in remembered_cuts(text)}  # "1:ahead" before J001 inserted the space
     for m in _COLON.finditer(text):
         c = m.start()
         i = bisect_right(starts, c) - 1
-        if i < 0:
+        if i < 0 or c >= paras[i][1]:
             continue
         p_start, p_end = paras[i]
+        if _inside_quotation(index, i, c):
+            continue  # a colon inside a quotation
         window_start = max(p_start, c - 400)
         sent_start = window_start
         for b in _BOUNDARY.finditer(text, window_start, c):
@@ -267,7 +293,10 @@ def find_lead_ins(text: str) -> list[LeadIn]:
             continue
         if not _has_speech_verb(sentence):
             continue
+        spaced = text[c + 1 : c + 2] in (" ", "\t", "\u00a0") and c + 1 not in repaired
         rest = text[c + 1 : p_end].lstrip(" \t\u00a0")
+        if rest and spaced and rest[0].islower():
+            continue  # an explanatory colon: "pollution and dilution: how much is emitted"
         if rest:
             dangling = rest[0] not in QUOTE_START and (rest[0].isalpha() or rest[0].isdigit())
         elif i + 1 < len(paras):
