@@ -27,14 +27,17 @@ def _repair(text: str, joins: list[Join]) -> list[Edit]:
     return [Edit(j.pos, j.pos, " ", j.reason) for j in joins]
 
 
-@rule("J001", "sentence-join", "Insert the missing space after sentence punctuation glued to the next word.")
+@rule("J001", "sentence-join", "Insert the missing space after punctuation glued to the next word (guarantees.During, Lucknow:Chief).")
 def sentence_join(text: str, ctx: RuleContext):
     """Insert a space where a sentence runs into the next one.
 
     ``guarantees.During`` → ``guarantees. During``; ``Russia."Biden`` →
     ``Russia. "Biden`` (before an opening quotation mark, after a closing
     one); ``Lucknow:Chief`` → ``Lucknow: Chief``; ``said.of the call`` →
-    ``said. of the call`` when both words are common English words.
+    ``said. of the call`` when both words are common English words.  Also a
+    comma or semicolon glued to a word (``your,against``), a bracket glued
+    to a capitalised word (``(@handle)Still``, ``(7%).Despite``), a price
+    glued to one (``$399See``) and ``”“`` between two quotations.
 
     Left alone: abbreviations and initials (``U.S.``, ``D.C.``, ``Jan.``,
     ``Mr.``, ``e.g.``), decimals and times (``3.5``, ``4:25``), domains,
