@@ -207,19 +207,31 @@ def template_line(text: str, ctx: RuleContext):
         return []
     min_docs = max(int(ctx.options.get("min_documents", 5)), 2)
     need = max(min_docs, stats.documents * float(ctx.options.get("min_fraction", 0.005)))
-    lines = line_spans(text)
-    marked: dict[int, str] = {}
-    first_content = next((i for i, ln in enumerate(lines) if not is_blank(text, ln)), None)
-    for i, ln in enumerate(lines):
-        if i == first_content:
+    marked: dict[int, str] = {}  # line start -> reason
+    first = True
+    # Only lines with text are visited, so a file of a million line breaks costs one scan.
+    for m in _LINE_TEXT.finditer(text):
+        s = m.group().strip()
+        if not s:
             continue
-        s = text[ln.start : ln.end].strip()
-        if not s or len(s) > CorpusStats.MAX_CHARS or s.endswith((".", "?", "!", '"', "”")):
+        if first:  # the first line of the document: a shared headline is still a headline
+            first = False
+            continue
+        if len(s) > CorpusStats.MAX_CHARS or s.endswith((".", "?", "!", '"', "”")):
             continue
         count = stats.line_docs.get(normalise_line(s), 0)
         if count >= need:
-            marked[i] = f"template line: occurs verbatim in {count} of {stats.documents} documents"
-    return remove_lines(text, lines, marked)
+            marked[m.start()] = f"template line: occurs verbatim in {count} of {stats.documents} documents"
+    return _remove_marked(text, marked)
+
+
+def _remove_marked(text: str, marked_starts: dict[int, str]) -> list[Edit]:
+    """:func:`remove_lines` for lines given by their start offsets."""
+    if not marked_starts:
+        return []
+    lines = line_spans(text)
+    index = {ln.start: i for i, ln in enumerate(lines)}
+    return remove_lines(text, lines, {index[start]: why for start, why in marked_starts.items()})
 
 
 # ---------------------------------------------------------------------------
@@ -256,16 +268,26 @@ def navigation_run(text: str, ctx: RuleContext):
     """
     min_run = int(ctx.options.get("min_run", 4))
     max_words = int(ctx.options.get("max_words", 4))
-    lines = line_spans(text)
-    marked: dict[int, str] = {}
+    marked: dict[int, str] = {}  # line start -> reason
     run: list[int] = []
-    for i, ln in enumerate(lines + [None]):  # type: ignore[list-item]
-        s = text[ln.start : ln.end].strip() if ln is not None else ""
-        if ln is not None and _nav_like(s, max_words):
-            run.append(i)
-            continue
+    prev_end = -1
+
+    def close_run() -> None:
         if len(run) >= min_run:
-            for k in run:
-                marked[k] = f"navigation entry (run of {len(run)} menu-like lines)"
-        run = []
-    return remove_lines(text, lines, marked)
+            for start in run:
+                marked[start] = f"navigation entry (run of {len(run)} menu-like lines)"
+        run.clear()
+
+    # Only lines with text are visited; a blank line between two of them, or
+    # a line that is not menu-like, ends a run.
+    for m in _LINE_TEXT.finditer(text):
+        gap = text[prev_end : m.start()] if prev_end >= 0 else ""
+        if gap not in ("\n", "\r\n", "\r"):
+            close_run()
+        prev_end = m.end()
+        if _nav_like(m.group().strip(), max_words):
+            run.append(m.start())
+        else:
+            close_run()
+    close_run()
+    return _remove_marked(text, marked)
