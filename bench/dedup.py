@@ -44,6 +44,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import random
 import re
 import resource
@@ -327,6 +328,8 @@ def main() -> None:
             if v is not None}
     params = DedupParams(**opts)
 
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start "
+          "(other processes slow both methods; compare the ratios)")
     t0 = time.perf_counter()
     texts, docs, groups, desc = build_corpus(args.paragraphs, args.planted, args.seed)
     truth = truth_pairs(groups)
@@ -375,6 +378,7 @@ def main() -> None:
     print(f"throughput ratio, ours (full corpus) / datasketch (sample): {ours_full_rate / base_rate:.1f}x")
     print(f"throughput ratio, ours / datasketch on the same sample:       {ours_sample_rate / base_rate:.1f}x")
     print("targets: ratio >= 20x, recall >= 0.95, precision >= 0.99 (ours)")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     if size < len(texts):
         print(f"note: the baseline ran on a {len(s_texts):,}-paragraph sample; its full-corpus time is "
               "extrapolated from its throughput (its per-paragraph cost does not fall with corpus size).")

@@ -26,9 +26,11 @@ so the clusters (and the JSON) are the same for any input order.
 from __future__ import annotations
 
 import fnmatch
+import gc
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -244,8 +246,19 @@ def find_near_duplicates(
 
 def dedup_paragraphs(paragraphs: Sequence[ParagraphRef], params: DedupParams | None = None) -> DedupResult:
     """Cluster near-duplicate *paragraphs* (already segmented, any order)."""
-    params = params or DedupParams()
-    refs = sorted(paragraphs, key=lambda r: (r.doc, r.number, r.start))
+    # The pass allocates many small containers (shingle sets, pairs) that live
+    # until it ends: the cyclic garbage collector would only re-scan them.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _dedup_paragraphs(paragraphs, params or DedupParams())
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _dedup_paragraphs(paragraphs: Sequence[ParagraphRef], params: DedupParams) -> DedupResult:
+    refs = sorted(paragraphs, key=attrgetter("doc", "number", "start"))
     n = len(refs)
     stats = {"documents": len({r.doc for r in refs}), "paragraphs": n, "compared": 0, "candidates": 0,
              "prefiltered": 0, "verified": 0, "rejected": 0, "clusters": 0, "duplicates": 0}
