@@ -72,10 +72,11 @@ def load_articles() -> list[str]:
 def real_units(articles: list[str]) -> tuple[list[str], list[tuple[int, str]]]:
     """Real paragraphs and real sentences (6+ words, with their article), each distinct.
 
-    The paragraphs kept whole are those of two or more sentences: a
-    one-sentence paragraph would be contained whole in any new paragraph
-    that reuses its sentence (a true near-duplicate by containment, not a
-    planted one).  Every sentence goes to the recombination pool.
+    The paragraphs kept whole are those of two or more sentences none of
+    which is more than 60% of the paragraph's words: otherwise a new
+    paragraph that reuses that sentence would contain the real one (a true
+    near-duplicate by containment, not a planted one).  Every sentence goes
+    to the recombination pool.
     """
     paragraphs, sentences = [], []
     seen_p, seen_s = set(), set()
@@ -84,7 +85,8 @@ def real_units(articles: list[str]) -> tuple[list[str], list[tuple[int, str]]]:
             para = " ".join(para.split())
             key = tuple(WORD.findall(para.lower()))
             spans = sentence_spans(para)
-            if len(key) >= 8 and len(spans) >= 2 and key not in seen_p:
+            longest = max((len(WORD.findall(para[s:e])) for s, e in spans), default=0)
+            if len(key) >= 8 and len(spans) >= 2 and longest <= 0.6 * len(key) and key not in seen_p:
                 seen_p.add(key)
                 paragraphs.append(para)
             for s, e in spans:

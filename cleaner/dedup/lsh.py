@@ -21,8 +21,9 @@ For any signatures, the pairs :func:`candidate_pairs` returns are the pairs
 ``(i, j)`` such that ``j in lsh.query(lean(i))`` for a ``MinHashLSH`` built
 with the same ``(b, r)`` (tested in ``tests/test_dedup.py``), except that a
 bucket holding more than ``max_bucket`` paragraphs is paired only within a
-sliding window of ``max_bucket`` neighbours so that the work stays linear;
-union-find in the clustering step still joins the whole bucket.
+sliding window of ``max_bucket`` neighbours so that the work stays linear
+(hundreds of copies of one paragraph may then come out as a few clusters,
+each verified against its own representative, instead of one).
 """
 
 from __future__ import annotations

@@ -42,8 +42,8 @@ class Paragraph:
     """One paragraph: ``text == source[start:end]``.
 
     ``number`` is 1-based and counts every paragraph (and window) of the
-    document in order; ``lines`` is the range of 0-based line indices the
-    paragraph covers (a window covers part of one line).
+    document in order; ``first_line`` and ``last_line`` are the 0-based
+    indices of the lines it covers (a window covers part of one line).
     """
 
     number: int
