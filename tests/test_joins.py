@@ -242,7 +242,7 @@ def test_rules_are_registered_after_the_quote_rules():
 
 @pytest.mark.parametrize("unit", ["a.", "aB", "ab.", "Ab", "the", "x" * 50 + " ", ".", "a:", '"a."b', "a...b", "$1A"])
 def test_hostile_input_runs_in_linear_time(unit):
-    text = unit * (200_000 // len(unit))
+    text = unit * (100_000 // len(unit))
     started = time.perf_counter()
     find_joins(text + " ")
     assert time.perf_counter() - started < 5.0

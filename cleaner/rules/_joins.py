@@ -133,6 +133,7 @@ def zipf(word: str) -> float:
 KNOWN = 3.0
 COMMON = 3.5
 VERY_COMMON = 4.0
+MAX_TOKEN = 40  # longer letter runs are not two glued words (and would cost quadratic time)
 GLUED_FUNCTION_WORDS = 3.6
 REAL_FUNCTION_COMPOUNDS = frozenset(
     "into onto upon within without whereas whereby wherein thereby therein thereof "
@@ -176,9 +177,18 @@ class Cut:
 
 # ------------------------------------------------------------ small helpers
 
-_NONSPACE_BEFORE = re.compile(r"\S{0,80}\Z")
-_NONSPACE_AFTER = re.compile(r"\S{0,80}")
-_LETTERS_END = re.compile(r"[^\W\d_]+\Z|[0-9]+\Z")
+_NONSPACE_AFTER = re.compile(r"\S{0,40}")
+_WORD_OR_NUMBER = re.compile(r"[^\W\d_]+|[0-9]+")
+
+
+def _trailing_word(s: str) -> str:
+    """The letters (or else digits) at the end of *s*: ``"(Kyiv"`` -> ``"Kyiv"``.
+
+    Matched on the reversed string, so the cost is the length of the word
+    (a search for ``\w+\Z`` would retry from every position).
+    """
+    m = _WORD_OR_NUMBER.match(s[::-1])
+    return m.group()[::-1] if m else ""
 _LETTERS_START = re.compile(r"[^\W\d_]+")
 _CLOSERS = ")]\"”’'"
 _NUMBER = re.compile(r"[$€£]?[0-9][0-9.,]*%?")
@@ -188,8 +198,11 @@ _DOMAIN_TAIL = re.compile(r"[A-Za-z0-9]\.(?:com|org|net|gov|edu|co\.uk|io)\b", r
 
 
 def _left_token(text: str, pos: int) -> str:
-    m = _NONSPACE_BEFORE.search(text, max(0, pos - 80), pos)
-    return m.group() if m else ""
+    """The run of non-space characters (at most 40) that ends at *pos*."""
+    lo = max(0, pos - 40)
+    cut = max(text.rfind(" ", lo, pos), text.rfind("\n", lo, pos), text.rfind("\t", lo, pos),
+              text.rfind("\r", lo, pos), text.rfind("\u00a0", lo, pos))
+    return text[max(lo, cut + 1) : pos]
 
 
 def _right_token(text: str, pos: int) -> str:
@@ -235,20 +248,24 @@ class _QuoteParity:
 # ------------------------------------------------ J001: sentence punctuation
 
 _SENTENCE_JOIN = re.compile(
-    # sentence punctuation, a colon, comma or semicolon, or a quotation mark, glued to a letter
-    r"(?<=[^\W_]|[)\]\"”’,.])"
-    r"(?:(?P<stop>[.!?])(?P<q1>’?[\"“”]?)|(?P<colon>:)|(?P<comma>[,;])|(?<=[^\W_])(?P<q2>[\"”]))"
+    # Every alternative starts by consuming its punctuation (the look-behind
+    # comes after it), so the engine can skip ahead to candidate characters.
+    # Sentence punctuation, a colon, comma or semicolon, or a quotation mark, glued to a letter:
+    r"(?:(?P<stop>[.!?])(?<=[^\W_][.!?]|[)\]\"”’,.][.!?])(?P<q1>’?[\"“”]?)"
+    r"|(?P<colon>:)(?<=[^\W_]:|[)\]\"”’]:)"
+    r"|(?P<comma>[,;])(?<=[^\W_][,;]|[)\]\"”’][,;])"
+    r"|(?P<q2>[\"”])(?<=[^\W_][\"”]))"
     r"(?=[^\W\d_])"
     # an ellipsis after a full stop, or "0.66%.", glued to a capitalised word
-    r"|(?<=[.!?])(?P<ellipsis>\.\.|…)(?=[A-Z][a-z])"
-    r"|(?<=[0-9]%)(?P<pstop>\.)(?=[A-Z][a-z])"
+    r"|(?P<ellipsis>\.\.(?<=[.!?]\.\.)|…(?<=[.!?]…))(?=[A-Z][a-z])"
+    r"|(?P<pstop>\.)(?<=[0-9]%\.)(?=[A-Z][a-z])"
     # a closing bracket glued to a capitalised word; a word glued to "(Capitalised"
-    r"|(?<=\S)(?P<close>[)\]])(?=[A-Z][a-z]|[AI]\s)"
-    r"|(?<=[a-z]{2})(?P<open>\()(?=[A-Z][A-Za-z])"
+    r"|(?P<close>[)\]])(?<=\S[)\]])(?=[A-Z][a-z]|[AI]\s)"
+    r"|(?P<open>\()(?<=[a-z]{2}\()(?=[A-Z][A-Za-z])"
     # a closing quotation mark glued to an opening one
-    r"|(?<=\S)(?P<quotes>”)(?=“)"
+    r"|(?P<quotes>”)(?<=\S”)(?=“)"
     # a price glued to a capitalised word: "$399See"
-    r"|(?<=\d)(?P<money>)(?=[A-Z][a-z]{2,})"
+    r"|[0-9](?P<money>)(?=[A-Z][a-z]{2,})"
 )
 
 
@@ -291,8 +308,8 @@ def find_sentence_joins(text: str) -> list[Join]:
             continue  # "1,000" and "U.S." are handled by the stop branch only
         if text[s - 2 : s] == "..":
             continue  # an ellipsis: "cycle...to" is the writer's
-        lw = _LETTERS_END.search(core)
-        if not lw:
+        left = _trailing_word(core)
+        if not left:
             # "(7%).The", "().Similarly": a bracket closes the sentence.
             if stop and text[s - 1] in _CLOSERS and text[e:e + 1].isupper():
                 right = _LETTERS_START.match(text, e)
@@ -300,18 +317,15 @@ def find_sentence_joins(text: str) -> list[Join]:
                     out.append(Join(e, "sentence", left_tok, right.group(), cut=False,
                                     reason=f"missing space after sentence end in {left_tok}{text[s:e]}{right.group()}"))
             continue
-        left = lw.group()
+        if len(left) == 1 and not left.isdigit() and not (len(core) > 2 and core[-2] in "'’"):
+            continue  # initials: J.K.Rowling, U.S.Army (but "wasn't.This" is a join)
         right_tok = _right_token(text, e)
         right = _LETTERS_START.match(right_tok)
         if not right:
             continue
         right_word = right.group()
-        if _URLISH.search(left_tok) or _URLISH.search(right_tok) or left_tok.lower() == "www":
-            continue
-        if _DOMAIN_TAIL.search(right_tok):
-            continue  # www.DearAbby.com
-        if len(left) == 1 and not left.isdigit() and not (len(core) > 2 and core[-2] in "'’"):
-            continue  # initials: J.K.Rowling, U.S.Army (but "wasn't.This" is a join)
+        if _URLISH.search(f"{left_tok} {right_tok}") or left_tok.lower() == "www" or _DOMAIN_TAIL.search(right_tok):
+            continue  # a URL, an e-mail address, www.DearAbby.com
         colon, comma = m.group("colon"), m.group("comma")
         quote = m.group("q1") or m.group("q2") or ""
         if stop == "." and "." in core and not _NUMBER.fullmatch(core):
@@ -380,6 +394,8 @@ def _special_join(text: str, m: re.Match) -> Join | None:
     (an ellipsis inside a quotation is the writer's and stays).
     """
     s, e = m.span()
+    if m.group("money") is not None:
+        s = e = m.start("money")  # the match consumed the digit before the join
     right = _LETTERS_START.match(text, e)
     if right is None:
         return None
@@ -408,11 +424,11 @@ def _bracket_join(text: str, m: re.Match) -> Join | None:
         close = text.find(")", m.end(), m.end() + 80)
         if close < 0 or not looks_english(text):
             return None
-        left = _LETTERS_END.search(text, max(0, m.start() - 40), m.start())
-        if left is None or len(left.group()) < 2:
+        left = _trailing_word(text[max(0, m.start() - 40) : m.start()])
+        if len(left) < 2:
             return None
-        return Join(m.start(), "sentence", left.group(), text[m.end():close], cut=False,
-                    reason=f"missing space before ( in {left.group()}({text[m.end():close]})")
+        return Join(m.start(), "sentence", left, text[m.end():close], cut=False,
+                    reason=f"missing space before ( in {left}({text[m.end():close]})")
     right = _LETTERS_START.match(text, m.end())
     right_tok = _right_token(text, m.end())
     if right is None or _URLISH.search(right_tok) or _DOMAIN_TAIL.search(right_tok):
@@ -536,7 +552,7 @@ def find_glued_words(text: str) -> list[Join]:
         return out
     for m in _GLUED_TOKEN.finditer(text):
         token = m.group()
-        if len(token) < 4 or not _glued_candidate(token):
+        if not 4 <= len(token) <= MAX_TOKEN or not _glued_candidate(token):
             continue
         parts = split_glued(token)
         if parts is None:
@@ -584,7 +600,7 @@ def find_case_joins(text: str) -> list[Join]:
     fw = function_words()
     for m in _CASE_TOKEN.finditer(text):
         token = m.group()
-        if token in mixed_case_names() or not _glued_candidate(token):
+        if len(token) > MAX_TOKEN or token in mixed_case_names() or not _glued_candidate(token):
             continue
         b = next((i for i in range(1, len(token)) if token[i].isupper() and token[i - 1].islower()), 0)
         if not b:
@@ -711,10 +727,9 @@ def find_cuts(text: str, *, inside_closed_quote=None) -> list[Cut]:
     for m in _SPACED_LOWER_SENTENCE.finditer(text):
         s, e = m.span()
         left_tok = _left_token(text, s)
-        lw = _LETTERS_END.search(left_tok)
-        if not lw or "." in left_tok or _URLISH.search(left_tok):
+        left = _trailing_word(left_tok)
+        if not left or "." in left_tok or _URLISH.search(left_tok):
             continue
-        left = lw.group()
         if (len(left) == 1 and not left.isdigit()) or left.lower() in abbreviations():
             continue
         right = _LETTERS_START.match(text, e)
