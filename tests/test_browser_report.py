@@ -215,3 +215,29 @@ def test_readable_without_javascript(report, tmp_path):
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_printable(browser, report, tmp_path):
+    """In print media the controls go, filtered-out documents come back, and a PDF prints."""
+    import base64
+
+    from selenium.webdriver.common.print_page_options import PrintOptions
+
+    _open(browser, report)
+    Select(browser.find_element(By.ID, "rule-filter")).select_by_value("H001")
+    sections = browser.find_elements(By.CSS_SELECTOR, "section.doc")
+    assert not all(s.is_displayed() for s in sections)
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert all(s.is_displayed() for s in sections)
+        assert not browser.find_element(By.CSS_SELECTOR, "nav.toc").is_displayed()
+        assert not browser.find_element(By.ID, "filters").is_displayed()
+        pdf = base64.b64decode(browser.print_page(PrintOptions()))
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    import re
+
+    pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
+    assert pdf.startswith(b"%PDF") and pages >= 8  # every document starts on a new page
+    (tmp_path / "report.pdf").write_bytes(pdf)
+    assert not _errors(browser)
