@@ -75,8 +75,12 @@ def test_dedup_text_output_options_and_exit_codes():
     assert len(json.loads(r.stdout)["clusters"]) == 2  # J=0.45 pair drops out
     r = run("dedup", str(SEEDS), "--ngram", "5", "--num-perm", "64", "--output-format", "json")
     assert json.loads(r.stdout)["params"]["ngram"] == 5 and json.loads(r.stdout)["params"]["num_perm"] == 64
-    r = run("dedup", str(SEEDS), "--keep", "priority", "--priority", "003_*", "--output-format", "json")
-    assert {c["representative"]["path"] for c in json.loads(r.stdout)["clusters"]} == {"003_bcef33ce1f5a890e.txt"}
+    for args in (["--keep", "priority", "--priority", "003_*"], ["--priority", "003_*"]):
+        r = run("dedup", str(SEEDS), *args, "--output-format", "json")
+        assert {c["representative"]["path"] for c in json.loads(r.stdout)["clusters"]} == {"003_bcef33ce1f5a890e.txt"}
+    r = run("dedup", str(SEEDS), "--keep", "longest", "--output-format", "json")
+    for c in json.loads(r.stdout)["clusters"]:
+        assert len(c["members"][0]["text"]) == max(len(m["text"]) for m in c["members"])
 
 
 def test_dedup_bad_input_is_a_clear_error(tmp_path):

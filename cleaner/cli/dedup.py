@@ -42,7 +42,8 @@ def dedup(paths: tuple[str, ...], threshold: float | None, num_perm: int | None,
     candidates, the exact Jaccard similarity (or containment, for a paragraph
     quoted inside a longer one) decides, and clusters keep every copy within
     the threshold of the representative.  Only copies in different documents
-    count unless --intra-document is given.  Offsets (start, end) are
+    count; repeats inside one document are reported (as separate clusters)
+    with --intra-document.  Offsets (start, end) are
     code-point offsets in the original (decoded) files.  Settings not given
     here come from the `dedup` table of cleaner.toml / [tool.cleaner].
     """
@@ -54,8 +55,7 @@ def dedup(paths: tuple[str, ...], threshold: float | None, num_perm: int | None,
                  "representative": representative, "intra_document": intra_document}
     if priority:
         overrides["priority"] = list(priority)
-        overrides.setdefault("representative", "priority")
-        if representative is None:
+        if representative is None:  # --priority alone means --keep priority
             overrides["representative"] = "priority"
     config.dedup = {**(config.dedup or {}), **{k: v for k, v in overrides.items() if v is not None}}
     try:
