@@ -80,7 +80,8 @@ def finish_clean_run(
     ctx = click.get_current_context(silent=True)
     command = command_line_of(ctx) if ctx is not None else "cleaner clean"
     try:
-        n_docs = sum(1 for line in (out_dir / LOG_NAME).open(encoding="utf-8") if line.strip())
+        with open(out_dir / LOG_NAME, encoding="utf-8", errors="replace") as fh:
+            n_docs = sum(1 for line in fh if line.strip())
     except OSError:
         n_docs = 0
     try:
