@@ -185,7 +185,7 @@ def _trailing_word(s: str) -> str:
     """The letters (or else digits) at the end of *s*: ``"(Kyiv"`` -> ``"Kyiv"``.
 
     Matched on the reversed string, so the cost is the length of the word
-    (a search for ``\w+\Z`` would retry from every position).
+    (a search for a word anchored at the end would retry from every position).
     """
     m = _WORD_OR_NUMBER.match(s[::-1])
     return m.group()[::-1] if m else ""
@@ -263,7 +263,7 @@ _SENTENCE_JOIN = re.compile(
     r"|(?P<close>[)\]])(?<=\S[)\]])(?=[A-Z][a-z]|[AI]\s)"
     r"|(?P<open>\()(?<=[a-z]{2}\()(?=[A-Z][A-Za-z])"
     # a closing quotation mark glued to an opening one
-    r"|(?P<quotes>”)(?<=\S”)(?=“)"
+    r"|(?P<quotes>”)(?<=[.!?,;:]”)(?=“[^\W\d_])"
     # a price glued to a capitalised word: "$399See"
     r"|[0-9](?P<money>)(?=[A-Z][a-z]{2,})"
 )

@@ -21,13 +21,13 @@ as the scraper left it (``exchangea``, not ``exchange a``).
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
 from cleaner.model import Edit, Finding
 from cleaner.registry import RuleContext, rule
-from cleaner.rules._joins import Cut, find_cuts, remembered_cuts, zipf
+from cleaner.rules._joins import Cut, _trailing_word, find_cuts, remembered_cuts, zipf
 from cleaner.rules._lines import line_spans, load_word_list, remove_lines
 
 OPENING = "“„«"
@@ -39,33 +39,37 @@ _MARK = re.compile(r'["“”„«»]|’’|‘‘')
 # ------------------------------------------------------------- paragraphs
 
 
+_LINE_CONTENT = re.compile(r"[^\r\n]+")
+
+
+def _line_breaks(gap: str) -> int:
+    return gap.count("\n") + gap.count("\r") - gap.count("\r\n")
+
+
 def paragraphs(text: str) -> list[tuple[int, int]]:
     """The paragraphs of *text* as ``(start, end)`` spans, without surrounding space.
 
     A paragraph is a run of non-blank lines when the text has blank lines
     between paragraphs, and a single line otherwise.
     """
-    lines = [ln for ln in line_spans(text)]
-    blank = [not text[ln.start : ln.end].strip() for ln in lines]
-    by_block = any(blank)
-    out: list[tuple[int, int]] = []
-    cur: list[int] | None = None
-    for ln, is_blank in zip(lines, blank):
-        if is_blank:
-            if cur:
-                out.append((cur[0], cur[1]))
-            cur = None
+    lines: list[tuple[int, int, bool]] = []  # (start, end, blank line before)
+    prev_end = 0
+    for m in _LINE_CONTENT.finditer(text):
+        line = m.group()
+        stripped = line.strip()
+        if not stripped:
             continue
-        s = ln.start + (len(text[ln.start : ln.end]) - len(text[ln.start : ln.end].lstrip()))
-        e = ln.start + len(text[ln.start : ln.end].rstrip())
-        if cur is None or not by_block:
-            if cur:
-                out.append((cur[0], cur[1]))
-            cur = [s, e]
+        s = m.start() + (len(line) - len(line.lstrip()))
+        e = s + len(stripped)
+        lines.append((s, e, bool(lines) and _line_breaks(text[prev_end:s]) >= 2))
+        prev_end = e
+    by_block = any(blank for _, _, blank in lines)
+    out: list[tuple[int, int]] = []
+    for s, e, blank_before in lines:
+        if out and by_block and not blank_before:
+            out[-1] = (out[-1][0], e)
         else:
-            cur[1] = e
-    if cur:
-        out.append((cur[0], cur[1]))
+            out.append((s, e))
     return out
 
 
@@ -151,10 +155,11 @@ def _inside_quotation(index: "_QuoteIndex", para: int, pos: int) -> bool:
     running over several paragraphs).  A mark opened mid-paragraph and never
     closed is damage and does not make the rest of the paragraph a quotation.
     """
-    qm = index.marks[para]
-    if any(a < pos < b for a, b in qm.pairs):
+    if index.inside_closed_quote(pos):
         return True
-    return qm.first_open is not None and qm.first_open in qm.unmatched_open and qm.first_open < pos
+    qm = index.marks[para]
+    opened = qm.unmatched_open
+    return bool(opened) and opened[0] == qm.first_open and opened[0] < pos
 
 
 class _QuoteIndex:
@@ -240,7 +245,7 @@ def speech_verbs() -> frozenset[str]:
     return frozenset(w.lower() for w in load_word_list("quotes/speech_verbs.txt"))
 
 
-_COLON = re.compile(r"(?<=[A-Za-z0-9)\]\"”’]):(?![0-9/])")
+_COLON = re.compile(r":(?<=[A-Za-z0-9)\]\"”’]:)(?![0-9/])")
 _BOUNDARY = re.compile(r"(?<=[a-z0-9)])[.!?][\"”]?(?=\s|[\"“]?[A-Za-z])")
 _WORDS = re.compile(r"[A-Za-z]+")
 
@@ -254,25 +259,44 @@ class LeadIn:
     dangling: bool  # followed by no quotation
 
 
-def _has_speech_verb(sentence: str) -> bool:
-    verbs = speech_verbs()
-    for w in _WORDS.findall(sentence):
-        lw = w.lower()
-        if lw in verbs:
-            if w == lw:
-                return True
-            continue  # "United States:" is a place, not a lead-in
-        if len(lw) > 5 and zipf(lw) == 0.0 and any(lw.endswith(v) for v in verbs if len(v) >= 4):
-            return True  # "thesaid": the lead-in verb glued to a cut
-    return False
+@lru_cache(maxsize=1)
+def _verb_pattern() -> re.Pattern:
+    verbs = sorted(speech_verbs(), key=len, reverse=True)
+    return re.compile("(?:" + "|".join(map(re.escape, verbs)) + ")(?![A-Za-z])")
+
+
+def _speech_verb_positions(text: str) -> list[int]:
+    """Where a reporting verb (lower case) occurs, also glued to a cut: ``thesaid``."""
+    out = []
+    for m in _verb_pattern().finditer(text):
+        s = m.start()
+        if s == 0 or not text[s - 1].isalpha():
+            out.append(s)
+            continue
+        head = _trailing_word(text[max(0, s - 30) : s])
+        word = head + m.group()
+        if len(word) > 5 and len(m.group()) >= 4 and zipf(word) == 0.0 and not head[:1].isupper():
+            out.append(s)  # "thesaid": the lead-in verb glued to a cut
+    return out
+
+
+_SPACES = re.compile(r"[ \t\u00a0]*")
 
 
 def find_lead_ins(text: str) -> list[LeadIn]:
-    """Sentences with a reporting verb that end in a colon, and whether a quotation follows."""
+    """Sentences with a reporting verb that end in a colon, and whether a quotation follows.
+
+    One pass each for colons, sentence ends and reporting verbs; each colon
+    is then judged with binary searches, so the cost stays linear.
+    """
     if ":" not in text:
         return []
     paras, index = _analyse(text)
     starts = [s for s, _ in paras]
+    verbs = _speech_verb_positions(text)
+    if not verbs:
+        return []
+    ends = [b.end() for b in _BOUNDARY.finditer(text)]
     out: list[LeadIn] = []
     repaired = {c.pos for c in remembered_cuts(text)}  # "1:ahead" before J001 inserted the space
     for m in _COLON.finditer(text):
@@ -281,31 +305,27 @@ def find_lead_ins(text: str) -> list[LeadIn]:
         if i < 0 or c >= paras[i][1]:
             continue
         p_start, p_end = paras[i]
-        if _inside_quotation(index, i, c):
-            continue  # a colon inside a quotation
-        window_start = max(p_start, c - 400)
-        sent_start = window_start
-        for b in _BOUNDARY.finditer(text, window_start, c):
-            sent_start = b.end()
-        sentence = text[sent_start:c]
-        left_tok = sentence.rsplit(None, 1)[-1] if sentence.split() else ""
-        if "/" in left_tok and "//" in text[c : c + 3] or len(sentence.split()) < 2:
-            continue
-        if not _has_speech_verb(sentence):
-            continue
-        spaced = text[c + 1 : c + 2] in (" ", "\t", "\u00a0") and c + 1 not in repaired
-        rest = text[c + 1 : p_end].lstrip(" \t\u00a0")
-        if rest and spaced and rest[0].islower():
-            continue  # an explanatory colon: "pollution and dilution: how much is emitted"
-        if rest:
-            dangling = rest[0] not in QUOTE_START and (rest[0].isalpha() or rest[0].isdigit())
+        k = bisect_right(ends, c) - 1
+        sent_start = max(p_start, c - 400, ends[k] if k >= 0 else 0)
+        v = bisect_left(verbs, sent_start)
+        if v >= len(verbs) or verbs[v] >= c:
+            continue  # no reporting verb in the sentence
+        sent_start = sent_start + len(_SPACES.match(text, sent_start).group())
+        if text.rfind(" ", sent_start, c) < 0:
+            continue  # one word: a label
+        if "//" in text[c : c + 3] or _inside_quotation(index, i, c):
+            continue  # a URL, or a colon inside a quotation
+        j = c + 1 + len(_SPACES.match(text, c + 1, min(p_end, c + 200)).group())
+        spaced = j > c + 1 and c + 1 not in repaired
+        if j < p_end:
+            nxt = text[j]
+            if spaced and nxt.islower():
+                continue  # an explanatory colon: "pollution and dilution: how much is emitted"
+            dangling = nxt not in QUOTE_START and (nxt.isalpha() or nxt.isdigit())
         elif i + 1 < len(paras):
-            nxt = text[paras[i + 1][0]]
-            dangling = nxt.islower()
+            dangling = text[paras[i + 1][0]].islower()
         else:
             dangling = True
-        while sent_start < c and text[sent_start].isspace():
-            sent_start += 1
         out.append(LeadIn(sent_start, c, dangling))
     return out
 
