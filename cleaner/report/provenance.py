@@ -116,7 +116,8 @@ def premis_record(
     Returns ``{"version", "agent", "objects", "events"}``.  There is one
     ``modification`` or ``deletion`` event per rule that changed the
     document (``deletion`` when every edit of that rule only removed text),
-    naming the edits it covers by their index in the log's ``edits`` list;
+    naming the rule (its edits are the log's ``edits`` with that ``code``)
+    and how many there are;
     a ``validation`` event when rules flagged findings; and a ``message
     digest calculation`` event for the fixity of the input and output.  Event
     identifiers are UUIDs derived from the document, its digests, the
@@ -156,7 +157,7 @@ def premis_record(
             "eventDateTime": when,
             "eventDetail": detail,
             "rule": code,
-            "edits": indices,
+            "editCount": len(indices),
             "eventOutcome": "success",
             "eventOutcomeDetail": "recorded in the edit log; reversible with `cleaner restore`",
             "linkingAgentIdentifier": agent_link,
