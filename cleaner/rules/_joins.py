@@ -263,7 +263,7 @@ _SENTENCE_JOIN = re.compile(
     r"|(?P<close>[)\]])(?<=\S[)\]])(?=[A-Z][a-z]|[AI]\s)"
     r"|(?P<open>\()(?<=[a-z]{2}\()(?=[A-Z][A-Za-z])"
     # a closing quotation mark glued to an opening one
-    r"|(?P<quotes>”)(?<=[.!?,;:]”)(?=“[^\W\d_])"
+    r"|(?P<quotes>”)(?<=[.!?,;:’]”)(?=“(?:[^\W\d_]|…))"
     # a price glued to a capitalised word: "$399See"
     r"|[0-9](?P<money>)(?=[A-Z][a-z]{2,})"
 )
