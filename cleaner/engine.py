@@ -186,39 +186,45 @@ def compose(
     Returns the new composite list, in original coordinates, sorted and
     non-overlapping.
     """
+    code, name = rule.code, rule.name
+    if not composite:  # the first rule that changes anything: nothing to map
+        return [Edit(e.start, e.end, e.after, e.reason, code, name, original[e.start : e.end], e.metadata)
+                for e in new]
     omap = OffsetMap(composite)
     cs_list, ce_list = omap.cur_start, omap.cur_end
     n_old = len(composite)
 
     # Group new edits with the old edits they interact with.
     groups: list[tuple[list[int], list[Edit]]] = []  # (old indices, new edits)
+    last_group_old: set[int] = set()  # old indices of groups[-1], for O(1) membership
     for e in new:
         first = bisect_left(ce_list, e.start)  # first old edit ending at or after s
         hits = []
-        k = max(0, first - 1)
+        k = first - 1 if first > 0 else 0
         while k < n_old and cs_list[k] <= e.end:
             if _interacts(e.start, e.end, cs_list[k], ce_list[k], composite[k]):
                 hits.append(k)
             k += 1
-        if hits and groups and hits[0] in groups[-1][0]:
+        if hits and groups and hits[0] in last_group_old:
             old_idx, news = groups[-1]
-            old_idx.extend(h for h in hits if h not in old_idx)
+            for h in hits:
+                if h not in last_group_old:
+                    old_idx.append(h)
+                    last_group_old.add(h)
             news.append(e)
         else:
             groups.append((hits, [e]))
+            last_group_old = set(hits)
 
     merged_old: set[int] = set()
     out: list[Edit] = []
+    to_original = omap.to_original
     for old_idx, news in groups:
         if not old_idx:
             e = news[0]
-            start = omap.to_original(e.start, right=True)
-            end = omap.to_original(e.end, right=False) if e.end > e.start else start
-            out.append(
-                replace(
-                    e, start=start, end=end, before=original[start:end], code=rule.code, name=rule.name
-                )
-            )
+            start = to_original(e.start, right=True)
+            end = to_original(e.end, right=False) if e.end > e.start else start
+            out.append(Edit(start, end, e.after, e.reason, code, name, original[start:end], e.metadata))
             continue
         merged_old.update(old_idx)
         olds = [composite[i] for i in sorted(old_idx)]

@@ -152,7 +152,7 @@ def _one_pass(current: str, raw) -> list[Edit]:
     return edits
 
 
-@settings(max_examples=1200, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=800, deadline=None, suppress_health_check=list(HealthCheck))
 @given(edit_passes())
 @example(("", [[(0, 0, "A")], [(0, 0, "A")]]))  # two insertions at one point: was ambiguous
 @example(("ab", [[(1, 1, ""), (1, 0, "A")], [(0, 1, "")]]))
