@@ -87,9 +87,10 @@ class DedupParams:
         Jaccard (and estimated containment) is more than this below the
         threshold are dropped, in one vectorised pass.  With 128
         permutations the estimate's standard deviation is at most 0.044, so
-        the default 0.15 (3.4 standard deviations) loses about 1 true pair
-        in 3,000 while sparing most of the exact comparisons of paragraphs
-        that share only a sentence.  ``None`` verifies every candidate.
+        the default 0.15 (3.4 standard deviations) loses at most about 1 in
+        3,000 pairs lying exactly at the threshold (fewer above it) while
+        sparing most of the exact comparisons of paragraphs that share only
+        a sentence.  ``None`` verifies every candidate.
     ``jobs``
         Processes for shingles and signatures (identical results; worth it
         from a few tens of thousands of paragraphs).
