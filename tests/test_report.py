@@ -443,3 +443,19 @@ def test_command_line_is_rebuilt_from_the_parsed_options(seeds_report):
     assert run["command_line"].startswith("cleaner clean ")
     assert f"--output {seeds_report}" in run["command_line"]
     assert run["config"]["time_limit"] == 30.0
+
+
+def test_change_table_row_limit_keeps_every_change_in_the_text(seeds_report, tmp_path):
+    records = [json.loads(x) for x in (seeds_report / "cleaner-log.jsonl").read_text().splitlines()]
+    dest = tmp_path / "short.html"
+    r = CliRunner().invoke(cli, ["report", str(seeds_report), "-o", str(dest), "--max-table-rows", "2"])
+    assert r.exit_code == 0, r.output
+    soup = soup_of(dest)
+    for section, rec in zip(soup.select("section.doc"), records):
+        n = len(rec["edits"])
+        assert len(section.select("table.changes tbody tr")) == min(n, 2)
+        changes = section.select("pre.text span.chg")
+        assert len(changes) == n
+        assert [bool(c.select_one("a.code")) for c in changes] == [i < 2 for i in range(n)]
+        notice = section.find("p", class_="notice")
+        assert (notice is not None and f"{n - 2} more changes" in notice.get_text()) == (n > 2)

@@ -20,12 +20,13 @@ SPLIT_ENV = "CLEANER_REPORT_SPLIT_OVER"
 SPLIT_HELP = "Above this many documents, write an index page plus one page per document."
 
 
-def make_report(out: Path, dest: Path | None, split_over: int, title: str | None = None) -> ReportResult:
+def make_report(out: Path, dest: Path | None, split_over: int, title: str | None = None,
+                max_table_rows: int = 2000) -> ReportResult:
     """Write the report of *out* and say where it went; errors become click errors (exit 2)."""
     from cleaner.report.render import write_report
 
     try:
-        result = write_report(out, dest, split_over=split_over, title=title)
+        result = write_report(out, dest, split_over=split_over, title=title, max_table_rows=max_table_rows)
     except (InputError, OSError) as exc:
         raise click.ClickException(f"cannot write the report: {exc}") from None
     pages = f" + {len(result.pages) - 1} document page(s)" if result.split else ""
@@ -42,8 +43,10 @@ def make_report(out: Path, dest: Path | None, split_over: int, title: str | None
               help="The report file (default: OUT/report.html).")
 @click.option("--split-over", type=click.IntRange(min=1), default=DEFAULT_SPLIT_OVER, show_default=True,
               envvar=SPLIT_ENV, help=SPLIT_HELP)
+@click.option("--max-table-rows", type=click.IntRange(min=0), default=2000, show_default=True,
+              help="At most this many rows in a document's change table (every change stays marked in the text).")
 @click.option("--title", help="Title of the report (default: the folder's name).")
-def report(out: str, dest: str | None, split_over: int, title: str | None) -> None:
+def report(out: str, dest: str | None, split_over: int, max_table_rows: int, title: str | None) -> None:
     """Write an HTML report of OUT (cleaned files + cleaner-log.jsonl).
 
     For every document the report shows the original with each change marked
@@ -55,7 +58,7 @@ def report(out: str, dest: str | None, split_over: int, title: str | None) -> No
     Exit code 2 when OUT has no log, or when a document could not be
     rebuilt from the log (the report is still written, with the reason).
     """
-    unreadable = make_report(Path(out), Path(dest) if dest else None, split_over, title).unreadable
+    unreadable = make_report(Path(out), Path(dest) if dest else None, split_over, title, max_table_rows).unreadable
     if unreadable:
         raise SystemExit(EXIT_ERROR)
 

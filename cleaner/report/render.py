@@ -29,7 +29,7 @@ from cleaner import __version__
 from cleaner.io.files import InputError, atomic_write
 from cleaner.registry import FAMILIES, all_rules
 from cleaner.report.provenance import read_run_record
-from cleaner.report.view import DocumentView, RunView, family_of, printable, read_records, safe_id
+from cleaner.report.view import MAX_TABLE_ROWS, DocumentView, RunView, family_of, printable, read_records, safe_id
 
 #: Above this many documents the report is split into an index and one page per document.
 DEFAULT_SPLIT_OVER = 200
@@ -110,8 +110,10 @@ def segments_html(segments: list[dict[str, Any]]) -> Markup:
             title = f"{s['code']} {s['name']}: {s['reason']}" + (f"\n{s['title']}" if s["title"] else "")
             before = f"<del>{_tokens(s['before'])}</del>" if s["before"] else ""
             after = f"<ins>{_tokens(s['after'])}</ins>" if s["after"] else ""
+            code = _e(printable(s["code"]))
+            label = f'<a class="code" href="#{_e(s["row"])}">{code}</a>' if s["row"] else f'<span class="code">{code}</span>'
             append(f'<span class="{_e(css)}" id="{_e(s["id"])}" tabindex="0" title="{_e(printable(title))}">'
-                   f'{before}{after}<a class="code" href="#{_e(s["row"])}">{_e(printable(s["code"]))}</a></span>')
+                   f'{before}{after}{label}</span>')
         else:
             css = f"marker {s['css']}" + (" zero" if s["zero"] else "")
             append(f'<a class="{_e(css)}" id="{_e(s["id"])}" href="{_e(s["href"])}" '
@@ -220,11 +222,11 @@ def _run_meta(out_dir: Path, records: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def render_report(out_dir: str | Path, *, title: str | None = None) -> str:
+def render_report(out_dir: str | Path, *, title: str | None = None, max_table_rows: int = MAX_TABLE_ROWS) -> str:
     """The single-page report of the run in *out_dir*, as a string."""
     out_dir = Path(out_dir)
     records = read_records(out_dir)
-    run = RunView(out_dir, records, lambda n, anchor: f"#{anchor}")
+    run = RunView(out_dir, records, lambda n, anchor: f"#{anchor}", max_table_rows)
     docs = list(run.documents())
     return _render_page("report.html.j2", out_dir, records, docs, title=title, split=False)
 
@@ -255,11 +257,14 @@ def write_report(
     *,
     split_over: int = DEFAULT_SPLIT_OVER,
     title: str | None = None,
+    max_table_rows: int = MAX_TABLE_ROWS,
 ) -> ReportResult:
     """Render the report of the run in *out_dir* to *dest* (default ``OUT/report.html``).
 
     With more than *split_over* documents, *dest* becomes an index page and
-    each document is written to ``<dest stem>_files/NNNN.html``.  Files are
+    each document is written to ``<dest stem>_files/NNNN.html``.  A
+    document's change table lists at most *max_table_rows* changes (all are
+    marked in its text).  Files are
     written atomically.  Raises :class:`~cleaner.io.files.InputError` when
     *out_dir* holds no log; a document whose original cannot be rebuilt is
     shown with the reason instead of its text, and counted in
@@ -271,7 +276,7 @@ def write_report(
         raise InputError(f"{dest}: is a folder; give a file name for the report")
     records = read_records(out_dir)
     if len(records) <= split_over:
-        run = RunView(out_dir, records, lambda n, anchor: f"#{anchor}")
+        run = RunView(out_dir, records, lambda n, anchor: f"#{anchor}", max_table_rows)
         docs = list(run.documents())
         page_html = _render_page("report.html.j2", out_dir, records, docs, title=title, split=False)
         atomic_write(dest, page_html.encode("utf-8"))
@@ -284,7 +289,7 @@ def write_report(
     def page(n: int) -> str:
         return f"{n:0{width}d}.html"
 
-    run = RunView(out_dir, records, lambda n, anchor: f"{page(n)}#{anchor}")
+    run = RunView(out_dir, records, lambda n, anchor: f"{page(n)}#{anchor}", max_table_rows)
     summaries = [run.summary(n, rec) for n, rec in enumerate(records, 1)]
     for s in summaries:
         s.page = f"{folder.name}/{page(s.n)}"

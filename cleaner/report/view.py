@@ -40,6 +40,8 @@ else:  # pragma: no cover
 
 #: How much of a long before/after text the change table shows (the inline view shows all).
 TABLE_EXCERPT = 240
+#: At most this many rows in a document's change table (every change is still marked in its text).
+MAX_TABLE_ROWS = 2000
 
 Token = tuple[str, str]  # ("t", text) plain text, ("v", symbol) a made-visible character
 HrefFor = Callable[[int, str], str]
@@ -265,6 +267,7 @@ class DocumentView:
     warning: str = ""
     segments: list[dict[str, Any]] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
+    changes_left_out: int = 0  # changes beyond the table's row limit (all are still marked in the text)
     findings: list[dict[str, Any]] = field(default_factory=list)
     edits_by_family: dict[str, int] = field(default_factory=dict)
     findings_by_family: dict[str, int] = field(default_factory=dict)
@@ -385,8 +388,10 @@ class RunView:
     report, ``0003.html#anchor`` in a split one).
     """
 
-    def __init__(self, out_dir: Path, records: list[dict[str, Any]], href_for: HrefFor):
+    def __init__(self, out_dir: Path, records: list[dict[str, Any]], href_for: HrefFor,
+                 max_table_rows: int = MAX_TABLE_ROWS):
         self.out_dir = out_dir
+        self.max_table_rows = max_table_rows
         self.records = [sanitize_record(r, i) for i, r in enumerate(records, 1)]
         self.href_for = href_for
         self.by_path: dict[str, int] = {}
@@ -506,8 +511,10 @@ class RunView:
         edits = [Edit.from_json(e) for e in rec.get("edits") or []]
         edit_rows = rec.get("edits") or []
         overlays = self._overlays(n, rec, len(original))
-        view.segments = build_segments(original, edits, overlays, n)
-        view.changes = [self._change_row(n, i, e, row) for i, (e, row) in enumerate(zip(edits, edit_rows), 1)]
+        view.segments = build_segments(original, edits, overlays, n, table_rows=self.max_table_rows)
+        shown = list(zip(edits, edit_rows))[: self.max_table_rows]
+        view.changes = [self._change_row(n, i, e, row) for i, (e, row) in enumerate(shown, 1)]
+        view.changes_left_out = len(edits) - len(shown)
         view.findings = [self._finding_row(n, k, f, original) for k, f in enumerate(rec.get("findings") or [], 1)]
         return view
 
@@ -570,13 +577,15 @@ class RunView:
         }
 
 
-def build_segments(original: str, edits: list[Edit], overlays: list[Overlay], n: int) -> list[dict[str, Any]]:
+def build_segments(original: str, edits: list[Edit], overlays: list[Overlay], n: int,
+                   table_rows: int | None = None) -> list[dict[str, Any]]:
     """Cut *original* into text, change, marker and anchor segments.
 
     *edits* are sorted and non-overlapping (the log guarantees it).  An
     overlay boundary that falls inside an edit is moved to the edit's edge,
     so a change is always shown whole.  The work is proportional to the
-    number of edits and overlays, not to the length of the text.
+    number of edits and overlays, not to the length of the text.  Changes
+    beyond *table_rows* have no change-table row to link to.
     """
     starts = [e.start for e in edits]
 
@@ -644,7 +653,7 @@ def build_segments(original: str, edits: list[Edit], overlays: list[Overlay], n:
         css, title = css_of(cover)
         ws_only = not (ed.before.strip() or ed.after.strip())
         out.append({
-            "kind": "edit", "id": f"d{n}-e{j + 1}", "row": f"d{n}-et{j + 1}", "code": ed.code, "name": ed.name,
+            "kind": "edit", "id": f"d{n}-e{j + 1}", "row": f"d{n}-et{j + 1}" if table_rows is None or j < table_rows else "", "code": ed.code, "name": ed.name,
             "family": family_of(ed.code), "reason": ed.reason, "ws_only": ws_only,
             "before": change_tokens(ed.before, ws_only), "after": change_tokens(ed.after, ws_only),
             "css": css, "title": title,
