@@ -459,3 +459,21 @@ def test_change_table_row_limit_keeps_every_change_in_the_text(seeds_report, tmp
         assert [bool(c.select_one("a.code")) for c in changes] == [i < 2 for i in range(n)]
         notice = section.find("p", class_="notice")
         assert (notice is not None and f"{n - 2} more changes" in notice.get_text()) == (n > 2)
+
+
+def test_undecodable_bytes_and_direction_overrides_are_shown_as_symbols(tmp_path, monkeypatch):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "bytes.txt").write_bytes("Caf\u00e9 and more words here, ".encode() * 20 + b"bad \xff byte  \n"
+                                    + "evil \u202eoverride\u202c text\n".encode())
+    out = tmp_path / "out"
+    run_clean(["clean", str(src), "-o", str(out), "--report", str(out / "report.html")], monkeypatch)
+    rec = json.loads((out / "cleaner-log.jsonl").read_text(encoding="utf-8"))
+    assert rec["source"]["errors"] == "surrogateescape"
+    html = (out / "report.html").read_text(encoding="utf-8")  # the page itself is valid UTF-8
+    pre = BeautifulSoup(html, "html.parser").select_one("pre.text")
+    text = pre.get_text()
+    assert "bad ⟨FF⟩" in text  # the byte, whether a rule changed it (then struck through) or not
+    assert all("\udcff" not in t for t in pre.strings)
+    assert "evil ⟨RLO⟩override⟨PDF⟩ text" in text
+    assert "\u202e" not in html
