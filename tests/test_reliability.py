@@ -306,6 +306,20 @@ def test_fifo_named_txt_is_skipped_not_read(tmp_path):
     assert_good_processed(tmp_path / "out")
 
 
+def test_file_name_that_is_not_utf8_is_a_per_file_error(tmp_path):
+    src = make_input(tmp_path)
+    try:
+        with open(os.path.join(os.fsencode(src), b"caf\xe9.txt"), "wb") as fh:
+            fh.write(b"text  here\n")
+    except (OSError, ValueError):
+        pytest.skip("this file system does not allow names that are not UTF-8")
+    r = run("clean", str(src), "-o", str(tmp_path / "out"))
+    assert r.exit_code == 0, r.output
+    assert "caf\\xe9.txt: file name is not valid UTF-8; rename the file to clean it (skipped)" in r.stderr
+    assert "1 file error(s)" in r.stderr
+    assert_good_processed(tmp_path / "out")
+
+
 # --------------------------------------------------------------------------
 # restore
 

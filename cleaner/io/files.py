@@ -91,10 +91,31 @@ def iter_input_files(
                     if name.startswith(".") or not name.endswith(suffixes):
                         continue
                     f = rootp / name
-                    found.append((f, f.relative_to(path).as_posix()))
+                    rel = f.relative_to(path).as_posix()
+                    if _valid_name(rel, on_error):
+                        found.append((f, rel))
             yield from sorted(found, key=lambda t: t[1])
-        else:
+        elif _valid_name(path.name, on_error):
             yield path, path.name
+
+
+def _valid_name(rel: str, on_error: Callable[[str, str], None] | None) -> bool:
+    """Is *rel* valid Unicode?  A name with bytes that are not UTF-8 cannot be a document id.
+
+    Such a name arrives with lone surrogates (Python's ``surrogateescape``);
+    it could not be written to the log, a report or a JSON diagnostic, so the
+    file is reported (or, without *on_error*, refused) rather than cleaned.
+    """
+    try:
+        rel.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        shown = os.fsencode(rel).decode("utf-8", "backslashreplace")
+        message = "file name is not valid UTF-8; rename the file to clean it (skipped)"
+        if on_error is None:
+            raise InputError(f"{shown}: {message}") from None
+        on_error(shown, message)
+        return False
 
 
 def _walk_error_handler(top: Path, on_error: Callable[[str, str], None] | None) -> Callable[[OSError], None]:
