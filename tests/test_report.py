@@ -277,6 +277,8 @@ def test_near_duplicates_link_to_their_twin(crafted):
     twin = soup.select_one(f"#doc-{na} mark.twin")
     assert twin is not None and twin.get_text() == PARA_A
     assert target["href"] == f"#d{nb}-f1"
+    assert soup.find(id=f"d{nb}-f1")["href"] == link["href"]  # the inline marker jumps to the twin too
+    assert "repeated in b.txt" in target["title"]
     row = soup.select(f"#doc-index tbody tr")[nb - 1]
     assert row.find_all("td")[6]["data-sort"] == "1"
 

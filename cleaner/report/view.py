@@ -395,8 +395,8 @@ class RunView:
         self.records = [sanitize_record(r, i) for i, r in enumerate(records, 1)]
         self.href_for = href_for
         self.by_path: dict[str, int] = {}
-        for i, rec in enumerate(records, 1):
-            self.by_path.setdefault(str(rec.get("path", "")), i)
+        for i, rec in enumerate(self.records, 1):
+            self.by_path.setdefault(rec["path"], i)
         # incoming overlays: twins of near-duplicates, likely places of orphaned quotes
         self.incoming: dict[int, list[Overlay]] = {}
         self.links: dict[tuple[int, int], tuple[str, str]] = {}  # (doc, finding) -> (href, text)
@@ -461,8 +461,9 @@ class RunView:
                     end = end if end is not None and end >= start else start
                     target = f"d{m}-t{n}-{k}"
                     self.links[(n, k)] = (self.href_for(m, target), f"twin: {twin['path']}{para}{sim_txt}")
+                    self.inline[(n, k)] = (self.href_for(m, target), f"↔ {code}")
                     self.incoming.setdefault(m, []).append(Overlay(
-                        start, end, "twin", f"near-duplicate of {rec.get('path')}{sim_txt}: {f.get('message', '')}",
+                        start, end, "twin", f"repeated in {rec['path']}{sim_txt}: {f.get('message', '')}",
                         target, f"↔ {code}", self.href_for(n, here), kind="twin"))
                     continue
                 gap = gap_of(data) if data else None
