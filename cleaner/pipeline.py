@@ -260,10 +260,21 @@ def restore_run(out_dir: Path, dest: Path) -> tuple[int, list[FileError]]:
 
 
 def output_inside_input(paths: list[str], out_dir: Path) -> bool:
+    """Would writing to *out_dir* touch the inputs?
+
+    True when the output folder is an input folder or inside one (the next
+    run would read its own output), when an input folder is inside the
+    output folder (its files and the log could be overwritten), or when the
+    output folder holds an input file given directly (the cleaned file would
+    replace the original).
+    """
     out = out_dir.resolve()
     for p in paths:
         src = Path(p).resolve()
-        if src.is_dir() and (out == src or src in out.parents):
+        if src.is_dir():
+            if out == src or src in out.parents or out in src.parents:
+                return True
+        elif src.parent == out:
             return True
     return False
 

@@ -205,6 +205,18 @@ def test_output_inside_input_exits_2(tmp_path):
     assert r.exit_code == 2
 
 
+def test_output_that_would_overwrite_an_input_exits_2(tmp_path):
+    src = make_input(tmp_path)
+    # A file given directly, cleaned into its own folder, would replace the original.
+    r = run("clean", str(src / "good.txt"), "-o", str(src))
+    assert r.exit_code == 2
+    assert (src / "good.txt").read_text(encoding="utf-8") == GOOD
+    # An input folder inside the output folder: its files and the log could be overwritten.
+    r = run("clean", str(src), "-o", str(tmp_path))
+    assert r.exit_code == 2
+    assert not (tmp_path / LOG_NAME).exists()
+
+
 def _deny(monkeypatch, denied: Path) -> None:
     """Make listing *denied* fail as it does without permission (tests run as root)."""
     real_scandir = os.scandir
