@@ -479,3 +479,16 @@ def test_undecodable_bytes_and_direction_overrides_are_shown_as_symbols(tmp_path
     assert all("\udcff" not in t for t in pre.strings)
     assert "evil ⟨RLO⟩override⟨PDF⟩ text" in text
     assert "\u202e" not in html
+
+
+def test_odd_run_record_does_not_break_the_report(tmp_path, monkeypatch):
+    out = make_crafted_run(tmp_path, monkeypatch)
+    (out / "cleaner-run.json").write_text(json.dumps({"file_errors": [1, {"path": "<x>", "message": 2}],
+                                                      "command_line": ["not", "a", "string"],
+                                                      "config": "odd"}), encoding="utf-8")
+    r = CliRunner().invoke(cli, ["report", str(out)])
+    assert r.exit_code == 0, r.output
+    soup = soup_of(out / "report.html")
+    assert "&lt;x&gt;" in str(soup.select_one(".error")) and "not recorded" in soup.select_one("#run").get_text()
+    (out / "cleaner-run.json").write_text("{broken", encoding="utf-8")
+    assert CliRunner().invoke(cli, ["report", str(out)]).exit_code == 0

@@ -193,13 +193,22 @@ def _finding_colours(docs: Iterable[DocumentView]) -> list[tuple[str, str]]:
 
 def _run_meta(out_dir: Path, records: list[dict[str, Any]]) -> dict[str, Any]:
     run = read_run_record(out_dir) or {}
+    run = {k: v for k, v in run.items() if k in ("config", "file_errors") or isinstance(v, str)}
+    errors = run.get("file_errors") if isinstance(run.get("file_errors"), list) else []
+    file_errors = [{"path": str(e.get("path", "")), "message": str(e.get("message", ""))}
+                   for e in errors if isinstance(e, dict)]
     versions = sorted({str(r.get("tool_version", "")) for r in records if r.get("tool_version")})
     hashes = sorted({str(r.get("config_sha256", "")) for r in records if r.get("config_sha256")})
     when = run.get("date_time")
     if not when:
-        times = sorted({e.get("eventDateTime", "") for r in records
-                        for e in (r.get("premis") or {}).get("events", []) if isinstance(e, dict)})
-        when = ", ".join(t for t in times if t)
+        times = set()
+        for r in records:
+            premis = r.get("premis")
+            events = premis.get("events") if isinstance(premis, dict) else None
+            for e in events if isinstance(events, list) else []:
+                if isinstance(e, dict) and isinstance(e.get("eventDateTime"), str):
+                    times.add(e["eventDateTime"])
+        when = ", ".join(sorted(times))
     config = run.get("config")
     config_sha = run.get("config_sha256") or (hashes[0] if len(hashes) == 1 else "")
     config_ok = None
@@ -217,7 +226,7 @@ def _run_meta(out_dir: Path, records: list[dict[str, Any]]) -> dict[str, Any]:
         "config_sha256": config_sha or ", ".join(hashes) or "unknown",
         "config_verified": config_ok,
         "mixed_configs": len(hashes) > 1,
-        "file_errors": run.get("file_errors") or [],
+        "file_errors": file_errors,
         "out_dir": str(out_dir),
     }
 
