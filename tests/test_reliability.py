@@ -348,6 +348,16 @@ def test_restore_reports_a_tampered_file_and_restores_the_others(tmp_path):
     assert not (tmp_path / "back" / "other.txt").exists()
 
 
+def test_restore_into_the_cleaned_folder_itself_exits_2(tmp_path):
+    src = make_input(tmp_path)
+    out = tmp_path / "out"
+    assert run("clean", str(src), "-o", str(out)).exit_code == 0
+    r = run("restore", str(out), "-o", str(out))
+    assert r.exit_code == 2
+    assert "the destination is the cleaned folder itself" in r.stderr
+    assert (out / "good.txt").read_text(encoding="utf-8") == GOOD_CLEANED
+
+
 def test_restore_without_a_log_exits_2(tmp_path):
     (tmp_path / "empty").mkdir()
     r = run("restore", str(tmp_path / "empty"), "-o", str(tmp_path / "back"))

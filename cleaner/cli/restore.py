@@ -21,6 +21,9 @@ def restore(out: str, dest: str) -> None:
     Each restored file is checked against the SHA-256 of the original
     recorded in the log.
     """
+    if Path(dest).resolve() == Path(out).resolve():
+        raise click.UsageError("the destination is the cleaned folder itself; restoring there would "
+                               "replace the cleaned files the log describes. Choose another folder")
     try:
         done, errors = restore_run(Path(out), Path(dest))
     except InputError as exc:
