@@ -522,3 +522,42 @@ def test_parallel_engine_survives_undecodable_bytes(tmp_path):
     assert r.exit_code == 0, r.output
     assert (tmp_path / "back" / "bad.txt").read_bytes() == bad
     assert_good_processed(out)
+
+
+# --------------------------------------------------------------------------
+# linear time: a quadratic pattern shows up on 64 KB already
+
+
+def test_every_rule_is_fast_on_adversarial_input():
+    """Each rule on 64 KB hostile strings: a quadratic regex takes tens of seconds here."""
+    import importlib.util
+
+    from cleaner.registry import RuleContext, all_rules
+
+    spec = importlib.util.spec_from_file_location("adversarial", Path(__file__).resolve().parents[1]
+                                                  / "bench" / "adversarial.py")
+    adversarial = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(adversarial)
+    inputs = adversarial.adversarial_inputs(64 * 1024)
+    chosen = ["comment-open", "amp-chain", "tag-open-unclosed", "double-quotes", "curly-quotes", "dots",
+              "capitals", "no-spaces", "newlines", "cr", "spaces", "nbsp", "short-lines", "non-ascii-line",
+              "photo-credit", "header-like"]
+    # Mixtures: a long line of one kind next to a character that a pattern looks for.
+    inputs["ascii-line-then-accent"] = inputs["no-spaces"] + "\n\u00e9"
+    inputs["spaces-then-nbsp"] = inputs["spaces"] + "\u00a0x"
+    inputs["script-opens"] = "<script>" * 8000
+    chosen += ["ascii-line-then-accent", "spaces-then-nbsp", "script-opens"]
+    corpus = adversarial.corpus_for_bench()
+    slow = []
+    for r in all_rules():
+        for name in chosen:
+            ctx = RuleContext(doc_id="adversarial.txt", options=dict(r.options), corpus=corpus, metadata={})
+            started = time.perf_counter()
+            try:
+                list(r.function(inputs[name], ctx) or ())
+            except Exception as exc:  # a crash is reported by the engine as a finding; note it here too
+                slow.append(f"{r.code} on {name}: {type(exc).__name__}: {exc}")
+            seconds = time.perf_counter() - started
+            if seconds > 3.0:
+                slow.append(f"{r.code} {r.name} on {name}: {seconds:.1f}s")
+    assert not slow, "rules too slow on 64 KB (quadratic?): " + "; ".join(slow)
