@@ -213,16 +213,17 @@ def truth_pairs(groups: list[list[int]], keep: set[int] | None = None) -> set[tu
 def run_ours(texts, docs, params: DedupParams, with_index: bool = False):
     refs = [ParagraphRef(docs[i], i + 1, 0, len(t), t) for i, t in enumerate(texts)]
     t0 = time.perf_counter()
+    steps: dict[str, float] = {}
     if with_index:
         pairs, stats = _ours_through_minhashlsh(refs, params)
     else:
         result = dedup_paragraphs(refs, params)
-        stats = result.stats
+        stats, steps = result.stats, result.timings
         pairs = set()
         for c in result.clusters:
             ids = [m.ref.number - 1 for m in c.members]
             pairs.update((min(a, b), max(a, b)) for a in ids for b in ids if a < b)
-    return time.perf_counter() - t0, pairs, stats.get("candidates", 0)
+    return time.perf_counter() - t0, pairs, stats.get("candidates", 0), steps
 
 
 def _ours_through_minhashlsh(refs, params):
@@ -273,7 +274,7 @@ def run_datasketch(texts, docs, params: DedupParams):
         for j in lsh.query(m):
             if j != i:
                 pairs.add((min(i, j), max(i, j)))
-    return time.perf_counter() - t0, pairs, len(pairs)
+    return time.perf_counter() - t0, pairs, len(pairs), {}
 
 
 def _rss_mb() -> float:
@@ -284,24 +285,24 @@ def _rss_mb() -> float:
 def _child(conn, method, texts, docs, params, with_index):
     start = _rss_mb()
     if method == "ours":
-        elapsed, pairs, cand = run_ours(texts, docs, params, with_index)
+        elapsed, pairs, cand, steps = run_ours(texts, docs, params, with_index)
     else:
-        elapsed, pairs, cand = run_datasketch(texts, docs, params)
+        elapsed, pairs, cand, steps = run_datasketch(texts, docs, params)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    conn.send((elapsed, sorted(pairs), cand, max(0.0, peak - start)))
+    conn.send((elapsed, sorted(pairs), cand, max(0.0, peak - start), steps))
     conn.close()
 
 
 def measure(method, texts, docs, params, with_index=False):
-    """Run *method* in a forked child; return (seconds, pairs, candidates, peak RSS growth in MB)."""
+    """Run *method* in a forked child; return (seconds, pairs, candidates, peak RSS growth in MB, step seconds)."""
     ctx = mp.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(child, method, texts, docs, params, with_index))
     proc.start()
     child.close()
-    elapsed, pairs, cand, mem = parent.recv()
+    elapsed, pairs, cand, mem, steps = parent.recv()
     proc.join()
-    return elapsed, set(map(tuple, pairs)), cand, mem
+    return elapsed, set(map(tuple, pairs)), cand, mem, steps
 
 
 def scores(found: set, truth: set) -> tuple[float, float]:
@@ -357,16 +358,17 @@ def main() -> None:
     s_truth = truth_pairs([[remap[x] for x in g if x in remap] for g in groups])
 
     rows = []
-    el, pairs, cand, mem = measure("ours", texts, docs, params)
+    el, pairs, cand, mem, steps = measure("ours", texts, docs, params)
     rows.append(("ours, full corpus", len(texts), el, mem, cand, *scores(pairs, truth), ""))
+    full_steps = steps
     ours_full_rate = len(texts) / el
     if args.with_index:
-        el, pairs, cand, mem = measure("ours", texts, docs, params, with_index=True)
+        el, pairs, cand, mem, _ = measure("ours", texts, docs, params, with_index=True)
         rows.append(("ours via MinHashLSH index", len(texts), el, mem, cand, *scores(pairs, truth), ""))
-    el, pairs, cand, mem = measure("ours", s_texts, s_docs, params)
+    el, pairs, cand, mem, _ = measure("ours", s_texts, s_docs, params)
     rows.append(("ours, sample", len(s_texts), el, mem, cand, *scores(pairs, s_truth), ""))
     ours_sample_rate = len(s_texts) / el
-    el, pairs, cand, mem = measure("datasketch", s_texts, s_docs, params)
+    el, pairs, cand, mem, _ = measure("datasketch", s_texts, s_docs, params)
     base_rate = len(s_texts) / el
     note = "" if size == len(texts) else f"full corpus extrapolated: {len(texts) / base_rate:,.0f} s"
     rows.append(("datasketch baseline, sample", len(s_texts), el, mem, cand, *scores(pairs, s_truth), note))
@@ -376,6 +378,8 @@ def main() -> None:
           f"{'precision':>9} {'recall':>7}")
     for name, n, el, mem, cand, p, r, note in rows:
         print(f"{name:<30} {n:>10,} {el:>8.2f} {n / el:>9,.0f} {mem:>8.0f} {cand:>10,} {p:>9.4f} {r:>7.4f}  {note}")
+    print("ours, full corpus, seconds per step: "
+          + ", ".join(f"{k} {v:.2f}" for k, v in full_steps.items()))
     print()
     print(f"throughput ratio, ours (full corpus) / datasketch (sample): {ours_full_rate / base_rate:.1f}x")
     print(f"throughput ratio, ours / datasketch on the same sample:       {ours_sample_rate / base_rate:.1f}x")
