@@ -315,12 +315,14 @@ def _deadline(seconds: float | None) -> Iterator[None]:
     except ValueError:  # not the main interpreter
         yield
         return
-    signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3))
     try:
+        signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3))
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        finally:  # even if the alarm fires right here, the old handler comes back
+            signal.signal(signal.SIGALRM, previous)
 
 
 #: How many times :func:`clean_text` runs the rule list at most.  A rule can

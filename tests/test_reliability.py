@@ -561,3 +561,19 @@ def test_every_rule_is_fast_on_adversarial_input():
             if seconds > 3.0:
                 slow.append(f"{r.code} {r.name} on {name}: {seconds:.1f}s")
     assert not slow, "rules too slow on 64 KB (quadratic?): " + "; ".join(slow)
+
+
+def test_time_limit_restores_the_previous_alarm_handler():
+    if not hasattr(signal, "setitimer"):
+        pytest.skip("no interval timers here")
+
+    def mine(signum, frame):  # pragma: no cover - never called
+        pass
+
+    previous = signal.signal(signal.SIGALRM, mine)
+    try:
+        run_rules("abc", [_rule("W984", lambda t, c: [Edit(0, 1, "X", "x")])], time_limit=5)
+        assert signal.getsignal(signal.SIGALRM) is mine
+        assert signal.getitimer(signal.ITIMER_REAL)[0] == 0
+    finally:
+        signal.signal(signal.SIGALRM, previous)
