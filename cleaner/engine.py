@@ -10,7 +10,15 @@ step
 and every position in the current text can be mapped back to the original.
 When a later rule changes text that an earlier rule inserted, the two edits
 are merged into one edit whose reason names both rules; nothing is ever
-applied that the log cannot undo.
+applied that the log cannot undo.  Two insertions that would land on the
+same original position are merged too, so the order of edits in the log is
+never ambiguous.
+
+:func:`clean_text` runs the rule list again while a pass still changes the
+text (at most :data:`DEFAULT_MAX_PASSES` passes), so cleaning is idempotent
+even when one rule bares work for a rule that ran before it.  A per-document
+time limit interrupts a runaway rule (``SIGALRM`` where available, see
+:func:`_deadline`) and turns it into an error finding.
 
 :func:`restore_text` is the inverse: it rebuilds the original from the cleaned
 text and the edit log, checking every ``after`` against the cleaned text.
