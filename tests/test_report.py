@@ -173,6 +173,10 @@ def test_header_metadata_totals_and_legend(seeds_report):
     assert "2023-11-14T22:13:20Z" in meta
     assert run["config_sha256"] in meta and "matches the configuration below" in meta
     assert "cleaner clean" in meta and "--report" in meta
+    assert f"{len(list(SEEDS.glob('*.txt')))} of 5 originals rebuilt from the log and verified" in meta
+    first = soup.select_one("section.doc details.provenance")
+    events = [tr.find_all("td")[0].get_text() for tr in first.select("tbody tr")]
+    assert events[-1] == "message digest calculation" and "2023-11-14T22:13:20Z" in first.get_text()
     from cleaner.registry import all_rules
 
     legend_codes = [tr.td.get_text() for tr in soup.select("#rule-legend tbody tr")]
@@ -326,6 +330,7 @@ def test_split_report_has_an_index_and_a_page_per_document(tmp_path, monkeypatch
     assert [p.name for p in pages] == ["0001.html", "0002.html", "0003.html"]
     index = soup_of(dest)
     assert not index.select("section.doc")
+    assert "3 of 3 originals rebuilt from the log and verified" in index.select_one("#run").get_text(" ")
     hrefs = [a["href"] for a in index.select("#doc-index tbody td a")]
     assert hrefs == [f"report_files/{p.name}" for p in pages]
     for p in pages:

@@ -241,7 +241,7 @@ def render_report(out_dir: str | Path, *, title: str | None = None, max_table_ro
 
 
 def _render_page(template: str, out_dir: Path, records: list[dict[str, Any]], docs: list[DocumentView], *,
-                 title: str | None, split: bool, **extra: Any) -> str:
+                 title: str | None, split: bool, verified: int | None = None, **extra: Any) -> str:
     totals, legend = _rule_table(docs)
     families = [k for k in FAMILIES]
     return environment().get_template(template).render(
@@ -255,6 +255,7 @@ def _render_page(template: str, out_dir: Path, records: list[dict[str, Any]], do
         colours=_finding_colours(docs),
         n_edits=sum(d.n_edits for d in docs),
         n_findings=sum(d.n_findings for d in docs),
+        n_verified=sum(1 for d in docs if d.verified) if verified is None else verified,
         split=split,
         **extra,
     )
@@ -304,7 +305,7 @@ def write_report(
         s.page = f"{folder.name}/{page(s.n)}"
     if folder.exists() and not _only_pages(folder):
         raise InputError(f"{folder}: holds files that are not report pages; move them or choose another name")
-    unreadable = 0
+    unreadable = verified = 0
     template = environment().get_template("document.html.j2")
     totals, legend = _rule_table(summaries)
     colours = _finding_colours(summaries)
@@ -317,6 +318,7 @@ def write_report(
         for n, rec in enumerate(records, 1):
             doc = run.document(n, rec)
             unreadable += bool(doc.error)
+            verified += bool(doc.verified)
             page_html = template.render(
                 title=f"{doc.path} — {title or 'cleaner report'}", meta=meta, doc=doc, docs=[doc],
                 index_href=f"../{dest.name}", prev_href=page(n - 1) if n > 1 else "",
@@ -336,7 +338,8 @@ def write_report(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    index_html = _render_page("index.html.j2", out_dir, records, summaries, title=title, split=True)
+    index_html = _render_page("index.html.j2", out_dir, records, summaries, title=title, split=True,
+                              verified=verified)
     atomic_write(dest, index_html.encode("utf-8"))
     pages = [folder / page(n) for n in range(1, len(records) + 1)]
     return ReportResult(dest, [dest, *pages], len(records), unreadable, True)

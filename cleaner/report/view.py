@@ -268,6 +268,7 @@ class DocumentView:
     segments: list[dict[str, Any]] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
     changes_left_out: int = 0  # changes beyond the table's row limit (all are still marked in the text)
+    events: list[dict[str, str]] = field(default_factory=list)  # PREMIS events from the log, for display
     findings: list[dict[str, Any]] = field(default_factory=list)
     edits_by_family: dict[str, int] = field(default_factory=dict)
     findings_by_family: dict[str, int] = field(default_factory=dict)
@@ -493,6 +494,17 @@ class RunView:
         view.findings_by_family = _count_families(finds)
         view.duplicates = sum(1 for f in finds if str(f.get("code", "")).startswith("D"))
         view.duplicated_by = sum(1 for o in self.incoming.get(n, []) if o.kind == "twin")
+        premis = rec.get("premis")
+        events = premis.get("events") if isinstance(premis, dict) else None
+        for e in events if isinstance(events, list) else []:
+            if isinstance(e, dict):
+                agent = e.get("linkingAgentIdentifier")
+                view.events.append({
+                    "type": str(e.get("eventType", "")), "when": str(e.get("eventDateTime", "")),
+                    "detail": str(e.get("eventDetail", "")),
+                    "outcome": " — ".join(str(e[k]) for k in ("eventOutcome", "eventOutcomeDetail") if e.get(k)),
+                    "agent": str(agent.get("linkingAgentIdentifierValue", "")) if isinstance(agent, dict) else "",
+                })
         view.rules = sorted({str(e.get("code", "")) for e in edits} | {str(f.get("code", "")) for f in finds})
         return view
 

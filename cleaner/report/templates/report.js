@@ -85,4 +85,7 @@
   Array.prototype.forEach.call(document.querySelectorAll('table.sortable'), makeSortable);
   setupFilter();
   window.addEventListener('hashchange', reveal);
+  window.addEventListener('beforeprint', function () {
+    Array.prototype.forEach.call(document.querySelectorAll('details'), function (d) { d.open = true; });
+  });
 }());
