@@ -283,7 +283,7 @@ def test_near_duplicates_link_to_their_twin(crafted):
     assert target["href"] == f"#d{nb}-f1"
     assert soup.find(id=f"d{nb}-f1")["href"] == link["href"]  # the inline marker jumps to the twin too
     assert "repeated in b.txt" in target["title"]
-    row = soup.select(f"#doc-index tbody tr")[nb - 1]
+    row = soup.select("#doc-index tbody tr")[nb - 1]
     assert row.find_all("td")[6]["data-sort"] == "1"
 
 
