@@ -594,14 +594,16 @@ def run(paths: list[str], out_dir: Path, config: Config, opts: RunOptions | None
                         del writers[inp.rel]
                         report.stats.merge(w.stats)
                         report.files_done += 1
-        except BaseException:
+        except BaseException as exc:
             for w in writers.values():
                 w.abort()
-            raise
-        finally:
             if opts.engine != "ray":
-                pool.__exit__(None, None, None)
+                pool.__exit__(type(exc), exc, exc.__traceback__)  # do not wait for queued batches
             progress.close()
+            raise
+        if opts.engine != "ray":
+            pool.__exit__(None, None, None)
+        progress.close()
     if dedup is not None:
         report.stats.duplicate_clusters = len(dedup.clusters_hit)
         report.index_paragraphs = dedup.count()

@@ -53,8 +53,15 @@ class OrderedPool:
 
     def __exit__(self, *exc: Any) -> None:
         if self._executor is not None:
-            # On an error or Ctrl-C, do not wait for queued tasks.
-            self._executor.shutdown(wait=exc[0] is None, cancel_futures=True)
+            if exc[0] is None:
+                self._executor.shutdown(wait=True)
+            else:  # an error or Ctrl-C: drop queued tasks and stop the workers now
+                processes = list((getattr(self._executor, "_processes", None) or {}).values())
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                for p in processes:
+                    p.terminate()
+                for p in processes:
+                    p.join(timeout=5)
             self._executor = None
 
     def map(self, fn: Callable[[Any], T], tasks: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, T]]:
