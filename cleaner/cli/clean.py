@@ -21,7 +21,7 @@ from cleaner.report.provenance import start_run
               help="Folder for the cleaned files and cleaner-log.jsonl.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False),
               help="Also write the HTML report of this run to FILE (see `cleaner report`).")
-@click.option("--bag", "bag_dir", type=click.Path(file_okay=False),
+@click.option("--bag", "bag_dir", type=click.Path(file_okay=False), metavar="DIR",
               help="Also write a BagIt bag (RFC 8493) of originals, cleaned files, log and report to DIR.")
 @click.option("--restore-quotes", is_flag=True, default=False,
               help="Move each confidently paired orphaned pull-quote (Q004) back into its gap, as recorded edits.")
