@@ -221,3 +221,15 @@ def test_cli_jsonl_gz_with_a_broken_file(tmp_path):
     assert not list((tmp_path / "out").glob(".*.tmp"))
     stats = json.loads((tmp_path / "out" / "stats.json").read_text())
     assert stats["documents"] == 3 and len(stats["file_errors"]) == 1
+
+
+def test_compressed_text_is_written_plain_and_globs_skip_the_output(tmp_path):
+    src = tmp_path / "data"
+    src.mkdir()
+    (src / "a.txt.gz").write_bytes(gzip.compress(DIRTY.encode("utf-8")))
+    out = src / "out"
+    run([str(src / "*.txt.gz")], out, Config(), opts())
+    assert (out / "a.txt").read_text(encoding="utf-8") == clean_text(DIRTY, Config()).cleaned
+    # a second run over a glob that would also match files in OUT reads only the inputs
+    (out / "b.txt.gz").write_bytes(gzip.compress(b"x"))
+    assert [f.rel for f in discover([str(src / "**" / "*.txt.gz")], exclude=out)] == ["a.txt.gz"]

@@ -55,10 +55,18 @@ class InputFile:
 
     @property
     def output_rel(self) -> str:
-        """Where the cleaned output goes under OUT (HTML becomes ``.txt``)."""
+        """Where the cleaned output goes under OUT.
+
+        JSONL and Parquet keep their name (and compression); text is written
+        uncompressed (``a.txt.gz`` becomes ``a.txt``) and HTML becomes
+        ``.txt`` (``a/p.html`` becomes ``a/p.txt``).
+        """
+        rel = self.rel
+        if self.format in ("txt", "html") and self.compression:
+            rel = rel[: rel.rfind(".")]
         if self.format == "html":
-            return str(Path(self.rel).with_suffix(".txt").as_posix())
-        return self.rel
+            return Path(rel).with_suffix(".txt").as_posix()
+        return rel
 
 
 def detect_format(name: str) -> tuple[str, str | None]:
@@ -92,7 +100,8 @@ def discover(paths: list[str], *, exclude: Path | None = None) -> list[InputFile
     seen: set[str] = set()
     for p in paths:
         if _GLOB_CHARS.search(p) and not os.path.exists(p):
-            matches = sorted(m for m in glob.glob(p, recursive=True) if os.path.isfile(m))
+            matches = sorted(m for m in glob.glob(p, recursive=True)
+                             if os.path.isfile(m) and not (exclude is not None and _inside(Path(m), exclude)))
             if not matches:
                 raise InputError(f"{p}: the pattern matches no file")
             root = _glob_root(p)
@@ -111,6 +120,14 @@ def discover(paths: list[str], *, exclude: Path | None = None) -> list[InputFile
                 size = 0
             out.append(InputFile(str(file), rel, fmt, comp, size))
     return out
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
 
 
 def _glob_root(pattern: str) -> str:
@@ -164,8 +181,12 @@ def iter_batches(
     record batches.
     """
     if inp.format in ("txt", "html"):
+        from cleaner.pipeline import MAX_FILE_BYTES
+
+        if inp.size > MAX_FILE_BYTES:
+            raise InputError(f"{inp.rel}: file is {inp.size} bytes, over the {MAX_FILE_BYTES}-byte limit; skipped")
         with open_binary(inp.path, inp.compression) as fh:
-            data = fh.read()
+            data = fh.read(MAX_FILE_BYTES + 1)
         yield Batch(inp, "file", [data], 1, inp.size)
     elif inp.format == "jsonl":
         yield from _jsonl_batches(inp, batch_docs, batch_bytes)
