@@ -99,6 +99,10 @@ SENTENCE_CASES = [
     ("The Mavic Mini is on sale for $399See it now at the store.", "$399 See"),
     ("Stocks lost 0.66%.Long-dated bonds were down on the day.", "0.66%. Long-dated"),
     ("Follow Kristi Noem (@govkristinoem)Still, this is not the first time.", "(@govkristinoem) Still"),
+    ('It will be done in a matter of hours.""The second thing you need is time.', 'hours." "The second'),
+    ("The deal was good for the industry as a whole.(Alden on Tuesday announced it.)", "whole. (Alden"),
+    ("Get up early in the morning.10. Get enough sleep every night.", "morning. 10. Get"),
+    ("(Image credit: All About Space)to keep talking about space on the show.", "Space) to keep"),
 ]
 
 
@@ -118,6 +122,8 @@ SENTENCE_GUARDS = [
     "The bottom line is this: \"I was there...Then it ended,\" she said on the phone.",
     "J.K.Rowling and U.S.President are initials, not sentences, in this text.",
     "Then the IQ.LIGHT LED headlamps came on, the company said in a statement.",
+    "The studio produces movies and (multi)media installations, and friend(s)hip and (s)he are words.",
+    "The code calls addEventListener and getElementById when the page loads, the engineer said.",
 ]
 
 

@@ -251,16 +251,18 @@ _SENTENCE_JOIN = re.compile(
     # Every alternative starts by consuming its punctuation (the look-behind
     # comes after it), so the engine can skip ahead to candidate characters.
     # Sentence punctuation, a colon, comma or semicolon, or a quotation mark, glued to a letter:
-    r"(?:(?P<stop>[.!?])(?<=[^\W_][.!?]|[)\]\"”’,.][.!?])(?P<q1>’?[\"“”]?)"
+    r"(?:(?P<stop>[.!?])(?<=[^\W_][.!?]|[)\]\"”’,.][.!?])(?P<q1>’?[\"“”]?)(?P<q1b>[\"“(]?)"
     r"|(?P<colon>:)(?<=[^\W_]:|[)\]\"”’]:)"
     r"|(?P<comma>[,;])(?<=[^\W_][,;]|[)\]\"”’][,;])"
-    r"|(?P<q2>[\"”])(?<=[^\W_][\"”]))"
+    r"|(?P<q2>[\"”])(?<=[^\W_][\"”])(?P<q2b>[\"“]?))"
     r"(?=[^\W\d_])"
     # an ellipsis after a full stop, or "0.66%.", glued to a capitalised word
     r"|(?P<ellipsis>\.\.(?<=[.!?]\.\.)|…(?<=[.!?]…))(?=[A-Z][a-z])"
     r"|(?P<pstop>\.)(?<=[0-9]%\.)(?=[A-Z][a-z])"
-    # a closing bracket glued to a capitalised word; a word glued to "(Capitalised"
-    r"|(?P<close>[)\]])(?<=\S[)\]])(?=[A-Z][a-z]|[AI]\s)"
+    # a numbered list item glued to the sentence before it: "sleep.10. Get enough"
+    r"|(?P<num>[.!?])(?<=[a-z][.!?])(?=[0-9]{1,2}\.\s?[A-Z])"
+    # a closing bracket glued to a word; a word glued to "(Capitalised"
+    r"|(?P<close>[)\]])(?<=\S[)\]])(?=[A-Z][a-z]|[AI]\s|[a-z]{2})"
     r"|(?P<open>\()(?<=[a-z]{2}\()(?=[A-Z][A-Za-z])"
     # a closing quotation mark glued to an opening one
     r"|(?P<quotes>”)(?<=[.!?,;:’]”)(?=“(?:[^\W\d_]|…))"
@@ -296,6 +298,10 @@ def find_sentence_joins(text: str) -> list[Join]:
         if m.group("quotes") is not None:
             out.append(Join(e, "sentence", "”", "“", cut=False, reason="missing space between ” and “"))
             continue
+        if m.group("num"):
+            out.append(Join(e, "sentence", text[s:e], text[e:e + 3], cut=False,
+                            reason="missing space before a numbered list item"))
+            continue
         if m.group("money") is not None or m.group("ellipsis") or m.group("pstop"):
             join = _special_join(text, m)
             if join is not None:
@@ -328,6 +334,7 @@ def find_sentence_joins(text: str) -> list[Join]:
             continue  # a URL, an e-mail address, www.DearAbby.com
         colon, comma = m.group("colon"), m.group("comma")
         quote = m.group("q1") or m.group("q2") or ""
+        opener = m.group("q1b") or m.group("q2b") or ""
         if stop == "." and "." in core and not _NUMBER.fullmatch(core):
             continue  # U.S.President, e.g.The, abcnews.go.com (but "8,570.66.Hopes" is a join)
         if stop == "." and left.lower() in abbreviations():
@@ -362,7 +369,12 @@ def find_sentence_joins(text: str) -> list[Join]:
                 continue
         # Where the space goes: after a closing quote, before an opening one.
         pos = e
-        if quote:
+        if opener:
+            # The space goes before the opening mark: 'hours.""The', 'whole.(Alden'
+            if opener == "(" and not upper:
+                continue
+            pos = e - 1
+        elif quote:
             if quote.endswith("“"):
                 opening = True
             elif quote.endswith(("”", "’")):
@@ -434,8 +446,16 @@ def _bracket_join(text: str, m: re.Match) -> Join | None:
     if right is None or _URLISH.search(right_tok) or _DOMAIN_TAIL.search(right_tok):
         return None
     opener = "(" if m.group("close") == ")" else "["
-    if opener not in text[max(0, m.start() - 80) : m.start()]:
+    opened = text.rfind(opener, max(0, m.start() - 80), m.start())
+    if opened < 0:
         return None
+    if right.group()[0].islower():
+        # "(Image credit: All About Space)to keep" but not "friend(s)hip", "(s)he", "(multi)media"
+        content = text[opened + 1 : m.start()]
+        if not (" " in content or content[:1] in "@#" or content[:1].isupper()):
+            return None
+        if zipf(right.group()) < KNOWN or not looks_english(text):
+            return None
     return Join(m.end(), "sentence", m.group("close"), right.group(), cut=False,
                 reason=f"missing space after {m.group('close')} in {m.group('close')}{right.group()}")
 
@@ -612,7 +632,10 @@ def find_case_joins(text: str) -> list[Join]:
         fl, fr = left.lower() in fw, right.lower() in fw
         if left[0].islower():
             # thatThe, messagingVolker, afterWeWork: a lower-case word, then a capital.
-            if not (fl or zl >= KNOWN) or len(right) < 2:
+            # After a rarer word the capitalised part must be one plain word
+            # ("gyroscopeSwim", not "addEventListener").
+            plain = right[1:].islower()
+            if not (fl or zl >= KNOWN or (zl >= 2.0 and plain and len(left) >= 4)) or len(right) < 2:
                 continue
         else:
             if any(c.isupper() for c in right[1:]):
