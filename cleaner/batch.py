@@ -145,6 +145,15 @@ def _record_id(record: dict, rel: str, line: int, id_field: str | None) -> str:
     return f"{rel}:{line}"
 
 
+def _check_text(text: str) -> None:
+    """Refuse text that has no UTF-8 form (a lone surrogate from a ``\\ud800`` JSON escape)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"the text holds {text[exc.start]!r} at offset {exc.start}, a lone surrogate "
+                         "that has no UTF-8 form") from None
+
+
 def _dumps(obj: Any) -> bytes:
     try:
         return json.dumps(obj, ensure_ascii=False).encode("utf-8")
@@ -202,12 +211,16 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
         except NotTextError as exc:
             stats.errors += 1
             return {"errors": [f"{rel}: not a text file ({exc}); skipped"], "stats": stats}
-        doc = _clean(Document(id=out_rel, text=text, source=source))
-        out = encode_output(doc.cleaned if doc.cleaned is not None else doc.text)
+        try:
+            doc = _clean(Document(id=out_rel, text=text, source=source))
+            out = encode_output(doc.cleaned if doc.cleaned is not None else doc.text)
+            log = json.dumps(log_record(doc, config), ensure_ascii=False)
+        except Exception as exc:  # one bad file must not stop the run
+            stats.errors += 1
+            return {"errors": [f"{rel}: cannot clean this file ({type(exc).__name__}: {exc}); skipped"], "stats": stats}
         _count(stats, doc)
         stats.bytes_in += len(data)
         stats.bytes_out += len(out)
-        log = json.dumps(log_record(doc, config), ensure_ascii=False)
         sigs = _signatures([(0, doc)])
         res = {"out": out, "log": log, "errors": errors, "stats": stats, "sigs": sigs}
         if sigs:
@@ -230,11 +243,17 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
                               f"{msg}; record skipped")
                 stats.errors += 1
                 continue
-            doc = _clean(Document(id=doc_id, text=text, source={"file": rel, "line": n}))
+            try:
+                _check_text(text)
+                doc = _clean(Document(id=doc_id, text=text, source={"file": rel, "line": n}))
+                record[text_field] = doc.cleaned if doc.cleaned is not None else doc.text
+                record[CLEANER_FIELD] = _cleaner_field(doc, config)
+                out = _dumps(record) + b"\n"
+            except Exception as exc:  # one bad record must not stop the run
+                errors.append(f"{rel}:{n}: cannot clean this record ({exc}); record skipped")
+                stats.errors += 1
+                continue
             _count(stats, doc)
-            record[text_field] = doc.cleaned if doc.cleaned is not None else doc.text
-            record[CLEANER_FIELD] = _cleaner_field(doc, config)
-            out = _dumps(record) + b"\n"
             stats.bytes_in += len(text.encode("utf-8", "surrogatepass"))
             stats.bytes_out += len(record[text_field].encode("utf-8", "surrogatepass"))
             chunks.append(out)
@@ -256,13 +275,22 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
                 fields.append(None)
                 continue
             doc_id = str(ids[i]) if ids is not None else f"{rel}:{n}"
-            doc = _clean(Document(id=doc_id, text=text, source={"file": rel, "row": n}))
+            try:
+                _check_text(text)
+                doc = _clean(Document(id=doc_id, text=text, source={"file": rel, "row": n}))
+                out = doc.cleaned if doc.cleaned is not None else doc.text
+                field = _dumps(_cleaner_field(doc, config)).decode("utf-8")
+            except Exception as exc:  # one bad row must not stop the run
+                errors.append(f"{rel}:row {n}: cannot clean this row ({exc}); row skipped")
+                stats.errors += 1
+                cleaned.append(None)
+                fields.append(None)
+                continue
             _count(stats, doc)
-            out = doc.cleaned if doc.cleaned is not None else doc.text
             stats.bytes_in += len(text.encode("utf-8", "surrogatepass"))
             stats.bytes_out += len(out.encode("utf-8", "surrogatepass"))
             cleaned.append(out)
-            fields.append(_dumps(_cleaner_field(doc, config)).decode("utf-8"))
+            fields.append(field)
             kept.append((i, doc))
         return _with_docs({"texts": cleaned, "cleaner": fields, "errors": errors, "stats": stats,
                            "sigs": _signatures(kept)}, kept)

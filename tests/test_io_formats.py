@@ -101,19 +101,21 @@ def test_jsonl_round_trip_and_compression(tmp_path, name):
 def test_corrupt_line_in_the_middle_is_reported_skipped_counted(tmp_path):
     f = tmp_path / "d.jsonl"
     lines = [json.dumps(RECORDS[0]), "{not json", json.dumps({"id": "x", "body": "no text"}),
-             json.dumps({"id": "y", "text": 42}), "[1, 2]", "", json.dumps(RECORDS[1])]
+             json.dumps({"id": "y", "text": 42}), "[1, 2]", "", '{"id": "z", "text": "lone \\ud800 surrogate"}',
+             json.dumps(RECORDS[1])]
     write_jsonl(f, lines)
     messages: list[str] = []
     report = run([str(f)], tmp_path / "out", Config(), opts(), echo=messages.append)
     got = read_jsonl(tmp_path / "out" / "d.jsonl")
     assert [r["id"] for r in got] == ["a", "b"]
-    assert report.stats.errors == 4
+    assert report.stats.errors == 5
+    assert any("d.jsonl:7:" in m and "lone surrogate" in m for m in messages)
     assert any("d.jsonl:2:" in m and "not valid JSON" in m for m in messages)
     assert any("d.jsonl:3:" in m and "'text'" in m for m in messages)
     assert any("d.jsonl:4:" in m and "not a string" in m for m in messages)
     assert any("d.jsonl:5:" in m and "JSON object" in m for m in messages)
     stats = json.loads((tmp_path / "out" / "stats.json").read_text())
-    assert stats["errors"] == 4 and len(stats["record_errors"]) == 4
+    assert stats["errors"] == 5 and len(stats["record_errors"]) == 5
 
 
 def test_text_field_and_id_field(tmp_path):
