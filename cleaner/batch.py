@@ -483,7 +483,8 @@ def _group(items: Iterator[_Item], opts: RunOptions, mode: str = "clean") -> Ite
 class _Writer:
     """Writes the results of one input file, in order, then its marker."""
 
-    def __init__(self, out_dir: Path, inp: InputFile, fp: str):
+    def __init__(self, out_dir: Path, inp: InputFile, fp: str, text_field: str = "text"):
+        self.text_field = text_field
         self.out_dir = out_dir
         self.inp = inp
         self.fp = fp
@@ -535,6 +536,7 @@ class _Writer:
         elif self.inp.format in ("txt", "html") and not self.logs:
             return  # the file was skipped (not text): no output, no marker
         marker = {"rel": self.inp.rel, "output": self.inp.output_rel, "format": self.inp.format,
+                  "text_field": self.text_field,
                   "fingerprint": self.fp, "stats": self.stats.to_json(), "log": self.logs}
         atomic_write(marker_path(self.out_dir, self.inp.rel), json.dumps(marker, ensure_ascii=False).encode("utf-8"))
 
@@ -600,7 +602,7 @@ def run(paths: list[str], out_dir: Path, config: Config, opts: RunOptions | None
                     inp = it.batch.file
                     w = writers.get(inp.rel)
                     if w is None:
-                        w = writers[inp.rel] = _Writer(out_dir, inp, fp)
+                        w = writers[inp.rel] = _Writer(out_dir, inp, fp, opts.text_field)
                     for msg in res.get("errors", []):
                         echo(f"cleaner: {msg}")
                         if len(report.record_errors) < opts.max_error_messages:
@@ -789,3 +791,82 @@ def run_cli(paths: tuple[str, ...], out_dir: Path, config: Config, scale: dict[s
         raise click.ClickException(f"cannot write output: {exc}") from None
     click.echo(f"{report.summary()}; stats: {report.stats_path}", err=True)
     return report
+
+
+# ---------------------------------------------------------------------------
+# Restore
+
+
+def restore_records(out_dir: Path, dest: Path) -> tuple[int, list[Any]]:
+    """Rebuild the original text of every record of the JSONL and Parquet outputs of *out_dir* under *dest*.
+
+    Each record gets its text field back (``restore_text`` of the cleaned
+    text and the record's edits, checked against ``sha256_original``) and
+    loses its ``cleaner`` field; other fields are as they were.  Records
+    are re-serialised, so a JSONL line equals the input line as JSON, not
+    necessarily byte for byte.  Returns the number of files restored and the
+    per-file problems.
+    """
+    from cleaner.engine import RestoreError, restore_text
+    from cleaner.io.readers import detect_format
+    from cleaner.model import Edit
+    from cleaner.pipeline import FileError
+
+    def original(cleaned: str, info: dict[str, Any]) -> str:
+        text = restore_text(cleaned, [Edit.from_json(e) for e in info["edits"]])
+        if sha256_bytes(text.encode("utf-8")) != info["sha256_original"]:
+            raise RestoreError(f"record {info.get('id')!r}: restored text does not match sha256_original")
+        return text
+
+    done = 0
+    errors: list[Any] = []
+    for path in sorted((out_dir / STATE_DIR / "done").glob("*.json")):
+        try:
+            marker = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        fmt, rel, field_name = marker.get("format"), marker.get("output", ""), marker.get("text_field", "text")
+        if fmt not in ("jsonl", "parquet"):
+            continue
+        try:
+            src, target = safe_join(out_dir, rel), safe_join(dest, rel)
+            if fmt == "jsonl":
+                compression = detect_format(rel)[1]
+                from cleaner.io.readers import open_binary
+
+                sink = Sink(target, compression)
+                try:
+                    with open_binary(str(src), compression) as fh:
+                        for line in fh:
+                            if not line.strip():
+                                continue
+                            rec = json.loads(line)
+                            info = rec.pop(CLEANER_FIELD)
+                            rec[field_name] = original(rec[field_name], info)
+                            sink.write(_dumps(rec) + b"\n")
+                except BaseException:
+                    sink.abort()
+                    raise
+                sink.commit()
+            else:
+                import pyarrow as pa
+                import pyarrow.parquet as pq
+
+                table = pq.read_table(src)
+                texts = table.column(field_name).to_pylist()
+                infos = [json.loads(x) for x in table.column(CLEANER_FIELD).to_pylist()]
+                restored = [original(t, i) for t, i in zip(texts, infos)]
+                col = table.schema.get_field_index(field_name)
+                table = table.set_column(col, pa.field(field_name, pa.string()), pa.array(restored, pa.string()))
+                table = table.drop_columns([CLEANER_FIELD])
+                psink = ParquetSink(target)
+                try:
+                    psink.write_table(table)
+                except BaseException:
+                    psink.abort()
+                    raise
+                psink.commit(table.schema)
+            done += 1
+        except (OSError, ValueError, KeyError, RestoreError, InputError, ImportError) as exc:
+            errors.append(FileError(rel, f"cannot restore: {exc}"))
+    return done, errors

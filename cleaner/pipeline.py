@@ -256,7 +256,11 @@ def restore_run(out_dir: Path, dest: Path) -> tuple[int, list[FileError]]:
             done += 1
         except (OSError, RestoreError, InputError, KeyError, UnicodeError) as exc:
             errors.append(FileError(rel, f"cannot restore: {exc}"))
-    return done, errors
+    # JSONL and Parquet outputs of the corpus engine carry their edits in each record.
+    from cleaner.batch import restore_records
+
+    files, record_errors = restore_records(out_dir, dest)
+    return done + files, errors + record_errors
 
 
 def output_inside_input(paths: list[str], out_dir: Path) -> bool:

@@ -235,3 +235,25 @@ def test_compressed_text_is_written_plain_and_globs_skip_the_output(tmp_path):
     # a second run over a glob that would also match files in OUT reads only the inputs
     (out / "b.txt.gz").write_bytes(gzip.compress(b"x"))
     assert [f.rel for f in discover([str(src / "**" / "*.txt.gz")], exclude=out)] == ["a.txt.gz"]
+
+
+@pytest.mark.parametrize("name", ["d.jsonl.gz", "d.parquet"])
+def test_restore_gives_back_the_original_records(tmp_path, name):
+    src = tmp_path / "in"
+    src.mkdir()
+    if name.endswith(".parquet"):
+        pa = pytest.importorskip("pyarrow")
+        pq = pytest.importorskip("pyarrow.parquet")
+        pq.write_table(pa.table({"id": [r["id"] for r in RECORDS], "text": [r["text"] for r in RECORDS],
+                                 "lang": [r["lang"] for r in RECORDS]}), src / name)
+    else:
+        write_jsonl(src / name, [json.dumps(r, ensure_ascii=False) for r in RECORDS])
+    out = tmp_path / "out"
+    run([str(src)], out, Config(), opts())
+    done, errors = restore_run(out, tmp_path / "back")
+    assert done == 1 and not errors
+    if name.endswith(".parquet"):
+        back = pq.read_table(tmp_path / "back" / name).to_pylist()
+    else:
+        back = read_jsonl(tmp_path / "back" / name)
+    assert back == RECORDS
