@@ -738,11 +738,11 @@ def click_options(f: Callable) -> Callable:
         click.option("--num-shards", type=click.IntRange(min=1), default=None,
                      help="Split the input files into N shards (Slurm arrays, CI matrices)."),
         click.option("--text-field", default=None, help="JSONL/Parquet field holding the text (default: text)."),
-        click.option("--id-field", default=None, help="JSONL/Parquet field holding the document id (default: file:line)."),
+        click.option("--id-field", default=None, help="JSONL/Parquet field holding the document id (default: id when present, else file:line)."),
         click.option("--engine", type=click.Choice(["local", "ray"]), default=None,
                      help="local processes (default) or a Ray cluster (pip install 'cleaner[ray]')."),
         click.option("--index", default=None,
-                     help="Persistent dedup index: a SQLite file path or redis://host:port/db."),
+                     help="Keep the near-duplicate paragraph index (D001) across runs: a SQLite file or redis://host:port/db."),
         click.option("--progress", type=click.Choice(["auto", "bar", "json", "off"]), default=None,
                      help="Progress on stderr: a bar on a terminal, JSON lines otherwise (auto)."),
     ]
