@@ -629,6 +629,10 @@ def run(paths: list[str], out_dir: Path, config: Config, opts: RunOptions | None
                 w.abort()
             if opts.engine != "ray":
                 pool.__exit__(type(exc), exc, exc.__traceback__)  # do not wait for queued batches
+            else:
+                from cleaner.ray_engine import shutdown
+
+                shutdown()
             progress.close()
             raise
         if opts.engine != "ray":
