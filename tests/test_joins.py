@@ -102,7 +102,8 @@ SENTENCE_CASES = [
     ('It will be done in a matter of hours.""The second thing you need is time.', 'hours." "The second'),
     ("The deal was good for the industry as a whole.(Alden on Tuesday announced it.)", "whole. (Alden"),
     ("Get up early in the morning.10. Get enough sleep every night.", "morning. 10. Get"),
-    ("(Image credit: All About Space)to keep talking about space on the show.", "Space) to keep"),
+    ("It was in the photo (Image credit: All About Space)to keep the talk of the space race going, he said.",
+     "Space) to keep"),
 ]
 
 

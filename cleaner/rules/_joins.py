@@ -635,7 +635,7 @@ def find_case_joins(text: str) -> list[Join]:
             # After a rarer word the capitalised part must be one plain word
             # ("gyroscopeSwim", not "addEventListener").
             plain = right[1:].islower()
-            if not (fl or zl >= KNOWN or (zl >= 2.0 and plain and len(left) >= 4)) or len(right) < 2:
+            if not (fl or (plain and (zl >= KNOWN or (zl >= 2.0 and len(left) >= 4)))) or len(right) < 2:
                 continue
         else:
             if any(c.isupper() for c in right[1:]):
