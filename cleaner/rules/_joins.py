@@ -126,23 +126,16 @@ def zipf(word: str) -> float:
     return math.log10(f) + 9.0 if f > 0 else 0.0
 
 
-# Thresholds (Zipf).  A part of a split is "known" at KNOWN; two parts that are
-# both content words must both be COMMON.  A token is a candidate only when
-# wordfreq does not know it, or when it is two function words glued together
-# and rarer than GLUED_FUNCTION_WORDS (web text has "ofthe" at Zipf 3.3).
+# Thresholds (Zipf).  A content part of a split must be KNOWN; a capitalised
+# token (a name) splits only off a COMMON (or VERY_COMMON) word.  A token is a
+# candidate only when wordfreq does not know it, or when it is two function
+# words run together and rarer than GLUED_FUNCTION_WORDS (web text has "ofthe"
+# at Zipf 3.3).
 KNOWN = 3.0
 COMMON = 3.5
 VERY_COMMON = 4.0
 MAX_TOKEN = 40  # longer letter runs are not two glued words (and would cost quadratic time)
 GLUED_FUNCTION_WORDS = 3.6
-REAL_FUNCTION_COMPOUNDS = frozenset(
-    "into onto upon within without whereas whereby wherein thereby therein thereof "
-    "hereby herein hereof hereto insofar inasmuch however whatever whenever wherever "
-    "whoever therefore furthermore moreover nevertheless nonetheless notwithstanding "
-    "cannot another anyhow somehow someone itself himself herself themselves ourselves "
-    "yourself yourselves myself whereupon thereafter hereafter heretofore meantime "
-    "meanwhile wherefore whatsoever alongside throughout underneath beforehand".split()
-)
 
 # ------------------------------------------------------------------- results
 
@@ -532,7 +525,7 @@ def _glued_candidate(token: str) -> bool:
     if z == 0.0:
         return True
     lower = token.lower()
-    if z >= GLUED_FUNCTION_WORDS or lower in REAL_FUNCTION_COMPOUNDS:
+    if z >= GLUED_FUNCTION_WORDS or lower in _lower_list("joins/function_word_compounds.txt"):
         return False
     fw = function_words()
     return any(

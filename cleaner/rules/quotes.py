@@ -392,7 +392,8 @@ def unbalanced_quotes(text: str, ctx: RuleContext):
 
 # --------------------------------------------------- Q004 pull-quotes
 
-DETERMINERS = frozenset("the a an this these those his her its their our my your some any every each no".split())
+def determiners() -> frozenset[str]:
+    return frozenset(load_word_list("quotes/determiners.txt"))
 _NORM = re.compile(r"[a-z0-9]+")
 
 
@@ -506,7 +507,7 @@ def pair_score(q: Orphan, g: Gap) -> float:
     s = 0.55 + (0.0 if g.left_ends_sentence else 0.1)
     if g.right_upper is not None and q.ends_sentence == g.right_upper:
         s += 0.25
-    if g.left_word in DETERMINERS:
+    if g.left_word in determiners():
         s -= 0.3
     return s
 
