@@ -182,6 +182,8 @@ def _trailing_word(s: str) -> str:
     """
     m = _WORD_OR_NUMBER.match(s[::-1])
     return m.group()[::-1] if m else ""
+
+
 _LETTERS_START = re.compile(r"[^\W\d_]+")
 _CLOSERS = ")]\"”’'"
 _NUMBER = re.compile(r"[$€£]?[0-9][0-9.,]*%?")
