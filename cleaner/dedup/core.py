@@ -92,8 +92,9 @@ class DedupParams:
         sparing most of the exact comparisons of paragraphs that share only
         a sentence.  ``None`` verifies every candidate.
     ``jobs``
-        Processes for shingles and signatures (identical results; worth it
-        from a few tens of thousands of paragraphs).
+        Processes for shingles and signatures (identical results).  Only
+        worth it on an idle multi-core machine and from a few tens of
+        thousands of paragraphs; on a busy one it measured no gain.
     """
 
     threshold: float = 0.4
