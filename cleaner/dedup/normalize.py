@@ -56,7 +56,7 @@ class _Tables:
     fold: dict[int, str]  # for normalize_text
     separators: frozenset[str]  # non-ASCII characters that separate words
     deleted: frozenset[str]  # non-ASCII characters that vanish
-    ascii_lut: np.ndarray  # byte -> byte (lower-case, separators -> space)
+    ascii_bytes: bytes  # bytes.translate table: lower-case, ASCII separators -> space
     str_table: dict[int, str | None]  # the same rule for str.translate (reference path)
     codes_sep: np.ndarray  # UTF-8 codes (as int) of separator characters, by length
     codes_del: np.ndarray
@@ -95,7 +95,7 @@ def _tables() -> _Tables:
     def codes(chars: set[str]) -> np.ndarray:
         return np.array(sorted(_utf8_code(c) for c in chars if ord(c) >= 128), dtype=np.int64)
 
-    return _Tables(fold, frozenset(separators), frozenset(deleted), lut, str_table,
+    return _Tables(fold, frozenset(separators), frozenset(deleted), lut.tobytes(), str_table,
                    codes(separators), codes(deleted))
 
 
@@ -197,13 +197,15 @@ def tokenize_batch(texts: Sequence[str]) -> TokenBatch:
     n = len(texts)
     encoded = [s.encode("utf-8", "surrogatepass") for s in texts]
     lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=n)
-    # One space between texts so that no word crosses a boundary; 8 zero bytes of padding.
-    blob = b" ".join(encoded) + b" " + b"\0" * 8
+    # One space between texts so that no word crosses a boundary.  Step 2 of
+    # the rule (ASCII lower-case, ASCII separators -> space; it commutes with
+    # step 1, which only touches multi-byte characters) is one bytes.translate.
+    # NUL becomes a space there, so 0 can mark deletions below; 8 zero bytes pad.
+    blob = (b" ".join(encoded) + b" ").translate(t.ascii_bytes) + b"\0" * 8
     arr = np.frombuffer(blob, dtype=np.uint8).copy()
     text_start = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths + 1, out=text_start[1:])
     size = len(arr) - 8
-    arr[:size][arr[:size] == 0] = 32  # NUL separates words (and 0 marks deletions below)
 
     # 1. Non-ASCII separators -> spaces, deleted characters -> removed.
     lead = np.flatnonzero(arr[:size] >= 0xC0)
@@ -227,8 +229,6 @@ def tokenize_batch(texts: Sequence[str]) -> TokenBatch:
                 arr = np.delete(arr, gone)
                 size = len(arr) - 8
 
-    # 2. ASCII lower-case; separators become spaces.
-    arr[:size] = t.ascii_lut[arr[:size]]
     body = arr[:size]
     is_word = np.empty(size + 2, dtype=bool)
     is_word[0] = is_word[-1] = False
