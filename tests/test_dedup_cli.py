@@ -170,6 +170,13 @@ def test_ignoring_d001_turns_the_stage_off_and_d002_reports_repeats(tmp_path):
     assert len(repeats) == 1 and "of this document paragraph 1" in repeats[0].message
 
 
+def test_per_file_ignores_silence_d001_for_matching_files_only():
+    docs = _seeds_processed(Config(per_file_ignores={"003_*": ["D001"]}))
+    assert not any(f.code == "D001" for d in docs.values() for f in d.findings)
+    docs = _seeds_processed(Config(per_file_ignores={"004_*": ["D001"]}))
+    assert sum(f.code == "D001" for f in docs["003"].findings) == 3
+
+
 def test_check_reports_d001(tmp_path):
     work = tmp_path / "in"
     shutil.copytree(SEEDS, work)

@@ -64,8 +64,13 @@ def near_duplicate_stage(docs: list[Document], config: Config) -> None:
     d001, d002 = get_rule("D001"), get_rule("D002")
     if d001 is None or d002 is None or len(docs) < 1:
         return
-    cross_on = {d.id: _selected(config, d001, d.id) for d in docs}
-    intra_on = {d.id: _selected(config, d002, d.id) for d in docs}
+    if config.per_file_ignores:
+        cross_on = {d.id: _selected(config, d001, d.id) for d in docs}
+        intra_on = {d.id: _selected(config, d002, d.id) for d in docs}
+    else:  # the same answer for every document
+        cross_all, intra_all = config.is_selected(d001), config.is_selected(d002)
+        cross_on = dict.fromkeys((d.id for d in docs), cross_all)
+        intra_on = dict.fromkeys((d.id for d in docs), intra_all)
     if not any(cross_on.values()) and not any(intra_on.values()):
         return
     try:
