@@ -330,6 +330,13 @@ def test_seed_wire_copy_is_found_and_topic_overlap_is_not():
     assert not any("meaningful progress" in m.ref.text for c in result.clusters for m in c.members)
 
 
+def test_recall_weighted_banding_finds_the_weakest_seed_pair_under_any_permutation_seed():
+    docs = seed_docs()
+    for seed in range(1, 6):
+        result = find_near_duplicates(docs, DedupParams(seed=seed))
+        assert result.stats["clusters"] == 3, seed
+
+
 def test_paragraph_index_lives_in_datasketch_redis_storage():
     import shutil
     import socket
