@@ -257,3 +257,13 @@ def test_restore_gives_back_the_original_records(tmp_path, name):
     else:
         back = read_jsonl(tmp_path / "back" / name)
     assert back == RECORDS
+
+
+def test_cleaning_a_cleaned_jsonl_changes_nothing(tmp_path):
+    write_jsonl(tmp_path / "d.jsonl", [json.dumps(r) for r in RECORDS])
+    run([str(tmp_path / "d.jsonl")], tmp_path / "o1", Config(), opts())
+    run([str(tmp_path / "o1" / "d.jsonl")], tmp_path / "o2", Config(), opts())
+    once, twice = read_jsonl(tmp_path / "o1" / "d.jsonl"), read_jsonl(tmp_path / "o2" / "d.jsonl")
+    assert [r["text"] for r in twice] == [r["text"] for r in once]
+    assert all(r["cleaner"]["edits"] == [] for r in twice)
+    assert any(r["cleaner"]["edits"] for r in once)
