@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_left, bisect_right
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -591,6 +591,17 @@ _CASE_TOKEN = re.compile(
 )
 _CAPS_THEN_WORD = re.compile(r"(?<![\w@#/\\.&'’-])[A-Z]{3,}(?=[A-Z][a-z]{2,}(?![\w@/\\&'’]|[.][a-z0-9]))")
 _PROPER = re.compile(r"(?<=[a-z,] )[A-Z][a-z]+\b")  # a capitalised word inside a sentence
+_CASE_BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+def _proper_nouns(text: str) -> Counter[str]:
+    """How often each capitalised word occurs inside a sentence.
+
+    Counted as if every case boundary (``PutinRussia``) were already split,
+    so the counts do not change when J003 splits one: the rule gives the
+    same answer on its own output (idempotence).
+    """
+    return Counter(_PROPER.findall(_CASE_BOUNDARY.sub(" ", text)))
 
 
 def find_case_joins(text: str) -> list[Join]:
@@ -606,12 +617,13 @@ def find_case_joins(text: str) -> list[Join]:
     split only when both are common, the first is not a function word
     (``WeWork``), neither is a brand part (``News``, ``Guard``) and one of
     them occurs elsewhere in the text as a proper noun (capitalised inside a
-    sentence).  Only in English text (see :func:`looks_english`).
+    sentence, counted as if every such join were already split, so that the
+    rule is idempotent).  Only in English text (see :func:`looks_english`).
     """
     out: list[Join] = []
     if not looks_english(text):
         return out
-    standalone: set[str] | None = None
+    proper: Counter[str] | None = None
     fw = function_words()
     for m in _CASE_TOKEN.finditer(text):
         token = m.group()
@@ -641,10 +653,10 @@ def find_case_joins(text: str) -> list[Join]:
                 continue  # WeWork, TheStreet: a function word starting a name
             if not (fr or fl) and (left.lower() in compound_prefixes() or right.lower() in compound_suffixes()):
                 continue
-            if standalone is None:
-                standalone = set(_PROPER.findall(text))
-            if not (fr or fl) and left not in standalone and right not in standalone:
-                continue
+            if proper is None:
+                proper = _proper_nouns(text)
+            if not (fr or fl) and proper[left] < 2 and proper[right] < 2:
+                continue  # neither part is a name mentioned elsewhere
         out.append(Join(m.start() + b, "case", left, right, cut=True,
                         reason=f"glued words {token} -> {left} {right}"))
     for m in _CAPS_THEN_WORD.finditer(text):
