@@ -560,12 +560,17 @@ def run(paths: list[str], out_dir: Path, config: Config, opts: RunOptions | None
     out_dir = Path(out_dir)
     if opts.num_shards < 1 or not 0 <= opts.shard_index < opts.num_shards:
         raise InputError(f"--shard-index must be in 0..{opts.num_shards - 1}")
-    all_files = discover(list(paths), exclude=out_dir)
+    skipped: list[str] = []
+    all_files = discover(list(paths), exclude=out_dir, on_error=lambda name, msg: skipped.append(f"{name}: {msg}"))
     _check_collisions(all_files)
     files = select_files(all_files, opts)
     jobs = opts.jobs or default_jobs()
     fp = fingerprint(config, opts)
     report = RunReport(files=len(files))
+    for msg in skipped:
+        echo(f"cleaner: {msg}")
+        report.file_errors.append(msg)
+        report.stats.errors += 1
 
     todo: list[InputFile] = []
     for inp in files:

@@ -19,7 +19,8 @@ import gzip
 import io
 import os
 import re
-from collections.abc import Iterator
+import stat
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -87,14 +88,17 @@ def detect_format(name: str) -> tuple[str, str | None]:
     return "txt", compression
 
 
-def discover(paths: list[str], *, exclude: Path | None = None) -> list[InputFile]:
+def discover(paths: list[str], *, exclude: Path | None = None,
+             on_error: Callable[[str, str], None] | None = None) -> list[InputFile]:
     """Every input file named by *paths* (files, folders, globs), sorted and without repeats.
 
     A folder is searched recursively for text, HTML, JSONL (plain or
     compressed) and Parquet files.  A glob (``data/**/*.jsonl.gz``) is
     expanded; names are relative to the part of the pattern before the first
     wildcard.  Raises :class:`InputError` for a path or glob that matches
-    nothing.
+    nothing.  A folder that cannot be listed or a file name that is not
+    valid UTF-8 goes to ``on_error(name, message)`` (and is skipped) when
+    *on_error* is given.
     """
     out: list[InputFile] = []
     seen: set[str] = set()
@@ -107,7 +111,7 @@ def discover(paths: list[str], *, exclude: Path | None = None) -> list[InputFile
             root = _glob_root(p)
             pairs = [(Path(m), Path(os.path.relpath(m, root)).as_posix()) for m in matches]
         else:
-            pairs = list(iter_input_files([p], suffixes=FOLDER_SUFFIXES, exclude=exclude))
+            pairs = list(iter_input_files([p], suffixes=FOLDER_SUFFIXES, exclude=exclude, on_error=on_error))
         for file, rel in pairs:
             key = os.path.abspath(file)
             if key in seen:
@@ -180,6 +184,12 @@ def iter_batches(
     is read line by line from the (decompressing) stream and Parquet by
     record batches.
     """
+    try:
+        st = os.stat(inp.path)
+    except OSError as exc:
+        raise InputError(f"{inp.rel}: cannot read: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):  # reading a FIFO or a device could block for ever
+        raise InputError(f"{inp.rel}: not a regular file (a FIFO, socket or device); skipped")
     if inp.format in ("txt", "html"):
         from cleaner.pipeline import MAX_FILE_BYTES
 
