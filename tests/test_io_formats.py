@@ -267,3 +267,16 @@ def test_cleaning_a_cleaned_jsonl_changes_nothing(tmp_path):
     assert [r["text"] for r in twice] == [r["text"] for r in once]
     assert all(r["cleaner"]["edits"] == [] for r in twice)
     assert any(r["cleaner"]["edits"] for r in once)
+
+
+def test_a_fifo_is_a_file_error_not_a_hang(tmp_path):
+    import os
+
+    src = tmp_path / "in"
+    src.mkdir()
+    os.mkfifo(src / "pipe.jsonl")
+    write_jsonl(src / "ok.jsonl", [json.dumps(RECORDS[1])])
+    messages: list[str] = []
+    report = run([str(src)], tmp_path / "out", Config(), opts(), echo=messages.append)
+    assert report.stats.documents == 1
+    assert any("pipe.jsonl" in m and "not a regular file" in m for m in messages)
