@@ -599,7 +599,8 @@ def _proper_nouns(text: str) -> Counter[str]:
 
     Counted as if every case boundary (``PutinRussia``) were already split,
     so the counts do not change when J003 splits one: the rule gives the
-    same answer on its own output (idempotence).
+    same answer on its own output (idempotence).  The caller subtracts the
+    mentions that are the pair itself.
     """
     return Counter(_PROPER.findall(_CASE_BOUNDARY.sub(" ", text)))
 
@@ -653,10 +654,13 @@ def find_case_joins(text: str) -> list[Join]:
                 continue  # WeWork, TheStreet: a function word starting a name
             if not (fr or fl) and (left.lower() in compound_prefixes() or right.lower() in compound_suffixes()):
                 continue
-            if proper is None:
-                proper = _proper_nouns(text)
-            if not (fr or fl) and proper[left] < 2 and proper[right] < 2:
-                continue  # neither part is a name mentioned elsewhere
+            if not (fr or fl):
+                if proper is None:
+                    proper = _proper_nouns(text)
+                # Mentions of each part outside this pair, glued or split ("Putin" elsewhere).
+                pair = len(re.findall(rf"\b{left} ?{right}\b", text))
+                if proper[left] <= pair and proper[right] <= pair:
+                    continue  # neither part is a name mentioned elsewhere
         out.append(Join(m.start() + b, "case", left, right, cut=True,
                         reason=f"glued words {token} -> {left} {right}"))
     for m in _CAPS_THEN_WORD.finditer(text):
