@@ -432,7 +432,6 @@ _SLOW_CLEAN = r"""
 import os, sys, time
 from pathlib import Path
 import cleaner.io.files as files
-import cleaner.pipeline as pipeline
 
 real = files.atomic_write
 def slow_atomic_write(path, data):
@@ -440,8 +439,11 @@ def slow_atomic_write(path, data):
     if Path(path).name != "cleaner-log.jsonl":
         print("wrote", Path(path).name, flush=True)
         time.sleep(0.4)
-pipeline.atomic_write = slow_atomic_write
 from cleaner.cli import main
+import cleaner.batch  # noqa: F401  (the corpus engine, if the command goes through it)
+for module in list(sys.modules.values()):  # every module that writes outputs
+    if getattr(module, "__name__", "").startswith("cleaner") and getattr(module, "atomic_write", None) is real:
+        module.atomic_write = slow_atomic_write
 sys.argv = ["cleaner", "clean", sys.argv[1], "-o", sys.argv[2]]
 main()
 """
