@@ -272,3 +272,16 @@ def test_random_text_round_trips_and_is_idempotent(restore):
         assert restore_text(result.cleaned, result.edits) == text
         assert clean_text(result.cleaned, config).cleaned == result.cleaned
         assert not any("failed" in f.message for f in result.findings), text
+
+
+def test_share_bar_of_glued_names_is_repaired_in_one_pass():
+    # From a benchmark page: splitting one capitalised pair used to give the
+    # evidence for splitting the next one on the following pass.
+    text = ("The views and opinions expressed in the article do not necessarily reflect those of Sputnik."
+            "...RedditGoogle+BloggerPinterestStumbleUponTelegramWhatsAppTrackDo not trackDiscussionComment "
+            "via FacebookComment via SputnikAdd CommentThank you! Your comment will be reviewed by the "
+            "moderator for compliance with theYour comment contains words.")
+    once = clean_text(text, Config())
+    assert not [f for f in once.findings if "still changed" in f.message]
+    assert clean_text(once.cleaned, Config()).cleaned == once.cleaned
+    assert "with the Your comment" in once.cleaned
