@@ -180,6 +180,17 @@ def test_huge_single_line(tmp_path):
     assert_good_processed(out)
 
 
+def test_file_over_the_size_limit_is_skipped(tmp_path, monkeypatch):
+    import cleaner.pipeline
+
+    monkeypatch.setattr(cleaner.pipeline, "MAX_FILE_BYTES", 64)  # instead of writing 256 MB
+    src = make_input(tmp_path, **{"big.txt": b"x" * 100})
+    r = run("clean", str(src), "-o", str(tmp_path / "out"))
+    assert r.exit_code == 0
+    assert "big.txt: file is 100 bytes, over the 64-byte limit; skipped" in r.stderr
+    assert_good_processed(tmp_path / "out")
+
+
 # --------------------------------------------------------------------------
 # paths: missing, unreadable, output inside input, links
 
