@@ -590,3 +590,18 @@ def test_time_limit_restores_the_previous_alarm_handler():
         assert signal.getitimer(signal.ITIMER_REAL)[0] == 0
     finally:
         signal.signal(signal.SIGALRM, previous)
+
+
+def test_rules_run_to_a_fixpoint_and_say_so_when_they_do_not_converge():
+    # Removing "<x>" bares "ab" for a rule that ran before: a second pass catches it.
+    early = _rule("W985", lambda t, c: [Edit(i, i + 2, "A", "ab") for i in range(len(t) - 1) if t[i:i + 2] == "ab"])
+    late = _rule("W986", lambda t, c: [Edit(i, i + 3, "", "tag") for i in range(len(t) - 2) if t[i:i + 3] == "<x>"])
+    res = run_rules("a<x>b", [early, late], max_passes=3)
+    assert res.cleaned == "A" and res.findings == []
+    assert run_rules("a<x>b", [early, late], max_passes=1).cleaned == "ab"
+    # A rule that changes the text every time: stopped after max_passes, with a warning.
+    grow = _rule("W987", lambda t, c: [Edit(len(t), len(t), "!", "grow")])
+    res = run_rules("x", [grow], max_passes=3)
+    assert res.cleaned == "x!!!"
+    assert [f.severity for f in res.findings] == ["warning"]
+    assert "W987" in res.findings[0].message and "pass 3" in res.findings[0].message
