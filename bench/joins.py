@@ -31,6 +31,7 @@ furniture is left out.
 * **wrong splits per 10,000 tokens**: each system runs on the untouched gold
   text, where every split is wrong.
 
+    pip install -e '.[bench]'           # wordsegment and wordninja, the baselines
     python bench/joins.py               # all 181 pages
     python bench/joins.py --limit 40    # the first 40 pages (quicker)
 
@@ -227,7 +228,14 @@ def segmenter_points(text: str, name: str) -> list[int]:
     return out
 
 
-SYSTEMS = ("cleaner", "wordsegment", "wordninja")
+def _available(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+#: cleaner, and the word segmenters that are installed (pip install -e '.[bench]').
+SYSTEMS = ("cleaner",) + tuple(m for m in ("wordsegment", "wordninja") if _available(m))
 
 
 def system_points(text: str, name: str) -> list[int]:
