@@ -174,7 +174,7 @@ _NONSPACE_AFTER = re.compile(r"\S{0,40}")
 _WORD_OR_NUMBER = re.compile(r"[^\W\d_]+|[0-9]+")
 
 
-def _trailing_word(s: str) -> str:
+def trailing_word(s: str) -> str:
     """The letters (or else digits) at the end of *s*: ``"(Kyiv"`` -> ``"Kyiv"``.
 
     Matched on the reversed string, so the cost is the length of the word
@@ -309,7 +309,7 @@ def find_sentence_joins(text: str) -> list[Join]:
             continue  # "1,000" and "U.S." are handled by the stop branch only
         if text[s - 2 : s] == "..":
             continue  # an ellipsis: "cycle...to" is the writer's
-        left = _trailing_word(core)
+        left = trailing_word(core)
         if not left:
             # "(7%).The", "().Similarly": a bracket closes the sentence.
             if stop and text[s - 1] in _CLOSERS and text[e:e + 1].isupper():
@@ -431,7 +431,7 @@ def _bracket_join(text: str, m: re.Match) -> Join | None:
         close = text.find(")", m.end(), m.end() + 80)
         if close < 0 or not looks_english(text):
             return None
-        left = _trailing_word(text[max(0, m.start() - 40) : m.start()])
+        left = trailing_word(text[max(0, m.start() - 40) : m.start()])
         if len(left) < 2:
             return None
         return Join(m.start(), "sentence", left, text[m.end():close], cut=False,
@@ -761,7 +761,7 @@ def find_cuts(text: str, *, inside_closed_quote=None) -> list[Cut]:
     for m in _SPACED_LOWER_SENTENCE.finditer(text):
         s, e = m.span()
         left_tok = _left_token(text, s)
-        left = _trailing_word(left_tok)
+        left = trailing_word(left_tok)
         if not left or "." in left_tok or _URLISH.search(left_tok):
             continue
         if (len(left) == 1 and not left.isdigit()) or left.lower() in abbreviations():

@@ -27,11 +27,10 @@ from functools import lru_cache
 
 from cleaner.model import Edit, Finding
 from cleaner.registry import RuleContext, rule
-from cleaner.rules._joins import Cut, _trailing_word, find_cuts, remembered_cuts, zipf
+from cleaner.rules._joins import Cut, trailing_word, find_cuts, remembered_cuts, zipf
 from cleaner.rules._lines import line_spans, load_word_list, remove_lines
 
 OPENING = "“„«"
-CLOSING = "»"
 DOUBLE_MARKS = '"“”„«»'
 QUOTE_START = '"“”„«‘\''
 _MARK = re.compile(r'["“”„«»]|’’|‘‘')
@@ -273,7 +272,7 @@ def _speech_verb_positions(text: str) -> list[int]:
         if s == 0 or not text[s - 1].isalpha():
             out.append(s)
             continue
-        head = _trailing_word(text[max(0, s - 30) : s])
+        head = trailing_word(text[max(0, s - 30) : s])
         word = head + m.group()
         if len(word) > 5 and len(m.group()) >= 4 and zipf(word) == 0.0 and not head[:1].isupper():
             out.append(s)  # "thesaid": the lead-in verb glued to a cut
@@ -346,8 +345,7 @@ def dangling_lead_in(text: str, ctx: RuleContext):
     """
     return [
         Finding(li.start, li.colon + 1,
-                f"dangling lead-in: {_shorten(text[li.start : li.colon + 1])} is followed by no quotation",
-                data={"gap": "after the colon"})
+                f"dangling lead-in: {_shorten(text[li.start : li.colon + 1])} is followed by no quotation")
         for li in find_lead_ins(text) if li.dangling
     ]
 
@@ -392,13 +390,19 @@ def unbalanced_quotes(text: str, ctx: RuleContext):
 
 # --------------------------------------------------- Q004 pull-quotes
 
+
 def determiners() -> frozenset[str]:
+    """Words a quotation that starts lower-case cannot follow (``the``, ``a`` …)."""
     return frozenset(load_word_list("quotes/determiners.txt"))
+
+
 _NORM = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True)
 class Orphan:
+    """A quoted paragraph whose text is not in the body."""
+
     start: int
     end: int
     leading: bool  # part of the block of quotations at the top of the text
@@ -408,6 +412,8 @@ class Orphan:
 
 @dataclass(frozen=True)
 class Gap:
+    """A place in the body a quotation may have been cut from, and what surrounds it."""
+
     pos: int
     kind: str  # "lead-in" or "cut"
     left_word: str
