@@ -280,3 +280,12 @@ def test_a_fifo_is_a_file_error_not_a_hang(tmp_path):
     report = run([str(src)], tmp_path / "out", Config(), opts(), echo=messages.append)
     assert report.stats.documents == 1
     assert any("pipe.jsonl" in m and "not a regular file" in m for m in messages)
+
+
+def test_html_reader_drops_link_lists_but_keeps_paragraphs_with_links():
+    html = ("<body><div class='menu'><a href='/a'>World</a> <a href='/b'>Politics</a> <a href='/c'>Sport</a></div>"
+            "<p>The minister, <a href='/m'>quoted here</a>, said the budget would pass before the summer recess.</p>"
+            "<ul><li><a href='/1'>Another story entirely</a></li><li><a href='/2'>And one more story</a></li></ul>"
+            "</body>")
+    text = extract_html_text(html)
+    assert text == "The minister, quoted here, said the budget would pass before the summer recess.\n"

@@ -277,7 +277,9 @@ def extract_html_text(html: str) -> str:
 
     Elements that never hold article text (``script``, ``style``, ``nav``,
     ``footer``… listed in ``data/html_drop_tags.txt``) are removed with their
-    content.  Block elements (``data/html_block_tags.txt``) start a new
+    content, and so are blocks that are mostly links (menus, tag lists,
+    "more stories": link text over ``max_link_density`` of the block and
+    little other text, ``data/html_reader.toml``).  Block elements (``data/html_block_tags.txt``) start a new
     paragraph, inline elements (``a``, ``em``, ``span``) run on, and runs of
     spaces inside a paragraph become one space.  The cleaning rules then see
     the result like any scraped text.  Parsing uses the standard library's
@@ -294,6 +296,7 @@ def extract_html_text(html: str) -> str:
         tag.decompose()
     for c in soup.find_all(string=lambda s: isinstance(s, Comment)):
         c.extract()
+    _drop_link_lists(soup)
     blocks = load_word_list("html_block_tags.txt")
     for tag in soup.find_all(list(blocks)):
         tag.insert_before("\n\n")
@@ -308,3 +311,31 @@ def extract_html_text(html: str) -> str:
 
 
 _BLANK_RUN = re.compile(r"\n[ \t\r\f\v\u00a0]*\n")
+_LINK_BLOCKS = ["ul", "ol", "dl", "div", "section", "table", "p", "span"]
+
+
+def _html_settings() -> dict:
+    from cleaner.rules._lines import load_toml
+
+    global _SETTINGS
+    if _SETTINGS is None:
+        data = load_toml("html_reader.toml")
+        _SETTINGS = {"density": float(data["max_link_density"]), "plain": int(data["max_plain_chars"])}
+    return _SETTINGS
+
+
+_SETTINGS: dict | None = None
+
+
+def _drop_link_lists(soup) -> None:
+    """Drop blocks that are mostly links (menus, tag lists, "more stories"), innermost first."""
+    cfg = _html_settings()
+    for tag in reversed(soup.find_all(_LINK_BLOCKS)):
+        if tag.decomposed:
+            continue
+        text = " ".join(tag.get_text(" ").split())
+        if not text:
+            continue
+        links = sum(len(" ".join(a.get_text(" ").split())) for a in tag.find_all("a"))
+        if links and links / len(text) > cfg["density"] and len(text) - links < cfg["plain"]:
+            tag.decompose()
