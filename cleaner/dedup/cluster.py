@@ -25,8 +25,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from cleaner.dedup.minhash import ShingleBatch
 
 
@@ -213,8 +211,3 @@ def cluster(
                 assigned.update(m for m, _ in members)
     out.sort(key=lambda c: rank(c.representative))
     return out
-
-
-def pairs_to_list(pairs: np.ndarray) -> list[tuple[int, int]]:
-    """An ``(m, 2)`` pair array as a list of Python tuples."""
-    return [tuple(p) for p in pairs.tolist()]

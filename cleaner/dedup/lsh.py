@@ -28,7 +28,7 @@ each verified against its own representative, instead of one).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -123,12 +123,12 @@ def candidate_pairs(
         same = sorted_keys[1:] == sorted_keys[:-1]
         if not same.any():
             continue
-        # Pair each paragraph with the next d in its bucket, d = 1 .. max_bucket.
+        # Pair each paragraph with the next d in its bucket, d = 1 .. max_bucket:
+        # same_d[i] = keys[i] == keys[i + d] = same_(d-1)[i] & eq_next[i + d - 1].
+        eq_next = same
         for d in range(1, max_bucket + 1):
             if d > 1:
                 same = same[:-1] & eq_next[d - 1 :]
-            else:
-                eq_next = same
             hits = np.flatnonzero(same)
             if not len(hits):
                 break
@@ -238,8 +238,3 @@ def pickle_key(key: Hashable) -> bytes:
     import pickle
 
     return pickle.dumps(key)
-
-
-def iter_pairs(pairs: np.ndarray) -> Iterable[tuple[int, int]]:
-    """The rows of a pair array as Python tuples."""
-    return map(tuple, pairs.tolist())

@@ -39,6 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
 from cleaner.dedup.normalize import fmix64, tokenize_batch, word_hash
 
 #: Multiplier of the polynomial n-gram combination (odd, 64-bit).
