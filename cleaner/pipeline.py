@@ -56,13 +56,22 @@ def read_documents(paths: list[str], *, exclude: Path | None = None) -> Iterator
     Folders that cannot be listed, special files (FIFOs, devices: reading one
     could block for ever), files over :data:`MAX_FILE_BYTES`, unreadable files
     and binary data each become a :class:`FileError`, and the run goes on.
-    A missing path raises :class:`InputError` before anything is read.
+    A missing path raises :class:`InputError` before anything is read, and so
+    do two different files that would get the same document id (``a/x.txt``
+    and ``b/x.txt`` named directly, or the same relative path in two folders).
     """
     pending: list[FileError] = []
+    seen: dict[str, Path] = {}  # document id -> the file it came from
     for file, rel in iter_input_files(paths, exclude=exclude,
                                       on_error=lambda name, msg: pending.append(FileError(name, msg))):
         yield from pending
         pending.clear()
+        if rel in seen:
+            if os.path.abspath(seen[rel]) == os.path.abspath(file):
+                continue  # the same file named twice
+            # Two inputs with one name would overwrite each other's output and log line.
+            raise InputError(f"{seen[rel]} and {file} would both be written to {rel}")
+        seen[rel] = file
         try:
             st = file.stat()
             if not stat.S_ISREG(st.st_mode):

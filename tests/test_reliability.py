@@ -205,6 +205,20 @@ def test_missing_path_exits_2_before_anything_is_written(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_two_inputs_with_one_name_exit_2_instead_of_overwriting(tmp_path):
+    for folder, text in (("a", "first  one\n"), ("b", "second  one\n")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.txt").write_text(text, encoding="utf-8")
+    r = run("clean", str(tmp_path / "a"), str(tmp_path / "b"), "-o", str(tmp_path / "out"))
+    assert r.exit_code == 2
+    assert "would both be written to x.txt" in r.stderr
+    assert not (tmp_path / "out").exists()
+    # The same file named twice is simply cleaned once.
+    r = run("clean", str(tmp_path / "a" / "x.txt"), str(tmp_path / "a" / "x.txt"), "-o", str(tmp_path / "out"))
+    assert r.exit_code == 0
+    assert list(log_records(tmp_path / "out")) == ["x.txt"]
+
+
 def test_output_inside_input_exits_2(tmp_path):
     src = make_input(tmp_path)
     r = run("clean", str(src), "-o", str(src / "cleaned"))
