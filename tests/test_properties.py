@@ -15,7 +15,8 @@ The engine's :func:`~cleaner.engine.compose` is also checked against a
 brute-force model: random passes of edits applied one after the other must
 give the same text as the composed edits applied to the original.
 
-Counterexamples found while writing these tests are kept as ``@example``.
+Counterexamples found while writing these tests are kept as ``@example``
+(marked "found"); the other examples are hand-written edge cases.
 """
 
 from __future__ import annotations
@@ -82,10 +83,10 @@ def assert_lossless(x: str, config: Config = CONFIG) -> str:
 @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
 @given(any_text)
 # Found while writing these tests (each once failed):
-@example("\n<p>&amp;")  # H003 and H002 edits sharing a current position: OffsetMap picked the wrong side
-@example("<p>date: 2021-12-31")  # removing <p> bared a scraper header: not idempotent
-@example("x\r\n\u00a0\u00a0\r\n")
-@example("<!-- a --><!-- b -->\n\n\n")
+@example("\n<p>&amp;")  # found: H003 and H002 edits sharing a current position: OffsetMap picked the wrong side
+@example("<p>date: 2021-12-31")  # found: removing <p> bared a scraper header: not idempotent
+@example("x\r\n\u00a0\u00a0\r\n")  # NBSP-only line between CRLF breaks
+@example("<!-- a --><!-- b -->\n\n\n")  # two comments fill a line, then blank lines
 def test_clean_is_lossless_and_idempotent(x: str) -> None:
     cleaned = assert_lossless(x)
     assert clean_text(cleaned, CONFIG).cleaned == cleaned
@@ -103,10 +104,10 @@ def test_all_rules_including_opt_in_are_lossless(x: str) -> None:
                  mixed_text.map(lambda t: t.encode("utf-8", "surrogateescape")),
                  st.tuples(st.sampled_from(["utf-16", "utf-8-sig", "cp1252", "latin-1", "cp1251"]), mixed_text)
                  .map(lambda p: p[1].encode(p[0], "ignore"))))
-@example(b"ok \xff\xfe bad \xc3( seq")
-@example(b"caf\xc3\xa9 \xff")
-@example(b"\xef\xbb\xbf")
-@example(b"\xff\xfe")
+@example(b"ok \xff\xfe bad \xc3( seq")  # no valid UTF-8 sequence: a legacy code page
+@example(b"caf\xc3\xa9 \xff")  # UTF-8 with one stray byte: surrogateescape
+@example(b"\xef\xbb\xbf")  # a BOM and nothing else
+@example(b"\xff\xfe")  # a UTF-16 BOM and nothing else
 def test_bytes_decode_clean_restore_byte_for_byte(data: bytes) -> None:
     try:
         dec = decode(data)
@@ -154,8 +155,8 @@ def _one_pass(current: str, raw) -> list[Edit]:
 
 @settings(max_examples=800, deadline=None, suppress_health_check=list(HealthCheck))
 @given(edit_passes())
-@example(("", [[(0, 0, "A")], [(0, 0, "A")]]))  # two insertions at one point: was ambiguous
-@example(("ab", [[(1, 1, ""), (1, 0, "A")], [(0, 1, "")]]))
+@example(("", [[(0, 0, "A")], [(0, 0, "A")]]))  # found: two insertions at one point were ambiguous
+@example(("ab", [[(1, 1, ""), (1, 0, "A")], [(0, 1, "")]]))  # deletion, insertion, then a neighbour
 def test_compose_matches_sequential_application(case) -> None:
     original, raw_passes = case
     composite: list[Edit] = []
