@@ -261,3 +261,32 @@ def test_rule_metadata():
                                  ("Q004", "orphaned-pull-quote", "warning")):
         rule = get_rule(code)
         assert rule is not None and rule.name == name and rule.severity == severity
+
+
+def test_spaced_lower_case_sentence_start_is_a_cut():
+    text = "The senior U.S. official said. of the call posted on December 31, the readout said more.\n"
+    found = findings(text, "Q001")
+    assert [f.start for f in found] == [text.index("said.") + len("said.")]
+
+
+def test_synthetic_orphans_pair_by_order_case_and_colon():
+    text = (
+        '"to air his grievances before the talks."\n\n'
+        '"We will not accept any deal that leaves our partners out of the room."\n\n'
+        "The talks were long. It was an opportunity for PutinRussia invaded Crimea in 2014, and "
+        "Putin has said so. Later the minister told reporters in the capital:\n"
+    )
+    result = clean_text(text, Config(select=["Q", "J"]))
+    orphans = [f for f in result.findings if f.code == "Q004" and (f.data or {}).get("role") != "gap"]
+    gaps = {f.data["quote"]: f.start for f in result.findings if f.code == "Q004" and (f.data or {}).get("role") == "gap"}
+    assert len(orphans) == 2
+    assert gaps[0] == text.index("PutinRussia") + len("Putin")
+    assert gaps[1] == text.index("capital:") + len("capital:")
+    assert all(o.data["confidence"] >= 0.5 for o in orphans)
+
+
+def test_quoted_paragraph_mid_text_without_a_gap_is_not_reported():
+    text = ("The minister spoke on Monday about the talks in Geneva and the sanctions.\n\n"
+            '"We are ready to talk to anyone who is ready to talk to us about peace."\n\n'
+            "The talks will go on next week, officials said.\n")
+    assert findings(text, "Q004") == []
