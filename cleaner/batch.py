@@ -42,7 +42,7 @@ from cleaner.io.readers import Batch, InputFile, discover, extract_html_text, it
 from cleaner.io.writers import ParquetSink, Sink
 from cleaner.model import Document, Finding
 from cleaner.parallel import OrderedPool, default_jobs
-from cleaner.pipeline import LOG_NAME, MAX_FILE_BYTES, clean_document, log_record, safe_join, sha256_bytes
+from cleaner.pipeline import LOG_NAME, MAX_FILE_BYTES, clean_document, log_line, log_record, safe_join, sha256_bytes
 from cleaner.progress import Progress
 from cleaner.rules.boilerplate import CorpusStats
 from cleaner.stats import Stats, summary_line
@@ -214,7 +214,7 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
         try:
             doc = _clean(Document(id=out_rel, text=text, source=source))
             out = encode_output(doc.cleaned if doc.cleaned is not None else doc.text)
-            log = json.dumps(log_record(doc, config), ensure_ascii=False)
+            log = log_line(log_record(doc, config))
         except Exception as exc:  # one bad file must not stop the run
             stats.errors += 1
             return {"errors": [f"{rel}: cannot clean this file ({type(exc).__name__}: {exc}); skipped"], "stats": stats}
@@ -369,7 +369,7 @@ def _apply_dedup(dedup: Any, batch: Batch, res: dict[str, Any]) -> None:
         stats.bytes_out += len(after.encode("utf-8", "surrogatepass")) - len(before.encode("utf-8", "surrogatepass"))
         if batch.kind == "file":
             res["out"] = encode_output(after)
-            res["log"] = json.dumps(log_record(doc, config), ensure_ascii=False)
+            res["log"] = log_line(log_record(doc, config))
         elif batch.kind == "lines":
             rec = json.loads(res["chunks"][pos])
             rec[_STATE["text_field"]] = after
@@ -538,7 +538,7 @@ class _Writer:
         marker = {"rel": self.inp.rel, "output": self.inp.output_rel, "format": self.inp.format,
                   "text_field": self.text_field,
                   "fingerprint": self.fp, "stats": self.stats.to_json(), "log": self.logs}
-        atomic_write(marker_path(self.out_dir, self.inp.rel), json.dumps(marker, ensure_ascii=False).encode("utf-8"))
+        atomic_write(marker_path(self.out_dir, self.inp.rel), log_line(marker).encode("utf-8"))
 
     def abort(self) -> None:
         if self.sink is not None:
@@ -725,7 +725,11 @@ def _write_stats(out_dir: Path, report: RunReport, opts: RunOptions, jobs: int) 
         "tool_version": __version__,
     }
     path = out_dir / name
-    atomic_write(path, (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    try:
+        data = (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    except UnicodeEncodeError:  # a message quoting undecodable bytes: escape it
+        data = (json.dumps(body, indent=2, ensure_ascii=True) + "\n").encode("ascii")
+    atomic_write(path, data)
     return path
 
 
