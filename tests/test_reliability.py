@@ -537,8 +537,6 @@ def test_time_limit_does_not_touch_fast_rules():
 # the corpus engine (-j, JSONL): the same guarantees are expected there
 
 
-@pytest.mark.xfail(reason="cleaner/batch.py writes log lines with json.dumps(ensure_ascii=False) and crashes "
-                          "on undecodable bytes; it should use cleaner.pipeline.log_line", strict=False)
 def test_parallel_engine_survives_undecodable_bytes(tmp_path):
     bad = "caf\u00e9 na\u00efve \u2019x\u2019 ".encode() + b"\xff\xfe  trunc \xe2\x80\n\n\n<p>x"
     src = make_input(tmp_path, **{"bad.txt": bad})
