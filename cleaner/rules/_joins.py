@@ -88,16 +88,42 @@ _WORD_RE = re.compile(r"[A-Za-z]+")
 ENGLISH_SHARE = 0.12
 
 
+class TextCache:
+    """A small cache of results per text, keyed by a fingerprint of the text.
+
+    The rules of one document ask the same questions of the same text
+    (``find_joins``, ``looks_english``); keying by ``(len, hash)`` instead of
+    the text itself keeps no large document alive after its run.
+    """
+
+    def __init__(self, size: int = 4):
+        self.size = size
+        self.items: OrderedDict[tuple[int, int], object] = OrderedDict()
+
+    def get(self, text: str, compute):
+        key = (len(text), hash(text))
+        if key in self.items:
+            self.items.move_to_end(key)
+            return self.items[key]
+        value = compute(text)
+        self.items[key] = value
+        while len(self.items) > self.size:
+            self.items.popitem(last=False)
+        return value
+
+
+_ENGLISH = TextCache(8)
+
+
 def looks_english(text: str) -> bool:
     """Is *text* English enough for the English word model to judge its joins?
 
     True when at least 12% of its words are frequent English words that are
     not words in other major languages (``cleaner/data/joins/english_markers.txt``).
     """
-    return _looks_english(text)
+    return _ENGLISH.get(text, _looks_english)
 
 
-@lru_cache(maxsize=8)
 def _looks_english(text: str) -> bool:
     markers = _lower_list("joins/english_markers.txt")
     words = _WORD_RE.findall(text[:20000])
@@ -680,13 +706,15 @@ _ELLIPSIS = re.compile(r"(?<=[a-z])(?:\.\.\.|…)(?=[a-z])")
 _SPACED_LOWER_SENTENCE = re.compile(r"(?<=[a-z0-9])[.?!] (?=[a-z]+\b)")  # not after a closing quote: '!" an officer said'
 
 
+_JOINS = TextCache(4)
+
+
 def find_joins(text: str) -> list[Join]:
     """Every join the J rules would repair in *text*, sorted by position."""
-    return _find_joins_cached(text)
+    return list(_JOINS.get(text, _find_joins))
 
 
-@lru_cache(maxsize=4)
-def _find_joins_cached(text: str) -> list[Join]:
+def _find_joins(text: str) -> list[Join]:
     joins = find_sentence_joins(text) + find_glued_words(text) + find_case_joins(text)
     joins.sort(key=lambda j: j.pos)
     return joins

@@ -27,7 +27,7 @@ from functools import lru_cache
 
 from cleaner.model import Edit, Finding
 from cleaner.registry import RuleContext, rule
-from cleaner.rules._joins import Cut, trailing_word, find_cuts, remembered_cuts, zipf
+from cleaner.rules._joins import Cut, TextCache, find_cuts, remembered_cuts, trailing_word, zipf
 from cleaner.rules._lines import line_spans, load_word_list, remove_lines
 
 OPENING = "“„«"
@@ -187,8 +187,15 @@ class _QuoteIndex:
         return False
 
 
-@lru_cache(maxsize=4)
+_ANALYSES = TextCache(4)
+
+
 def _analyse(text: str) -> tuple[list[tuple[int, int]], _QuoteIndex]:
+    """Paragraphs and matched quotation marks of *text* (cached: every Q rule needs them)."""
+    return _ANALYSES.get(text, _analyse_text)
+
+
+def _analyse_text(text: str) -> tuple[list[tuple[int, int]], _QuoteIndex]:
     paras = paragraphs(text)
     return paras, _QuoteIndex(text, paras)
 
