@@ -1,14 +1,25 @@
 """The corpus engine: stream input files through the rules in parallel, resumably.
 
-:func:`run` is what ``cleaner clean`` runs.  For each input file (text, HTML,
-JSONL, Parquet; see :mod:`cleaner.io.readers`) it
+:func:`run` is what ``cleaner clean`` runs for JSONL, Parquet, HTML and
+compressed inputs or any corpus option (``-j``, shards, ``--engine``,
+``--index``).  For each input file (see :mod:`cleaner.io.readers`) it
 
 1. reads the file in batches (memory is bounded by the batch size, not the
    file size),
-2. sends the batches to worker processes (``jobs``; results come back in
-   input order, so ``-j N`` writes exactly the bytes ``-j 1`` writes),
-3. writes the output in the input's format through an atomic sink, and
-4. records a completion marker under ``OUT/.cleaner/done/``.
+2. sends the batches to worker processes (``jobs``, :mod:`cleaner.parallel`,
+   or Ray, :mod:`cleaner.ray_engine`): they decode, clean, serialise, and
+   shingle and sign the cleaned paragraphs; results come back in input
+   order, so ``-j N`` writes exactly the bytes ``-j 1`` writes,
+3. checks the paragraphs against the near-duplicate index, in order
+   (:mod:`cleaner.dedup.index`: D001 findings, and with
+   ``--drop-duplicates`` the copies removed),
+4. writes the output in the input's format through an atomic sink
+   (:mod:`cleaner.io.writers`), and
+5. records a completion marker under ``OUT/.cleaner/done/``.
+
+At the end it combines the log records of text and HTML files into
+``OUT/cleaner-log.jsonl`` and writes ``OUT/stats.json``
+(:mod:`cleaner.stats`).
 
 Re-running the same command skips every file whose marker matches the
 run's settings, so an interrupted run resumes where it stopped; a file that
