@@ -359,9 +359,13 @@ def run_rules(
     rules are skipped and a finding says so.
 
     With ``max_passes`` > 1 the whole rule list runs again while a pass still
-    changes the text (a fixpoint), up to ``max_passes`` passes; the findings
-    are those of the last pass, which saw the final text.  If the text still
-    changes in the last allowed pass, a warning finding says so.
+    changes the text (a fixpoint), up to ``max_passes`` passes.  Each rule's
+    findings are those of the first pass in which it found anything: that
+    pass saw the text as the rule was written to see it (a cut that ``Q001``
+    reports is glued in the first pass and repaired by the J rules before the
+    second), and findings are in original coordinates, so they stay valid
+    whatever later passes change.  If the text still changes in the last
+    allowed pass, a warning finding says so.
     """
     options = options or {}
     severities = severities or {}
@@ -370,13 +374,17 @@ def run_rules(
     metadata: dict[str, Any] = {}
     started = time.perf_counter()
     findings: list[Finding] = []
+    reported: set[str] = set()  # rules whose findings are settled
     for n in range(max(1, max_passes)):
-        findings = []
+        found: list[Finding] = []
         before = current
         composite, current, stopped, changer = _run_pass(
-            text, current, composite, rules, findings, metadata, started,
+            text, current, composite, rules, found, metadata, started,
             doc_id=doc_id, options=options, severities=severities, corpus=corpus, time_limit=time_limit,
         )
+        new_codes = {f.code for f in found} - reported
+        findings.extend(f for f in found if f.code in new_codes)
+        reported |= new_codes
         if stopped or current == before:
             break
         if max_passes > 1 and n == max_passes - 1:

@@ -124,3 +124,32 @@ def test_compose_directly_keeps_edits_sorted_and_disjoint():
     out = compose(original, comp, current, new, rule)
     assert apply_edits(original, out) == apply_edits(current, new)
     assert all(a.end <= b.start for a, b in zip(out, out[1:]))
+
+
+def test_findings_do_not_depend_on_what_the_process_cleaned_before():
+    """Same input, same output: no rule may remember earlier documents."""
+    import json
+    import subprocess
+    import sys
+
+    from cleaner import clean_text
+    from tests.conftest import read_seed
+
+    original = read_seed("000")
+    cleaned = clean_text(original).cleaned  # this process has now seen the original
+    here = [(f.code, f.start, f.end, f.message) for f in clean_text(cleaned).findings]
+    code = (
+        "import json, sys; from cleaner import clean_text; t = sys.stdin.read(); "
+        "print(json.dumps([(f.code, f.start, f.end, f.message) for f in clean_text(t).findings]))"
+    )
+    fresh = subprocess.run([sys.executable, "-c", code], input=cleaned, capture_output=True, text=True, check=True)
+    assert [tuple(x) for x in json.loads(fresh.stdout)] == here
+
+
+def test_first_pass_findings_survive_the_fixpoint():
+    """Q001 sees the cut in the first pass; the J repair in that pass hides it from the second."""
+    from cleaner import clean_text
+
+    res = clean_text("The two leaders held a serious exchangea senior official told reporters on Thursday.\n")
+    assert "exchange a senior" in res.cleaned
+    assert any(f.code == "Q001" for f in res.findings)

@@ -720,55 +720,6 @@ def _find_joins(text: str) -> list[Join]:
     return joins
 
 
-# The engine runs the rule list again until a pass changes nothing and keeps
-# the findings of the last pass.  By then the J rules have repaired the joins
-# ("exchange a"), and the cut they marked is no longer visible in the text.
-# So each J rule remembers, for the text it returns, where the cuts are; the
-# Q rules look the text up here.  Keys are fingerprints of the repaired text,
-# the memory is small and per process, and a text nobody repaired in this
-# process simply has no entry (its visible cuts are still found).
-_MEMORY: OrderedDict[tuple[int, int], tuple[Cut, ...]] = OrderedDict()
-_MEMORY_SIZE = 512
-
-
-def _fingerprint(text: str) -> tuple[int, int]:
-    return len(text), hash(text)
-
-
-def remember_repairs(text: str, joins: list[Join]) -> None:
-    """Record where the cuts are in the text that repairing *joins* in *text* gives.
-
-    Cuts remembered for *text* itself (from an earlier J rule) are carried over,
-    shifted past the inserted spaces; a cut sits just before its inserted space.
-    """
-    if not joins:
-        return
-    earlier = list(_MEMORY.get(_fingerprint(text), ()))
-    cuts = earlier + [Cut(j.pos, "lower-case-sentence" if j.kind == "sentence" else j.kind, j.reason)
-                      for j in joins if j.cut]
-    points = sorted({j.pos for j in joins})
-    parts, prev = [], 0
-    for p in points:
-        parts.append(text[prev:p])
-        parts.append(" ")
-        prev = p
-    parts.append(text[prev:])
-    repaired = "".join(parts)
-    shifted = tuple(sorted({c.pos + bisect_left(points, c.pos): Cut(c.pos + bisect_left(points, c.pos), c.kind,
-                                                                     c.detail) for c in cuts}.values(),
-                           key=lambda c: c.pos))
-    key = _fingerprint(repaired)
-    _MEMORY[key] = shifted
-    _MEMORY.move_to_end(key)
-    while len(_MEMORY) > _MEMORY_SIZE:
-        _MEMORY.popitem(last=False)
-
-
-def remembered_cuts(text: str) -> tuple[Cut, ...]:
-    """Cuts the J rules repaired on their way to *text* (in this process), if any."""
-    return _MEMORY.get(_fingerprint(text), ())
-
-
 def find_cuts(text: str, *, inside_closed_quote=None) -> list[Cut]:
     """Places where text was most likely removed.
 
@@ -778,10 +729,11 @@ def find_cuts(text: str, *, inside_closed_quote=None) -> list[Cut]:
     complete quotation (``for...at``).  *inside_closed_quote*, if given, is a
     function ``pos -> bool`` telling whether a position is inside a quotation
     that opens and closes in its paragraph (an ellipsis there is the
-    writer's).  Cuts the J rules already repaired on the way to *text* are
-    included (see :func:`remember_repairs`).
+    writer's).  The Q rules run before the J rules repair the joins, and the
+    engine keeps each rule's findings from the first pass that saw them, so
+    the cuts are found while they are still visible.
     """
-    cuts: dict[int, Cut] = {c.pos: c for c in remembered_cuts(text)}
+    cuts: dict[int, Cut] = {}
     for j in find_joins(text):
         if j.cut:
             kind = "lower-case-sentence" if j.kind == "sentence" else j.kind

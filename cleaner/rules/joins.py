@@ -18,12 +18,10 @@ from cleaner.rules._joins import (
     find_case_joins,
     find_glued_words,
     find_sentence_joins,
-    remember_repairs,
 )
 
 
 def _repair(text: str, joins: list[Join]) -> list[Edit]:
-    remember_repairs(text, joins)
     return [Edit(j.pos, j.pos, " ", j.reason) for j in joins]
 
 

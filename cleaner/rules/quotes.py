@@ -27,7 +27,7 @@ from functools import lru_cache
 
 from cleaner.model import Edit, Finding
 from cleaner.registry import RuleContext, rule
-from cleaner.rules._joins import Cut, TextCache, find_cuts, remembered_cuts, trailing_word, zipf
+from cleaner.rules._joins import Cut, TextCache, find_cuts, trailing_word, zipf
 from cleaner.rules._lines import line_spans, load_word_list, remove_lines
 
 OPENING = "“„«"
@@ -304,7 +304,6 @@ def find_lead_ins(text: str) -> list[LeadIn]:
         return []
     ends = [b.end() for b in _BOUNDARY.finditer(text)]
     out: list[LeadIn] = []
-    repaired = {c.pos for c in remembered_cuts(text)}  # "1:ahead" before J001 inserted the space
     for m in _COLON.finditer(text):
         c = m.start()
         i = bisect_right(starts, c) - 1
@@ -322,7 +321,7 @@ def find_lead_ins(text: str) -> list[LeadIn]:
         if "//" in text[c : c + 3] or _inside_quotation(index, i, c):
             continue  # a URL, or a colon inside a quotation
         j = c + 1 + len(_SPACES.match(text, c + 1, min(p_end, c + 200)).group())
-        spaced = j > c + 1 and c + 1 not in repaired
+        spaced = j > c + 1
         if j < p_end:
             nxt = text[j]
             if spaced and nxt.islower():
