@@ -150,6 +150,9 @@ def test_first_pass_findings_survive_the_fixpoint():
     """Q001 sees the cut in the first pass; the J repair in that pass hides it from the second."""
     from cleaner import clean_text
 
-    res = clean_text("The two leaders held a serious exchangea senior official told reporters on Thursday.\n")
+    text = ('During a 50-minute call on December 30, the two leaders held a "serious and substantive" '
+            "exchangea senior Biden administration official, speaking on the condition of anonymity, told reporters.\n")
+    res = clean_text(text)
     assert "exchange a senior" in res.cleaned
-    assert any(f.code == "Q001" for f in res.findings)
+    (f,) = [f for f in res.findings if f.code == "Q001"]
+    assert f.start == text.index("exchangea") + len("exchange")
