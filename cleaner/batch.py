@@ -582,6 +582,8 @@ def run(paths: list[str], out_dir: Path, config: Config, opts: RunOptions | None
         echo(f"cleaner: {msg}")
         report.file_errors.append(msg)
         report.stats.errors += 1
+    for stage in _in_memory_only_stages():
+        echo(f"cleaner: note: the cross-document stage {stage} runs in the in-memory pipeline only")
 
     todo: list[InputFile] = []
     for inp in files:
@@ -666,6 +668,19 @@ def run(paths: list[str], out_dir: Path, config: Config, opts: RunOptions | None
     report.log_path = _combine_logs(out_dir, all_files, fp)
     report.stats_path = _write_stats(out_dir, report, opts, jobs)
     return report
+
+
+def _in_memory_only_stages() -> list[str]:
+    """Cross-document stages of :mod:`cleaner.pipeline` that the corpus engine does not stream.
+
+    The near-duplicate stage is streamed (:mod:`cleaner.dedup.index`); any
+    other stage registered in ``CROSS_DOCUMENT_STAGES`` needs the whole run in
+    memory, so the user is told it did not run.
+    """
+    from cleaner.pipeline import CROSS_DOCUMENT_STAGES
+
+    return [f"{s.__module__}.{s.__name__}" for s in CROSS_DOCUMENT_STAGES
+            if getattr(s, "__name__", "") != "near_duplicate_stage"]
 
 
 def _default_index(out_dir: Path, fp: str, opts: RunOptions) -> Path:
