@@ -81,3 +81,42 @@ def summary_line(stats: Stats, *, seconds: float, files: int, skipped: int) -> s
     if skipped:
         parts.append(f"{skipped} file(s) already done (resumed)")
     return "; ".join(parts)
+
+
+def document_stats(docs: Any, file_errors: int = 0) -> Stats:
+    """The statistics of documents cleaned in memory (the plain-folder path of ``cleaner clean``)."""
+    from cleaner.io.decoding import encode, encode_output
+
+    stats = Stats(errors=file_errors)
+    twins = set()
+    for doc in docs:
+        stats.documents += 1
+        stats.bytes_in += len(encode(doc.text, doc.source))
+        stats.bytes_out += len(encode_output(doc.cleaned if doc.cleaned is not None else doc.text))
+        stats.edits.update(e.code for e in doc.edits)
+        stats.findings.update(f.code for f in doc.findings)
+        for f in doc.findings:
+            if f.code == "D001":
+                stats.duplicates += 1
+                twin = (f.data or {}).get("duplicate_of") or {}
+                twins.add((twin.get("path"), twin.get("paragraph")))
+    stats.duplicate_clusters = len(twins)
+    return stats
+
+
+def write_stats(out_dir: Any, stats: Stats, **extra: Any) -> Any:
+    """Write ``OUT/stats.json`` (atomically): the totals of *stats* plus *extra* fields."""
+    import json
+    from pathlib import Path
+
+    from cleaner import __version__
+    from cleaner.io.files import atomic_write
+
+    body = stats.to_json() | extra | {"tool_version": __version__}
+    path = Path(out_dir) / "stats.json"
+    try:
+        data = (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    except UnicodeEncodeError:
+        data = (json.dumps(body, indent=2, ensure_ascii=True) + "\n").encode("ascii")
+    atomic_write(path, data)
+    return path

@@ -42,13 +42,13 @@ def test_bag_validates_and_holds_originals_cleaned_log_and_report(seeds_bag):
         assert (bag_dir / "data" / "original" / seed.name).read_bytes() == seed.read_bytes()
         assert (bag_dir / "data" / "cleaned" / seed.name).read_bytes() == (seeds_bag / "out" / seed.name).read_bytes()
     assert (bag_dir / "data" / "cleaned" / "cleaner-log.jsonl").is_file()
-    assert (bag_dir / "data" / "cleaned" / "cleaner-run.json").is_file()
+    assert (bag_dir / "data" / "cleaned" / "stats.json").is_file()
     assert (bag_dir / "data" / "report" / "report.html").read_bytes() == (
         seeds_bag / "out" / "report.html").read_bytes()
     info = bag.info
     assert info["Bag-Software-Agent"].startswith("cleaner ")
     assert info["Bagging-Date"] == "2023-11-14"
-    run = json.loads((seeds_bag / "out" / "cleaner-run.json").read_text())
+    run = json.loads((seeds_bag / "out" / "stats.json").read_text())["run"]
     assert info["Cleaner-Config-SHA256"] == run["config_sha256"]
     files = [p for p in (bag_dir / "data").rglob("*") if p.is_file()]
     assert info["Payload-Oxum"] == f"{sum(p.stat().st_size for p in files)}.{len(files)}"

@@ -101,3 +101,15 @@ def test_python_dash_m_entry_point():
 
     r = subprocess.run([sys.executable, "-m", "cleaner", "--version"], capture_output=True, text=True)
     assert r.returncode == 0 and "cleaner" in r.stdout
+
+
+def test_clean_writes_stats_with_the_run_record(tmp_path):
+    src = tmp_path / "in"
+    write(src, "a.txt", "Story &amp; more.\n\n\n\nView original post\n")
+    r = invoke("clean", str(src), "-o", str(tmp_path / "out"))
+    assert r.exit_code == 0, r.output
+    stats = json.loads((tmp_path / "out" / "stats.json").read_text())
+    assert stats["documents"] == 1 and stats["bytes_in"] == len((src / "a.txt").read_bytes())
+    assert stats["bytes_out"] == len((tmp_path / "out" / "a.txt").read_bytes())
+    assert stats["edits_by_rule"] == {"B001": 1, "H002": 1, "W005": 1} or stats["edits_by_rule"]["B001"] == 1
+    assert stats["run"]["command_line"].startswith("cleaner clean") and stats["run"]["config_sha256"]

@@ -223,7 +223,7 @@ def test_output_inside_input_exits_2(tmp_path):
     src = make_input(tmp_path)
     r = run("clean", str(src), "-o", str(src / "cleaned"))
     assert r.exit_code == 2
-    assert "inside an input folder" in r.stderr
+    assert "overlaps the inputs" in r.stderr
     assert not (src / "cleaned").exists()
     # The same folder as input and output too.
     r = run("clean", str(src), "-o", str(src))

@@ -167,7 +167,7 @@ def test_seed_near_duplicates_link_to_their_twins(seeds_report):
 
 def test_header_metadata_totals_and_legend(seeds_report):
     soup = soup_of(seeds_report / "report.html")
-    run = json.loads((seeds_report / "cleaner-run.json").read_text())
+    run = json.loads((seeds_report / "stats.json").read_text())["run"]
     meta = soup.select_one("#run").get_text(" ", strip=True)
     assert "cleaner 0.1.0" in meta or "cleaner " + run["tool_version"] in meta
     assert "2023-11-14T22:13:20Z" in meta
@@ -401,7 +401,7 @@ def test_missing_log_is_a_clear_error(tmp_path):
 
 def test_log_records_carry_premis_events(seeds_report):
     records = [json.loads(x) for x in (seeds_report / "cleaner-log.jsonl").read_text().splitlines()]
-    run = json.loads((seeds_report / "cleaner-run.json").read_text())
+    run = json.loads((seeds_report / "stats.json").read_text())["run"]
     for rec in records:
         assert list(rec)[:9] == ["path", "metadata", "source", "sha256_original", "sha256_cleaned",
                                  "tool_version", "config_sha256", "edits", "findings"]
@@ -446,7 +446,7 @@ def test_modification_and_validation_events(tmp_path, monkeypatch):
 
 
 def test_command_line_is_rebuilt_from_the_parsed_options(seeds_report):
-    run = json.loads((seeds_report / "cleaner-run.json").read_text())
+    run = json.loads((seeds_report / "stats.json").read_text())["run"]
     assert run["command_line"].startswith("cleaner clean ")
     assert f"--output {seeds_report}" in run["command_line"]
     assert run["config"]["time_limit"] == 30.0
@@ -488,12 +488,12 @@ def test_undecodable_bytes_and_direction_overrides_are_shown_as_symbols(tmp_path
 
 def test_odd_run_record_does_not_break_the_report(tmp_path, monkeypatch):
     out = make_crafted_run(tmp_path, monkeypatch)
-    (out / "cleaner-run.json").write_text(json.dumps({"file_errors": [1, {"path": "<x>", "message": 2}],
-                                                      "command_line": ["not", "a", "string"],
-                                                      "config": "odd"}), encoding="utf-8")
+    (out / "stats.json").write_text(json.dumps({"run": {"file_errors": [1, {"path": "<x>", "message": 2}],
+                                                        "command_line": ["not", "a", "string"],
+                                                        "config": "odd"}}), encoding="utf-8")
     r = CliRunner().invoke(cli, ["report", str(out)])
     assert r.exit_code == 0, r.output
     soup = soup_of(out / "report.html")
     assert "&lt;x&gt;" in str(soup.select_one(".error")) and "not recorded" in soup.select_one("#run").get_text()
-    (out / "cleaner-run.json").write_text("{broken", encoding="utf-8")
+    (out / "stats.json").write_text("{broken", encoding="utf-8")
     assert CliRunner().invoke(cli, ["report", str(out)]).exit_code == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -13,6 +14,7 @@ from cleaner.pipeline import output_inside_input, process, write_outputs
 from cleaner import batch as corpus_engine
 from cleaner.cli.report import finish_clean_run
 from cleaner.report.provenance import start_run
+from cleaner.stats import document_stats, write_stats
 
 
 @cli.command()
@@ -45,7 +47,7 @@ def clean(paths: tuple[str, ...], out: str, report_path: str | None = None, bag_
     """
     out_dir = Path(out)
     if output_inside_input(list(paths), out_dir):
-        raise click.UsageError(f"output folder {out} is inside an input folder; choose a folder outside the inputs")
+        raise click.UsageError(f"output folder {out} overlaps the inputs; choose a folder outside them")
     config = default_config()
     if restore_quotes:
         config.restore_quotes = True
@@ -57,16 +59,20 @@ def clean(paths: tuple[str, ...], out: str, report_path: str | None = None, bag_
         corpus_engine.run_cli(paths, out_dir, config, scale)
         finish_clean_run(out_dir, config, report_path=report_path, bag_dir=bag_dir)
         return
+    started = time.perf_counter()
     docs, errors = load_documents(paths)
     process(docs, config)
     try:
         log = write_outputs(docs, out_dir, config)
+        seconds = time.perf_counter() - started
+        stats = document_stats(docs, file_errors=len(errors))
+        write_stats(out_dir, stats, files=len(docs) + len(errors), file_errors=[f"{e.path}: {e.message}" for e in errors],
+                    wall_time_s=round(seconds, 3), engine="memory", jobs=1)
     except (InputError, OSError) as exc:
         raise click.ClickException(f"cannot write output: {exc}") from None
-    n_edits = sum(len(d.edits) for d in docs)
-    n_find = sum(len(d.findings) for d in docs)
-    click.echo(f"cleaned {len(docs)} document(s): {n_edits} edit(s), {n_find} finding(s); "
-               f"{len(errors)} file error(s); log: {log}", err=True)
+    click.echo(f"cleaned {stats.documents} document(s): {sum(stats.edits.values())} edit(s), "
+               f"{sum(stats.findings.values())} finding(s); {len(errors)} file error(s); "
+               f"{stats.bytes_in / 1e6:.2f} MB in {seconds:.1f}s; log: {log}", err=True)
     finish_clean_run(out_dir, config, file_errors=errors, report_path=report_path, bag_dir=bag_dir)
 
 

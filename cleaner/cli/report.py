@@ -73,7 +73,7 @@ def finish_clean_run(
 ) -> None:
     """What ``cleaner clean`` does after writing its outputs.
 
-    Writes ``OUT/cleaner-run.json`` (date-time, command line, configuration),
+    Writes the run record (date-time, command line, configuration) into ``OUT/stats.json``,
     then the report if ``--report`` was given, then the BagIt bag if
     ``--bag`` was given (with the report in it).
     """

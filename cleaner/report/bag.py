@@ -13,7 +13,7 @@ themselves fixed by tag manifests.  The bag written here holds::
     tagmanifest-sha512.txt
     data/original/<path>       each original, rebuilt from the log and verified
     data/cleaned/<path>        each cleaned file
-    data/cleaned/cleaner-log.jsonl, cleaner-run.json   the edit log and run record
+    data/cleaned/cleaner-log.jsonl, stats.json   the edit log and the run record
     data/report/…              the HTML report, when one was written
     cleaner-renamed.txt        only when a name held ``%``, CR or LF (see :func:`portable_name`)
 

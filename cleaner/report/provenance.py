@@ -5,7 +5,7 @@ Archivists describe preservation actions with the PREMIS data dictionary: an
 software that acted, with its version and settings) to *objects* (the files
 before and after, identified by path and fixed by a message digest).  This
 module turns one document's edit log into such events, and records the run
-itself (date-time, command line, configuration) in ``OUT/cleaner-run.json``.
+itself (date-time, command line, configuration) under ``"run"`` in ``OUT/stats.json``.
 
 The date-time of a run is taken once, when the run starts
 (:func:`start_run`), so every event of a run carries the same date-time; it
@@ -28,7 +28,10 @@ from typing import Any
 from cleaner import __version__
 from cleaner.model import Document, Edit
 
-RUN_NAME = "cleaner-run.json"
+#: The run record lives in the run's statistics file, under :data:`RUN_KEY`:
+#: one file describes the run (what it was asked and what it did).
+RUN_NAME = "stats.json"
+RUN_KEY = "run"
 RUN_DATETIME_ENV = "CLEANER_RUN_DATETIME"
 PREMIS_VERSION = "3.0"
 AGENT_NAME = "cleaner"
@@ -207,7 +210,7 @@ def run_record(
     file_errors: Sequence[Any] = (),
     when: str | None = None,
 ) -> dict[str, Any]:
-    """The description of one run, written to ``OUT/cleaner-run.json``."""
+    """The description of one run, written under ``"run"`` in ``OUT/stats.json``."""
     return {
         "tool": AGENT_NAME,
         "tool_version": __version__,
@@ -222,22 +225,39 @@ def run_record(
 
 
 def write_run_record(out_dir: Path, record: dict[str, Any]) -> Path:
-    """Write *record* as ``OUT/cleaner-run.json`` (atomically) and return its path."""
+    """Store *record* under ``"run"`` in ``OUT/stats.json`` (atomically); return the file's path.
+
+    The statistics already in the file (written by the corpus engine or the
+    in-memory pipeline) are kept.
+    """
     from cleaner.io.files import atomic_write
 
     path = Path(out_dir) / RUN_NAME
-    atomic_write(path, (json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    data[RUN_KEY] = record
+    try:
+        blob = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        raw = blob.encode("utf-8")
+    except UnicodeEncodeError:  # a message quoting undecodable bytes: escape it
+        raw = (json.dumps(data, ensure_ascii=True, indent=2, sort_keys=True) + "\n").encode("ascii")
+    atomic_write(path, raw)
     return path
 
 
 def read_run_record(out_dir: Path) -> dict[str, Any] | None:
-    """``OUT/cleaner-run.json`` if it exists and is valid JSON, else None."""
+    """The run record in ``OUT/stats.json`` if there is a valid one, else None."""
     path = Path(out_dir) / RUN_NAME
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return data if isinstance(data, dict) else None
+    run = data.get(RUN_KEY) if isinstance(data, dict) else None
+    return run if isinstance(run, dict) else None
 
 
 def command_line_of(ctx: Any) -> str:
