@@ -30,7 +30,7 @@ import cleaner.batch as batch
 WAVE_PER_CPU = 8
 
 #: Environment variables of the driver that change output (provenance time stamps).
-FORWARDED_ENV = ("SOURCE_DATE_EPOCH",)
+FORWARDED_ENV = ("SOURCE_DATE_EPOCH", "CLEANER_RUN_DATETIME")  # one run date-time in every worker
 
 _STATE_KEY: list[Any] = [None]
 _STARTED = [False]
