@@ -24,6 +24,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 
 from cleaner.model import Edit, Finding
 from cleaner.registry import RuleContext, rule
@@ -93,6 +94,35 @@ def _is_end(c: str) -> bool:
     return c.isspace() or c in ".,;:!?)]}—–-/…"
 
 
+# Each quotation mark is classified by one pattern, from its neighbours: the
+# character before a mark at the start of the span counts as a space, the
+# one after a mark at its end as an end (see ``_is_space`` and ``_is_end``).
+_SP = r"\s(\[{—–\-/"  # _is_space
+_EN = r"\s.,;:!?)\]}—–\-/…"  # _is_end
+_MARK_KIND = re.compile(
+    # Every alternative starts with its mark (the look-behind comes after
+    # it), so the engine can skip ahead to candidate characters.
+    # 1: a stray mark standing alone (a straight quote, or a guillemet used as an arrow)
+    rf'(["«»](?<![^{_SP}].)(?![^{_EN}]))'
+    # 2: an opening mark
+    rf'|("(?<![^{_SP}].)|[„«]|‘‘|”(?<![^{_SP}].)(?=[^{_EN}]))'
+    # 3: a straight quote before an end: closes (an inch mark after a digit when nothing is open)
+    rf'|("(?![^{_EN}]))'
+    # 4: a closing mark
+    r"|([»”]|’’)"
+    # 5: a straight quote between two non-spaces: closes if a quotation is open, else opens
+    r'|(")'
+    # 6: “ closes „ (German), else opens
+    r"|(“)",
+    re.DOTALL,
+)
+# Runs of marks matched in bulk (1 MB of quotation marks costs a few list
+# operations, not a million loop turns): three or more straight quotes, whose
+# inner marks all sit between two quotes (kind 5); and two or more pairs of
+# an opening mark followed by a mark that closes it (“”, «», „“ …).
+_MARK_RUN = re.compile(r'("{3,})|((?:[„«“][”»"]|„“){2,})|' + _MARK_KIND.pattern, re.DOTALL)
+
+
 def match_quotes(text: str, start: int, end: int) -> QuoteMarks:
     """Match the double quotation marks in ``text[start:end]``.
 
@@ -100,50 +130,81 @@ def match_quotes(text: str, start: int, end: int) -> QuoteMarks:
     opens, ``word" `` closes); between two letters (``Russia."Biden``) a
     straight quote closes a quotation that is open and opens one otherwise.
     A straight quote after a digit (``12"``) is an inch mark and is skipped.
+
+    One pattern classifies every mark (``_MARK_KIND``), so the loop does only
+    the stack work; runs of marks whose outcome is known are matched in bulk.
     """
+    seg = text[start:end]
     stack: list[int] = []
+    push, pop = stack.append, stack.pop
     pairs: list[tuple[int, int]] = []
+    pair = pairs.append
     unmatched_close: list[int] = []
-    first_open = None
-    opened_with: list[str] = []
-    for m in _MARK.finditer(text, start, end):
-        p = m.start()
-        c = m.group()
-        prev = text[p - 1] if p > start else " "
-        nxt = text[m.end()] if m.end() < end else " "
-        if c in "«»" and _is_space(prev) and _is_end(nxt):
-            continue  # a stray guillemet used as an arrow: "near you »"
-        if c == '"':
-            if prev.isdigit() and not stack:
-                continue  # an inch mark: 12"
-            before_space, after_space = _is_space(prev), _is_end(nxt)
-            if before_space and after_space:
-                continue  # a stray mark standing alone
-            if before_space:
-                opening = True
-            elif after_space:
-                opening = False
+    opened: list[int] = []  # the first opening mark, once seen
+
+    def step(kind: int, q: int) -> None:
+        """One mark of *kind* (a group of ``_MARK_KIND``) at ``seg[q]``."""
+        p = q + start
+        if kind == 1:
+            return
+        if kind == 5:  # between two non-spaces
+            if stack:
+                pair((pop(), p))
+                return
+            if q and seg[q - 1].isdigit():
+                return  # an inch mark: 12"
+        elif kind == 3:  # before an end
+            if stack:
+                pair((pop(), p))
+            elif not (q and seg[q - 1].isdigit()):
+                unmatched_close.append(p)
+            return
+        elif kind == 4:
+            if stack:
+                pair((pop(), p))
             else:
-                opening = not stack
-        elif c == "“" and opened_with and opened_with[-1] == "„":
-            opening = False  # German: „so“
-        elif c in OPENING or c == "‘‘":
-            opening = True
-        elif c == "”":
-            opening = _is_space(prev) and not _is_end(nxt)  # said: ”Bird flu …
-        else:
-            opening = False  # », ’’
-        if opening:
-            stack.append(p)
-            opened_with.append(c)
-            if first_open is None:
-                first_open = p
-        elif stack:
-            pairs.append((stack.pop(), p))
-            opened_with.pop()
-        else:
-            unmatched_close.append(p)
-    return QuoteMarks(pairs, stack, unmatched_close, first_open)
+                unmatched_close.append(p)
+            return
+        elif kind == 6 and stack and text[stack[-1]] == "„":
+            pair((pop(), p))  # German: „so“
+            return
+        push(p)
+        if not opened:
+            opened.append(p)
+
+    for m in _MARK_RUN.finditer(seg):
+        kind = m.lastindex
+        if kind > 2:
+            step(kind - 2, m.start())
+            continue
+        q, r = m.span()
+        if kind == 2:  # opening-closing pairs
+            if stack and text[stack[-1]] == "„":  # a “ in the run would close it: mark by mark
+                for k in _MARK_KIND.finditer(seg, q):
+                    if k.start() >= r:
+                        break
+                    step(k.lastindex, k.start())
+                continue
+            a = q + start
+            pairs.extend(zip(range(a, a + r - q, 2), range(a + 1, a + r - q, 2)))
+            if not opened:
+                opened.append(a)
+            continue
+        # Straight quotes: the first and last by their neighbours, the inner
+        # ones (kind 5) close what is open, then open and close in turn.
+        step(_MARK_KIND.match(seg, q).lastindex, q)
+        a, b = q + 1 + start, r - 1 + start
+        while stack and a < b:
+            pair((pop(), a))
+            a += 1
+        n = (b - a) // 2
+        if a < b and not opened:
+            opened.append(a)
+        pairs.extend(zip(range(a, a + 2 * n, 2), range(a + 1, a + 2 * n, 2)))
+        if (b - a) % 2:
+            push(b - 1)
+        step(_MARK_KIND.match(seg, r - 1).lastindex, r - 1)
+    return QuoteMarks(pairs, stack, unmatched_close, opened[0] if opened else None)
 
 
 def _inside_quotation(index: "_QuoteIndex", para: int, pos: int) -> bool:
@@ -205,8 +266,11 @@ def _analyse_text(text: str) -> tuple[list[tuple[int, int]], _QuoteIndex]:
 
 def text_cuts(text: str) -> list[Cut]:
     """Cuts in *text* (see :func:`cleaner.rules._joins.find_cuts`)."""
-    _, index = _analyse(text)
-    return find_cuts(text, inside_closed_quote=index.inside_closed_quote)
+    def inside_closed_quote(pos: int) -> bool:
+        # The quotation marks are matched only when a glued ellipsis asks.
+        return _analyse(text)[1].inside_closed_quote(pos)
+
+    return find_cuts(text, inside_closed_quote=inside_closed_quote)
 
 
 def _context(text: str, pos: int, width: int = 30) -> str:
@@ -431,7 +495,7 @@ def _quote_paragraph(text: str, s: int, e: int, qm: QuoteMarks) -> bool:
     """Is ``text[s:e]`` one quotation and nothing else (a pull-quote candidate)?"""
     if qm.first_open != s:
         return False
-    marks = [m.start() for m in _MARK.finditer(text, s, e)]
+    marks = [m.start() for m in islice(_MARK.finditer(text, s, e), 3)]  # more than 2: not one quotation
     if len(marks) > 2:
         return False
     if len(marks) == 2 and (qm.unmatched_open or marks[1] < e - 1):
