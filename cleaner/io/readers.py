@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from cleaner.io.files import InputError, iter_input_files
+from cleaner.io.files import InputError, _inside, iter_input_files
 
 TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm")
@@ -124,14 +124,6 @@ def discover(paths: list[str], *, exclude: Path | None = None,
                 size = 0
             out.append(InputFile(str(file), rel, fmt, comp, size))
     return out
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(folder.resolve())
-        return True
-    except ValueError:
-        return False
 
 
 def _glob_root(pattern: str) -> str:
