@@ -71,15 +71,27 @@ def band_hashes(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     about 2**-64 (and a collision only adds a candidate that verification
     rejects).
     """
+    return np.ascontiguousarray(_band_hashes_by_band(signatures, bands, rows).T)
+
+
+def _band_hashes_by_band(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """:func:`band_hashes` transposed: a ``(bands, len(signatures))`` matrix (one contiguous row per band).
+
+    The signature columns are transposed once so that every pass reads
+    contiguous memory, and the accumulator is updated in place.
+    """
     n = len(signatures)
-    out = np.empty((n, bands), dtype=np.uint64)
-    sig = signatures.astype(np.uint64)
+    out = np.empty((bands, n), dtype=np.uint64)
+    cols = np.ascontiguousarray(signatures[:, : bands * rows].T, dtype=np.uint64)
+    mul = np.uint64(0x100000001B3)
     with np.errstate(over="ignore"):
         for band in range(bands):
-            acc = np.full(n, np.uint64(band + 1), dtype=np.uint64)
+            acc = out[band]
+            acc.fill(band + 1)
             for col in range(band * rows, (band + 1) * rows):
-                acc = fmix64(acc * np.uint64(0x100000001B3) + sig[:, col])
-            out[:, band] = acc
+                acc *= mul
+                acc += cols[col]
+                acc[...] = fmix64(acc)
     return out
 
 
@@ -114,10 +126,10 @@ def candidate_pairs(
     idx = np.arange(n, dtype=np.int64) if valid is None else np.flatnonzero(valid)
     if len(idx) < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    hashes = band_hashes(signatures[idx], bands, rows)
+    hashes = _band_hashes_by_band(signatures if valid is None else signatures[idx], bands, rows)
     found = []
     for band in range(bands):
-        keys = hashes[:, band]
+        keys = hashes[band]
         order = np.argsort(keys, kind="stable")
         sorted_keys = keys[order]
         same = sorted_keys[1:] == sorted_keys[:-1]
