@@ -39,11 +39,10 @@ _MARK = re.compile(r'["“”„«»]|’’|‘‘')
 # ------------------------------------------------------------- paragraphs
 
 
-_LINE_CONTENT = re.compile(r"[^\r\n]+")
-
-
-def _line_breaks(gap: str) -> int:
-    return gap.count("\n") + gap.count("\r") - gap.count("\r\n")
+# A line without its surrounding space (``str.strip``: ``\s`` is the same set).
+_STRIPPED_LINE = re.compile(r"\S(?:[^\r\n]*\S)?")
+# Two line breaks (CRLF counts as one) with nothing but spaces between: a blank line.
+_BLANK_LINE = re.compile(r"(?:\r\n|\r(?!\n)|\n)[^\S\r\n]*[\r\n]")
 
 
 def paragraphs(text: str) -> list[tuple[int, int]]:
@@ -51,25 +50,24 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
 
     A paragraph is a run of non-blank lines when the text has blank lines
     between paragraphs, and a single line otherwise.
+
+    Two scans in C (the lines, the blank lines); Python work only per
+    paragraph boundary.
     """
-    lines: list[tuple[int, int, bool]] = []  # (start, end, blank line before)
-    prev_end = 0
-    for m in _LINE_CONTENT.finditer(text):
-        line = m.group()
-        stripped = line.strip()
-        if not stripped:
-            continue
-        s = m.start() + (len(line) - len(line.lstrip()))
-        e = s + len(stripped)
-        lines.append((s, e, bool(lines) and _line_breaks(text[prev_end:s]) >= 2))
-        prev_end = e
-    by_block = any(blank for _, _, blank in lines)
+    lines = [m.span() for m in _STRIPPED_LINE.finditer(text)]
+    if len(lines) < 2:
+        return lines
+    lo, hi = lines[0][1], lines[-1][0]
+    # The line before which each blank line (between two lines) falls.
+    starts = [s for s, _ in lines]
+    cuts = sorted({bisect_right(starts, m.start()) for m in _BLANK_LINE.finditer(text, lo, hi)})
+    if not cuts:
+        return lines
     out: list[tuple[int, int]] = []
-    for s, e, blank_before in lines:
-        if out and by_block and not blank_before:
-            out[-1] = (out[-1][0], e)
-        else:
-            out.append((s, e))
+    first = 0
+    for c in cuts + [len(lines)]:
+        out.append((lines[first][0], lines[c - 1][1]))
+        first = c
     return out
 
 
@@ -222,15 +220,23 @@ def _inside_quotation(index: "_QuoteIndex", para: int, pos: int) -> bool:
     return bool(opened) and opened[0] == qm.first_open and opened[0] < pos
 
 
+_NO_MARKS = QuoteMarks([], [], [], None)  # shared by the paragraphs without marks: read only
+
+
 class _QuoteIndex:
     """Matched quotations of the whole text, for "is this position quoted?"."""
 
     def __init__(self, text: str, paras: list[tuple[int, int]]):
-        spans = []
+        spans: list[tuple[int, int]] = []
         self.marks: list[QuoteMarks] = []
+        add = self.marks.append
+        search = _MARK.search
         for s, e in paras:
+            if search(text, s, e) is None:
+                add(_NO_MARKS)  # most paragraphs: nothing to match
+                continue
             qm = match_quotes(text, s, e)
-            self.marks.append(qm)
+            add(qm)
             spans.extend(qm.pairs)
         spans.sort()
         self.starts = [a for a, _ in spans]
