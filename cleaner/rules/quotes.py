@@ -97,9 +97,7 @@ def _is_end(c: str) -> bool:
 # one after a mark at its end as an end (see ``_is_space`` and ``_is_end``).
 _SP = r"\s(\[{—–\-/"  # _is_space
 _EN = r"\s.,;:!?)\]}—–\-/…"  # _is_end
-_MARK_KIND = re.compile(
-    # Every alternative starts with its mark (the look-behind comes after
-    # it), so the engine can skip ahead to candidate characters.
+_MARK_KINDS = (
     # 1: a stray mark standing alone (a straight quote, or a guillemet used as an arrow)
     rf'(["«»](?<![^{_SP}].)(?![^{_EN}]))'
     # 2: an opening mark
@@ -111,14 +109,18 @@ _MARK_KIND = re.compile(
     # 5: a straight quote between two non-spaces: closes if a quotation is open, else opens
     r'|(")'
     # 6: “ closes „ (German), else opens
-    r"|(“)",
-    re.DOTALL,
+    r"|(“)"
 )
+# Every alternative starts with its mark (the look-behinds come after it);
+# the leading look-ahead lets the engine skip ahead to candidate characters
+# (without it, the alternation is tried at every position of the text).
+_MARK_START = r'(?=["“”„«»’‘])'
+_MARK_KIND = re.compile(_MARK_START + "(?:" + _MARK_KINDS + ")", re.DOTALL)
 # Runs of marks matched in bulk (1 MB of quotation marks costs a few list
 # operations, not a million loop turns): three or more straight quotes, whose
 # inner marks all sit between two quotes (kind 5); and two or more pairs of
 # an opening mark followed by a mark that closes it (“”, «», „“ …).
-_MARK_RUN = re.compile(r'("{3,})|((?:[„«“][”»"]|„“){2,})|' + _MARK_KIND.pattern, re.DOTALL)
+_MARK_RUN = re.compile(_MARK_START + r'(?:("{3,})|((?:[„«“][”»"]|„“){2,})|' + _MARK_KINDS + ")", re.DOTALL)
 
 
 def match_quotes(text: str, start: int, end: int) -> QuoteMarks:
