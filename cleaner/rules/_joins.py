@@ -268,9 +268,9 @@ class _QuoteParity:
 
 # ------------------------------------------------ J001: sentence punctuation
 
-_SENTENCE_JOIN = re.compile(
+_SENTENCE_JOIN_ALTERNATIVES = (
     # Every alternative starts by consuming its punctuation (the look-behind
-    # comes after it), so the engine can skip ahead to candidate characters.
+    # comes after it).
     # Sentence punctuation, a colon, comma or semicolon, or a quotation mark, glued to a letter:
     r"(?:(?P<stop>[.!?])(?<=[^\W_][.!?]|[)\]\"”’,.][.!?])(?P<q1>’?[\"“”]?)(?P<q1b>[\"“(]?)"
     r"|(?P<colon>:)(?<=[^\W_]:|[)\]\"”’]:)"
@@ -289,6 +289,14 @@ _SENTENCE_JOIN = re.compile(
     r"|(?P<quotes>”)(?<=[.!?,;:’]”)(?=“(?:[^\W\d_]|…))"
     # a price glued to a capitalised word: "$399See"
     r"|[0-9](?P<money>)(?=[A-Z][a-z]{2,})"
+)
+_SENTENCE_JOIN = re.compile(
+    # Two look-aheads no alternative can match without, so that the engine
+    # skips ahead to candidate characters (the first one; without it the
+    # alternation is tried at every position) and rejects punctuation with
+    # no letter or digit within the next five characters cheaply (``.....``).
+    r"(?=[.!?:,;\"”…)\](0-9])(?=[\s\S]{0,4}?(?:[^\W_]|…))"
+    "(?:" + _SENTENCE_JOIN_ALTERNATIVES + ")"
 )
 
 
