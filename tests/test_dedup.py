@@ -155,13 +155,41 @@ def test_signatures_are_datasketch_affine32_minhashes_in_any_chunking():
     texts = [" ".join(random.Random(i).choices(WORDS, k=30)) for i in range(40)] + ["short"]
     batch = shingle_batch(texts, 3)
     sig = minhash_signatures(batch, 64, seed=7)
-    assert np.array_equal(sig, minhash_signatures(batch, 64, seed=7, chunk=5))
+    assert np.array_equal(sig, minhash_signatures(batch, 64, seed=7, chunk=5, numpy_only=True))
+    assert np.array_equal(sig, minhash_signatures(batch, 64, seed=7, numpy_only=True))
     for i in (0, 13, 39):
         m = MinHash(64, seed=7, hashfunc=int, scheme="affine32")
         m.update_batch(batch.shingles(i).tolist())
         assert np.array_equal(m.hashvalues, sig[i])
         assert lean_minhash(sig[i], seed=7).jaccard(m) == 1.0
     assert (sig[-1] == 0xFFFFFFFF).all()  # no shingles: the empty signature
+
+
+def test_compiled_kernels_give_exactly_the_numpy_and_python_results(monkeypatch):
+    from cleaner.dedup import _fast
+
+    if _fast.kernels() is None:
+        pytest.skip("numba not installed (the 'fast' extra)")
+    monkeypatch.setattr(_fast, "MIN_ITEMS", 0)  # use the kernels however small the input
+    rng = random.Random(5)
+    texts = _corpus(120, 40) + ["short", ""]
+    long_one = " ".join(rng.choices(WORDS, k=80))
+    texts += [long_one, " ".join(long_one.split()[10:30])]  # a quoted part: containment
+    batch = shingle_batch(texts, 3)
+    sig = minhash_signatures(batch, 128, seed=3)
+    assert np.array_equal(sig, minhash_signatures(batch, 128, seed=3, numpy_only=True))
+    pairs = [(i, j) for i in range(len(texts)) for j in range(i + 1, len(texts)) if (i * 7 + j) % 5 == 0]
+    pairs += [(len(texts) - 2, len(texts) - 1), (0, 120), (len(texts) - 4, 0)]
+    for threshold, containment in ((0.4, 0.9), (0.2, 0.5), (0.5, None)):
+        verifier = Verifier(batch, threshold, containment=containment, min_containment_shingles=8)
+        expected = [(i, j, sim) for i, j in pairs if (sim := verifier.similarity(i, j)).ok]
+        assert verifier.verify(pairs) == expected
+    refs = [ParagraphRef(f"d{i % 37:02d}.txt", i, 0, len(t), t) for i, t in enumerate(texts)]
+    params = DedupParams(threshold=0.3, intra_document=True)
+    compiled = dedup_paragraphs(refs, params).to_json()
+    monkeypatch.setattr(_fast, "AVAILABLE", False)
+    assert dedup_paragraphs(refs, params).to_json() == compiled
+    assert compiled["clusters"]
 
 
 # --- LSH ---------------------------------------------------------------------------

@@ -333,6 +333,12 @@ def _estimate_filter(pairs: np.ndarray, signatures: np.ndarray, sizes: np.ndarra
     """
     margin = float(params.prefilter_margin)
     num_perm = signatures.shape[1]
+    from cleaner.dedup import _fast
+
+    fast = _fast.kernels(len(pairs))
+    if fast is not None:  # equal values counted in a compiled loop, no gathered copies
+        est = fast.match_counts(signatures, pairs[:, 0], pairs[:, 1]) / num_perm
+        return _may_pass(est, sizes[pairs[:, 0]], sizes[pairs[:, 1]], params, margin)
     low = signatures.astype(np.uint8)  # the low 8 bits of every value
     keep = np.empty(len(pairs), dtype=bool)
     step = 1 << 16

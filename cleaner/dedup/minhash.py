@@ -187,7 +187,7 @@ def permutations(num_perm: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
 
 
 def minhash_signatures(
-    batch: ShingleBatch, num_perm: int = 128, seed: int = 1, *, chunk: int = 8192
+    batch: ShingleBatch, num_perm: int = 128, seed: int = 1, *, chunk: int = 8192, numpy_only: bool = False
 ) -> np.ndarray:
     """MinHash signatures of every paragraph of *batch*: a ``(len(batch), num_perm)`` uint32 matrix.
 
@@ -199,16 +199,24 @@ def minhash_signatures(
     measured fastest here: 2x faster than 2,048, where the per-block
     overhead dominates, and 2x faster than 65,536, which leaves the cache),
     so memory stays at about ``chunk * num_perm * 4`` bytes whatever the
-    batch size.
+    batch size.  Where numba is installed (the ``fast`` extra), a compiled
+    loop computes the same matrix about twice as fast
+    (:mod:`cleaner.dedup._fast`); *numpy_only* forces the numpy path.
     """
     a, b = permutations(num_perm, seed)
+    from cleaner.dedup import _fast
+
+    fast = None if numpy_only else _fast.kernels(len(batch.values) // 16)
+    if fast is not None:
+        return fast.signatures(batch.values, batch.offsets, a, b)
     n = len(batch)
-    sig = np.full((num_perm, n), EMPTY, dtype=np.uint32)
-    if len(batch.values):
-        with np.errstate(over="ignore"):
-            hv = _fmix32(batch.values)
-        counts = batch.counts()
-        nonempty = np.flatnonzero(counts)
+    sig = np.empty((n, num_perm), dtype=np.uint32)
+    counts = batch.counts()
+    nonempty = np.flatnonzero(counts)
+    if len(nonempty) < n:
+        sig[counts == 0] = EMPTY
+    if len(nonempty):
+        values = batch.values
         starts = batch.offsets[nonempty]
         ends_all = batch.offsets[nonempty + 1]
         a_col, b_col = a[:, None], b[:, None]
@@ -225,10 +233,15 @@ def minhash_signatures(
             lo, hi = starts[i], ends_all[j - 1]
             phv = buf[: num_perm * (hi - lo)].reshape(num_perm, hi - lo)
             with np.errstate(over="ignore"):
-                np.multiply(a_col, hv[None, lo:hi], out=phv)
+                np.multiply(a_col, _fmix32(values[lo:hi])[None, :], out=phv)
                 phv += b_col
-            sig[:, nonempty[i:j]] = np.minimum.reduceat(phv, starts[i:j] - lo, axis=1)
-    return np.ascontiguousarray(sig.T)
+            block = np.minimum.reduceat(phv, starts[i:j] - lo, axis=1).T
+            first, last = nonempty[i], nonempty[j - 1]
+            if last - first == j - 1 - i:  # consecutive rows (no empty paragraph in between)
+                sig[first : last + 1] = block
+            else:
+                sig[nonempty[i:j]] = block
+    return sig
 
 
 def lean_minhash(signature: np.ndarray, seed: int = 1):

@@ -1,0 +1,68 @@
+"""Optional compiled kernels (numba) for the hot loops of the near-duplicate pass.
+
+Installed with ``pip install 'cleaner[fast]'`` (also part of the ``test``
+extra).  Every kernel computes exactly what the numpy/Python path computes
+(tests compare the two), so results do not depend on whether numba is
+installed; only the speed does.  ``CLEANER_DEDUP_NUMBA=0`` turns the kernels
+off (the numpy path is then used even where numba is installed).
+
+numba is imported only when a pass is large enough to gain from it
+(:func:`kernels` with a size of at least :data:`MIN_ITEMS`), so small runs
+(a few files) do not pay its import.  Kernels are compiled on first use and
+cached on disk (``cache=True``), so only the first run after installation
+pays the compilation (a few seconds).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+
+#: Below this many items (paragraphs, pairs) the numpy path is used: numba's import costs more.
+MIN_ITEMS = 5000
+#: False when numba is known not to load (not installed, disabled, or failed).
+AVAILABLE = os.environ.get("CLEANER_DEDUP_NUMBA", "1").strip().lower() not in ("0", "false", "no", "off")
+_loaded = False
+_k = None
+
+
+def kernels(size: int | None = None):
+    """This module with its kernels compiled, or ``None`` (numba missing or disabled, or *size* below :data:`MIN_ITEMS`)."""
+    global AVAILABLE, _loaded, _k
+    if not AVAILABLE or (size is not None and size < MIN_ITEMS):
+        return None
+    if not _loaded:
+        try:
+            from cleaner.dedup import _kernels as _k
+        except Exception:  # ImportError, or a numba that does not load with this numpy
+            AVAILABLE = False
+            return None
+        _loaded = True
+    return sys.modules[__name__]
+
+
+def signatures(values: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``minhash_signatures`` of a CSR shingle batch (same values as the numpy path)."""
+    out = np.empty((len(offsets) - 1, len(a)), dtype=np.uint32)
+    _k._signatures(np.ascontiguousarray(values, dtype=np.uint32), np.ascontiguousarray(offsets, dtype=np.int64),
+                   np.ascontiguousarray(a, dtype=np.uint32), np.ascontiguousarray(b, dtype=np.uint32), out)
+    return out
+
+
+def match_counts(signatures: np.ndarray, pa: np.ndarray, pb: np.ndarray) -> np.ndarray:
+    """Number of equal signature values of every pair ``(pa[k], pb[k])``."""
+    return _k._match_counts(np.ascontiguousarray(signatures), np.ascontiguousarray(pa, dtype=np.int64),
+                            np.ascontiguousarray(pb, dtype=np.int64))
+
+
+def set_sizes_and_intersections(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray):
+    """For every pair ``(i, j)`` of paragraphs: ``|S_i|``, ``|S_j|`` and ``|S_i ∩ S_j|`` of their shingle sets."""
+    need = np.unique(pairs)
+    uniq, offs = _k._unique_segments(np.ascontiguousarray(values), offsets[need].astype(np.int64),
+                                     offsets[need + 1].astype(np.int64))
+    pa = np.searchsorted(need, pairs[:, 0])
+    pb = np.searchsorted(need, pairs[:, 1])
+    sizes = np.diff(offs)
+    return sizes[pa], sizes[pb], _k._intersections(uniq, offs, pa, pb)
