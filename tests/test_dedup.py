@@ -187,9 +187,24 @@ def test_compiled_kernels_give_exactly_the_numpy_and_python_results(monkeypatch)
     refs = [ParagraphRef(f"d{i % 37:02d}.txt", i, 0, len(t), t) for i, t in enumerate(texts)]
     params = DedupParams(threshold=0.3, intra_document=True)
     compiled = dedup_paragraphs(refs, params).to_json()
+    # Word hashes and n-gram shingles: real text (non-ASCII, long words, deleted characters) too.
+    real = [t for doc in seed_docs().values() for t in doc.split("\n") if t.strip()]
+    real += ["Straße naïve\u00adly ﬁnal “quoted” — dash", "x" * 40 + " supercalifragilistic words", ""]
+    fast_tokens = tokenize_batch(real)
+    fast_shingles = [shingle_batch(real, n) for n in (1, 3, 5)]
+    valid = np.arange(len(texts)) % 3 != 1
+    fast_pairs = [candidate_pairs(sig, b, r, valid=v) for b, r in ((31, 3), (8, 2)) for v in (None, valid)]
     monkeypatch.setattr(_fast, "AVAILABLE", False)
+    slow_pairs = [candidate_pairs(sig, b, r, valid=v) for b, r in ((31, 3), (8, 2)) for v in (None, valid)]
+    assert all(np.array_equal(f, s) for f, s in zip(fast_pairs, slow_pairs)) and len(fast_pairs[0])
     assert dedup_paragraphs(refs, params).to_json() == compiled
     assert compiled["clusters"]
+    slow_tokens = tokenize_batch(real)
+    assert np.array_equal(fast_tokens.hashes, slow_tokens.hashes)
+    assert np.array_equal(fast_tokens.offsets, slow_tokens.offsets)
+    for n, fast in zip((1, 3, 5), fast_shingles):
+        slow = shingle_batch(real, n)
+        assert np.array_equal(fast.values, slow.values) and np.array_equal(fast.offsets, slow.offsets)
 
 
 # --- LSH ---------------------------------------------------------------------------

@@ -66,3 +66,21 @@ def set_sizes_and_intersections(values: np.ndarray, offsets: np.ndarray, pairs: 
     pb = np.searchsorted(need, pairs[:, 1])
     sizes = np.diff(offs)
     return sizes[pa], sizes[pb], _k._intersections(uniq, offs, pa, pb)
+
+
+def word_hashes(arr: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """``word_hash`` of every word ``arr[starts[k] : starts[k] + lens[k]]`` (same values as the numpy path)."""
+    return _k._word_hashes(arr, np.ascontiguousarray(starts, dtype=np.int64), np.ascontiguousarray(lens, dtype=np.int64))
+
+
+def ngram_hashes(hashes: np.ndarray, tok_offsets: np.ndarray, out_offsets: np.ndarray, ngram: int) -> np.ndarray:
+    """The n-gram shingle hashes of every text, in CSR order (same values as the numpy path)."""
+    return _k._ngram_hashes(np.ascontiguousarray(hashes, dtype=np.uint64),
+                            np.ascontiguousarray(tok_offsets, dtype=np.int64),
+                            np.ascontiguousarray(out_offsets, dtype=np.int64), int(ngram))
+
+
+def band_hashes(signatures: np.ndarray, rows_idx: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """``lsh._band_hashes_by_band(signatures[rows_idx], bands, rows)`` without copying the rows."""
+    return _k._band_hashes(np.ascontiguousarray(signatures), np.ascontiguousarray(rows_idx, dtype=np.int64),
+                           int(bands), int(rows))

@@ -93,3 +93,71 @@ def _intersections(uniq, offs, pa, pb):
                 j += 1
         inter[p] = c
     return inter
+
+
+_C1 = np.uint64(0x9E3779B97F4A7C15)
+_C2 = np.uint64(0xC2B2AE3D27D4EB4F)
+_FM1 = np.uint64(0xFF51AFD7ED558CCD)
+_FM2 = np.uint64(0xC4CEB9FE1A85EC53)
+_P = np.uint64(0x9E3779B97F4A7C15)
+
+
+@numba.njit(cache=True, nogil=True)
+def _fmix64(h):
+    h ^= h >> np.uint64(33)
+    h *= _FM1
+    h ^= h >> np.uint64(33)
+    h *= _FM2
+    h ^= h >> np.uint64(33)
+    return h
+
+
+@numba.njit(cache=True, nogil=True)
+def _word_hashes(arr, starts, lens):
+    n = len(starts)
+    out = np.empty(n, dtype=np.uint64)
+    for w in range(n):
+        s = starts[w]
+        length = lens[w]
+        chunk = np.uint64(0)
+        for t in range(min(length, 8)):
+            chunk |= np.uint64(arr[s + t]) << np.uint64(8 * t)
+        h = _fmix64(chunk ^ (np.uint64(length) * _C1))
+        k = 1
+        while 8 * k < length:
+            chunk = np.uint64(0)
+            base = s + 8 * k
+            for t in range(min(length - 8 * k, 8)):
+                chunk |= np.uint64(arr[base + t]) << np.uint64(8 * t)
+            h = _fmix64(h ^ (chunk * _C2 + np.uint64(k)))
+            k += 1
+        out[w] = h
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _ngram_hashes(th, tok_offsets, out_offsets, ngram):
+    out = np.empty(out_offsets[-1], dtype=np.uint32)
+    for i in range(len(tok_offsets) - 1):
+        pos = out_offsets[i]
+        for p in range(tok_offsets[i], tok_offsets[i + 1] - ngram + 1):
+            acc = th[p]
+            for k in range(1, ngram):
+                acc = acc * _P + th[p + k]
+            out[pos] = np.uint32(_fmix64(acc) >> np.uint64(32))
+            pos += 1
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _band_hashes(signatures, rows_idx, bands, rows):
+    out = np.empty((bands, len(rows_idx)), dtype=np.uint64)
+    mul = np.uint64(0x100000001B3)
+    for r in range(len(rows_idx)):
+        row = rows_idx[r]
+        for band in range(bands):
+            acc = np.uint64(band + 1)
+            for col in range(band * rows, (band + 1) * rows):
+                acc = _fmix64(acc * mul + np.uint64(signatures[row, col]))
+            out[band, r] = acc
+    return out

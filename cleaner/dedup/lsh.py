@@ -127,7 +127,13 @@ def candidate_pairs(
     if len(idx) < 2:
         return np.zeros((0, 2), dtype=np.int64)
     m = len(idx)
-    hashes = _band_hashes_by_band(signatures if valid is None else signatures[idx], bands, rows)
+    from cleaner.dedup import _fast
+
+    fast = _fast.kernels(m)
+    if fast is not None:  # the same hashes, compiled, reading the valid rows in place
+        hashes = fast.band_hashes(signatures, idx, bands, rows)
+    else:
+        hashes = _band_hashes_by_band(signatures if valid is None else signatures[idx], bands, rows)
     # Each band is sorted as one uint64 array (faster than an argsort): the
     # high bits are the band hash, the low ``shift`` bits the row's position,
     # so equal keys come out in row order (as a stable argsort would give) and

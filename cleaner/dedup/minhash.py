@@ -157,6 +157,11 @@ def _shingle_block(texts: Sequence[str], ngram: int) -> ShingleBatch:
     if total < ngram or not offsets[-1]:
         return ShingleBatch(offsets, np.zeros(0, dtype=np.uint32), lens, ngram)
 
+    from cleaner.dedup import _fast
+
+    fast = _fast.kernels(total)
+    if fast is not None:  # the same hashes, compiled, written straight into CSR order
+        return ShingleBatch(offsets, fast.ngram_hashes(th, tokens.offsets, offsets, ngram), lens, ngram)
     m = total - ngram + 1
     acc = th[:m].copy()
     with np.errstate(over="ignore"):

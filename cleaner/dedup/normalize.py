@@ -191,6 +191,24 @@ class TokenBatch:
         return np.diff(self.offsets)
 
 
+def _word_hashes_numpy(arr: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """:func:`word_hash` of every word ``arr[starts[k] : starts[k] + lens[k]]`` (*arr* padded with 8 bytes)."""
+    chunks = np.ndarray(shape=(len(arr) - 7,), dtype="<u8", buffer=arr, strides=(1,))
+    masks = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [_M64], dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        first = chunks[starts] & masks[np.minimum(lens, 8)]
+        h = fmix64(first ^ (lens.astype(np.uint64) * np.uint64(_C1)))
+        k = 1
+        long_idx = np.flatnonzero(lens > 8)
+        while len(long_idx):
+            sub_len = lens[long_idx] - 8 * k
+            chunk = chunks[starts[long_idx] + 8 * k] & masks[np.minimum(sub_len, 8)]
+            h[long_idx] = fmix64(h[long_idx] ^ (chunk * np.uint64(_C2) + np.uint64(k)))
+            k += 1
+            long_idx = long_idx[lens[long_idx] > 8 * k]
+    return h
+
+
 def tokenize_batch(texts: Sequence[str]) -> TokenBatch:
     """Word hashes of every text of *texts* (``word_hash`` of each of ``words(text)``), vectorised."""
     t = _tables()
@@ -238,20 +256,15 @@ def tokenize_batch(texts: Sequence[str]) -> TokenBatch:
     ends = change[1::2]
     lens = ends - starts
 
-    # 3. Hash every word with numpy (8-byte chunks read straight from the buffer).
-    chunks = np.ndarray(shape=(len(arr) - 7,), dtype="<u8", buffer=arr, strides=(1,))
-    masks = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [_M64], dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        first = chunks[starts] & masks[np.minimum(lens, 8)]
-        h = fmix64(first ^ (lens.astype(np.uint64) * np.uint64(_C1)))
-        k = 1
-        long_idx = np.flatnonzero(lens > 8)
-        while len(long_idx):
-            sub_len = lens[long_idx] - 8 * k
-            chunk = chunks[starts[long_idx] + 8 * k] & masks[np.minimum(sub_len, 8)]
-            h[long_idx] = fmix64(h[long_idx] ^ (chunk * np.uint64(_C2) + np.uint64(k)))
-            k += 1
-            long_idx = long_idx[lens[long_idx] > 8 * k]
+    # 3. Hash every word with numpy (8-byte chunks read straight from the buffer),
+    #    or with the same arithmetic compiled (cleaner.dedup._fast, numba).
+    from cleaner.dedup import _fast
+
+    fast = _fast.kernels(len(starts))
+    if fast is not None:
+        h = fast.word_hashes(arr, starts, lens)
+    else:
+        h = _word_hashes_numpy(arr, starts, lens)
 
     # Words with non-ASCII bytes: normalise in Python, once per distinct word.
     keep_word = np.ones(len(starts), dtype=bool)
