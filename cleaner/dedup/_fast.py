@@ -84,3 +84,12 @@ def band_hashes(signatures: np.ndarray, rows_idx: np.ndarray, bands: int, rows: 
     """``lsh._band_hashes_by_band(signatures[rows_idx], bands, rows)`` without copying the rows."""
     return _k._band_hashes(np.ascontiguousarray(signatures), np.ascontiguousarray(rows_idx, dtype=np.int64),
                            int(bands), int(rows))
+
+
+def prefilter(signatures: np.ndarray, pairs: np.ndarray, sizes: np.ndarray, jaccard_min: float,
+              containment_min: float | None, min_small: int) -> np.ndarray:
+    """``core._may_pass`` on the signature estimate of every pair, in one compiled pass (same verdicts)."""
+    return _k._prefilter(np.ascontiguousarray(signatures), np.ascontiguousarray(pairs[:, 0], dtype=np.int64),
+                         np.ascontiguousarray(pairs[:, 1], dtype=np.int64), np.ascontiguousarray(sizes),
+                         float(jaccard_min), containment_min is not None,
+                         float(containment_min if containment_min is not None else 0.0), int(min_small))

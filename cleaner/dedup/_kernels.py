@@ -161,3 +161,26 @@ def _band_hashes(signatures, rows_idx, bands, rows):
                 acc = _fmix64(acc * mul + np.uint64(signatures[row, col]))
             out[band, r] = acc
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _prefilter(sig, pa, pb, sizes, jaccard_min, use_containment, containment_min, min_small):
+    m = len(pa)
+    num_perm = sig.shape[1]
+    out = np.empty(m, dtype=np.bool_)
+    for p in range(m):
+        x, y = pa[p], pb[p]
+        c = 0
+        for k in range(num_perm):
+            if sig[x, k] == sig[y, k]:
+                c += 1
+        est = c / num_perm
+        ok = est >= jaccard_min
+        if not ok and use_containment:
+            sa = np.float64(sizes[x])
+            sb = np.float64(sizes[y])
+            small = min(sa, sb)
+            est_c = est * (sa + sb) / ((1.0 + est) * max(small, 1.0))
+            ok = est_c >= containment_min and small >= min_small
+        out[p] = ok
+    return out

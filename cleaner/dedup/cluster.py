@@ -259,8 +259,9 @@ def cluster(
 
     out: list[Cluster] = []
     assigned: set[int] = set()
+    order = None if rank is int else rank  # rank=int (path order): plain sort, same order, no key calls
     for group in connected_groups(known):
-        for rep in sorted(group, key=rank):
+        for rep in sorted(group, key=order):
             if rep in assigned:
                 continue
             near = adjacency[rep]
@@ -270,7 +271,7 @@ def cluster(
                     candidates.update(adjacency[x])
             candidates.discard(rep)
             members = []
-            for item in sorted(candidates - assigned, key=rank):
+            for item in sorted(candidates - assigned, key=order):
                 s = sim_of(rep, item)
                 if s.ok and (may_join is None or may_join(rep, item)):
                     members.append((item, s))

@@ -336,9 +336,10 @@ def _estimate_filter(pairs: np.ndarray, signatures: np.ndarray, sizes: np.ndarra
     from cleaner.dedup import _fast
 
     fast = _fast.kernels(len(pairs))
-    if fast is not None:  # equal values counted in a compiled loop, no gathered copies
-        est = fast.match_counts(signatures, pairs[:, 0], pairs[:, 1]) / num_perm
-        return _may_pass(est, sizes[pairs[:, 0]], sizes[pairs[:, 1]], params, margin)
+    if fast is not None:  # the same test in one compiled pass, no gathered copies
+        cont = None if params.containment is None else float(params.containment) - margin
+        return fast.prefilter(signatures, pairs, sizes, float(params.threshold) - margin, cont,
+                              int(params.min_containment_shingles))
     low = signatures.astype(np.uint8)  # the low 8 bits of every value
     keep = np.empty(len(pairs), dtype=bool)
     step = 1 << 16
