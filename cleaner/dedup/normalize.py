@@ -191,6 +191,12 @@ class TokenBatch:
         return np.diff(self.offsets)
 
 
+#: Raw hash of a word with non-ASCII bytes -> ``word_hash`` of its normalised form (-1: dropped),
+#: kept across calls (the same words recur in every block); cleared past the maximum size.
+_SPECIAL_WORDS: dict[int, int] = {}
+_SPECIAL_WORDS_MAX = 500_000
+
+
 def _word_hashes_numpy(arr: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
     """:func:`word_hash` of every word ``arr[starts[k] : starts[k] + lens[k]]`` (*arr* padded with 8 bytes)."""
     chunks = np.ndarray(shape=(len(arr) - 7,), dtype="<u8", buffer=arr, strides=(1,))
@@ -280,12 +286,20 @@ def tokenize_batch(texts: Sequence[str]) -> TokenBatch:
         values = np.zeros(len(distinct), dtype=np.uint64)
         dropped = np.zeros(len(distinct), dtype=bool)
         raw_bytes = arr.tobytes()
-        for u, i in enumerate(special[first].tolist()):
-            w = normalize_word(raw_bytes[starts[i] : ends[i]].decode("utf-8", "surrogatepass"))
-            if w:
-                values[u] = word_hash(w)
-            else:
+        cache = _SPECIAL_WORDS
+        if len(cache) > _SPECIAL_WORDS_MAX:
+            cache.clear()
+        picked = special[first]
+        for u, key, a, b in zip(range(len(distinct)), distinct.tolist(), starts[picked].tolist(),
+                                ends[picked].tolist()):
+            v = cache.get(key)
+            if v is None:
+                w = normalize_word(raw_bytes[a:b].decode("utf-8", "surrogatepass"))
+                v = cache[key] = word_hash(w) if w else -1
+            if v < 0:
                 dropped[u] = True
+            else:
+                values[u] = v
         h[special] = values[inverse]
         keep_word[special] = ~dropped[inverse]
     # Words never cross a text boundary: text i owns the words that start in it.
