@@ -184,3 +184,28 @@ def _prefilter(sig, pa, pb, sizes, jaccard_min, use_containment, containment_min
             ok = est_c >= containment_min and small >= min_small
         out[p] = ok
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _fold_multibyte(arr, size, codes_sep, codes_del):
+    last = len(arr) - 1
+    for i in range(size):
+        lead = arr[i]
+        if lead < 0xC0:
+            continue
+        nbytes = 4 if lead >= 0xF0 else (3 if lead >= 0xE0 else 2)
+        code = np.int64(0)
+        for k in range(nbytes):
+            code = (code << 8) | np.int64(arr[min(i + k, last)])
+        code |= np.int64(nbytes) << 32
+        fill = -1
+        j = np.searchsorted(codes_sep, code)
+        if j < len(codes_sep) and codes_sep[j] == code:
+            fill = 32
+        else:
+            j = np.searchsorted(codes_del, code)
+            if j < len(codes_del) and codes_del[j] == code:
+                fill = 0
+        if fill >= 0:
+            for k in range(nbytes):
+                arr[i + k] = fill
