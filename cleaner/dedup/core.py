@@ -30,7 +30,7 @@ import gc
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from operator import attrgetter
+from operator import attrgetter, ne
 from typing import Any
 
 import numpy as np
@@ -262,7 +262,12 @@ def dedup_paragraphs(paragraphs: Sequence[ParagraphRef], params: DedupParams | N
 def _dedup_paragraphs(paragraphs: Sequence[ParagraphRef], params: DedupParams) -> DedupResult:
     refs = sorted(paragraphs, key=attrgetter("doc", "number", "start"))
     n = len(refs)
-    stats = {"documents": len({r.doc for r in refs}), "paragraphs": n, "compared": 0, "candidates": 0,
+    # refs are sorted by document: a document's rank (in sorted names) counts the changes before it.
+    names = [r.doc for r in refs]
+    doc_of = np.zeros(n, dtype=np.int64)
+    if n > 1:
+        np.cumsum(np.fromiter(map(ne, names[1:], names[:-1]), dtype=bool, count=n - 1), out=doc_of[1:])
+    stats = {"documents": int(doc_of[-1]) + 1 if n else 0, "paragraphs": n, "compared": 0, "candidates": 0,
              "prefiltered": 0, "verified": 0, "rejected": 0, "clusters": 0, "duplicates": 0}
     if n < 2:
         return DedupResult([], [], params, stats)
@@ -284,9 +289,6 @@ def _dedup_paragraphs(paragraphs: Sequence[ParagraphRef], params: DedupParams) -
         pairs = pairs[keep]
         clock.lap("prefilter")
 
-    doc_names = sorted({r.doc for r in refs})
-    doc_rank = {d: i for i, d in enumerate(doc_names)}
-    doc_of = np.fromiter((doc_rank[r.doc] for r in refs), dtype=np.int64, count=n)
     same_doc = doc_of[pairs[:, 0]] == doc_of[pairs[:, 1]] if len(pairs) else np.zeros(0, dtype=bool)
 
     verifier = Verifier(batch, float(params.threshold), containment=params.containment,
@@ -297,13 +299,14 @@ def _dedup_paragraphs(paragraphs: Sequence[ParagraphRef], params: DedupParams) -
     stats["verified"] = len(cross)
     stats["rejected"] = int((~same_doc).sum()) - len(cross)
     clock.lap("verification")
-    groups = cluster(cross, rank, verifier.similarity, may_join=lambda a, b: doc_of[a] != doc_of[b])
+    doc_list = doc_of.tolist()
+    groups = cluster(cross, rank, verifier.similarity, may_join=lambda a, b: doc_list[a] != doc_list[b])
     clusters = [_to_cluster(k + 1, g, refs, "cross-source") for k, g in enumerate(groups)]
 
     repeats: list[DuplicateCluster] = []
     if params.intra_document:
         inner = verifier.verify(pairs[same_doc].tolist())
-        groups = cluster(inner, rank, verifier.similarity, may_join=lambda a, b: doc_of[a] == doc_of[b])
+        groups = cluster(inner, rank, verifier.similarity, may_join=lambda a, b: doc_list[a] == doc_list[b])
         repeats = [_to_cluster(k + 1, g, refs, "intra-document") for k, g in enumerate(groups)]
     stats["clusters"] = len(clusters)
     stats["duplicates"] = sum(len(c.members) - 1 for c in clusters)
