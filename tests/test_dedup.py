@@ -193,7 +193,8 @@ def test_compiled_kernels_give_exactly_the_numpy_and_python_results(monkeypatch)
     fast_tokens = tokenize_batch(real)
     fast_shingles = [shingle_batch(real, n) for n in (1, 3, 5)]
     valid = np.arange(len(texts)) % 3 != 1
-    fast_pairs = [candidate_pairs(sig, b, r, valid=v) for b, r in ((31, 3), (8, 2)) for v in (None, valid)]
+    fast_pairs = [candidate_pairs(sig, b, r, valid=v, max_bucket=mb) for b, r in ((31, 3), (8, 2))
+                  for v in (None, valid) for mb in (32, 2)]
     every = np.array([(i, j) for i in range(len(texts)) for j in range(i + 1, len(texts))], dtype=np.int64)
     filters = [DedupParams(threshold=t, containment=c, prefilter_margin=m)
                for t, c, m in ((0.4, 0.9, 0.15), (0.3, 0.5, 0.05), (0.6, None, 0.2))]
@@ -201,7 +202,8 @@ def test_compiled_kernels_give_exactly_the_numpy_and_python_results(monkeypatch)
     monkeypatch.setattr(_fast, "AVAILABLE", False)
     for p, kept in zip(filters, fast_kept):
         assert np.array_equal(kept, core._estimate_filter(every, sig, batch.counts(), p))
-    slow_pairs = [candidate_pairs(sig, b, r, valid=v) for b, r in ((31, 3), (8, 2)) for v in (None, valid)]
+    slow_pairs = [candidate_pairs(sig, b, r, valid=v, max_bucket=mb) for b, r in ((31, 3), (8, 2))
+                  for v in (None, valid) for mb in (32, 2)]
     assert all(np.array_equal(f, s) for f, s in zip(fast_pairs, slow_pairs)) and len(fast_pairs[0])
     assert dedup_paragraphs(refs, params).to_json() == compiled
     assert compiled["clusters"]

@@ -99,3 +99,8 @@ def fold_multibyte(arr: np.ndarray, size: int, codes_sep: np.ndarray, codes_del:
     """Step 1 of the tokeniser in place: separator characters -> spaces, deleted ones -> NUL (as the numpy path)."""
     _k._fold_multibyte(arr, int(size), np.ascontiguousarray(codes_sep, dtype=np.int64),
                        np.ascontiguousarray(codes_del, dtype=np.int64))
+
+
+def bucket_pairs(packed: np.ndarray, shift: int, idx: np.ndarray, n: int, max_bucket: int) -> np.ndarray:
+    """Pair codes ``i * n + j`` of one sorted band (see ``lsh.candidate_pairs``): the same pairs as the numpy loop."""
+    return _k._bucket_pairs(packed, int(shift), np.ascontiguousarray(idx, dtype=np.int64), int(n), int(max_bucket))

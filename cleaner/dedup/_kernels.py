@@ -209,3 +209,28 @@ def _fold_multibyte(arr, size, codes_sep, codes_del):
         if fill >= 0:
             for k in range(nbytes):
                 arr[i + k] = fill
+
+
+@numba.njit(cache=True, nogil=True)
+def _bucket_pairs(packed, shift, idx, n, max_bucket):
+    m = len(packed)
+    sh = np.uint64(shift)
+    low = np.uint64((1 << shift) - 1)
+    count = 0
+    for i in range(m):
+        key = packed[i] >> sh
+        for d in range(1, max_bucket + 1):
+            if i + d >= m or (packed[i + d] >> sh) != key:
+                break
+            count += 1
+    out = np.empty(count, dtype=np.int64)
+    c = 0
+    for i in range(m):
+        key = packed[i] >> sh
+        a = idx[np.int64(packed[i] & low)] * n
+        for d in range(1, max_bucket + 1):
+            if i + d >= m or (packed[i + d] >> sh) != key:
+                break
+            out[c] = a + idx[np.int64(packed[i + d] & low)]
+            c += 1
+    return out

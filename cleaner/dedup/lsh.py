@@ -150,6 +150,9 @@ def candidate_pairs(
         packed &= ~low
         packed |= positions
         packed.sort()
+        if fast is not None:
+            found.append(fast.bucket_pairs(packed, shift, idx, n, max_bucket))
+            continue
         order = (packed & low).astype(np.int64)
         packed >>= np.uint64(shift)
         same = packed[1:] == packed[:-1]
@@ -166,9 +169,9 @@ def candidate_pairs(
             if not len(hits):
                 break
             found.append(idx[order[hits]] * n + idx[order[hits + d]])
-    if not found:
+    codes = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+    if not len(codes):
         return np.zeros((0, 2), dtype=np.int64)
-    codes = np.concatenate(found)
     codes.sort()  # sort + neighbour test: much faster than np.unique's hashing here
     codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
     return np.stack([codes // n, codes % n], axis=1)
