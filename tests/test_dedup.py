@@ -423,3 +423,12 @@ def test_paragraph_index_lives_in_datasketch_redis_storage():
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_fast_paragraph_sort_keeps_the_tuple_sort_order_and_ties():
+    from operator import attrgetter
+
+    rng = random.Random(1)
+    refs = [ParagraphRef(f"d{rng.randrange(50)}", rng.randrange(30), rng.randrange(5), 0, str(i)) for i in range(5000)]
+    expected = sorted(refs, key=attrgetter("doc", "number", "start"))
+    assert [r.text for r in core._sort_refs(refs)] == [r.text for r in expected]
