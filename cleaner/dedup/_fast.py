@@ -95,9 +95,11 @@ def prefilter(signatures: np.ndarray, pairs: np.ndarray, sizes: np.ndarray, jacc
                          float(containment_min if containment_min is not None else 0.0), int(min_small))
 
 
-def fold_multibyte(arr: np.ndarray, size: int, codes_sep: np.ndarray, codes_del: np.ndarray) -> None:
-    """Step 1 of the tokeniser in place: separator characters -> spaces, deleted ones -> NUL (as the numpy path)."""
-    _k._fold_multibyte(arr, int(size), np.ascontiguousarray(codes_sep, dtype=np.int64),
+def fold_multibyte(arr: np.ndarray, size: int, codes_sep: np.ndarray, codes_del: np.ndarray) -> int:
+    """Step 1 of the tokeniser in place: separator characters -> spaces, deleted ones -> NUL (as the numpy path).
+
+    Returns the number of bytes set to NUL."""
+    return _k._fold_multibyte(arr, int(size), np.ascontiguousarray(codes_sep, dtype=np.int64),
                        np.ascontiguousarray(codes_del, dtype=np.int64))
 
 

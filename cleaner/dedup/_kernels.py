@@ -112,6 +112,17 @@ def _fmix64(h):
     return h
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _chunk(arr, at, remaining):
+    # The little-endian 8 bytes at *at* (arr has 8 bytes of padding), keeping the first *remaining*.
+    chunk = np.uint64(0)
+    for t in range(8):
+        chunk |= np.uint64(arr[at + t]) << np.uint64(8 * t)
+    if remaining < 8:
+        chunk &= (np.uint64(1) << np.uint64(8 * remaining)) - np.uint64(1)
+    return chunk
+
+
 @numba.njit(cache=True, nogil=True)
 def _word_hashes(arr, starts, lens):
     n = len(starts)
@@ -119,17 +130,10 @@ def _word_hashes(arr, starts, lens):
     for w in range(n):
         s = starts[w]
         length = lens[w]
-        chunk = np.uint64(0)
-        for t in range(min(length, 8)):
-            chunk |= np.uint64(arr[s + t]) << np.uint64(8 * t)
-        h = _fmix64(chunk ^ (np.uint64(length) * _C1))
+        h = _fmix64(_chunk(arr, s, length) ^ (np.uint64(length) * _C1))
         k = 1
         while 8 * k < length:
-            chunk = np.uint64(0)
-            base = s + 8 * k
-            for t in range(min(length - 8 * k, 8)):
-                chunk |= np.uint64(arr[base + t]) << np.uint64(8 * t)
-            h = _fmix64(h ^ (chunk * _C2 + np.uint64(k)))
+            h = _fmix64(h ^ (_chunk(arr, s + 8 * k, length - 8 * k) * _C2 + np.uint64(k)))
             k += 1
         out[w] = h
     return out
@@ -189,6 +193,7 @@ def _prefilter(sig, pa, pb, sizes, jaccard_min, use_containment, containment_min
 @numba.njit(cache=True, nogil=True)
 def _fold_multibyte(arr, size, codes_sep, codes_del):
     last = len(arr) - 1
+    deleted = 0
     for i in range(size):
         lead = arr[i]
         if lead < 0xC0:
@@ -209,6 +214,9 @@ def _fold_multibyte(arr, size, codes_sep, codes_del):
         if fill >= 0:
             for k in range(nbytes):
                 arr[i + k] = fill
+            if fill == 0:
+                deleted += nbytes
+    return deleted
 
 
 @numba.njit(cache=True, nogil=True)

@@ -255,10 +255,11 @@ def tokenize_batch(texts: Sequence[str]) -> TokenBatch:
 
     fast = _fast.kernels(size // 8)
     if fast is not None:  # the same rule, compiled (one pass, no arrays of lead bytes)
-        fast.fold_multibyte(arr, size, t.codes_sep, t.codes_del)
+        any_deleted = fast.fold_multibyte(arr, size, t.codes_sep, t.codes_del) > 0
     else:
         _fold_multibyte_numpy(arr, size, t)
-    if len(t.codes_del):  # NUL was a space after translate(): a NUL now is a deleted byte
+        any_deleted = len(t.codes_del) > 0
+    if any_deleted:  # NUL was a space after translate(): a NUL now is a deleted byte
         gone = np.flatnonzero(arr[:size] == 0)
         if len(gone):
             text_start = text_start - np.searchsorted(gone, text_start)
