@@ -106,3 +106,8 @@ def fold_multibyte(arr: np.ndarray, size: int, codes_sep: np.ndarray, codes_del:
 def bucket_pairs(packed: np.ndarray, shift: int, idx: np.ndarray, n: int, max_bucket: int) -> np.ndarray:
     """Pair codes ``i * n + j`` of one sorted band (see ``lsh.candidate_pairs``): the same pairs as the numpy loop."""
     return _k._bucket_pairs(packed, int(shift), np.ascontiguousarray(idx, dtype=np.int64), int(n), int(max_bucket))
+
+
+def words(arr: np.ndarray, size: int):
+    """Word ``starts``, ``ends`` (runs of bytes other than space in ``arr[:size]``) and the words with a byte >= 0x80."""
+    return _k._words(arr, int(size))

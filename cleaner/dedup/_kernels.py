@@ -242,3 +242,33 @@ def _bucket_pairs(packed, shift, idx, n, max_bucket):
             out[c] = a + idx[np.int64(packed[i + d] & low)]
             c += 1
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _words(arr, size):
+    count = 0
+    inside = False
+    for i in range(size):
+        w = arr[i] != 32
+        if w and not inside:
+            count += 1
+        inside = w
+    starts = np.empty(count, dtype=np.int64)
+    ends = np.empty(count, dtype=np.int64)
+    high = np.zeros(count, dtype=np.bool_)
+    k = -1
+    inside = False
+    for i in range(size):
+        b = arr[i]
+        w = b != 32
+        if w and not inside:
+            k += 1
+            starts[k] = i
+        elif inside and not w:
+            ends[k] = i
+        if b >= 0x80:
+            high[k] = True
+        inside = w
+    if inside:
+        ends[k] = size
+    return starts, ends, np.flatnonzero(high)

@@ -267,19 +267,19 @@ def tokenize_batch(texts: Sequence[str]) -> TokenBatch:
             size = len(arr) - 8
 
     body = arr[:size]
-    is_word = np.empty(size + 2, dtype=bool)
-    is_word[0] = is_word[-1] = False
-    np.not_equal(body, 32, out=is_word[1:-1])
-    change = np.flatnonzero(is_word[1:] != is_word[:-1])
-    starts = change[0::2]
-    ends = change[1::2]
+    if fast is not None:  # word spans and the words with non-ASCII bytes in one compiled pass
+        starts, ends, special = fast.words(arr, size)
+    else:
+        is_word = np.empty(size + 2, dtype=bool)
+        is_word[0] = is_word[-1] = False
+        np.not_equal(body, 32, out=is_word[1:-1])
+        change = np.flatnonzero(is_word[1:] != is_word[:-1])
+        starts = change[0::2]
+        ends = change[1::2]
     lens = ends - starts
 
     # 3. Hash every word with numpy (8-byte chunks read straight from the buffer),
     #    or with the same arithmetic compiled (cleaner.dedup._fast, numba).
-    from cleaner.dedup import _fast
-
-    fast = _fast.kernels(len(starts))
     if fast is not None:
         h = fast.word_hashes(arr, starts, lens)
     else:
@@ -287,12 +287,13 @@ def tokenize_batch(texts: Sequence[str]) -> TokenBatch:
 
     # Words with non-ASCII bytes: normalise in Python, once per distinct word.
     keep_word = np.ones(len(starts), dtype=bool)
-    high = np.flatnonzero(body >= 0x80) if len(starts) else starts
-    if len(high):
-        owners = np.searchsorted(starts, high, side="right") - 1  # sorted
-        special = owners[np.concatenate(([True], owners[1:] != owners[:-1]))]
-    else:
-        special = high
+    if fast is None:
+        high = np.flatnonzero(body >= 0x80) if len(starts) else starts
+        if len(high):
+            owners = np.searchsorted(starts, high, side="right") - 1  # sorted
+            special = owners[np.concatenate(([True], owners[1:] != owners[:-1]))]
+        else:
+            special = high
     if len(special):
         # Normalise each distinct non-ASCII word once (keyed by its raw hash).
         distinct, first, inverse = np.unique(h[special], return_index=True, return_inverse=True)
