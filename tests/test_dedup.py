@@ -388,41 +388,16 @@ def test_recall_weighted_banding_finds_the_weakest_seed_pair_under_any_permutati
         assert result.stats["clusters"] == 3, seed
 
 
-def test_paragraph_index_lives_in_datasketch_redis_storage():
-    import shutil
-    import socket
-    import subprocess
-    import time
-
-    exe = shutil.which("redis-server")
-    if exe is None:
-        pytest.skip("redis-server is not installed (.ci/run installs it)")
-    redis = pytest.importorskip("redis")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        client = redis.Redis(host="127.0.0.1", port=port)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        texts = [" ".join(WORDS[:30]), " ".join(WORDS[:29] + ["extra"]), " ".join(WORDS[30:])]
-        sig = minhash_signatures(shingle_batch(texts, 3), 128)
-        config = {"type": "redis", "basename": b"test_dedup", "redis": {"host": "127.0.0.1", "port": port}}
-        ParagraphIndex(0.4, 128, storage_config=config).insert_batch([("a.txt", 1), ("c.txt", 1)], sig[[0, 2]])
-        reopened = ParagraphIndex(0.4, 128, storage_config=config)  # another run, same index
-        assert len(reopened) == 2
-        assert reopened.query(sig[1]) == [("a.txt", 1)]
-        assert reopened.query_batch(sig[1:3]) == [[("a.txt", 1)], [("c.txt", 1)]]
-        client.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+def test_paragraph_index_lives_in_datasketch_redis_storage(redis_url):
+    port = int(redis_url.rsplit(":", 1)[1].split("/")[0])
+    texts = [" ".join(WORDS[:30]), " ".join(WORDS[:29] + ["extra"]), " ".join(WORDS[30:])]
+    sig = minhash_signatures(shingle_batch(texts, 3), 128)
+    config = {"type": "redis", "basename": b"test_dedup", "redis": {"host": "127.0.0.1", "port": port}}
+    ParagraphIndex(0.4, 128, storage_config=config).insert_batch([("a.txt", 1), ("c.txt", 1)], sig[[0, 2]])
+    reopened = ParagraphIndex(0.4, 128, storage_config=config)  # another run, same index
+    assert len(reopened) == 2
+    assert reopened.query(sig[1]) == [("a.txt", 1)]
+    assert reopened.query_batch(sig[1:3]) == [[("a.txt", 1)], [("c.txt", 1)]]
 
 
 def test_fast_paragraph_sort_keeps_the_tuple_sort_order_and_ties():

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
-import socket
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +11,7 @@ import pytest
 from cleaner.batch import RunOptions, run
 from cleaner.config import Config
 from cleaner.dedup.core import find_near_duplicates
+from tests.conftest import free_port
 
 VOCAB = ("council budget river school market bridge library harbor museum festival railway clinic "
          "farmers teachers nurses drivers tenants students voters owners approved rejected delayed "
@@ -105,41 +102,6 @@ def test_ignoring_d001_turns_the_pass_off(tmp_path):
     assert d001(tmp_path / "o" / "a.jsonl") == {"x": [], "y": []}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def redis_url():
-    """A real redis-server on a free port, without persistence, stopped after the test."""
-    exe = shutil.which("redis-server")
-    if exe is None:
-        pytest.skip("redis-server is not installed (.ci/run installs it)")
-    pytest.importorskip("redis")
-    import redis
-
-    port = _free_port()
-    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        client = redis.Redis(host="127.0.0.1", port=port)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        else:
-            pytest.fail("redis-server did not start")
-        client.close()
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
 def test_redis_index_is_reused_across_runs(tmp_path, redis_url):
     check_two_runs(tmp_path, redis_url)
 
@@ -151,7 +113,7 @@ def test_unreachable_redis_is_a_clear_error(tmp_path):
     write(tmp_path / "in" / "a.jsonl", [{"id": "x", "text": WIRE}])
     with pytest.raises(InputError, match="cannot reach"):
         run([str(tmp_path / "in")], tmp_path / "o", Config(),
-            RunOptions(jobs=1, progress="off", index=f"redis://127.0.0.1:{_free_port()}/0"))
+            RunOptions(jobs=1, progress="off", index=f"redis://127.0.0.1:{free_port()}/0"))
 
 
 def test_drop_duplicates_removes_repeats_and_stays_restorable(tmp_path, monkeypatch):
