@@ -358,7 +358,7 @@ def main() -> None:
     s_truth = truth_pairs([[remap[x] for x in g if x in remap] for g in groups])
 
     # One-off set-up, not timed (as the baseline's imports are not): load the
-    # compiled kernels (numba, the 'fast' extra) in this process, so that the
+    # compiled kernels (numba) in this process, so that the
     # forked children inherit them; a first run after installation compiles them.
     from cleaner.dedup import _fast
 
@@ -373,7 +373,7 @@ def main() -> None:
         print(f"compiled kernels: numba {sys.modules['numba'].__version__}, loaded in "
               f"{time.perf_counter() - t0:.1f} s before timing")
     else:
-        print("compiled kernels: not available (pip install -e '.[fast]'), numpy path")
+        print("compiled kernels: not available (numba missing or failed to load), numpy path")
 
     rows = []
     el, pairs, cand, mem, steps = measure("ours", texts, docs, params)

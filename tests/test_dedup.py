@@ -169,7 +169,7 @@ def test_compiled_kernels_give_exactly_the_numpy_and_python_results(monkeypatch)
     from cleaner.dedup import _fast
 
     if _fast.kernels() is None:
-        pytest.skip("numba not installed (the 'fast' extra)")
+        pytest.skip("numba not installed (a dependency of cleaner: reinstall)")
     monkeypatch.setattr(_fast, "MIN_ITEMS", 0)  # use the kernels however small the input
     rng = random.Random(5)
     texts = _corpus(120, 40) + ["short", ""]

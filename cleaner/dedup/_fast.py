@@ -1,7 +1,7 @@
 """Optional compiled kernels (numba) for the hot loops of the near-duplicate pass.
 
-Installed with ``pip install 'cleaner[fast]'`` (also part of the ``test``
-extra).  Every kernel computes exactly what the numpy/Python path computes
+numba is a dependency of cleaner; when it is missing or fails to load, the
+numpy path runs instead.  Every kernel computes exactly what the numpy/Python path computes
 (tests compare the two), so results do not depend on whether numba is
 installed; only the speed does.  ``CLEANER_DEDUP_NUMBA=0`` turns the kernels
 off (the numpy path is then used even where numba is installed).
