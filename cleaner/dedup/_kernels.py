@@ -39,18 +39,22 @@ def _signatures(values, offsets, a, b, out):
             out[i, k] = np.uint32(row[k])
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _agreements(sig, x, y):
+    """How many signature values rows *x* and *y* share (the MinHash Jaccard estimate times num_perm)."""
+    c = 0
+    for k in range(sig.shape[1]):
+        if sig[x, k] == sig[y, k]:
+            c += 1
+    return c
+
+
 @numba.njit(cache=True, nogil=True)
 def _match_counts(sig, pa, pb):
     m = len(pa)
-    num_perm = sig.shape[1]
     out = np.empty(m, dtype=np.int64)
     for p in range(m):
-        x, y = pa[p], pb[p]
-        c = 0
-        for k in range(num_perm):
-            if sig[x, k] == sig[y, k]:
-                c += 1
-        out[p] = c
+        out[p] = _agreements(sig, pa[p], pb[p])
     return out
 
 
@@ -174,11 +178,7 @@ def _prefilter(sig, pa, pb, sizes, jaccard_min, use_containment, containment_min
     out = np.empty(m, dtype=np.bool_)
     for p in range(m):
         x, y = pa[p], pb[p]
-        c = 0
-        for k in range(num_perm):
-            if sig[x, k] == sig[y, k]:
-                c += 1
-        est = c / num_perm
+        est = _agreements(sig, x, y) / num_perm
         ok = est >= jaccard_min
         if not ok and use_containment:
             sa = np.float64(sizes[x])
