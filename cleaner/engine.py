@@ -31,7 +31,7 @@ import threading
 import time
 from contextlib import contextmanager
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -293,7 +293,7 @@ class RuleTimeout(BaseException):
 
 
 @contextmanager
-def _deadline(seconds: float | None) -> Iterator[None]:
+def _deadline(seconds: float | None, handler: Callable[[int, Any], None] | None = None) -> Iterator[None]:
     """Interrupt the code in the block with :class:`RuleTimeout` after *seconds*.
 
     Uses ``SIGALRM`` (``setitimer``), so it works in the main thread on
@@ -305,6 +305,11 @@ def _deadline(seconds: float | None) -> Iterator[None]:
     expression matches -- but not a single regular-expression match, which
     runs in C: that is why every pattern must be linear in its input and
     ``bench/adversarial.py`` checks that each rule is.
+
+    One timer covers a whole document (all rules, all passes): arming it
+    costs two system calls, so it is armed once, not once per rule.  A
+    *handler* given instead of the default decides what the alarm does (the
+    engine's raises only while a rule is running).
     """
     if (
         seconds is None
@@ -315,11 +320,8 @@ def _deadline(seconds: float | None) -> Iterator[None]:
         yield
         return
 
-    def expire(signum: int, frame: Any) -> None:
-        raise RuleTimeout
-
     try:
-        previous = signal.signal(signal.SIGALRM, expire)
+        previous = signal.signal(signal.SIGALRM, handler or _expire)
     except ValueError:  # not the main interpreter
         yield
         return
@@ -331,6 +333,10 @@ def _deadline(seconds: float | None) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, 0)
         finally:  # even if the alarm fires right here, the old handler comes back
             signal.signal(signal.SIGALRM, previous)
+
+
+def _expire(signum: int, frame: Any) -> None:
+    raise RuleTimeout
 
 
 #: How many times :func:`clean_text` runs the rule list at most.  A rule can
@@ -366,96 +372,133 @@ def run_rules(
     second), and findings are in original coordinates, so they stay valid
     whatever later passes change.  If the text still changes in the last
     allowed pass, a warning finding says so.
+
+    A later pass skips what cannot change its outcome, so the result is the
+    same as running every rule again: a rule whose input is the very text it
+    saw in the pass before (nothing changed it since: it and every rule
+    after it left the text alone) would find the same edits and findings
+    again, and a findings-only rule (``fix="none"``) whose findings are
+    already settled would have its new ones discarded anyway.
     """
     options = options or {}
     severities = severities or {}
-    composite: list[Edit] = []
-    current = text
-    metadata: dict[str, Any] = {}
-    started = time.perf_counter()
-    findings: list[Finding] = []
-    reported: set[str] = set()  # rules whose findings are settled
-    for n in range(max(1, max_passes)):
-        found: list[Finding] = []
-        before = current
-        composite, current, stopped, changer = _run_pass(
-            text, current, composite, rules, found, metadata, started,
-            doc_id=doc_id, options=options, severities=severities, corpus=corpus, time_limit=time_limit,
-        )
-        new_codes = {f.code for f in found} - reported
-        findings.extend(f for f in found if f.code in new_codes)
-        reported |= new_codes
-        if stopped or current == before:
-            break
-        if max_passes > 1 and n == max_passes - 1:
-            findings.append(Finding(0, 0, f"text still changed in pass {max_passes} of the rules (last by "
-                                    f"{changer.code} {changer.name}); cleaning the output again may change it further",
-                                    code=changer.code, name=changer.name, severity="warning"))
+    state = _PassState(text, rules, doc_id, options, severities, corpus, time_limit)
+    try:
+        with _deadline(time_limit, state.alarm):
+            for n in range(max(1, max_passes)):
+                before = state.current
+                state.run_pass()
+                if state.stopped or state.current == before:
+                    break
+                if max_passes > 1 and n == max_passes - 1:
+                    changer = state.changer
+                    state.findings.append(
+                        Finding(0, 0, f"text still changed in pass {max_passes} of the rules (last by "
+                                f"{changer.code} {changer.name}); cleaning the output again may change it further",
+                                code=changer.code, name=changer.name, severity="warning"))
+    except RuleTimeout:  # the alarm fired between two rules
+        state.timed_out(None)
+    findings = state.findings
     findings.sort(key=lambda f: (f.start, f.end, f.code))
-    return CleanResult(original=text, cleaned=current, edits=composite, findings=findings,
-                       metadata=metadata)
+    return CleanResult(original=text, cleaned=state.current, edits=state.composite, findings=findings,
+                       metadata=state.metadata)
 
 
-def _run_pass(
-    text: str,
-    current: str,
-    composite: list[Edit],
-    rules: Sequence[Rule],
-    findings: list[Finding],
-    metadata: dict[str, Any],
-    started: float,
-    *,
-    doc_id: str,
-    options: dict[str, dict[str, Any]],
-    severities: dict[str, str],
-    corpus: Any,
-    time_limit: float | None,
-) -> tuple[list[Edit], str, bool, Rule | None]:
-    """Run every rule once.
+class _PassState:
+    """What :func:`run_rules` carries from one rule, and one pass, to the next."""
 
-    Returns the new composite, the new text, whether the time limit stopped
-    the pass and the last rule that changed the text.
-    """
-    changer: Rule | None = None
-    for r in rules:
-        remaining = None if time_limit is None else time_limit - (time.perf_counter() - started)
-        if remaining is not None and remaining <= 0:
-            findings.append(
-                Finding(0, 0, f"time limit of {time_limit:g}s reached; rules from {r.code} on were skipped",
-                        code=r.code, name=r.name, severity="error")
-            )
-            return composite, current, True, changer
-        ctx = RuleContext(doc_id=doc_id, options={**r.options, **options.get(r.code, {})},
-                          corpus=corpus, metadata=metadata)
-        try:
-            with _deadline(remaining):
-                new, found = _clean_rule_output(r.function(current, ctx) or (), len(current))
-        except RuleTimeout:
-            findings.append(
-                Finding(0, 0, f"time limit of {time_limit:g}s reached while {r.code} {r.name} was running; "
-                        f"it and the rules after it were skipped", code=r.code, name=r.name, severity="error")
-            )
-            return composite, current, True, changer
-        except Exception as exc:  # a rule bug must not stop the run
-            findings.append(
-                Finding(0, 0, f"rule {r.code} {r.name} failed: {type(exc).__name__}: {exc}",
-                        code=r.code, name=r.name, severity="error")
-            )
-            continue
-        severity = severities.get(r.code, r.severity)
-        if found:
-            omap = OffsetMap(composite)
-            findings.extend(map_finding(omap, f, r, severity) for f in found)
-        new = [e for e in new if current[e.start : e.end] != e.after or e.metadata]
-        if not new:
-            continue
-        for e in new:
-            if e.metadata:
-                metadata.update(e.metadata)
-        composite = compose(text, composite, current, new, r)
-        current = apply_edits(current, new)
-        changer = r
-    return composite, current, False, changer
+    def __init__(self, text: str, rules: Sequence[Rule], doc_id: str, options: dict[str, dict[str, Any]],
+                 severities: dict[str, str], corpus: Any, time_limit: float | None):
+        self.text = text
+        self.current = text
+        self.composite: list[Edit] = []
+        self.findings: list[Finding] = []
+        self.metadata: dict[str, Any] = {}
+        self.rules = rules
+        self.time_limit = time_limit
+        self.started = time.perf_counter()
+        self.stopped = False
+        self.changer: Rule | None = None
+        self.severities = severities
+        self.contexts = [
+            RuleContext(doc_id=doc_id, options={**r.options, **options[r.code]} if r.code in options else
+                        dict(r.options), corpus=corpus, metadata=self.metadata)
+            for r in rules
+        ]
+        self.seen: list[str | None] = [None] * len(rules)  # the text each rule last ran on
+        self.settled: set[str] = set()  # rules whose findings are settled
+        self.running: Rule | None = None
+
+    def alarm(self, signum: int, frame: Any) -> None:
+        """The time limit's ``SIGALRM``: stop the running rule.
+
+        Between two rules (while edits are composed) nothing is interrupted:
+        the alarm is re-armed for a millisecond, so the next rule stops at
+        once, and the check before each rule ends the run cleanly.
+        """
+        if self.running is not None:
+            raise RuleTimeout
+        signal.setitimer(signal.ITIMER_REAL, 1e-3)
+
+    def timed_out(self, rule: Rule | None) -> None:
+        r = rule or self.running
+        self.stopped = True
+        if r is None:
+            return
+        self.findings.append(
+            Finding(0, 0, f"time limit of {self.time_limit:g}s reached while {r.code} {r.name} was running; "
+                    f"it and the rules after it were skipped", code=r.code, name=r.name, severity="error")
+        )
+
+    def run_pass(self) -> None:
+        """Run every rule once (skipping those that cannot change the outcome)."""
+        found: list[Finding] = []
+        seen, settled, contexts = self.seen, self.settled, self.contexts
+        time_limit, started = self.time_limit, self.started
+        for i, r in enumerate(self.rules):
+            current = self.current
+            if seen[i] is current or (r.fix == "none" and r.code in settled):
+                continue
+            if time_limit is not None and time.perf_counter() - started >= time_limit:
+                found.append(
+                    Finding(0, 0, f"time limit of {time_limit:g}s reached; rules from {r.code} on were skipped",
+                            code=r.code, name=r.name, severity="error")
+                )
+                self.stopped = True
+                break
+            seen[i] = current
+            self.running = r
+            try:
+                new, rule_found = _clean_rule_output(r.function(current, contexts[i]) or (), len(current))
+                self.running = None
+            except RuleTimeout:
+                self.running = None
+                self.timed_out(r)
+                break
+            except Exception as exc:  # a rule bug must not stop the run
+                self.running = None
+                found.append(
+                    Finding(0, 0, f"rule {r.code} {r.name} failed: {type(exc).__name__}: {exc}",
+                            code=r.code, name=r.name, severity="error")
+                )
+                continue
+            if rule_found:
+                omap = OffsetMap(self.composite)
+                severity = self.severities.get(r.code, r.severity)
+                found.extend(map_finding(omap, f, r, severity) for f in rule_found)
+            new = [e for e in new if current[e.start : e.end] != e.after or e.metadata]
+            if not new:
+                continue
+            for e in new:
+                if e.metadata:
+                    self.metadata.update(e.metadata)
+            self.composite = compose(self.text, self.composite, current, new, r)
+            self.current = apply_edits(current, new)
+            seen[i] = None if self.current != current else current
+            self.changer = r
+        new_codes = {f.code for f in found} - settled
+        self.findings.extend(f for f in found if f.code in new_codes)
+        settled |= new_codes
 
 
 def clean_text(text: str, config: Any = None, *, doc_id: str = "", corpus: Any = None) -> CleanResult:

@@ -156,3 +156,50 @@ def test_first_pass_findings_survive_the_fixpoint():
     assert "exchange a senior" in res.cleaned
     (f,) = [f for f in res.findings if f.code == "Q001"]
     assert f.start == text.index("exchangea") + len("exchange")
+
+
+# --- later passes skip what cannot change the outcome ------------------------
+
+
+def _counting_rule(code: str, fn, calls: list[str], fix: str = "safe") -> Rule:
+    def wrapped(text, ctx):
+        calls.append(code)
+        return fn(text, ctx)
+
+    return Rule(code, f"test-{code.lower()}", "test rule", wrapped, fix=fix)
+
+
+def test_second_pass_skips_rules_that_already_saw_the_final_text():
+    calls: list[str] = []
+    # W901 turns "ab" into "A"; W902 removes "<x>", baring "ab" for W901 in the
+    # second pass; W903 and W904 change nothing and saw the final text in pass 1.
+    early = _counting_rule("W901", lambda t, c: [Edit(i, i + 2, "A", "ab") for i in range(len(t) - 1)
+                                                  if t[i:i + 2] == "ab"], calls)
+    late = _counting_rule("W902", lambda t, c: [Edit(i, i + 3, "", "tag") for i in range(len(t) - 2)
+                                                 if t[i:i + 3] == "<x>"], calls)
+    quiet = _counting_rule("W903", lambda t, c: [], calls)
+    finder = _counting_rule("Q903", lambda t, c: [Finding(0, 1, "seen")] if t.startswith("a") else [], calls,
+                            fix="none")
+    res = run_rules("a<x>b", [early, late, quiet, finder], max_passes=3)
+    assert res.cleaned == "A"
+    # Pass 1: all four. Pass 2: W901 (changes "ab"), W902 (its text changed),
+    # W903 (text changed by W901 in this pass); Q903's findings are settled.
+    # Pass 3: W902 and W903 saw "A" in pass 2, so only W901 (which changed it) reruns.
+    assert calls[:4] == ["W901", "W902", "W903", "Q903"]
+    assert calls[4:7] == ["W901", "W902", "W903"]
+    assert calls[7:] == ["W901"]
+    assert [f.code for f in res.findings] == ["Q903"]
+
+
+def test_skipping_gives_the_same_result_as_running_every_rule_again():
+    # A findings-only rule that finds nothing in pass 1 still runs in pass 2.
+    calls: list[str] = []
+    late = _counting_rule("W905", lambda t, c: [Edit(0, 3, "", "tag")] if t.startswith("<x>") else [], calls)
+    finder = _counting_rule("Q905", lambda t, c: [Finding(0, 1, "upper")] if t[:1].isupper() else [], calls,
+                            fix="none")
+    fixer = _counting_rule("W906", lambda t, c: [Edit(0, 1, t[0].upper(), "cap")] if t[:1].islower() else [],
+                           calls)
+    res = run_rules("<x>abc", [finder, late, fixer], max_passes=3)
+    assert res.cleaned == "Abc"
+    assert [f.code for f in res.findings] == ["Q905"]  # found in pass 2, after W906 capitalised
+    assert calls.count("Q905") == 2
