@@ -7,8 +7,10 @@ curly ones, NFKC width folding, ligature splitting — are off by default and
 can be turned on with rule options, because typographic quotes and dashes
 are part of the text.
 
-ftfy runs at 1–3 MB/s, so only lines that contain a non-ASCII character are
-given to it: clean ASCII costs one regular-expression scan.
+ftfy runs at 1–3 MB/s, so only lines that hold a character mojibake is made
+of (``ftfy.badness``'s categories, not typographic quotes or dashes) are
+tested, and only those ftfy's own detector flags are given to it: a clean
+document costs one regular-expression scan.
 """
 
 from __future__ import annotations
@@ -44,9 +46,23 @@ def _range(a: int, b: int) -> str:
     return re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
 
 
+# What every match of ftfy's mojibake detector (``ftfy.badness.BADNESS_RE``)
+# contains, by its character categories (``ftfy.badness.MOJIBAKE_CATEGORIES``):
+# a character of the rare categories (C1 controls, ``¤ ¦ ¨ ƒ †``, currency
+# and numeric signs, box drawing, capital accented letters) or one of a few
+# letters it names; or one of the pairs that its other alternatives need
+# (a small accented letter next to typographic punctuation such as ``é”``,
+# ``”é``; Windows-1251 and -1253 sequences).  Typographic quotes and dashes,
+# small accented letters, Greek, Cyrillic and every other script alone are
+# not suspect, so ordinary text in any language is rejected by one scan.
+# ``tests/test_rules_speedpaths.py`` checks this against ftfy's pattern.
+_SINGLE_CATEGORIES = ("c1", "bad", "currency", "numeric", "law", "box", "upper_accented")
+_SINGLE_LETTERS = "œÙ‚Ђ"
+
+
 @lru_cache(maxsize=1)
 def _ftfy_prefilter():
-    """``(is_bad, touchable)``: ftfy's own tests for whether it would change a line.
+    """``(is_bad, touchable, suspect)``: ftfy's own tests for whether it would change a line.
 
     With the style options off, ftfy changes a line only when its mojibake
     detector (``ftfy.badness.is_bad``) fires, or when the line holds a
@@ -54,12 +70,31 @@ def _ftfy_prefilter():
     terminal escapes and the control characters it removes.  Checking that
     first (two linear scans in C) skips ftfy -- 20 µs or more a call -- for
     ordinary accented, Cyrillic or CJK text.
+
+    ``suspect`` finds the characters without which neither test can fire
+    (the touchable ones and those every mojibake match contains), so one
+    scan of the whole document finds the few lines worth testing.
     """
-    from ftfy.badness import is_bad
+    from ftfy.badness import MOJIBAKE_CATEGORIES, is_bad
     from ftfy.chardata import CONTROL_CHARS
 
     chars = set(CONTROL_CHARS) | set(range(0x80, 0xA0)) | set(range(0xD800, 0xE000)) | {0x1B}
-    return is_bad, re.compile(_char_class(chars))
+    touchable = re.compile(_char_class(chars))
+    cat = MOJIBAKE_CATEGORIES  # class contents (``\xc0-\xd1`` ranges), used as they are
+    single = touchable.pattern[1:-1] + "".join(cat[k] for k in _SINGLE_CATEGORIES) + _SINGLE_LETTERS
+    lower, end, punct = cat["lower_accented"], cat["end_punctuation"], cat["start_punctuation"] + cat["end_punctuation"]
+    # One leading character class, so the search skips to candidates at C
+    # speed; the look-behinds then say which kind of candidate was found.
+    suspect = re.compile(
+        f"[{single}{lower}{end}ВГРСΒΓΞΟ]"
+        f"(?:(?<=[{single}])"
+        f"|(?<=[{lower}])[{punct}]"
+        f"|(?<=[{end}])[{lower}]"
+        f"|(?<=[ВГРС])[{punct}°µ]"
+        f"|(?<=Г)ў"
+        f"|(?<=[ΒΓΞΟ])[{punct}°])"
+    )
+    return is_bad, touchable, suspect
 
 
 _DEFAULTS = {
@@ -111,16 +146,20 @@ def mojibake(text: str, ctx: RuleContext):
     """Repair text that was decoded with the wrong codec, with ftfy.
 
     ``Mr. Putinâ€™s request`` becomes ``Mr. Putin’s request``.  Only lines
-    with non-ASCII characters are examined.  Options (``[tool.cleaner.rules.U001]``):
+    with characters that mojibake is made of are examined.  Options (``[tool.cleaner.rules.U001]``):
     ``uncurl_quotes``, ``fix_latin_ligatures``, ``fix_character_width``
     (all false) and ``normalization`` (none; ``"NFC"`` or ``"NFKC"`` to
     normalise).  Line breaks and HTML entities are left to the W and H rules.
     """
     if text.isascii():
         return []
+    opts = {k: ctx.options.get(k, v) for k, v in _DEFAULTS.items()}
+    style = any(opts[k] for k in ("uncurl_quotes", "fix_latin_ligatures", "fix_character_width", "normalization"))
+    is_bad, touchable, suspect = _ftfy_prefilter()
+    if not style and suspect.search(text) is None:
+        return []  # the common case: no character mojibake is made of
     import ftfy
 
-    opts = {k: ctx.options.get(k, v) for k, v in _DEFAULTS.items()}
     config = ftfy.TextFixerConfig(
         unescape_html=False,
         fix_line_breaks=False,
@@ -129,15 +168,16 @@ def mojibake(text: str, ctx: RuleContext):
         max_decode_length=10**6,
         **opts,
     )
+    if style:
+        # Style fixes apply to any non-ASCII character: every such line goes to ftfy.
+        lines = (m.span() for m in _LINE_TEXT.finditer(text) if not m.group().isascii())
+    else:
+        lines = _suspect_lines(text, suspect)
     out = []
-    style = any(opts[k] for k in ("uncurl_quotes", "fix_latin_ligatures", "fix_character_width", "normalization"))
-    is_bad, touchable = _ftfy_prefilter()
     done: dict[str, tuple[str, str]] = {}  # a repeated line is fixed once
-    for m in _LINE_TEXT.finditer(text):
-        line = m.group()
-        if line.isascii():
-            continue
-        if not style and not touchable.search(line) and not is_bad(line):
+    for start, end in lines:
+        line = text[start:end]
+        if not style and (line.isascii() or not (touchable.search(line) or _is_bad(line, suspect))):
             continue
         if line in done:
             fixed, steps = done[line]
@@ -148,7 +188,52 @@ def mojibake(text: str, ctx: RuleContext):
         if fixed == line:
             continue
         a, b_before, b_after = _narrow(line, fixed)
-        out.append(
-            Edit(m.start() + a, m.start() + b_before, fixed[a:b_after], f"encoding damage repaired ({steps})")
-        )
+        out.append(Edit(start + a, start + b_before, fixed[a:b_after], f"encoding damage repaired ({steps})"))
     return out
+
+
+# No match of ftfy's detector is longer than this (checked by the tests).
+_BADNESS_WIDTH = 8
+_MAX_WINDOWS = 16
+
+
+def _is_bad(line: str, suspect: re.Pattern[str]) -> bool:
+    """``ftfy.badness.is_bad(line)``, looking only around the suspect characters.
+
+    Every match of the detector holds a suspect character (see
+    ``_ftfy_prefilter``), so searching a few characters either side of each
+    gives the same answer as searching the whole line.  A line with many
+    suspect characters is searched whole.
+    """
+    from ftfy.badness import BADNESS_RE
+
+    search = BADNESS_RE.search
+    w = _BADNESS_WIDTH
+    for k, m in enumerate(suspect.finditer(line)):
+        if k == _MAX_WINDOWS:
+            return search(line) is not None
+        p = m.start()
+        # With pos > 0 the search still anchors ``^`` at the real start of the line.
+        if search(line, max(0, p - w), p + w + 2) is not None:
+            return True
+    return False
+
+
+def _suspect_lines(text: str, suspect: re.Pattern[str]):
+    """The ``(start, end)`` spans of the lines of *text* that hold a *suspect* character.
+
+    One search per such line: after a hit, the search resumes at the end of
+    its line, so a line full of accented letters costs one match.
+    """
+    search = suspect.search
+    find, rfind = text.find, text.rfind
+    n = len(text)
+    m = search(text)
+    while m is not None:
+        p = m.start()
+        start = max(rfind("\n", 0, p), rfind("\r", 0, p)) + 1
+        lf, cr = find("\n", p), find("\r", p)
+        end = n if lf < 0 and cr < 0 else lf if cr < 0 else cr if lf < 0 else min(lf, cr)
+        if end > start:
+            yield start, end
+        m = search(text, end + 1) if end < n else None
