@@ -233,6 +233,19 @@ def test_lsh_params_are_datasketchs():
     from datasketch.lsh import _optimal_param
 
     assert lsh_params(0.4, 128, (0.2, 0.8)) == _optimal_param(0.4, 128, 0.2, 0.8)
+    assert lsh_params(0.37, 100, (0.3, 0.7)) == _optimal_param(0.37, 100, 0.3, 0.7)  # not in the table
+
+
+def test_precomputed_lsh_params_are_datasketchs():
+    from datasketch.lsh import _optimal_param
+
+    from cleaner.dedup.lsh import _precomputed
+
+    table = _precomputed()
+    assert len(table) > 100
+    for key, value in table.items():
+        threshold, num_perm, fp, fn = key.split()
+        assert tuple(value) == _optimal_param(float(threshold), int(num_perm), float(fp), float(fn)), key
 
 
 def test_numpy_candidate_pairs_equal_minhashlsh_queries():

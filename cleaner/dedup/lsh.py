@@ -51,12 +51,32 @@ MAX_BUCKET = 32
 
 @lru_cache(maxsize=64)
 def lsh_params(threshold: float, num_perm: int, weights: tuple[float, float] = DEFAULT_WEIGHTS) -> tuple[int, int]:
-    """``(bands, rows)`` for *threshold*, as :class:`datasketch.MinHashLSH` computes them."""
-    from datasketch.lsh import _optimal_param
+    """``(bands, rows)`` for *threshold*, as :class:`datasketch.MinHashLSH` computes them.
 
+    Common settings are looked up in ``cleaner/data/lsh_params.json``,
+    precomputed with datasketch's own ``_optimal_param`` (importing datasketch
+    pulls in scipy, half a second at every start); anything else is computed
+    by datasketch.  ``tests/test_dedup.py`` checks that every entry of the
+    table is what datasketch gives.
+    """
     if not 0.0 < threshold <= 1.0:
         raise ValueError("threshold must be in (0, 1]")
+    known = _precomputed().get(f"{threshold:g} {num_perm} {weights[0]:g} {weights[1]:g}")
+    if known is not None:
+        return known[0], known[1]
+    from datasketch.lsh import _optimal_param
+
     return _optimal_param(threshold, num_perm, weights[0], weights[1])
+
+
+@lru_cache(maxsize=1)
+def _precomputed() -> dict[str, list[int]]:
+    """The table of :func:`lsh_params` results shipped with cleaner."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "data" / "lsh_params.json"
+    return json.loads(path.read_text(encoding="utf-8"))["params"]
 
 
 def collision_probability(similarity: float, bands: int, rows: int) -> float:
