@@ -27,6 +27,10 @@ def selector_matches(selector: str, rule: Rule) -> bool:
     return rule.code.startswith(sel.upper()) and sel[:1].isalpha()
 
 
+_SHA_MEMO: dict[str, str] = {}
+_ACTIVE_MEMO: dict[tuple[str, tuple[int, ...], str], tuple[Rule, ...]] = {}
+
+
 @dataclass
 class Config:
     """Settings for one run.
@@ -51,8 +55,20 @@ class Config:
         return asdict(self)
 
     def sha256(self) -> str:
-        blob = json.dumps(self.to_json(), sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+        """SHA-256 of the settings (sorted JSON); recorded in every log line.
+
+        Memoised on the settings' ``repr`` (cheap, and it changes whenever a
+        setting does), since it is asked for once per document.
+        """
+        key = repr(self)
+        digest = _SHA_MEMO.get(key)
+        if digest is None:
+            blob = json.dumps(self.to_json(), sort_keys=True, ensure_ascii=False)
+            digest = hashlib.sha256(blob.encode("utf-8")).hexdigest()
+            if len(_SHA_MEMO) > 256:
+                _SHA_MEMO.clear()
+            _SHA_MEMO[key] = digest
+        return digest
 
     def is_selected(self, rule: Rule) -> bool:
         if self.select:
@@ -66,16 +82,30 @@ class Config:
         return chosen
 
     def active_rules(self, path: str = "") -> list[Rule]:
-        """Rules that run on the document at *path*, in run order."""
+        """Rules that run on the document at *path*, in run order.
+
+        Memoised on the settings and the set of registered rules (asked for
+        once per document; without ``per_file_ignores`` the answer is the
+        same for every path).
+        """
+        rules = all_rules()
+        key = (repr(self), tuple(map(id, rules)), path if self.per_file_ignores else "")
+        active = _ACTIVE_MEMO.get(key)
+        if active is not None:
+            return list(active)
         ignored: list[str] = []
         for pattern, selectors in self.per_file_ignores.items():
             if path and fnmatch.fnmatch(path, pattern):
                 ignored.extend(selectors)
-        return [
+        active = tuple(
             r
-            for r in all_rules()
+            for r in rules
             if self.is_selected(r) and not any(selector_matches(s, r) for s in ignored)
-        ]
+        )
+        if len(_ACTIVE_MEMO) > 4096:
+            _ACTIVE_MEMO.clear()
+        _ACTIVE_MEMO[key] = active
+        return list(active)
 
     def severity_of(self, rule: Rule) -> str:
         return self.severity.get(rule.code, rule.severity)
