@@ -300,6 +300,27 @@ _SENTENCE_JOIN = re.compile(
 )
 
 
+# Where a match of _SENTENCE_JOIN can start: a character that starts one of
+# its alternatives, followed by what that alternative needs next.  A plain
+# character set first, so the engine skips ahead at C speed; the full
+# pattern is then tried only there.
+_SENTENCE_CANDIDATE = re.compile(r"[.!?:,;\"”…)\](0-9](?=[^\W\d_]|[’\"“”(…]|(?<=[.!?])[.0-9])")
+
+
+def _sentence_matches(text: str):
+    """The matches of ``_SENTENCE_JOIN.finditer(text)``, found from the candidates."""
+    end = 0
+    match = _SENTENCE_JOIN.match
+    for c in _SENTENCE_CANDIDATE.finditer(text):
+        p = c.start()
+        if p < end:
+            continue
+        m = match(text, p)
+        if m is not None:
+            end = m.end()
+            yield m
+
+
 def find_sentence_joins(text: str) -> list[Join]:
     """Sentence punctuation glued to the next word: ``guarantees.During``.
 
@@ -317,7 +338,7 @@ def find_sentence_joins(text: str) -> list[Join]:
     parity: _QuoteParity | None = None
     english: bool | None = None
     fw = function_words()
-    for m in _SENTENCE_JOIN.finditer(text):
+    for m in _sentence_matches(text):
         s, e = m.span()
         if m.group("close") or m.group("open"):
             join = _bracket_join(text, m)
@@ -571,7 +592,8 @@ def _glued_candidate(token: str) -> bool:
 
 
 _CONTRACTION_GLUE = re.compile(
-    r"(?<=[A-Za-z]['’])(?:s|re|ll|ve|d|m|t)(?=[a-z]{2,}(?![\w@/\\&'’]|[.][a-z0-9]|-[a-z]))"
+    # The apostrophe first, so that the engine skips ahead to one.
+    r"['’](?<=[A-Za-z]['’])(?P<c>s|re|ll|ve|d|m|t)(?=[a-z]{2,}(?![\w@/\\&'’]|[.][a-z0-9]|-[a-z]))"
 )
 _LOWER_RUN = re.compile(r"[a-z]+")
 
@@ -581,14 +603,70 @@ def _contraction_joins(text: str) -> list[Join]:
     out = []
     fw, weak = function_words(), weak_function_words()
     for m in _CONTRACTION_GLUE.finditer(text):
+        ending = m.group("c")
         rest = _LOWER_RUN.match(text, m.end()).group()
-        token = m.group() + rest
+        token = ending + rest
         if rest in weak:
             continue  # no word starts with an apostrophe, but "’sit" may be "’s it" or "’ sit"
         if rest in fw or zipf(rest) >= KNOWN:
-            out.append(Join(m.end(), "glued", m.group(), rest, cut=True,
-                            reason=f"glued words ’{token} -> ’{m.group()} {rest}"))
+            out.append(Join(m.end(), "glued", ending, rest, cut=True,
+                            reason=f"glued words ’{token} -> ’{ending} {rest}"))
     return out
+
+
+@lru_cache(maxsize=1)
+def _plain_words() -> frozenset[str]:
+    """Words that are never worth splitting, lower-case and capitalised.
+
+    Every ASCII word wordfreq knows, except two function words run together
+    that are rarer than GLUED_FUNCTION_WORDS (``ofthe``); each word also
+    capitalised (``Russia``), so that a set difference removes both forms.
+    """
+    fw = function_words()
+    never = _lower_list("joins/function_word_compounds.txt")
+    pairs = {a + b for a in fw if len(a) >= 2 for b in fw if len(b) >= 2 or b == "a"}
+    plain = {w for w in _frequencies() if w.isascii() and w.isalpha() and w.islower()}
+    plain -= {w for w in pairs & plain if zipf(w) < GLUED_FUNCTION_WORDS and w not in never}
+    return frozenset(plain | {w.capitalize() for w in plain})
+
+
+_GLUED_CANDIDATES = TextCache(4)
+
+
+def _glued_candidates(text: str) -> list[str]:
+    """The distinct tokens of *text* that :func:`split_glued` should try, sorted.
+
+    Sets do the work: the whitespace-separated tokens of the text, less the
+    plain words, are the few left for the token pattern and the checks in
+    Python.  A token pattern match never crosses white space and looks at
+    most at the white space around its token, so it finds the same tokens in
+    the remainder as in the text.
+    """
+    return _GLUED_CANDIDATES.get(text, _compute_glued_candidates)
+
+
+def _compute_glued_candidates(text: str) -> list[str]:
+    plain = _plain_words()
+    rest = set(text.split())
+    rest.difference_update(plain)
+    if not rest:
+        return []
+    found = set(_GLUED_TOKEN.findall(" ".join(rest)))
+    found.difference_update(plain)
+    return sorted(t for t in found if 4 <= len(t) <= MAX_TOKEN and _glued_candidate(t))
+
+
+def _token_starts(text: str, token: str, pattern: re.Pattern):
+    """Where *pattern* matches exactly *token* in *text* (its finditer matches)."""
+    n = len(token)
+    p = text.find(token)
+    while p >= 0:
+        m = pattern.match(text, p)
+        if m is not None and m.end() == p + n:
+            yield p
+            p = text.find(token, p + n)
+        else:
+            p = text.find(token, p + 1)
 
 
 def find_glued_words(text: str) -> list[Join]:
@@ -599,20 +677,17 @@ def find_glued_words(text: str) -> list[Join]:
     out: list[Join] = []
     if not looks_english(text):
         return out
-    for m in _GLUED_TOKEN.finditer(text):
-        token = m.group()
-        if not 4 <= len(token) <= MAX_TOKEN or not _glued_candidate(token):
-            continue
+    for token in _glued_candidates(text):
         parts = split_glued(token)
         if parts is None:
             continue
         left, right = parts
-        pos = m.start() + len(left)
-        out.append(Join(pos, "glued", left, right, cut=True,
-                        reason=f"glued words {token} -> {left} {right}"))
+        reason = f"glued words {token} -> {left} {right}"
+        out.extend(Join(start + len(left), "glued", left, right, cut=True, reason=reason)
+                   for start in _token_starts(text, token, _GLUED_TOKEN))
     if "'" in text or "’" in text:
         out.extend(_contraction_joins(text))
-        out.sort(key=lambda j: j.pos)
+    out.sort(key=lambda j: j.pos)
     return out
 
 
@@ -626,6 +701,47 @@ _CASE_TOKEN = re.compile(
 _CAPS_THEN_WORD = re.compile(r"(?<![\w@#/\\.&'’-])[A-Z]{3,}(?=[A-Z][a-z]{2,}(?![\w@/\\&'’]|[.][a-z0-9]))")
 _PROPER = re.compile(r"(?<=[a-z,] )[A-Z][a-z]+\b")  # a capitalised word inside a sentence
 _CASE_BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+# A lower-case letter followed by a capital, or four capitals followed by a
+# lower-case letter: every match of _CASE_TOKEN that can give a join, and
+# every match of _CAPS_THEN_WORD, holds one.  A capital first, so the engine
+# skips ahead to capitals at C speed.
+_CASE_HIT = re.compile(r"[A-Z](?:(?<=[a-z][A-Z])|(?=[A-Z]{3}[a-z]))")
+_ASCII_RUN = re.compile(r"[A-Za-z]*")
+_ASCII_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _case_matches(text: str) -> tuple[list[re.Match], list[re.Match]]:
+    """The matches of ``_CASE_TOKEN`` and ``_CAPS_THEN_WORD`` in *text* that can give a join.
+
+    Both patterns match a whole run of ASCII letters (their look-arounds
+    forbid a letter on either side), so each run that holds a case hit is
+    tried once, at its start.
+    """
+    case: list[re.Match] = []
+    caps: list[re.Match] = []
+    done = 0
+    for hit in _CASE_HIT.finditer(text):
+        p = hit.start()
+        if p < done:
+            continue
+        start = p
+        while start:
+            lo = max(0, start - 64)
+            chunk = text[lo:start]
+            k = len(chunk) - len(chunk.rstrip(_ASCII_LETTERS))
+            start -= k
+            if k < len(chunk):
+                break
+        done = _ASCII_RUN.match(text, p).end()
+        m = _CASE_TOKEN.match(text, start)
+        if m is not None:
+            case.append(m)
+        m = _CAPS_THEN_WORD.match(text, start)
+        if m is not None:
+            caps.append(m)
+    return case, caps
 
 
 def _proper_nouns(text: str) -> Counter[str]:
@@ -656,11 +772,12 @@ def find_case_joins(text: str) -> list[Join]:
     rule is idempotent).  Only in English text (see :func:`looks_english`).
     """
     out: list[Join] = []
-    if not looks_english(text):
+    case, caps = _case_matches(text)
+    if not (case or caps) or not looks_english(text):
         return out
     proper: Counter[str] | None = None
     fw = function_words()
-    for m in _CASE_TOKEN.finditer(text):
+    for m in case:
         token = m.group()
         if len(token) > MAX_TOKEN or token in mixed_case_names() or not _glued_candidate(token):
             continue
@@ -697,7 +814,7 @@ def find_case_joins(text: str) -> list[Join]:
                     continue  # neither part is a name mentioned elsewhere
         out.append(Join(m.start() + b, "case", left, right, cut=True,
                         reason=f"glued words {token} -> {left} {right}"))
-    for m in _CAPS_THEN_WORD.finditer(text):
+    for m in caps:
         left = m.group()
         right = _LETTERS_START.match(text, m.end()).group()
         if len(right) < 3 or zipf(left) < KNOWN or zipf(right) < KNOWN or zipf(left + right) > 0.0:
