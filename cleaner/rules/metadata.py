@@ -30,6 +30,21 @@ _HEADER = re.compile(
 _MAX_HEADER_LINES = 12
 
 
+_NON_SPACE = re.compile(r"\S")  # the complement of what ``str.strip`` removes
+
+
+def _first_line(text: str, limit: int) -> tuple[int, int] | None:
+    """The span of the first non-blank line of ``text[:limit]``, or None."""
+    m = _NON_SPACE.search(text, 0, limit)
+    if m is None:
+        return None
+    p = m.start()
+    start = max(text.rfind("\n", 0, p), text.rfind("\r", 0, p)) + 1
+    lf, cr = text.find("\n", p, limit), text.find("\r", p, limit)
+    end = limit if lf < 0 and cr < 0 else lf if cr < 0 else cr if lf < 0 else min(lf, cr)
+    return start, min(end, len(text))
+
+
 @rule("M001", "scraper-header", "Move scraper header fields (' date 2021-12-31 ', 'url: …') at the top of a file into metadata.")
 def scraper_header(text: str, ctx: RuleContext):
     """Move ``key: value`` header lines at the top of a file into metadata.
@@ -41,6 +56,9 @@ def scraper_header(text: str, ctx: RuleContext):
     accepted only when its value is a date.  The removed lines' values appear
     in the log's ``metadata``.
     """
+    first = _first_line(text, 4096)
+    if first is None or not _HEADER.fullmatch(text, *first):
+        return []  # the common case: the first line is not a header field
     lines = line_spans(text[: 4096])
     fields: list[tuple[int, str, str]] = []
     for i, ln in enumerate(lines[: _MAX_HEADER_LINES * 2]):
@@ -91,6 +109,9 @@ def date_section_header(text: str, ctx: RuleContext):
     ``header_date`` when a scraper header already gave a date) and
     ``section``.
     """
+    first = _first_line(text, 512)
+    if first is None or not _DATELINE.fullmatch(text, *first):
+        return []  # the common case: the first line is not a date line
     lines = line_spans(text[:512])
     for i, ln in enumerate(lines):
         if is_blank(text, ln):
