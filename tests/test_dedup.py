@@ -420,3 +420,26 @@ def test_fast_paragraph_sort_keeps_the_tuple_sort_order_and_ties():
     refs = [ParagraphRef(f"d{rng.randrange(50)}", rng.randrange(30), rng.randrange(5), 0, str(i)) for i in range(5000)]
     expected = sorted(refs, key=attrgetter("doc", "number", "start"))
     assert [r.text for r in core._sort_refs(refs)] == [r.text for r in expected]
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_verifier_similarities_equal_one_by_one_similarity(compiled, monkeypatch):
+    from cleaner.dedup import _fast
+
+    if not compiled:
+        monkeypatch.setattr(_fast, "kernels", lambda *a, **k: None)
+    else:
+        if _fast.kernels() is None:
+            pytest.skip("numba is not available")
+        monkeypatch.setattr(_fast, "MIN_ITEMS", 0)  # compiled however few the pairs
+    texts = _corpus(120, 40) + ["", "a b"]
+    batch = shingle_batch(texts, 3)
+    rng = random.Random(5)
+    pairs = [(rng.randrange(len(texts)), rng.randrange(len(texts))) for _ in range(600)]
+    pairs += [(i, i + 1) for i in range(len(texts) - 1)]  # neighbours: the near-duplicates of _corpus
+    for containment in (0.9, None):
+        v = Verifier(batch, 0.4, containment=containment, min_containment_shingles=8)
+        got = v.similarities(pairs)
+        want = [Verifier(batch, 0.4, containment=containment).similarity(i, j) for i, j in pairs]
+        assert got == want
+        assert {s.measure for s in got} >= {"", "jaccard"}

@@ -119,8 +119,10 @@ class ParagraphSigner:
         kept_sigs = sigs[keep]
         verifier = Verifier(batch, float(p.threshold), containment=p.containment,
                             min_containment_shingles=int(p.min_containment_shingles))
-        pairs = [(a, b, verifier.similarity(int(keep[a]), int(keep[b])))
-                 for a, b in candidate_pairs(kept_sigs, bands, rows).tolist()]
+        cands = candidate_pairs(kept_sigs, bands, rows).tolist()
+        rows_of = keep.tolist()
+        sims = verifier.similarities([(rows_of[a], rows_of[b]) for a, b in cands])
+        pairs = [(a, b, sim) for (a, b), sim in zip(cands, sims)]
         return {"items": items, "hashes": band_hashes(kept_sigs, bands, rows), "pairs": pairs}
 
 
@@ -407,6 +409,9 @@ class CorpusDedup:
         for a, b, sim in batch["pairs"]:
             known[(a, b)] = sim
             earlier.setdefault(b, []).append(a)
+        # Every paragraph against its indexed candidates, in one compiled pass.
+        index_pairs = [(rep_row[pid], i) for i, p in enumerate(paragraphs) for pid in found[i] if reps[pid].doc != p[1]]
+        indexed = dict(zip(index_pairs, verifier.similarities(index_pairs)))
         first_id = self.store.reserve(n)
         owner: list[Any] = [None] * n  # row -> its Rep (its own if it is a representative)
         is_rep = [False] * n
@@ -418,7 +423,7 @@ class CorpusDedup:
             for pid in sorted(found[i]):
                 rep = reps[pid]
                 if rep.doc != doc:  # D001 is across documents (and a redone file must not match itself)
-                    sim = verifier.similarity(rep_row[pid], i)
+                    sim = indexed[(rep_row[pid], i)]
                     if sim.ok:
                         best = (rep, sim)
                         break
