@@ -309,8 +309,7 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
 
 
 def _cleaner_field(doc: Document, config: Config) -> dict[str, Any]:
-    rec = log_record(doc, config)
-    rec.pop("premis", None)  # per-run provenance belongs in the run's log, not in every record
+    rec = log_record(doc, config, premis=False)  # per-run provenance belongs in the run's log, not in every record
     return {"id": rec.pop("path"), **rec}
 
 

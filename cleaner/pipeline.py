@@ -165,8 +165,12 @@ def finding_json(f: Finding, index: LineIndex) -> dict[str, Any]:
     return {k: out[k] for k in order} | {k: v for k, v in out.items() if k not in order}
 
 
-def log_record(doc: Document, config: Config) -> dict[str, Any]:
-    """The log line for one cleaned document (see README, "Log format")."""
+def log_record(doc: Document, config: Config, *, premis: bool = True) -> dict[str, Any]:
+    """The log line for one cleaned document (see README, "Log format").
+
+    ``premis=False`` leaves out the PREMIS provenance (per-run events, for
+    the run's log, not for a record's ``cleaner`` field).
+    """
     index = LineIndex(doc.text)
     cleaned_bytes = encode_output(doc.cleaned if doc.cleaned is not None else doc.text)
     record = {
@@ -180,6 +184,8 @@ def log_record(doc: Document, config: Config) -> dict[str, Any]:
         "edits": [e.to_json() | locate(index, e.start, e.end) for e in doc.edits],
         "findings": [finding_json(f, index) for f in doc.findings],
     }
+    if not premis:
+        return record
     # PREMIS-style provenance (events, agent, objects with SHA-256): cleaner.report.provenance
     from cleaner.report.provenance import premis_record
 
