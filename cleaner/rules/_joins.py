@@ -84,8 +84,6 @@ def glue_verbs() -> frozenset[str]:
     return _lower_list("joins/glue_verbs.txt")
 
 
-_WORD_RE = re.compile(r"[A-Za-z]+")
-ENGLISH_SHARE = 0.12
 
 
 class TextCache:
@@ -112,27 +110,134 @@ class TextCache:
         return value
 
 
-_ENGLISH = TextCache(8)
+# ---------------------------------------------------------------- languages
+
+#: How many characters from the start of a text :func:`document_language` reads.
+LANGUAGE_SAMPLE = 3000
+#: The best language's marker words must be this share of the words read,
+#: at least MIN_MARKER_HITS of them, and MARGIN times the runner-up's.
+MIN_MARKER_SHARE = 0.10
+MIN_MARKER_HITS = 2
+MARGIN = 1.1
+
+#: Languages the word-level rules know, with whether J002 splits glued
+#: lower-case words in them.  Languages that join compounds (German) keep
+#: the case-boundary and lower-case checks but never split a glued word.
+WORD_RULE_LANGUAGES = {"en": True, "pt": True, "es": True, "it": True, "fr": True,
+                       "id": True, "ru": True, "de": False}
+
+
+@lru_cache(maxsize=1)
+def _language_markers() -> tuple[tuple[str, ...], tuple[tuple[int, ...], ...], dict[str, int]]:
+    """The languages of ``language_markers.txt``, sorted; the distinct sets of
+    languages a marker word belongs to; and, for each marker word (lower-case
+    and capitalised), the number of its set."""
+    by_lang: dict[str, list[str]] = {}
+    for line in load_word_list("joins/language_markers.txt"):
+        lang, _, words = line.partition(":")
+        by_lang[lang.strip()] = words.split()
+    langs = tuple(sorted(by_lang))
+    member: dict[str, set[int]] = {}
+    for i, lang in enumerate(langs):
+        for w in by_lang[lang]:
+            member.setdefault(w, set()).add(i)
+    groups: dict[tuple[int, ...], int] = {}
+    index: dict[str, int] = {}
+    for w in sorted(member):
+        key = tuple(sorted(member[w]))
+        g = groups.setdefault(key, len(groups))
+        index[w] = g
+        index.setdefault(w.capitalize(), g)
+    return langs, tuple(groups), index
+
+
+_LANGUAGE = TextCache(8)
+
+
+def document_language(text: str) -> str | None:
+    """The language of *text* (a wordfreq code such as ``"en"``, ``"pt"``), or None.
+
+    Counts, among the first LANGUAGE_SAMPLE characters, the words that are
+    among the 100 most frequent of each of 20 languages
+    (``cleaner/data/joins/language_markers.txt``); the language with the
+    most wins when they are at least MIN_MARKER_SHARE of the words and
+    clearly ahead of the runner-up.  None for text in another script, too
+    short, or mixed: the word-level rules then leave it alone.
+    """
+    return _LANGUAGE.get(text, _document_language)
+
+
+def _document_language(text: str) -> str | None:
+    langs, groups, markers = _language_markers()
+    words = text[:LANGUAGE_SAMPLE].split()
+    if not words:
+        return None
+    scores = [0] * len(langs)
+    for g, n in Counter(map(markers.get, words)).items():
+        if g is not None:
+            for i in groups[g]:
+                scores[i] += n
+    best = max(range(len(langs)), key=lambda i: (scores[i], -i))
+    runner_up = max(scores[i] for i in range(len(langs)) if i != best)
+    top = scores[best]
+    if top < MIN_MARKER_HITS or top < MIN_MARKER_SHARE * len(words) or top < MARGIN * runner_up:
+        return None
+    return langs[best]
 
 
 def looks_english(text: str) -> bool:
-    """Is *text* English enough for the English word model to judge its joins?
+    """Is *text* English enough for the English word model to judge its joins?"""
+    return document_language(text) == "en"
 
-    True when at least 12% of its words are frequent English words that are
-    not words in other major languages (``cleaner/data/joins/english_markers.txt``).
+
+def _words_in(name: str) -> frozenset[str]:
+    """A data file of words, several to a line, lower-case."""
+    return frozenset(w.lower() for line in load_word_list(name) for w in line.split())
+
+
+@dataclass(frozen=True)
+class WordModel:
+    """What the word-level rules know of one language other than English.
+
+    ``function_words`` (``cleaner/data/joins/function_words.<lang>.txt``),
+    ``weak`` (function words that are also prefixes or suffixes, never split
+    off), whether J002 may split glued words at all (``glued``), and the
+    wordfreq frequencies behind :meth:`zipf`.
     """
-    return _ENGLISH.get(text, _looks_english)
+
+    lang: str
+    function_words: frozenset[str]
+    weak: frozenset[str]
+    glued: bool
+
+    def zipf(self, word: str) -> float:
+        """The Zipf frequency of *word* in this language (0 if wordfreq does not know it)."""
+        return _zipf_in(self.lang, word)
 
 
-def _looks_english(text: str) -> bool:
-    markers = _lower_list("joins/english_markers.txt")
-    words = _WORD_RE.findall(text[:20000])
-    if len(words) < 8:
-        words = _WORD_RE.findall(text)
-    if not words:
-        return False
-    hits = sum(1 for w in words if w.lower() in markers)
-    return hits >= ENGLISH_SHARE * len(words)
+@lru_cache(maxsize=None)
+def word_model(lang: str | None) -> WordModel | None:
+    """The :class:`WordModel` of a language other than English, or None if there is none."""
+    if lang not in WORD_RULE_LANGUAGES or lang == "en":
+        return None
+    weak_file = f"joins/weak_function_words.{lang}.txt"
+    from cleaner.rules._lines import DATA_DIR
+
+    weak = _words_in(weak_file) if (DATA_DIR / weak_file).is_file() else frozenset()
+    return WordModel(lang, _words_in(f"joins/function_words.{lang}.txt"), weak, WORD_RULE_LANGUAGES[lang])
+
+
+@lru_cache(maxsize=None)
+def _frequencies_in(lang: str) -> dict[str, float]:
+    from wordfreq import get_frequency_dict
+
+    return get_frequency_dict(lang, wordlist="best")
+
+
+@lru_cache(maxsize=65536)
+def _zipf_in(lang: str, word: str) -> float:
+    f = _frequencies_in(lang).get(word.lower(), 0.0)
+    return math.log10(f) + 9.0 if f > 0 else 0.0
 
 
 @lru_cache(maxsize=1)
@@ -519,6 +624,7 @@ _GLUED_TOKEN = re.compile(
 )
 
 
+@lru_cache(maxsize=16384)
 def split_glued(token: str) -> tuple[str, str] | None:
     """The best split of *token* into two words, or None.
 
@@ -591,9 +697,11 @@ def _glued_candidate(token: str) -> bool:
     )
 
 
-_CONTRACTION_GLUE = re.compile(
-    # The apostrophe first, so that the engine skips ahead to one.
-    r"['’](?<=[A-Za-z]['’])(?P<c>s|re|ll|ve|d|m|t)(?=[a-z]{2,}(?![\w@/\\&'’]|[.][a-z0-9]|-[a-z]))"
+_CONTRACTION_GLUE = tuple(
+    # One pattern per apostrophe, each starting with it: the engine finds a
+    # literal first character much faster than a character set.
+    re.compile(apostrophe + r"(?<=[A-Za-z]['’])(?P<c>s|re|ll|ve|d|m|t)(?=[a-z]{2,}(?![\w@/\\&'’]|[.][a-z0-9]|-[a-z]))")
+    for apostrophe in ("'", "’")
 )
 _LOWER_RUN = re.compile(r"[a-z]+")
 
@@ -602,7 +710,8 @@ def _contraction_joins(text: str) -> list[Join]:
     """``they’refor``, ``Google’sand``: a contraction glued to the next word."""
     out = []
     fw, weak = function_words(), weak_function_words()
-    for m in _CONTRACTION_GLUE.finditer(text):
+    matches = [m for pattern in _CONTRACTION_GLUE if pattern.pattern[0] in text for m in pattern.finditer(text)]
+    for m in sorted(matches, key=lambda m: m.start()):
         ending = m.group("c")
         rest = _LOWER_RUN.match(text, m.end()).group()
         token = ending + rest
@@ -631,6 +740,7 @@ def _plain_words() -> frozenset[str]:
 
 
 _GLUED_CANDIDATES = TextCache(4)
+_ASCII_WORD = re.compile(r"[A-Za-z][a-z]+")
 
 
 def _glued_candidates(text: str) -> list[str]:
@@ -647,12 +757,13 @@ def _glued_candidates(text: str) -> list[str]:
 
 def _compute_glued_candidates(text: str) -> list[str]:
     plain = _plain_words()
-    rest = set(text.split())
-    rest.difference_update(plain)
+    rest = set(text.split()).difference(plain)  # (difference_update would walk all of plain)
     if not rest:
         return []
-    found = set(_GLUED_TOKEN.findall(" ".join(rest)))
-    found.difference_update(plain)
+    # Every token of _GLUED_TOKEN is also a run of _ASCII_WORD (it has no
+    # letter on either side), so the simpler pattern finds them all, and some
+    # more that _token_starts then rejects.
+    found = set(_ASCII_WORD.findall(" ".join(rest))).difference(plain)
     return sorted(t for t in found if 4 <= len(t) <= MAX_TOKEN and _glued_candidate(t))
 
 
