@@ -45,15 +45,49 @@ _STRIPPED_LINE = re.compile(r"\S(?:[^\r\n]*\S)?")
 _BLANK_LINE = re.compile(r"(?:\r\n|\r(?!\n)|\n)[^\S\r\n]*[\r\n]")
 
 
+# A blank line and the space around it, and any line break and the space
+# after it.  Both start with a literal line break, which the engine skips to
+# at C speed; a pattern that must look at every character costs five times more.
+_BLANK_GAP = re.compile(r"\n[^\S\n]*\n\s*")
+_LINE_GAP = re.compile(r"\n\s*")
+
+
 def paragraphs(text: str) -> list[tuple[int, int]]:
     """The paragraphs of *text* as ``(start, end)`` spans, without surrounding space.
 
     A paragraph is a run of non-blank lines when the text has blank lines
     between paragraphs, and a single line otherwise.
 
-    Two scans in C (the lines, the blank lines); Python work only per
-    paragraph boundary.
+    Python work only per paragraph: the gaps between paragraphs are found by
+    searches that skip from one line break to the next in C.
     """
+    if "\r" in text:
+        return _paragraphs_any_breaks(text)
+    blocks = _between_gaps(text, _BLANK_GAP)
+    return blocks if len(blocks) > 1 else _between_gaps(text, _LINE_GAP)
+
+
+def _between_gaps(text: str, gap: re.Pattern[str]) -> list[tuple[int, int]]:
+    """The stripped spans of *text* between the matches of *gap* (LF line breaks only)."""
+    n = len(text)
+    begin = n - len(text.lstrip())  # ``str.strip`` and ``\s`` agree on what is space
+    if begin == n:
+        return []
+    stop = len(text.rstrip())
+    out: list[tuple[int, int]] = []
+    start = begin
+    for m in gap.finditer(text, begin, stop):
+        end = m.start()
+        if text[end - 1].isspace():  # spaces at the end of the line
+            end = start + len(text[start:end].rstrip())
+        out.append((start, end))
+        start = m.end()
+    out.append((start, stop))
+    return out
+
+
+def _paragraphs_any_breaks(text: str) -> list[tuple[int, int]]:
+    """:func:`paragraphs` for text with CR or CRLF line breaks (two scans in C)."""
     lines = [m.span() for m in _STRIPPED_LINE.finditer(text)]
     if len(lines) < 2:
         return lines
@@ -217,41 +251,90 @@ def _inside_quotation(index: "_QuoteIndex", para: int, pos: int) -> bool:
     """
     if index.inside_closed_quote(pos):
         return True
-    qm = index.marks[para]
+    qm = index.marks_of(para)
     opened = qm.unmatched_open
     return bool(opened) and opened[0] == qm.first_open and opened[0] < pos
 
 
 _NO_MARKS = QuoteMarks([], [], [], None)  # shared by the paragraphs without marks: read only
+_MARK_CHARS = '"“”„«»'
+_MARK_PAIRS = ("’’", "‘‘")
 
 
 class _QuoteIndex:
-    """Matched quotations of the whole text, for "is this position quoted?"."""
+    """Matched quotation marks of each paragraph, for "is this position quoted?".
+
+    Paragraphs are matched when first asked about: most questions concern
+    one paragraph, and most paragraphs have no quotation marks.
+    """
 
     def __init__(self, text: str, paras: list[tuple[int, int]]):
-        spans: list[tuple[int, int]] = []
-        self.marks: list[QuoteMarks] = []
-        add = self.marks.append
-        search = _MARK.search
-        for s, e in paras:
-            if search(text, s, e) is None:
-                add(_NO_MARKS)  # most paragraphs: nothing to match
-                continue
-            qm = match_quotes(text, s, e)
-            add(qm)
-            spans.extend(qm.pairs)
-        spans.sort()
-        self.starts = [a for a, _ in spans]
-        self.spans = spans
+        self.text = text
+        self.paras = paras
+        self.para_starts = [s for s, _ in paras]
+        self._marks: dict[int, QuoteMarks] = {}
+        self._pairs: dict[int, tuple[list[int], list[tuple[int, int]]]] = {}
+        self._with_marks: list[int] | None = None
+
+    def paragraph_of(self, pos: int) -> int:
+        """The index of the paragraph holding *pos*, or -1."""
+        i = bisect_right(self.para_starts, pos) - 1
+        return i if i >= 0 and pos < self.paras[i][1] else -1
+
+    def with_marks(self) -> list[int]:
+        """The indices of the paragraphs that hold a quotation mark, in order.
+
+        ``str.find`` for each kind of mark, skipping to the end of each
+        paragraph it finds one in: C speed, Python work per such paragraph.
+        """
+        if self._with_marks is None:
+            text, paras, find_in = self.text, self.paras, self.paragraph_of
+            hit: set[int] = set()
+            for mark in (*_MARK_CHARS, *_MARK_PAIRS):
+                p = text.find(mark)
+                while p >= 0:
+                    i = find_in(p)  # a mark is not space: always in a paragraph
+                    if i < 0:
+                        p = text.find(mark, p + 1)
+                        continue
+                    hit.add(i)
+                    p = text.find(mark, paras[i][1])
+            self._with_marks = sorted(hit)
+        return self._with_marks
+
+    def marks_of(self, i: int, has_marks: bool = False) -> QuoteMarks:
+        """The matched quotation marks of paragraph *i* (*has_marks*: known to hold some)."""
+        qm = self._marks.get(i)
+        if qm is None:
+            s, e = self.paras[i]
+            if has_marks or _MARK.search(self.text, s, e):
+                qm = match_quotes(self.text, s, e)
+            else:
+                qm = _NO_MARKS
+            self._marks[i] = qm
+        return qm
 
     def inside_closed_quote(self, pos: int) -> bool:
-        i = bisect_right(self.starts, pos) - 1
-        while i >= 0:
-            a, b = self.spans[i]
+        """Is *pos* strictly inside a quotation that opens and closes in its paragraph?
+
+        A pair of marks more than 5,000 characters before *pos* is not
+        looked at, except the nearest.
+        """
+        i = self.paragraph_of(pos)
+        if i < 0:
+            return False
+        found = self._pairs.get(i)
+        if found is None:
+            spans = sorted(self.marks_of(i).pairs)
+            found = self._pairs[i] = ([a for a, _ in spans], spans)
+        starts, spans = found
+        j = bisect_right(starts, pos) - 1
+        while j >= 0:
+            a, b = spans[j]
             if a < pos < b:
                 return True
-            i -= 1
-            if i >= 0 and pos - self.spans[i][0] > 5000:
+            j -= 1
+            if j >= 0 and pos - spans[j][0] > 5000:
                 break
         return False
 
@@ -451,10 +534,11 @@ def unbalanced_quotes(text: str, ctx: RuleContext):
         return []
     paras, index = _analyse(text)
     out = []
-    for i, qm in enumerate(index.marks):
+    for i in index.with_marks():  # a paragraph without marks has nothing to report
+        qm = index.marks_of(i, has_marks=True)
         opens = qm.unmatched_open
         if len(opens) == 1 and i + 1 < len(paras):
-            nxt = index.marks[i + 1]
+            nxt = index.marks_of(i + 1)
             if nxt.first_open is not None and nxt.first_open == paras[i + 1][0]:
                 opens = []  # a quotation continued in the next paragraph
         for p in opens:
@@ -499,6 +583,9 @@ class Gap:
     right_upper: bool | None  # None at the end of the text
 
 
+_OPENERS = '"“”„«‘'  # the marks ``match_quotes`` can open a quotation with
+
+
 def _quote_paragraph(text: str, s: int, e: int, qm: QuoteMarks) -> bool:
     """Is ``text[s:e]`` one quotation and nothing else (a pull-quote candidate)?"""
     if qm.first_open != s:
@@ -518,7 +605,10 @@ def _shingles(words: list[str], n: int = 5) -> set[tuple[str, ...]]:
 def find_orphans(text: str) -> tuple[list[Orphan], list[tuple[int, int]]]:
     """Quoted paragraphs whose text is not in the body, and the body paragraphs."""
     paras, index = _analyse(text)
-    cand = [_quote_paragraph(text, s, e, qm) for (s, e), qm in zip(paras, index.marks)]
+    # Only a paragraph that starts with a mark that can open (``first_open``
+    # is such a mark) can be one quotation: the others are not matched at all.
+    cand = [text[s] in _OPENERS and _quote_paragraph(text, s, e, index.marks_of(i))
+            for i, (s, e) in enumerate(paras)]
     if not any(cand):
         return [], paras
     body = [p for p, c in zip(paras, cand) if not c]
@@ -534,7 +624,7 @@ def find_orphans(text: str) -> tuple[list[Orphan], list[tuple[int, int]]]:
             continue
         if not leading and i > 0:
             ps, pe = paras[i - 1]
-            if text[pe - 1] == ":" or index.marks[i - 1].unmatched_open:
+            if text[pe - 1] == ":" or index.marks_of(i - 1).unmatched_open:
                 continue  # the quotation of a lead-in, or a multi-paragraph quotation
         words = _NORM.findall(text[s:e].lower())
         sh = _shingles(words)
