@@ -124,7 +124,7 @@ MARGIN = 1.1
 #: lower-case words in them.  Languages that join compounds (German) keep
 #: the case-boundary and lower-case checks but never split a glued word.
 WORD_RULE_LANGUAGES = {"en": True, "pt": True, "es": True, "it": True, "fr": True,
-                       "id": True, "ru": True, "de": False}
+                       "id": True, "ru": False, "de": False}
 
 
 @lru_cache(maxsize=1)
@@ -316,7 +316,12 @@ def trailing_word(s: str) -> str:
 
 
 _LETTERS_START = re.compile(r"[^\W\d_]+")
-_CLOSERS = ")]\"”’'"
+_CLOSERS = ")]\"”’'»"
+
+
+def _caseless(c: str) -> bool:
+    """Is *c* a letter of a script without case (Hangul, kana, Arabic …)?"""
+    return c.isalpha() and not c.islower() and not c.isupper()
 _NUMBER = re.compile(r"[$€£]?[0-9][0-9.,]*%?")
 _URLISH = re.compile(r"\S[@#]|[/\\=&_~]|www\.|://")
 _TRAILING_PUNCT = re.compile(r"[\"'“”‘’),;:!?.\]]+\Z")
@@ -377,7 +382,7 @@ _SENTENCE_JOIN_ALTERNATIVES = (
     # Every alternative starts by consuming its punctuation (the look-behind
     # comes after it).
     # Sentence punctuation, a colon, comma or semicolon, or a quotation mark, glued to a letter:
-    r"(?:(?P<stop>[.!?])(?<=[^\W_][.!?]|[)\]\"”’,.][.!?])(?P<q1>’?[\"“”]?)(?P<q1b>[\"“(]?)"
+    r"(?:(?P<stop>[.!?])(?<=[^\W_][.!?]|[)\]\"”’»,.][.!?])(?P<q1>’?[\"“”]?)(?P<q1b>[\"“«(]?)"
     r"|(?P<colon>:)(?<=[^\W_]:|[)\]\"”’]:)"
     r"|(?P<comma>[,;])(?<=[^\W_][,;]|[)\]\"”’][,;])"
     r"|(?P<q2>[\"”])(?<=[^\W_][\"”])(?P<q2b>[\"“]?))"
@@ -394,6 +399,10 @@ _SENTENCE_JOIN_ALTERNATIVES = (
     r"|(?P<quotes>”)(?<=[.!?,;:’]”)(?=“(?:[^\W\d_]|…))"
     # a price glued to a capitalised word: "$399See"
     r"|[0-9](?P<money>)(?=[A-Z][a-z]{2,})"
+    # a colon glued to a number ("Containers:1 Green", "local):10 p.m."), checked in Python
+    r"|(?P<colnum>:)(?<=[^\W\d_]:|[)\]]:)(?=[0-9]{1,3}\s)"
+    # a list item number glued to the word or bracket before it: "Resistenza2) Polistil"
+    r"|(?P<item>[0-9])(?<=[^\W\d_][0-9]|[)\]][0-9])(?=[0-9]?\)\s[^\W\d_])"
 )
 _SENTENCE_JOIN = re.compile(
     # Two look-aheads no alternative can match without, so that the engine
@@ -409,7 +418,9 @@ _SENTENCE_JOIN = re.compile(
 # its alternatives, followed by what that alternative needs next.  A plain
 # character set first, so the engine skips ahead at C speed; the full
 # pattern is then tried only there.
-_SENTENCE_CANDIDATE = re.compile(r"[.!?:,;\"”…)\](0-9](?=[^\W\d_]|[’\"“”(…]|(?<=[.!?])[.0-9])")
+_SENTENCE_CANDIDATE = re.compile(
+    r"[.!?:,;\"”…)\](0-9](?=[^\W\d_]|[’\"“”(…«]|(?<=[.!?:])[.0-9]|(?<=[^\W\d_)\]][0-9])[0-9]?\))"
+)
 
 
 def _sentence_matches(text: str):
@@ -442,6 +453,7 @@ def find_sentence_joins(text: str) -> list[Join]:
     out: list[Join] = []
     parity: _QuoteParity | None = None
     english: bool | None = None
+    model: WordModel | None = None
     fw = function_words()
     for m in _sentence_matches(text):
         s, e = m.span()
@@ -452,6 +464,11 @@ def find_sentence_joins(text: str) -> list[Join]:
             continue
         if m.group("quotes") is not None:
             out.append(Join(e, "sentence", "”", "“", cut=False, reason="missing space between ” and “"))
+            continue
+        if m.group("colnum") or m.group("item"):
+            join = _number_join(text, m)
+            if join is not None:
+                out.append(join)
             continue
         if m.group("num"):
             out.append(Join(e, "sentence", text[s:e], text[e:e + 3], cut=False,
@@ -507,20 +524,26 @@ def find_sentence_joins(text: str) -> list[Join]:
             continue  # abcnews.go.com, node.js.
         if len(left) >= 2 and left.isupper() and len(right_word) >= 2 and right_word.isupper():
             continue  # IQ.LIGHT: product names in capitals
-        upper = right_word[0].isupper()
+        # A letter of a script without case (Hangul, kana, Arabic) after a
+        # word of such a script starts a sentence like a capital: "했다.그래서".
+        upper = right_word[0].isupper() or (stop is not None and _caseless(right_word[0]) and _caseless(left[-1]))
         if not upper:
             # A lower-case continuation is a repair only for a real word on each side.
             if m.group("q2") or stop in ("!", "?"):
                 continue
             if comma and not left.isalpha():
                 continue
-            if not left.isdigit() and (len(left) < 3 or zipf(left) < 2.0):
+            if not left.isdigit() and len(left) < 3:
                 continue  # cu.ft, a.m
-            if zipf(right_word) < KNOWN or right_word.lower() in abbreviations():
-                continue
             if english is None:
                 english = looks_english(text)
-            if not english:
+                model = None if english else word_model(document_language(text))
+            word_zipf = zipf if english else model.zipf if model is not None else None
+            if word_zipf is None:
+                continue
+            if not left.isdigit() and word_zipf(left) < 2.0:
+                continue
+            if word_zipf(right_word) < KNOWN or right_word.lower() in abbreviations():
                 continue
         # Where the space goes: after a closing quote, before an opening one.
         pos = e
@@ -583,6 +606,29 @@ def _special_join(text: str, m: re.Match) -> Join | None:
                 return None  # inside a quotation
     mark = "ellipsis" if m.group("ellipsis") else "%."
     return Join(e, "sentence", text[s:e], word, cut=False, reason=f"missing space after {mark} before {word}")
+
+
+def _number_join(text: str, m: re.Match) -> Join | None:
+    """``Containers:1 Green`` and ``Resistenza2) Polistil``: a number glued to a word.
+
+    The word must be a plain word of three letters or more (not ``MP3)``,
+    ``iPhone11)``, ``ISBN:978``); a URL, a time or a ratio stays.
+    """
+    s = m.start()
+    left_tok = _left_token(text, s)
+    if _URLISH.search(left_tok + _right_token(text, m.end())):
+        return None
+    left = trailing_word(left_tok.rstrip(_CLOSERS))
+    bracket = left_tok[-1:] in ")]"
+    if not bracket and not (len(left) >= 3 and left.isalpha() and left[1:].islower()):
+        return None
+    if m.group("colnum"):
+        pos = m.end()
+        return Join(pos, "sentence", left_tok, text[pos:pos + 3].strip(), cut=False,
+                    reason=f"missing space after : in {left_tok}{text[pos:pos + 3].strip()}")
+    item = text[s:text.find(")", s) + 1]
+    return Join(s, "sentence", left_tok, item, cut=False,
+                reason=f"list item {item} glued to {left_tok}")
 
 
 def _bracket_join(text: str, m: re.Match) -> Join | None:
@@ -787,7 +833,8 @@ def find_glued_words(text: str) -> list[Join]:
     """
     out: list[Join] = []
     if not looks_english(text):
-        return out
+        model = word_model(document_language(text))
+        return _glued_words_in(text, model) if model is not None and model.glued else out
     for token in _glued_candidates(text):
         parts = split_glued(token)
         if parts is None:
@@ -800,6 +847,93 @@ def find_glued_words(text: str) -> list[Join]:
         out.extend(_contraction_joins(text))
     out.sort(key=lambda j: j.pos)
     return out
+
+
+# ------------------------------------------ J002 in other languages
+
+# Any alphabet: a run of letters with nothing word-like on either side.
+_GLUED_TOKEN_ANY = re.compile(
+    r"(?:(?<![\w@#/\\.&'’-])|(?<=[^\W\d_][.])(?=[^\W\d_]))"
+    r"[^\W\d_]+"
+    r"(?![\w@/\\&'’]|[.][^\W_]|-[^\W\d_])"
+)
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+#: Languages where a one-letter function word (a, o, e, y, à, è) may be split
+#: off the start of a lower-case glued token ("aclassificação").
+ONE_LETTER_LANGUAGES = frozenset({"pt", "es", "it", "fr"})
+
+
+@lru_cache(maxsize=None)
+def _plain_words_in(lang: str) -> frozenset[str]:
+    """The words of *lang* wordfreq knows, lower-case and capitalised."""
+    plain = {w for w in _frequencies_in(lang) if w.isalpha() and w.islower()}
+    return frozenset(plain | {w.capitalize() for w in plain})
+
+
+def _glued_words_in(text: str, model: WordModel) -> list[Join]:
+    """:func:`find_glued_words` for a language other than English.
+
+    Stricter than in English: a candidate is a token neither this
+    language's nor the English word list knows, and a split must give a
+    function word of the language and a known word (never two content
+    words); a weak function word (a prefix too) or a one-letter word on the
+    right never splits off.
+    """
+    plain = _plain_words_in(model.lang)
+    rest = set(text.split()).difference(plain)
+    if not rest:
+        return []
+    found = set(_LETTER_RUN.findall(" ".join(rest))).difference(plain)
+    out: list[Join] = []
+    for token in sorted(found):
+        if not 4 <= len(token) <= MAX_TOKEN or not token[1:].islower() or zipf(token) > 0.0:
+            continue
+        if model.zipf(token) > 0.0:
+            continue
+        parts = _split_glued_in(token, model)
+        if parts is None:
+            continue
+        left, right = parts
+        reason = f"glued words {token} -> {left} {right}"
+        out.extend(Join(start + len(left), "glued", left, right, cut=True, reason=reason)
+                   for start in _token_starts(text, token, _GLUED_TOKEN_ANY))
+    out.sort(key=lambda j: j.pos)
+    return out
+
+
+def _split_glued_in(token: str, model: WordModel) -> tuple[str, str] | None:
+    """The best split of *token* into a function word and a known word of the model's language."""
+    lower = token.lower()
+    fw, weak = model.function_words, model.weak
+    cap = token[0].isupper()
+    best: tuple[float, int] | None = None
+    for i in range(1, len(lower)):
+        left, right = lower[:i], lower[i:]
+        if len(right) < 2 or left in weak or right in weak:
+            continue
+        if len(left) == 1 and (cap or model.lang not in ONE_LETTER_LANGUAGES):
+            continue
+        fl, fr = left in fw, right in fw
+        zl, zr = model.zipf(left), model.zipf(right)
+        if cap:
+            ok = fr and not fl and len(right) >= 3 and zl >= COMMON
+        elif fl and fr:
+            ok = len(left) >= 2 or zr >= COMMON
+        elif fl:
+            ok = zr >= (COMMON if len(left) == 1 else KNOWN) and len(right) >= 3
+        elif fr:
+            ok = zl >= KNOWN and len(left) >= 3 and len(right) >= 2
+        else:
+            ok = False
+        if not ok:
+            continue
+        score = zl + zr
+        if best is None or score > best[0]:
+            best = (score, i)
+    if best is None:
+        return None
+    i = best[1]
+    return token[:i], token[i:]
 
 
 # -------------------------------------------------- J003: case boundary
@@ -885,7 +1019,8 @@ def find_case_joins(text: str) -> list[Join]:
     out: list[Join] = []
     case, caps = _case_matches(text)
     if not (case or caps) or not looks_english(text):
-        return out
+        model = word_model(document_language(text)) if not looks_english(text) else None
+        return _case_joins_in(text, model) if model is not None else out
     proper: Counter[str] | None = None
     fw = function_words()
     for m in case:
@@ -933,6 +1068,65 @@ def find_case_joins(text: str) -> list[Join]:
         out.append(Join(m.end(), "case", left, right, cut=False,
                         reason=f"heading in capitals glued to the next word: {left}{right} -> {left} {right}"))
     out.sort(key=lambda j: j.pos)
+    return out
+
+
+# ------------------------------------------ J003 in other languages
+
+# A lower-case letter followed by a capital, in the Latin-1 and Cyrillic alphabets.
+_CASE_HIT_ANY = re.compile(r"[A-ZÀ-ÖØ-ÞА-ЯЁ](?<=[a-zß-öø-ÿа-яё][A-ZÀ-ÖØ-ÞА-ЯЁ])")
+_NOT_BEFORE_TOKEN = frozenset("@#/\\.&'’-")
+_NOT_AFTER_TOKEN = frozenset("@/\\&'’")
+
+
+def _case_joins_in(text: str, model: WordModel) -> list[Join]:
+    """:func:`find_case_joins` for a language other than English.
+
+    Stricter than in English: the part after the capital must be one plain
+    word (``PlayStationPlus`` stays) that this language knows, and the token
+    must be unknown to both this language's and the English word list.  A
+    lower-case word before the capital must be known too (``грибыДо``,
+    ``unterstütztTechnische``); a capitalised word before it splits only off
+    a function word (``ProzesseIn``), since two capitalised words glued are
+    more often a brand (``MediaMarkt``).
+    """
+    out: list[Join] = []
+    fw = model.function_words
+    done = 0
+    for hit in _CASE_HIT_ANY.finditer(text):
+        p = hit.start()
+        if p < done:
+            continue
+        left = trailing_word(text[max(0, p - MAX_TOKEN - 1) : p])
+        right_m = _LETTER_RUN.match(text, p)
+        right = right_m.group()
+        done = right_m.end()
+        start = p - len(left)
+        before = text[start - 1] if start else " "
+        after = text[done : done + 2]
+        if before in _NOT_BEFORE_TOKEN or before.isalnum() or before == "_":
+            continue
+        if after[:1] in _NOT_AFTER_TOKEN or after[:1].isalnum() or (after[:1] in ".-" and after[1:2].isalpha()):
+            continue
+        token = left + right
+        if len(token) > MAX_TOKEN or len(left) < 2 or len(right) < 2 or not right[1:].islower():
+            continue
+        if not (left.islower() or (left[0].isupper() and left[1:].islower())):
+            continue  # AMazing, iPhone-like prefixes of capitals
+        if token in mixed_case_names() or left.lower() in mixed_case_prefixes():
+            continue
+        if zipf(token) > 0.0 or model.zipf(token) > 0.0:
+            continue
+        zl, zr = model.zipf(left), model.zipf(right)
+        fl, fr = left.lower() in fw, right.lower() in fw
+        if not (fr or zr >= KNOWN):
+            continue
+        if left[0].islower():
+            if not (fl or zl >= KNOWN or (zl >= 2.0 and len(left) >= 4)):
+                continue
+        elif not (fr and zl >= 2.0):
+            continue
+        out.append(Join(p, "case", left, right, cut=True, reason=f"glued words {token} -> {left} {right}"))
     return out
 
 
