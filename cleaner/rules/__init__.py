@@ -19,5 +19,5 @@ Later families append their modules here; near-duplicate
 detection (D) works across documents and runs after the per-document rules.
 """
 
-from cleaner.rules import metadata, html, unicode, boilerplate, whitespace, quotes, joins  # noqa: F401
+from cleaner.rules import metadata, html, unicode, boilerplate, page, whitespace, quotes, joins  # noqa: F401
 from cleaner.dedup import rules as _dedup_rules  # noqa: E402,F401  (D: cross-document, see cleaner.dedup.stage)
