@@ -941,8 +941,11 @@ def _split_glued_in(token: str, model: WordModel) -> tuple[str, str] | None:
 _CASE_TOKEN = re.compile(
     r"(?:(?<![\w@#/\\.&'’-])|(?<=[a-z][.])(?=[A-Z]))"
     r"[A-Za-z][a-z]*[A-Z][a-z][A-Za-z]*"
-    r"(?![\w@/\\&'’]|[.][a-z0-9])"
+    # (a contraction may follow: "needsLet’s", "informationYou’ll")
+    r"(?![\w@/\\&]|['’](?![a-z]{1,2}\b)|[.][a-z0-9])"
 )
+# A word glued to the pronoun I or the article A: "pollutionA policy", "prioritizeI know".
+_LOWER_THEN_AI = re.compile(r"(?<![\w@#/\\.&'’-])[a-z]{3,}(?=[AI]\s[a-z])")
 _CAPS_THEN_WORD = re.compile(r"(?<![\w@#/\\.&'’-])[A-Z]{3,}(?=[A-Z][a-z]{2,}(?![\w@/\\&'’]|[.][a-z0-9]))")
 _PROPER = re.compile(r"(?<=[a-z,] )[A-Z][a-z]+\b")  # a capitalised word inside a sentence
 _CASE_BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])")
@@ -957,8 +960,8 @@ _ASCII_RUN = re.compile(r"[A-Za-z]*")
 _ASCII_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
-def _case_matches(text: str) -> tuple[list[re.Match], list[re.Match]]:
-    """The matches of ``_CASE_TOKEN`` and ``_CAPS_THEN_WORD`` in *text* that can give a join.
+def _case_matches(text: str) -> tuple[list[re.Match], list[re.Match], list[re.Match]]:
+    """The matches of ``_CASE_TOKEN``, ``_CAPS_THEN_WORD`` and ``_LOWER_THEN_AI`` in *text* that can give a join.
 
     Both patterns match a whole run of ASCII letters (their look-arounds
     forbid a letter on either side), so each run that holds a case hit is
@@ -966,6 +969,7 @@ def _case_matches(text: str) -> tuple[list[re.Match], list[re.Match]]:
     """
     case: list[re.Match] = []
     caps: list[re.Match] = []
+    single: list[re.Match] = []
     done = 0
     for hit in _CASE_HIT.finditer(text):
         p = hit.start()
@@ -986,7 +990,10 @@ def _case_matches(text: str) -> tuple[list[re.Match], list[re.Match]]:
         m = _CAPS_THEN_WORD.match(text, start)
         if m is not None:
             caps.append(m)
-    return case, caps
+        m = _LOWER_THEN_AI.match(text, start)
+        if m is not None:
+            single.append(m)
+    return case, caps, single
 
 
 def _proper_nouns(text: str) -> Counter[str]:
@@ -1017,8 +1024,8 @@ def find_case_joins(text: str) -> list[Join]:
     rule is idempotent).  Only in English text (see :func:`looks_english`).
     """
     out: list[Join] = []
-    case, caps = _case_matches(text)
-    if not (case or caps) or not looks_english(text):
+    case, caps, single = _case_matches(text)
+    if not (case or caps or single) or not looks_english(text):
         model = word_model(document_language(text)) if not looks_english(text) else None
         return _case_joins_in(text, model) if model is not None else out
     proper: Counter[str] | None = None
@@ -1060,6 +1067,12 @@ def find_case_joins(text: str) -> list[Join]:
                     continue  # neither part is a name mentioned elsewhere
         out.append(Join(m.start() + b, "case", left, right, cut=True,
                         reason=f"glued words {token} -> {left} {right}"))
+    for m in single:
+        left, right = m.group(), text[m.end()]
+        if zipf(left) < KNOWN or zipf(left + right) > 0.0:
+            continue
+        out.append(Join(m.end(), "case", left, right, cut=True,
+                        reason=f"glued words {left}{right} -> {left} {right}"))
     for m in caps:
         left = m.group()
         right = _LETTERS_START.match(text, m.end()).group()
