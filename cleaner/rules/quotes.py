@@ -35,6 +35,8 @@ OPENING = "“„«"
 DOUBLE_MARKS = '"“”„«»'
 QUOTE_START = '"“”„«‘\''
 _MARK = re.compile(r'["“”„«»]|’’|‘‘')
+_MARK_CHARS = '"“”„«»'  # what _MARK matches, for str.find
+_MARK_PAIRS = ("’’", "‘‘")
 
 # ------------------------------------------------------------- paragraphs
 
@@ -157,7 +159,39 @@ _MARK_KIND = re.compile(_MARK_START + "(?:" + _MARK_KINDS + ")", re.DOTALL)
 _MARK_RUN = re.compile(_MARK_START + r'(?:("{3,})|((?:[„«“][”»"]|„“){2,})|' + _MARK_KINDS + ")", re.DOTALL)
 
 
-def match_quotes(text: str, start: int, end: int) -> QuoteMarks:
+_PAIR_MARKS = tuple(re.compile(pair) for pair in _MARK_PAIRS)  # a literal: scanned at C speed
+
+
+def _mark_starts(text: str, lo: int, hi: int) -> list[int] | None:
+    """Where the matches of ``_MARK`` can start in ``text[lo:hi]``, sorted; None if too many.
+
+    ``str.find`` for each mark (a character-class scan of these marks costs
+    ten times more per character), then Python work per mark.  When marks
+    are dense (more than one in 16 characters, as in a run of thousands of
+    quotes), None: the scan of :func:`match_quotes` matches runs in bulk.
+    A run of ``’`` gives every other position, as the scan takes them.
+    """
+    find = text.find
+    out: list[int] = []
+    add = out.append
+    limit = (hi - lo) // 16 + 64
+    for mark in _MARK_CHARS:
+        q = find(mark, lo, hi)
+        while q >= 0:
+            add(q)
+            q = find(mark, q + 1, hi)
+        if len(out) > limit:
+            return None
+    for pair in _PAIR_MARKS:
+        if find(pair.pattern[0], lo, hi) >= 0:
+            out.extend(m.start() for m in pair.finditer(text, lo, hi))
+            if len(out) > limit:
+                return None
+    out.sort()
+    return out
+
+
+def match_quotes(text: str, start: int, end: int, marks: list[int] | None = None) -> QuoteMarks:
     """Match the double quotation marks in ``text[start:end]``.
 
     Straight quotes take their direction from their neighbours (`` "word``
@@ -167,6 +201,9 @@ def match_quotes(text: str, start: int, end: int) -> QuoteMarks:
 
     One pattern classifies every mark (``_MARK_KIND``), so the loop does only
     the stack work; runs of marks whose outcome is known are matched in bulk.
+    *marks*, if given, lists where the matches of ``_MARK`` start (as
+    :func:`_mark_starts` finds them): the pattern is then tried only there,
+    instead of scanning every character.
     """
     seg = text[start:end]
     stack: list[int] = []
@@ -206,7 +243,11 @@ def match_quotes(text: str, start: int, end: int) -> QuoteMarks:
         if not opened:
             opened.append(p)
 
-    for m in _MARK_RUN.finditer(seg):
+    if marks is None:
+        found = _MARK_RUN.finditer(seg)
+    else:
+        found = _matches_at(seg, [q - start for q in marks])
+    for m in found:
         kind = m.lastindex
         if kind > 2:
             step(kind - 2, m.start())
@@ -241,6 +282,24 @@ def match_quotes(text: str, start: int, end: int) -> QuoteMarks:
     return QuoteMarks(pairs, stack, unmatched_close, opened[0] if opened else None)
 
 
+def _matches_at(seg: str, starts: list[int]):
+    """``_MARK_RUN.finditer(seg)``, trying only the positions *starts* (sorted).
+
+    Every match starts at a mark, so the scan's next match is the first of
+    these positions, from the end of the last match on, where the pattern
+    matches.
+    """
+    match = _MARK_RUN.match
+    end = 0
+    for q in starts:
+        if q < end:
+            continue
+        m = match(seg, q)
+        if m is not None:
+            end = m.end()
+            yield m
+
+
 def _inside_quotation(index: "_QuoteIndex", para: int, pos: int) -> bool:
     """Is *pos* inside a quotation of paragraph *para*?
 
@@ -257,8 +316,6 @@ def _inside_quotation(index: "_QuoteIndex", para: int, pos: int) -> bool:
 
 
 _NO_MARKS = QuoteMarks([], [], [], None)  # shared by the paragraphs without marks: read only
-_MARK_CHARS = '"“”„«»'
-_MARK_PAIRS = ("’’", "‘‘")
 
 
 class _QuoteIndex:
@@ -275,6 +332,7 @@ class _QuoteIndex:
         self._marks: dict[int, QuoteMarks] = {}
         self._pairs: dict[int, tuple[list[int], list[tuple[int, int]]]] = {}
         self._with_marks: list[int] | None = None
+        self._buckets: dict[int, list[int]] = {}  # paragraph -> where its marks are, when known
 
     def paragraph_of(self, pos: int) -> int:
         """The index of the paragraph holding *pos*, or -1."""
@@ -288,27 +346,35 @@ class _QuoteIndex:
         paragraph it finds one in: C speed, Python work per such paragraph.
         """
         if self._with_marks is None:
-            text, paras, find_in = self.text, self.paras, self.paragraph_of
-            hit: set[int] = set()
-            for mark in (*_MARK_CHARS, *_MARK_PAIRS):
-                p = text.find(mark)
-                while p >= 0:
-                    i = find_in(p)  # a mark is not space: always in a paragraph
-                    if i < 0:
-                        p = text.find(mark, p + 1)
-                        continue
-                    hit.add(i)
-                    p = text.find(mark, paras[i][1])
-            self._with_marks = sorted(hit)
+            text, paras = self.text, self.paras
+            marks = _mark_starts(text, 0, len(text))
+            if marks is not None:
+                # Each mark's paragraph (a mark is not space: always in one).
+                starts, buckets = self.para_starts, self._buckets
+                for q, i in zip(marks, [bisect_right(starts, q) - 1 for q in marks]):
+                    if i >= 0 and q < paras[i][1]:
+                        if i in buckets:
+                            buckets[i].append(q)
+                        else:
+                            buckets[i] = [q]
+                self._with_marks = list(buckets)  # marks are sorted: so are their paragraphs
+            else:
+                self._with_marks = [i for i, (s, e) in enumerate(paras) if _MARK.search(text, s, e)]
         return self._with_marks
 
     def marks_of(self, i: int, has_marks: bool = False) -> QuoteMarks:
         """The matched quotation marks of paragraph *i* (*has_marks*: known to hold some)."""
         qm = self._marks.get(i)
         if qm is None:
+            text = self.text
             s, e = self.paras[i]
-            if has_marks or _MARK.search(self.text, s, e):
-                qm = match_quotes(self.text, s, e)
+            marks = self._buckets.get(i)
+            if marks is None:
+                marks = _mark_starts(text, s, e)
+            if marks is not None:
+                qm = match_quotes(text, s, e, marks) if marks else _NO_MARKS
+            elif has_marks or _MARK.search(text, s, e):
+                qm = match_quotes(text, s, e)  # dense marks: matched in bulk by the scan
             else:
                 qm = _NO_MARKS
             self._marks[i] = qm
@@ -447,28 +513,25 @@ _SPACES = re.compile(r"[ \t\u00a0]*")
 def find_lead_ins(text: str) -> list[LeadIn]:
     """Sentences with a reporting verb that end in a colon, and whether a quotation follows.
 
-    One pass each for colons, sentence ends and reporting verbs; each colon
-    is then judged with binary searches, so the cost stays linear.
+    Only the colons are searched in the whole text (a literal, found at C
+    speed); sentence ends and reporting verbs are looked for in the few
+    hundred characters before each colon.
     """
     if ":" not in text:
         return []
-    paras, index = _analyse(text)
-    starts = [s for s, _ in paras]
-    verbs = _speech_verb_positions(text)
-    if not verbs:
+    colons = [m.start() for m in _COLON.finditer(text)]
+    if not colons:
         return []
-    ends = [b.end() for b in _BOUNDARY.finditer(text)]
+    paras, index = _analyse(text)
+    starts = index.para_starts
     out: list[LeadIn] = []
-    for m in _COLON.finditer(text):
-        c = m.start()
+    for c in colons:
         i = bisect_right(starts, c) - 1
         if i < 0 or c >= paras[i][1]:
             continue
         p_start, p_end = paras[i]
-        k = bisect_right(ends, c) - 1
-        sent_start = max(p_start, c - 400, ends[k] if k >= 0 else 0)
-        v = bisect_left(verbs, sent_start)
-        if v >= len(verbs) or verbs[v] >= c:
+        sent_start = _sentence_start(text, max(p_start, c - 400), c)
+        if not _verb_between(text, sent_start, c):
             continue  # no reporting verb in the sentence
         sent_start = sent_start + len(_SPACES.match(text, sent_start).group())
         if text.rfind(" ", sent_start, c) < 0:
@@ -488,6 +551,63 @@ def find_lead_ins(text: str) -> list[LeadIn]:
             dangling = True
         out.append(LeadIn(sent_start, c, dangling))
     return out
+
+
+def _sentence_start(text: str, lo: int, c: int) -> int:
+    """``max(lo, e)``, *e* the end of the last sentence boundary (``_BOUNDARY``) ending by *c*.
+
+    Boundaries never overlap, so each is found by matching at its mark: the
+    last ``.``, ``!`` or ``?`` before *c* usually is one; otherwise the
+    window is scanned once.  (A boundary ending after *lo* starts at
+    ``lo - 1`` or later.)
+    """
+    floor = max(0, lo - 1)
+    x = max(text.rfind(".", floor, c), text.rfind("!", floor, c), text.rfind("?", floor, c))
+    if x < 0:
+        return lo
+    m = _BOUNDARY.match(text, x)
+    if m is None:
+        for b in _BOUNDARY.finditer(text, floor, c):
+            if b.start() >= x:
+                break
+            m = b
+        if m is None:
+            return lo
+    return max(lo, m.end())
+
+
+def _verb_between(text: str, lo: int, hi: int) -> bool:
+    """Does :func:`_speech_verb_positions` give a position in ``[lo, hi)``?
+
+    Without scanning the whole text: a verb is all letters and must end a
+    run of letters, and the scan from the start of the text takes, in each
+    run, the longest verb that ends it.  A verb starting at *lo* or later is
+    therefore found by scanning from the longest verb's length before *lo*.
+    *hi* must not be a letter (it is a colon).
+    """
+    pattern, longest = _verb_pattern(), _longest_verb()
+    if longest < 0:  # a verb that is not plain letters: the whole-text scan is the definition
+        verbs = _speech_verb_positions(text)
+        v = bisect_left(verbs, lo)
+        return v < len(verbs) and verbs[v] < hi
+    for m in pattern.finditer(text, max(0, lo - longest), hi):
+        s = m.start()
+        if s < lo:
+            continue
+        if s == 0 or not text[s - 1].isalpha():
+            return True
+        head = trailing_word(text[max(0, s - 30) : s])
+        word = head + m.group()
+        if len(word) > 5 and len(m.group()) >= 4 and zipf(word) == 0.0 and not head[:1].isupper():
+            return True  # "thesaid": the lead-in verb glued to a cut
+    return False
+
+
+@lru_cache(maxsize=1)
+def _longest_verb() -> int:
+    """The length of the longest reporting verb, or -1 if one is not plain lower-case letters."""
+    verbs = speech_verbs()
+    return max(map(len, verbs)) if all(re.fullmatch("[a-z]+", v) for v in verbs) else -1
 
 
 @rule("Q002", "dangling-lead-in", "Flag a lead-in ending in a colon (said:, told X:) that no quotation follows.",
