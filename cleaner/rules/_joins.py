@@ -399,17 +399,23 @@ _SENTENCE_JOIN_ALTERNATIVES = (
     r"|(?P<quotes>”)(?<=[.!?,;:’]”)(?=“(?:[^\W\d_]|…))"
     # a price glued to a capitalised word: "$399See"
     r"|[0-9](?P<money>)(?=[A-Z][a-z]{2,})"
+    # a sentence glued to a number that starts the next one: "subscribers.16-inch", "seen.45% Off"
+    r"|(?P<numstart>[.!?])(?<=[^\W\d_]{2}[.!?])(?=[0-9]{1,3}(?:%|-[a-z]{2,}\b|\s[A-Z]))"
     # a colon glued to a number ("Containers:1 Green", "local):10 p.m."), checked in Python
     r"|(?P<colnum>:)(?<=[^\W\d_]:|[)\]]:)(?=[0-9]{1,3}\s)"
     # a list item number glued to the word or bracket before it: "Resistenza2) Polistil"
-    r"|(?P<item>[0-9])(?<=[^\W\d_][0-9]|[)\]][0-9])(?=[0-9]?\)\s[^\W\d_])"
+    # (or an ordinal: "Interlagos2a etapa")
+    r"|(?P<item>[0-9])(?<=[^\W\d_][0-9]|[)\]][0-9])(?=[0-9]?(?:\)|[aªº])\s[^\W\d_])"
+    # Hangul glued to a bracket: "코스프레인가[엔터미디어", "이매진아시아]저작권자"
+    r"|(?P<hopen>\[)(?<=[\uac00-\ud7a3]\[)(?=[\uac00-\ud7a3])"
+    r"|(?P<hclose>\])(?<=[\uac00-\ud7a3\w]\])(?=[\uac00-\ud7a3])"
 )
 _SENTENCE_JOIN = re.compile(
     # Two look-aheads no alternative can match without, so that the engine
     # skips ahead to candidate characters (the first one; without it the
     # alternation is tried at every position) and rejects punctuation with
     # no letter or digit within the next five characters cheaply (``.....``).
-    r"(?=[.!?:,;\"”…)\](0-9])(?=[\s\S]{0,4}?(?:[^\W_]|…))"
+    r"(?=[.!?:,;\"”…)\](0-9\[])(?=[\s\S]{0,4}?(?:[^\W_]|…))"
     "(?:" + _SENTENCE_JOIN_ALTERNATIVES + ")"
 )
 
@@ -419,7 +425,7 @@ _SENTENCE_JOIN = re.compile(
 # character set first, so the engine skips ahead at C speed; the full
 # pattern is then tried only there.
 _SENTENCE_CANDIDATE = re.compile(
-    r"[.!?:,;\"”…)\](0-9](?=[^\W\d_]|[’\"“”(…«]|(?<=[.!?:])[.0-9]|(?<=[^\W\d_)\]][0-9])[0-9]?\))"
+    r"[.!?:,;\"”…)\](0-9\[](?=[^\W\d_]|[’\"“”(…«]|(?<=[.!?:])[.0-9]|(?<=[^\W\d_)\]][0-9])[0-9]?\))"
 )
 
 
@@ -465,10 +471,15 @@ def find_sentence_joins(text: str) -> list[Join]:
         if m.group("quotes") is not None:
             out.append(Join(e, "sentence", "”", "“", cut=False, reason="missing space between ” and “"))
             continue
-        if m.group("colnum") or m.group("item"):
+        if m.group("colnum") or m.group("item") or m.group("numstart"):
             join = _number_join(text, m)
             if join is not None:
                 out.append(join)
+            continue
+        if m.group("hopen") or m.group("hclose"):
+            pos = s if m.group("hopen") else e
+            out.append(Join(pos, "sentence", text[max(0, s - 3):s + 1], text[e:e + 3], cut=False,
+                            reason=f"missing space at a bracket in {text[max(0, s - 3):e + 3]}"))
             continue
         if m.group("num"):
             out.append(Join(e, "sentence", text[s:e], text[e:e + 3], cut=False,
@@ -510,7 +521,9 @@ def find_sentence_joins(text: str) -> list[Join]:
         if stop == "." and "." in core and not _NUMBER.fullmatch(core):
             continue  # U.S.President, e.g.The, abcnews.go.com (but "8,570.66.Hopes" is a join)
         if stop == "." and left.lower() in abbreviations():
-            continue
+            if not (left.lower() in _lower_list("joins/units.txt") and _after_number(text, s - len(left_tok))
+                    and right_word[:1].isupper() and right_word.lower() not in abbreviations()):
+                continue  # Mr.Putin, "Jan.", but "1 tsp.Meal 2" is a join
         bare_right = _TRAILING_PUNCT.sub("", right_tok)
         domain_like = right_word.islower() or right_word.isupper()
         if stop == "." and not quote and bare_right == right_word and domain_like:
@@ -608,6 +621,12 @@ def _special_join(text: str, m: re.Match) -> Join | None:
     return Join(e, "sentence", text[s:e], word, cut=False, reason=f"missing space after {mark} before {word}")
 
 
+def _after_number(text: str, pos: int) -> bool:
+    """Does a number (``1``, ``1/2``, ``½``) end just before *pos*, after white space?"""
+    before = text[max(0, pos - 12) : pos]
+    return before[-1:].isspace() and before.rstrip()[-1:].isnumeric()
+
+
 def _number_join(text: str, m: re.Match) -> Join | None:
     """``Containers:1 Green`` and ``Resistenza2) Polistil``: a number glued to a word.
 
@@ -619,6 +638,11 @@ def _number_join(text: str, m: re.Match) -> Join | None:
     if _URLISH.search(left_tok + _right_token(text, m.end())):
         return None
     left = trailing_word(left_tok.rstrip(_CLOSERS))
+    if m.group("numstart"):
+        if len(left) < 3 or left_tok != left or left.lower() in abbreviations() or not (left.islower() or left.isupper()):
+            return None  # Fig.3, No.1, U.S.4
+        return Join(m.end(), "sentence", left, text[m.end():m.end() + 3], cut=False,
+                    reason=f"missing space after sentence end before a number in {left}{text[s:m.end() + 3]}")
     bracket = left_tok[-1:] in ")]"
     if not bracket and not (len(left) >= 3 and left.isalpha() and left[1:].islower()):
         return None
@@ -626,7 +650,7 @@ def _number_join(text: str, m: re.Match) -> Join | None:
         pos = m.end()
         return Join(pos, "sentence", left_tok, text[pos:pos + 3].strip(), cut=False,
                     reason=f"missing space after : in {left_tok}{text[pos:pos + 3].strip()}")
-    item = text[s:text.find(")", s) + 1]
+    item = _right_token(text, s)
     return Join(s, "sentence", left_tok, item, cut=False,
                 reason=f"list item {item} glued to {left_tok}")
 
