@@ -113,7 +113,7 @@ class TextCache:
 # ---------------------------------------------------------------- languages
 
 #: How many characters from the start of a text :func:`document_language` reads.
-LANGUAGE_SAMPLE = 3000
+LANGUAGE_SAMPLE = 2000
 #: The best language's marker words must be this share of the words read,
 #: at least MIN_MARKER_HITS of them, and MARGIN times the runner-up's.
 MIN_MARKER_SHARE = 0.10
@@ -149,6 +149,22 @@ def _language_markers() -> tuple[tuple[str, ...], tuple[tuple[int, ...], ...], d
         index[w] = g
         index.setdefault(w.capitalize(), g)
     return langs, tuple(groups), index
+
+
+def _per_text(function):
+    """Cache *function* (``text -> list``) for the last few texts.
+
+    The rules of one document ask for the same joins: Q001 finds the cuts
+    (all the joins) first, then J001, J002 and J003 each want their kind of
+    the same text, unchanged unless a rule before them edited it.
+    """
+    cache = TextCache(4)
+
+    def cached(text: str) -> list:
+        return list(cache.get(text, function))
+
+    cached.__name__, cached.__doc__, cached.__wrapped__ = function.__name__, function.__doc__, function
+    return cached
 
 
 _LANGUAGE = TextCache(8)
@@ -443,6 +459,7 @@ def _sentence_matches(text: str):
             yield m
 
 
+@_per_text
 def find_sentence_joins(text: str) -> list[Join]:
     """Sentence punctuation glued to the next word: ``guarantees.During``.
 
@@ -850,6 +867,7 @@ def _token_starts(text: str, token: str, pattern: re.Pattern):
             p = text.find(token, p + 1)
 
 
+@_per_text
 def find_glued_words(text: str) -> list[Join]:
     """Two words run together: ``exchangea``, ``thefollowed``, ``Ukrainethe``.
 
@@ -1031,6 +1049,7 @@ def _proper_nouns(text: str) -> Counter[str]:
     return Counter(_PROPER.findall(_CASE_BOUNDARY.sub(" ", text)))
 
 
+@_per_text
 def find_case_joins(text: str) -> list[Join]:
     """A word glued to a capitalised one: ``thatThe``, ``PutinRussia``, ``theIrish-American``.
 
@@ -1169,8 +1188,21 @@ def _case_joins_in(text: str, model: WordModel) -> list[Join]:
 
 # ------------------------------------------------------------------ cuts
 
-_ELLIPSIS = re.compile(r"(?<=[a-z])(?:\.\.\.|…)(?=[a-z])")
-_SPACED_LOWER_SENTENCE = re.compile(r"(?<=[a-z0-9])[.?!] (?=[a-z]+\b)")  # not after a closing quote: '!" an officer said'
+# Each pattern starts with a literal, which the engine finds much faster than
+# a character set or a look-behind; the matches of the patterns of one
+# tuple cannot overlap, so together they give what one alternation would.
+_ELLIPSIS = ((re.compile(r"\.\.\.(?<=[a-z]\.\.\.)(?=[a-z])"), "..."), (re.compile(r"…(?<=[a-z]…)(?=[a-z])"), "…"))
+# Not after a closing quote: '!" an officer said'.
+_SPACED_LOWER_SENTENCE = tuple(
+    (re.compile(rf"{re.escape(p)} (?<=[a-z0-9]{re.escape(p)} )(?=[a-z]+\b)"), p + " ") for p in ".?!"
+)
+
+
+def _literal_led(patterns: tuple[tuple[re.Pattern, str], ...], text: str) -> list[re.Match]:
+    """The matches of *patterns* in *text*, by position (each skipped when its literal is absent)."""
+    found = [m for p, first in patterns if first in text for m in p.finditer(text)]
+    found.sort(key=lambda m: m.start())
+    return found
 
 
 _JOINS = TextCache(4)
@@ -1205,7 +1237,7 @@ def find_cuts(text: str, *, inside_closed_quote=None) -> list[Cut]:
         if j.cut:
             kind = "lower-case-sentence" if j.kind == "sentence" else j.kind
             cuts.setdefault(j.pos, Cut(j.pos, kind, j.reason))
-    for m in _SPACED_LOWER_SENTENCE.finditer(text):
+    for m in _literal_led(_SPACED_LOWER_SENTENCE, text):
         s, e = m.span()
         left_tok = _left_token(text, s)
         left = trailing_word(left_tok)
@@ -1223,7 +1255,7 @@ def find_cuts(text: str, *, inside_closed_quote=None) -> list[Cut]:
         pos = e - 1  # just after the punctuation, before the space
         cuts.setdefault(pos, Cut(pos, "lower-case-sentence",
                                  f"sentence starts lower-case after {text[s:e].strip()}"))
-    for m in _ELLIPSIS.finditer(text):
+    for m in _literal_led(_ELLIPSIS, text):
         if inside_closed_quote is not None and inside_closed_quote(m.start()):
             continue
         cuts.setdefault(m.end(), Cut(m.end(), "ellipsis", f"ellipsis glued between words: {m.group()}"))
