@@ -350,17 +350,23 @@ class _QuoteIndex:
             marks = _mark_starts(text, 0, len(text))
             if marks is not None:
                 # Each mark's paragraph (a mark is not space: always in one).
-                starts, buckets = self.para_starts, self._buckets
+                starts = self.para_starts
+                buckets: dict[int, list[int]] = {}
                 for q, i in zip(marks, [bisect_right(starts, q) - 1 for q in marks]):
                     if i >= 0 and q < paras[i][1]:
                         if i in buckets:
                             buckets[i].append(q)
                         else:
                             buckets[i] = [q]
+                self._buckets = buckets  # the same lists marks_of found for single paragraphs
                 self._with_marks = list(buckets)  # marks are sorted: so are their paragraphs
             else:
                 self._with_marks = [i for i, (s, e) in enumerate(paras) if _MARK.search(text, s, e)]
         return self._with_marks
+
+    def mark_starts(self, i: int) -> list[int] | None:
+        """Where the marks of paragraph *i* are, if known (after :meth:`marks_of`)."""
+        return self._buckets.get(i)
 
     def marks_of(self, i: int, has_marks: bool = False) -> QuoteMarks:
         """The matched quotation marks of paragraph *i* (*has_marks*: known to hold some)."""
@@ -369,8 +375,12 @@ class _QuoteIndex:
             text = self.text
             s, e = self.paras[i]
             marks = self._buckets.get(i)
-            if marks is None:
+            if marks is None and self._with_marks is None:
                 marks = _mark_starts(text, s, e)
+                if marks:
+                    self._buckets[i] = marks
+            elif marks is None and self._buckets:
+                marks = []  # the whole text's marks are known: none here
             if marks is not None:
                 qm = match_quotes(text, s, e, marks) if marks else _NO_MARKS
             elif has_marks or _MARK.search(text, s, e):
@@ -421,8 +431,18 @@ def _analyse_text(text: str) -> tuple[list[tuple[int, int]], _QuoteIndex]:
 # ------------------------------------------------------------- Q001 cuts
 
 
+_CUTS = TextCache(4)
+
+
 def text_cuts(text: str) -> list[Cut]:
-    """Cuts in *text* (see :func:`cleaner.rules._joins.find_cuts`)."""
+    """Cuts in *text* (see :func:`cleaner.rules._joins.find_cuts`).
+
+    Cached per text: Q001 and Q004 ask about the same text in one pass.
+    """
+    return list(_CUTS.get(text, _text_cuts))
+
+
+def _text_cuts(text: str) -> list[Cut]:
     def inside_closed_quote(pos: int) -> bool:
         # The quotation marks are matched only when a glued ellipsis asks.
         return _analyse(text)[1].inside_closed_quote(pos)
@@ -706,11 +726,17 @@ class Gap:
 _OPENERS = '"“”„«‘'  # the marks ``match_quotes`` can open a quotation with
 
 
-def _quote_paragraph(text: str, s: int, e: int, qm: QuoteMarks) -> bool:
-    """Is ``text[s:e]`` one quotation and nothing else (a pull-quote candidate)?"""
+def _quote_paragraph(text: str, s: int, e: int, qm: QuoteMarks, starts: list[int] | None = None) -> bool:
+    """Is ``text[s:e]`` one quotation and nothing else (a pull-quote candidate)?
+
+    *starts*, if known, are where the matches of ``_MARK`` start in it.
+    """
     if qm.first_open != s:
         return False
-    marks = [m.start() for m in islice(_MARK.finditer(text, s, e), 3)]  # more than 2: not one quotation
+    if starts is not None:
+        marks = starts[:3]
+    else:
+        marks = [m.start() for m in islice(_MARK.finditer(text, s, e), 3)]  # more than 2: not one quotation
     if len(marks) > 2:
         return False
     if len(marks) == 2 and (qm.unmatched_open or marks[1] < e - 1):
@@ -719,7 +745,29 @@ def _quote_paragraph(text: str, s: int, e: int, qm: QuoteMarks) -> bool:
 
 
 def _shingles(words: list[str], n: int = 5) -> set[tuple[str, ...]]:
-    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+    """The runs of *n* consecutive words (``zip`` builds them in C)."""
+    return set(zip(*(words[k:] for k in range(n))))
+
+
+_NOT_NORM = re.compile(r"[^a-z0-9]+")
+
+
+def _body_words(text: str, paras: list[tuple[int, int]], quoted: list[bool]) -> str:
+    """The words (``_NORM``) of the paragraphs not *quoted*, in order, as `` w1 w2 … wn ``.
+
+    Read from the stretches of text between the quoted paragraphs (only
+    space lies between two paragraphs); the runs of other characters become
+    one space in C, so no Python object is made per word.  A shingle of
+    words is in the body exactly when `` w1 … w5 `` is a substring.
+    """
+    parts = []
+    since = 0
+    for (s, e), q in zip(paras, quoted):
+        if q:
+            parts.append(_NOT_NORM.sub(" ", text[since:s].lower()).strip())
+            since = e
+    parts.append(_NOT_NORM.sub(" ", text[since:].lower()).strip())
+    return " " + " ".join(p for p in parts if p) + " "
 
 
 def find_orphans(text: str) -> tuple[list[Orphan], list[tuple[int, int]]]:
@@ -727,15 +775,17 @@ def find_orphans(text: str) -> tuple[list[Orphan], list[tuple[int, int]]]:
     paras, index = _analyse(text)
     # Only a paragraph that starts with a mark that can open (``first_open``
     # is such a mark) can be one quotation: the others are not matched at all.
-    cand = [text[s] in _OPENERS and _quote_paragraph(text, s, e, index.marks_of(i))
-            for i, (s, e) in enumerate(paras)]
+    cand = [text[s] in _OPENERS for s, _ in paras]
+    if not any(cand):
+        return [], paras
+    if sum(cand) > 8:
+        index.with_marks()  # one pass over the text's marks instead of one per paragraph
+    cand = [c and _quote_paragraph(text, s, e, index.marks_of(i), index.mark_starts(i))
+            for i, ((s, e), c) in enumerate(zip(paras, cand))]
     if not any(cand):
         return [], paras
     body = [p for p, c in zip(paras, cand) if not c]
-    body_words: list[str] = []
-    for s, e in body:
-        body_words.extend(_NORM.findall(text[s:e].lower()))
-    body_shingles = _shingles(body_words)
+    body_words: str | None = None  # made when first needed
     orphans = []
     leading = True
     for i, ((s, e), is_quote) in enumerate(zip(paras, cand)):
@@ -748,7 +798,11 @@ def find_orphans(text: str) -> tuple[list[Orphan], list[tuple[int, int]]]:
                 continue  # the quotation of a lead-in, or a multi-paragraph quotation
         words = _NORM.findall(text[s:e].lower())
         sh = _shingles(words)
-        if not sh or len(sh & body_shingles) / len(sh) >= 0.5:
+        if not sh:
+            continue
+        if body_words is None:
+            body_words = _body_words(text, paras, cand)
+        if sum(f" {' '.join(w)} " in body_words for w in sh) / len(sh) >= 0.5:
             continue
         inner = text[s + 1 : e].rstrip(DOUBLE_MARKS + " ")
         first = next((ch for ch in inner if ch.isalpha()), "")
