@@ -77,12 +77,13 @@ class Block(NamedTuple):
 
 
 @lru_cache(maxsize=None)
-def _splitter(spaces: int) -> re.Pattern[str]:
+def _splitter(spaces: int, camel: bool) -> re.Pattern[str]:
     """Where a long line holds several blocks: runs of spaces, and sentence ends (glued or not)."""
     return re.compile(
         r"[ \t\u00a0]{%d,}" % spaces
         + rf"|(?<=[{_LOW}]{{2}}[.!?])[ \u00a0]*(?=[\"“‘(]?[{_UP}][{_LOW}])"
         + rf"|(?<=[.!?][\"”’)])[ \u00a0]*(?=[\"“‘(]?[{_UP}][{_LOW}])"
+        + (rf"|(?<=[{_LOW}]{{2}})(?=[{_UP}][{_LOW}]{{2}})" if camel else "")
     )
 
 
@@ -96,7 +97,7 @@ def blocks(text: str, lines: list[Line], cfg: dict[str, Any]) -> list[Block]:
     wrap paragraphs in their HTML source and ``get_text()`` keeps the breaks.
     """
     out: list[Block] = []
-    split = _splitter(int(cfg["split_spaces"]))
+    split = _splitter(int(cfg["split_spaces"]), bool(cfg["split_camel"]))
     long_line = int(cfg["split_min_chars"])
     prev_line = -2
     for n, ln in enumerate(lines):
@@ -244,6 +245,25 @@ def scores(feats: list[Features], cfg: dict[str, Any]) -> list[float]:
         if v < 0:
             v = min(v, -cfg["short_floor"])
         out.append(v)
+    # A run of short blocks that read like menu entries weighs more the
+    # longer it gets: the k-th entry in a row costs k times `short_floor`.
+    grow, cap = cfg["menu_run_growth"], cfg["menu_run_cap"]
+    if grow:
+        run = 0
+        for k, f in enumerate(feats):
+            if out[k] < 0 and not f.sentence and f.chars < cfg["length_low"]:
+                run += 1
+                out[k] = min(out[k], -cfg["short_floor"] * (1 + grow * min(run - 1, cap)))
+            else:
+                run = 0
+    # Context: a block that reads well between two that do not (a teaser's
+    # summary between its headline and its date) counts for less.
+    lone = cfg["isolated_weight"]
+    if lone != 1.0:
+        base = list(out)
+        for k in range(1, len(base) - 1):
+            if base[k] > 0 and base[k - 1] < 0 and base[k + 1] < 0:
+                out[k] = base[k] * lone
     return out
 
 
