@@ -1,0 +1,116 @@
+"""The fast candidate paths of the J rules find what the plain patterns find.
+
+Each scan in ``cleaner.rules._joins`` that looks for candidates with cheap
+operations (a character-set prefilter, a set difference against wordfreq's
+vocabulary, rare case hits, literal-led patterns) is compared here with the
+straightforward reference: the full pattern's ``finditer`` over the whole
+text, filtered in Python.  The texts are the gold articles of the benchmark,
+the seeds and random text built from tricky pieces.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from cleaner.rules import _joins as J
+
+TESTS = Path(__file__).resolve().parent
+BENCH = TESTS.parents[1] / "shared" / "bench-data" / "article-extraction-benchmark"
+
+
+def corpus() -> list[str]:
+    texts = [p.read_text(encoding="utf-8") for p in sorted((TESTS.parent / "seeds").glob("*.txt"))]
+    if (BENCH / "ground-truth.json").is_file():
+        truth = json.loads((BENCH / "ground-truth.json").read_text(encoding="utf-8"))
+        texts += [v["articleBody"] for _, v in sorted(truth.items())]
+    rnd = random.Random(7)
+    pieces = list("aAbBzZ.,:;!?\"“”’'()[]«»…$%0123456789 \n-") + [
+        "the", "The", "and", "U.S.", "thatThe", "exchangea", "ofthe", "CONCEPTVolkswagen", "’sand", "said.of",
+        "was...to", "Containers:1 ", "Resistenza2) ", "1 tsp.Meal", "했다.그래서", "врут».Бывшая", "pollutionA ",
+        "needsLet’s", "McDonald", "iPhone", "AB" * 30, "ab" * 30,
+    ]
+    texts += ["".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 400))) for _ in range(300)]
+    return texts
+
+
+TEXTS = corpus()
+
+
+def spans(matches) -> list[tuple[int, int]]:
+    return [m.span() for m in matches]
+
+
+def test_the_corpus_is_the_real_one():
+    assert len(TEXTS) >= 300 + 5
+
+
+def test_sentence_candidates_give_every_match_of_the_full_pattern():
+    for text in TEXTS:
+        assert spans(J._sentence_matches(text)) == spans(J._SENTENCE_JOIN.finditer(text)), text[:80]
+
+
+def reference_glued(text: str) -> list[tuple[int, str]]:
+    """Every token the original per-token loop of J002 tried to split."""
+    return sorted(
+        (m.start(), m.group())
+        for m in J._GLUED_TOKEN.finditer(text)
+        if 4 <= len(m.group()) <= J.MAX_TOKEN and J._glued_candidate(m.group())
+    )
+
+
+def fast_glued(text: str) -> list[tuple[int, str]]:
+    return sorted(
+        (start, token)
+        for token in J._compute_glued_candidates(text)
+        for start in J._token_starts(text, token, J._GLUED_TOKEN)
+    )
+
+
+def test_glued_candidates_from_the_set_difference_equal_the_per_token_loop():
+    for text in TEXTS:
+        assert fast_glued(text) == reference_glued(text), text[:80]
+
+
+def reference_case(text: str):
+    boundary = re.compile(r"[a-z][A-Z]")
+    case = [m for m in J._CASE_TOKEN.finditer(text) if boundary.search(m.group())]
+    return spans(case), spans(J._CAPS_THEN_WORD.finditer(text)), spans(J._LOWER_THEN_AI.finditer(text))
+
+
+def test_case_hits_give_every_match_that_can_be_a_case_join():
+    for text in TEXTS:
+        case, caps, single = J._case_matches(text)
+        got = ([m.span() for m in case if re.search(r"[a-z][A-Z]", m.group())], spans(caps), spans(single))
+        assert got == reference_case(text), text[:80]
+
+
+@pytest.mark.parametrize("name,reference", [
+    ("_ELLIPSIS", r"(?<=[a-z])(?:\.\.\.|…)(?=[a-z])"),
+    ("_SPACED_LOWER_SENTENCE", r"(?<=[a-z0-9])[.?!] (?=[a-z]+\b)"),
+])
+def test_literal_led_patterns_equal_one_alternation(name, reference):
+    pattern = re.compile(reference)
+    for text in TEXTS:
+        assert spans(J._literal_led(getattr(J, name), text)) == spans(pattern.finditer(text))
+
+
+def test_contraction_patterns_equal_the_look_behind_pattern():
+    reference = re.compile(r"(?<=[A-Za-z]['’])(?:s|re|ll|ve|d|m|t)(?=[a-z]{2,}(?![\w@/\\&'’]|[.][a-z0-9]|-[a-z]))")
+    for text in TEXTS:
+        fast = sorted(m.span("c") for p in J._CONTRACTION_GLUE for m in p.finditer(text))
+        assert fast == spans(reference.finditer(text))
+
+
+def test_cached_results_are_copies():
+    text = "The talks ended with guarantees.During a call, they spoke of thefollowed and thatThe."
+    first = J.find_sentence_joins(text)
+    first.clear()
+    assert J.find_sentence_joins(text) != []
+    assert J.find_joins(text) == sorted(
+        J.find_sentence_joins(text) + J.find_glued_words(text) + J.find_case_joins(text), key=lambda j: j.pos
+    )
