@@ -32,10 +32,14 @@ def sentence_join(text: str, ctx: RuleContext):
     ``guarantees.During`` → ``guarantees. During``; ``Russia."Biden`` →
     ``Russia. "Biden`` (before an opening quotation mark, after a closing
     one); ``Lucknow:Chief`` → ``Lucknow: Chief``; ``said.of the call`` →
-    ``said. of the call`` when both words are common English words.  Also a
-    comma or semicolon glued to a word (``your,against``), a bracket glued
-    to a capitalised word (``(@handle)Still``, ``(7%).Despite``), a price
-    glued to one (``$399See``) and ``”“`` between two quotations.
+    ``said. of the call`` when both words are common words of the
+    document's language.  Also a comma or semicolon glued to a word
+    (``your,against``), a bracket glued to a capitalised word
+    (``(@handle)Still``, ``(7%).Despite``), a price glued to one
+    (``$399See``), ``”“`` between two quotations, a colon or a list number
+    glued to a word (``Containers:1 Green``, ``Resistenza2) Polistil``), a
+    unit ending a sentence (``1 tsp.Meal 2``) and, in scripts without case,
+    a sentence glued after a full stop (``했다.그래서``).
 
     Left alone: abbreviations and initials (``U.S.``, ``D.C.``, ``Jan.``,
     ``Mr.``, ``e.g.``), decimals and times (``3.5``, ``4:25``), domains,
@@ -49,15 +53,21 @@ def sentence_join(text: str, ctx: RuleContext):
 def glued_words(text: str, ctx: RuleContext):
     """Split a word that is really two words run together.
 
-    Only a word the wordfreq English model does not know is a candidate
-    (``exchangea``, ``bywhich``, ``aidesaid``), or two function words run
-    together (``ofthe``).  It is split in two only when both parts are known
-    words and at least one is a function word (``the``, ``by``, ``which``),
+    Only a word the wordfreq model of the document's language does not know
+    is a candidate (``exchangea``, ``bywhich``, ``aidesaid``), or in English
+    two function words run together (``ofthe``).  It is split in two only
+    when both parts are known words and at least one is a function word
+    (``the``, ``by``, ``which``),
     or both are common and neither is a compound part (``counter-``,
     ``-ship``).  A capitalised word, which may be a name nobody has heard
     of, splits only into a common word and a function word of three letters
     or more (``Ukrainethe``).  Transliterated names (``Zelenskiy``,
     ``Tsirkon``) and technical words (``deconfliction``) stay whole.
+
+    In Portuguese, Spanish, Italian, French and Indonesian only a function
+    word splits off a known word (``aclassificação``, ``essereper``); in
+    German (compounds), Russian (prefixes) and languages without a word
+    list, nothing is split.
     """
     return _repair(text, find_glued_words(text))
 
@@ -76,6 +86,12 @@ def case_join(text: str, ctx: RuleContext):
     before the capital (``iPhone``, ``eBay``), name prefixes (``Mc``,
     ``Mac``, ``De``, ``La``, ``Van``).  Two capitalised parts split only when
     both are common words, neither is a brand part (``News``, ``Guard``) and
-    one of them also occurs on its own in the document.
+    one of them also occurs on its own in the document.  Also a word glued
+    to the words ``A`` or ``I`` (``pollutionA policy``).
+
+    In Portuguese, Spanish, Italian, French, Indonesian, German and Russian
+    the document language's word list judges the parts
+    (``unterstütztTechnische``, ``грибыДополнительное``), and a capitalised
+    word splits off only a function word (``ProzesseIn``).
     """
     return _repair(text, find_case_joins(text))
