@@ -62,6 +62,7 @@ def stopwords(lang: str, n: int) -> frozenset[str]:
 _UP = "A-ZÀ-ÞА-ЯЁ"
 _LOW = "a-zß-ÿа-яё"
 _WORD = re.compile(r"\w+")
+_LETTER = re.compile(r"[^\W\d_]")
 _GLUE = re.compile(rf"[{_LOW}][{_UP}]")
 _CAPITALISED = re.compile(rf"\b[{_UP}]")
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
@@ -155,6 +156,7 @@ class Features(NamedTuple):
 
     chars: int
     words: int
+    letters: bool  # has a word with a letter (not only numbers)
     density: float  # share of stop words; -1 when the page has no stop-word model
     sentence: bool  # ends like a sentence
     capitals: float  # share of words that start with a capital letter
@@ -192,6 +194,7 @@ def features(text: str, bl: list[Block], cfg: dict[str, Any]) -> list[Features]:
         out.append(Features(
             chars=len(s),
             words=n,
+            letters=bool(_LETTER.search(s)),
             density=density,
             sentence=bool(_SENTENCE_END.search(s)),
             capitals=len(_CAPITALISED.findall(s)) / n if n else 0.0,
@@ -224,6 +227,9 @@ def scores(feats: list[Features], cfg: dict[str, Any]) -> list[float]:
         if f.marker:
             out.append(-cfg["barrier"])
             continue
+        if not f.words or (cfg["numbers_neutral"] and not f.letters):  # a quotation mark, a separator, a number: neutral
+            out.append(0.0)
+            continue
         if f.glued or f.chrome or (f.repeated and f.chars <= repeat_max):
             a = -1.0
         elif f.density < 0:
@@ -245,25 +251,27 @@ def scores(feats: list[Features], cfg: dict[str, Any]) -> list[float]:
         if v < 0:
             v = min(v, -cfg["short_floor"])
         out.append(v)
+    # Context works on the blocks that have words; the others are transparent.
+    idx = [k for k, f in enumerate(feats) if out[k] != 0.0 and not f.marker]
     # A run of short blocks that read like menu entries weighs more the
-    # longer it gets: the k-th entry in a row costs k times `short_floor`.
+    # longer it gets: the k-th entry in a row costs
+    # 1 + menu_run_growth * min(k - 1, menu_run_cap) times `short_floor`.
     grow, cap = cfg["menu_run_growth"], cfg["menu_run_cap"]
-    if grow:
-        run = 0
-        for k, f in enumerate(feats):
-            if out[k] < 0 and not f.sentence and f.chars < cfg["length_low"]:
-                run += 1
-                out[k] = min(out[k], -cfg["short_floor"] * (1 + grow * min(run - 1, cap)))
-            else:
-                run = 0
-    # Context: a block that reads well between two that do not (a teaser's
-    # summary between its headline and its date) counts for less.
+    run = 0
+    for k in idx:
+        f = feats[k]
+        if out[k] < 0 and not f.sentence and f.chars < cfg["length_low"]:
+            run += 1
+            out[k] = min(out[k], -cfg["short_floor"] * (1 + grow * min(run - 1, cap)))
+        else:
+            run = 0
+    # A block that reads well between two that do not (a teaser's summary
+    # between its headline and its date) counts `isolated_weight` times.
     lone = cfg["isolated_weight"]
-    if lone != 1.0:
-        base = list(out)
-        for k in range(1, len(base) - 1):
-            if base[k] > 0 and base[k - 1] < 0 and base[k + 1] < 0:
-                out[k] = base[k] * lone
+    base = [out[k] for k in idx]
+    for m in range(1, len(idx) - 1):
+        if base[m] > 0 and base[m - 1] < 0 and base[m + 1] < 0:
+            out[idx[m]] = base[m] * lone
     return out
 
 
@@ -295,11 +303,21 @@ def article_span(feats: list[Features], values: list[float], cfg: dict[str, Any]
     if i < cfg["min_before_blocks"] and not any(f.glued for f in feats[:i]):
         return None
     seen = 0.0
+    comments = False
     for k in range(i, j):
         if feats[k].end and seen >= cfg["end_min_chars"]:
-            return i, k, True
+            j, comments = k, True
+            break
         seen += max(values[k], 0.0)
-    return i, j, False
+    # The headline: a title-like block right above the body stays with it.
+    if cfg.get("keep_headline") and i > 0 and _headline(feats[i - 1], cfg):
+        i -= 1
+    return i, j, comments
+
+
+def _headline(f: Features, cfg: dict[str, Any]) -> bool:
+    return (not f.sentence and cfg["headline_min_words"] <= f.words <= cfg["headline_max_words"]
+            and not (f.glued or f.marker or f.end or f.chrome))
 
 
 def find_article(text: str, cfg: dict[str, Any] | None = None) -> tuple[list[Line], list[Block], tuple[int, int, bool] | None]:
@@ -333,6 +351,7 @@ def _line_break(text: str) -> str:
     "Remove the page around the article in the text of a whole web page (menus, related links, comments, footers).",
     fix="unsafe",
     default_enabled=False,
+    options={"keep_headline": False},
 )
 def page_chrome(text: str, ctx: RuleContext):
     """Keep the article and remove the rest of a web page extracted as plain text.
@@ -358,6 +377,8 @@ def page_chrome(text: str, ctx: RuleContext):
     it for page text (``--extend-select B004``).
     """
     cfg = settings()
+    if ctx.options.get("keep_headline"):
+        cfg = {**cfg, "keep_headline": True}
     lines, bl, span = find_article(text, cfg)
     if span is None:
         return []
