@@ -64,6 +64,341 @@ def _compiled() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return line_re, trail_re
 
 
+# ---------------------------------------------------------------------------
+# Gates: which lines can match at all.
+#
+# Trying the whole alternation at the start of every line costs microseconds
+# a line; most lines of an article match none of it.  So each pattern is
+# read (with the standard library's regular-expression parser) for the few
+# characters any match of it must start with: ``View``, ``Go d``,
+# ``(AP/``, ``\d{1,3} min``…  Those prefixes, merged into a trie, form one
+# pattern searched from each line break (a literal, so the engine skips from
+# one to the next at C speed); only the lines it finds are matched whole.  A
+# pattern whose match may start anywhere in its line (``[^\n]{0,1000}\(AP…``)
+# is found by what follows the free part, searched anywhere.  The prefixes
+# are a necessary condition by construction: character classes are kept as
+# classes, anything broader ends the prefix, look-arounds are skipped.
+
+
+class _NoGate(Exception):
+    """A pattern the prefix reader does not understand: no gate (always matched)."""
+
+
+_GATE_WIDTH = 6  # characters of prefix: enough to tell "View o" from "Very"
+_GATE_LIMIT = 400  # prefixes per pattern before giving up
+
+
+_REPEATS: tuple = ()  # the repeat operators, and the categories as class text (see _sre)
+_CATEGORIES: dict = {}
+
+
+def _sre():
+    """The standard library's pattern parser (and its constants)."""
+    global _REPEATS, _CATEGORIES
+    try:
+        import re._parser as c  # Python 3.11+
+    except ImportError:  # pragma: no cover - Python 3.10
+        import sre_parse as c  # type: ignore[no-redef]
+    if not _REPEATS:
+        _REPEATS = tuple(getattr(c, n) for n in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") if hasattr(c, n))
+        _CATEGORIES = {
+            c.CATEGORY_DIGIT: r"\d", c.CATEGORY_NOT_DIGIT: r"\D", c.CATEGORY_SPACE: r"\s",
+            c.CATEGORY_NOT_SPACE: r"\S", c.CATEGORY_WORD: r"\w", c.CATEGORY_NOT_WORD: r"\W",
+        }
+    return c
+
+
+def _class_atom(items, c) -> str | None:
+    """A character class (regular-expression text) for an ``IN`` item, or None if negated."""
+    parts = []
+    for op, av in items:
+        if op is c.LITERAL:
+            parts.append(re.escape(chr(av)))
+        elif op is c.RANGE:
+            parts.append(f"{re.escape(chr(av[0]))}-{re.escape(chr(av[1]))}")
+        elif op is c.CATEGORY and av in _CATEGORIES:
+            parts.append(_CATEGORIES[av])
+        else:  # NEGATE, or something new: too broad or unknown
+            return None
+    return "[" + "".join(parts) + "]"
+
+
+def _literal_atom(ch: str) -> str:
+    low = ch.lower()
+    return re.escape(low if len(low) == 1 else ch)  # the gate is case-insensitive
+
+
+def _prefixes(items, states: set, c) -> set:
+    """Extend each ``(atoms, done)`` state by the sequence *items* (parsed pattern)."""
+    for op, av in items:
+        live = {st for st in states if not st[1]}
+        if not live:
+            return states
+        states = states - live
+        if op is c.LITERAL:
+            new = {_push(st, _literal_atom(chr(av))) for st in live}
+        elif op is c.IN:
+            atom = _class_atom(av, c)
+            new = {_push(st, atom) if atom else (st[0], True) for st in live}
+        elif op in (c.ANY, c.NOT_LITERAL):
+            new = {(st[0], True) for st in live}
+        elif op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            new = live  # zero-width: skipping a condition keeps a necessary condition
+        elif op is c.SUBPATTERN:
+            new = _prefixes(av[-1].data, live, c)
+        elif op is c.BRANCH:
+            new = set()
+            for alt in av[1]:
+                new |= _prefixes(alt.data, live, c)
+        elif op in _REPEATS:
+            lo, hi, sub = av
+            new = set()
+            cur, r = live, 0
+            while True:
+                if r >= lo or all(st[1] for st in cur):
+                    new |= cur
+                if r == hi or all(st[1] for st in cur):
+                    break
+                nxt = _prefixes(sub.data, cur, c)
+                if nxt == cur:
+                    new |= cur
+                    break
+                cur, r = nxt, r + 1
+        else:
+            raise _NoGate(str(op))
+        states = states | new
+        if len(states) > _GATE_LIMIT:
+            raise _TooMany("too many prefixes")
+    return states
+
+
+_REPEATS: tuple = ()
+
+
+_width = [_GATE_WIDTH]  # the prefix length being read (shortened for patterns with many)
+
+
+def _push(st, atom: str):
+    atoms = st[0] + (atom,)
+    return atoms, len(atoms) >= _width[0]
+
+
+def _sequence_prefixes(items, c) -> set[tuple[str, ...]]:
+    """The prefixes of *items*, as long as possible up to ``_GATE_WIDTH`` atoms."""
+    for width in range(_GATE_WIDTH, 0, -1):
+        _width[0] = width
+        try:
+            return {atoms for atoms, _ in _prefixes(items, {((), False)}, c)}
+        except _TooMany:
+            continue
+        finally:
+            _width[0] = _GATE_WIDTH
+    raise _NoGate("too many prefixes")
+
+
+class _TooMany(_NoGate):
+    pass
+
+
+def _skippable(atom: str) -> bool:
+    """Is *atom* one uncased character other than a space (a fast literal to search for)?"""
+    ch = atom[1:] if atom.startswith("\\") else atom
+    return len(ch) == 1 and ch.lower() == ch.upper() and not ch.isspace() and not ch.isalnum()
+
+
+def _trie(prefixes: set[tuple[str, ...]]) -> str:
+    """One alternation for *prefixes*, branching on their first atom at each level."""
+    if () in prefixes:
+        return ""
+    groups: dict[str, set] = {}
+    for t in prefixes:
+        groups.setdefault(t[0], set()).add(t[1:])
+    alts = []
+    for atom in sorted(groups):
+        rest = _trie(groups[atom])
+        alts.append(atom + (f"(?:{rest})" if rest else ""))
+    return "|".join(alts)
+
+
+def _pattern_gates(regex: str, case: bool, anchored: bool):
+    """``(line_start, anywhere)`` prefix sets for one catalogue pattern.
+
+    *line_start* prefixes must start the line (after its indentation);
+    *anywhere* prefixes may be found anywhere in the line.  Raises
+    :class:`_NoGate` when the pattern cannot be read.
+    """
+    c = _sre()
+    items = c.parse(regex, 0 if case else re.IGNORECASE).data
+    while len(items) == 1 and items[0][0] is c.SUBPATTERN:
+        items = items[0][1][-1].data
+    alternatives = [alt.data for alt in items[0][1][1]] if len(items) == 1 and items[0][0] is c.BRANCH else [items]
+    at_start: set = set()
+    anywhere: set = set()
+    for seq in alternatives:
+        seq = list(seq)
+        if anchored:
+            found = _sequence_prefixes(seq, c)
+            if () not in found:
+                at_start |= found
+                continue
+        # A match may start anywhere in the line: look for what follows the
+        # free part (leading items dropped one by one: what remains must
+        # still match somewhere in the line), preferably from a punctuation
+        # mark, which the search skips to at C speed (a letter under
+        # IGNORECASE is tried at every position; a space is everywhere).
+        fallback = None
+        while seq:
+            found = _sequence_prefixes(seq, c)
+            if () not in found:
+                if all(_skippable(t[0]) for t in found):
+                    anywhere |= found
+                    break
+                if fallback is None and not all(t[0] == r"\ " for t in found):
+                    fallback = found
+            seq = seq[1:]
+        else:
+            if fallback is None:
+                raise _NoGate("no prefix")
+            anywhere |= fallback
+    return at_start, anywhere
+
+
+class _Seq:
+    """A parsed sequence (what ``sre_parse`` keeps in ``.data``)."""
+
+    def __init__(self, data):
+        self.data = data
+
+
+def _reversed(items, c) -> list:
+    """*items* (a parsed pattern) read backwards: its prefixes are the pattern's suffixes."""
+    out = []
+    for op, av in reversed(items):
+        if op is c.SUBPATTERN:
+            av = (*av[:-1], _Seq(_reversed(av[-1].data, c)))
+        elif op is c.BRANCH:
+            av = (av[0], [_Seq(_reversed(alt.data, c)) for alt in av[1]])
+        elif op in _REPEATS:
+            av = (av[0], av[1], _Seq(_reversed(av[2].data, c)))
+        out.append((op, av))
+    return out
+
+
+def _suffix_gate(regexes: list[tuple[str, bool]]) -> re.Pattern[str] | None:
+    """A pattern for how the trailing patterns can end, matched at the end of a line's text.
+
+    None when some pattern can end in a space (the line's spaces are
+    stripped before the test) or has no readable ending.
+    """
+    c = _sre()
+    suffixes: set = set()
+    for regex, case in regexes:
+        items = c.parse(regex, 0 if case else re.IGNORECASE).data
+        found = _sequence_prefixes(_reversed(items, c), c)
+        if () in found:
+            return None
+        for t in found:
+            if any(re.match(t[0], ch, re.IGNORECASE) for ch in " \t\u00a0"):
+                return None
+        suffixes |= {tuple(reversed(t)) for t in found}
+    return re.compile(f"(?:{'|'.join(''.join(t) for t in sorted(suffixes))})\\Z", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _gates():
+    """``(first_line, after_lf, after_cr, anywhere, trailing)`` gate patterns, or None.
+
+    *anywhere* and *trailing* are lists of patterns (one per leading literal,
+    so each search skips to its literal at C speed).
+    """
+    try:
+        at_start: set = set()
+        anywhere: set = set()
+        trailing: set = set()
+        ending = _suffix_gate([(p.regex, p.case) for p in catalogue() if p.kind == "trailing"])
+        for p in catalogue():
+            if p.kind == "trailing":
+                if _may_match_newline(p.regex):
+                    raise _NoGate("a trailing pattern that can match a line break")
+                _, found = _pattern_gates(p.regex, p.case, anchored=False)
+                trailing |= found
+            else:
+                a, b = _pattern_gates(p.regex, p.case, anchored=True)
+                at_start |= a
+                anywhere |= b
+    except (_NoGate, re.error, AttributeError, IndexError):
+        return None
+    start = rf"[ \t\u00a0]*(?:{_trie(at_start)})"
+    return (
+        re.compile(start, re.IGNORECASE),
+        re.compile(r"\n" + start, re.IGNORECASE),
+        re.compile(r"\r" + start, re.IGNORECASE),
+        _by_first_atom(anywhere),
+        _by_first_atom(trailing),
+        ending,
+    )
+
+
+def _may_match_newline(regex: str) -> bool:
+    """Can *regex* match a line feed (a look-around counts, to be safe)?"""
+    c = _sre()
+
+    def walk(items) -> bool:
+        for op, av in items:
+            if op is c.LITERAL:
+                if av == 10:
+                    return True
+            elif op is c.NOT_LITERAL:
+                if av != 10:
+                    return True
+            elif op is c.IN:
+                if re.match(_class_atom(av, c) or "[^\n]", "\n") if not any(o is c.NEGATE for o, _ in av) else \
+                        not any(o is c.LITERAL and v == 10 for o, v in av):
+                    return True
+            elif op is c.ANY:
+                return True
+            elif op is c.SUBPATTERN:
+                if walk(av[-1].data):
+                    return True
+            elif op is c.BRANCH:
+                if any(walk(alt.data) for alt in av[1]):
+                    return True
+            elif op in _REPEATS:
+                if walk(av[2].data):
+                    return True
+            elif op in (c.ASSERT, c.ASSERT_NOT):
+                if walk(av[1].data):
+                    return True
+            elif op is not c.AT:
+                return True
+        return False
+
+    return walk(c.parse(regex).data)
+
+
+def _by_first_atom(prefixes: set) -> list[re.Pattern[str]]:
+    groups: dict[str, set] = {}
+    for t in prefixes:
+        groups.setdefault(t[0], set()).add(t)
+    return [re.compile(_trie(g), re.IGNORECASE) for _, g in sorted(groups.items())]
+
+
+def _candidate_lines(text: str, gates) -> list[int]:
+    """Start offsets of the lines the gates find (sorted, without duplicates)."""
+    first, after_lf, after_cr, anywhere = gates[:4]
+    found = set()
+    if first.match(text):
+        found.add(0)
+    found.update(m.start() + 1 for m in after_lf.finditer(text))
+    if "\r" in text:
+        found.update(m.start() + 1 for m in after_cr.finditer(text))
+    for g in anywhere:
+        for m in g.finditer(text):
+            p = m.start()
+            found.add(max(text.rfind("\n", 0, p), text.rfind("\r", 0, p)) + 1)
+    return sorted(found)
+
+
 _MAX_LINE = 1200
 _LINE_TEXT = re.compile(r"[^\r\n]+")
 _HEADLINE_MAX = 160
@@ -87,15 +422,17 @@ def boilerplate_line(text: str, ctx: RuleContext):
     """
     line_re, trail_re = _compiled()
     pats = catalogue()
+    gates = _gates()
     lines = None
     marked: dict[int, str] = {}
     out: list[Edit] = []
     starts: list[int] = []
     # Lines are matched one by one, and each distinct line only once: pages
     # repeat their furniture, and a hostile file of a million identical
-    # lines then costs one match, not a million.
+    # lines then costs one match, not a million.  With the gates, only the
+    # lines they find are looked at (the others cannot match).
     verdict: dict[str, int] = {}  # line text -> index of the matching pattern, -1 for none
-    for m in _LINE_TEXT.finditer(text):
+    for m in _LINE_TEXT.finditer(text) if gates is None else _lines_at(text, _candidate_lines(text, gates)):
         if m.end() - m.start() > _MAX_LINE:
             continue
         content = m.group()
@@ -129,7 +466,7 @@ def boilerplate_line(text: str, ctx: RuleContext):
     if lines is not None:
         out.extend(remove_lines(text, lines, marked))
     removed_starts = [e.start for e in out]  # sorted and disjoint (remove_lines)
-    for m in trail_re.finditer(text):
+    for m in trail_re.finditer(text) if gates is None else _trailing_matches(text, trail_re, *gates[4:]):
         k = bisect_right(removed_starts, m.start()) - 1
         if k >= 0 and m.start() < out[k].end:
             continue  # on a line that goes anyway
@@ -140,6 +477,38 @@ def boilerplate_line(text: str, ctx: RuleContext):
             continue  # the whole line would go: leave that to line patterns
         out.append(Edit(s, m.end(), "", f"boilerplate ({p.id}): {p.why}"))
     return out
+
+
+def _lines_at(text: str, starts: list[int]):
+    """The ``_LINE_TEXT`` matches that start at *starts* (empty lines skipped)."""
+    match = _LINE_TEXT.match
+    for s in starts:
+        m = match(text, s)
+        if m is not None:
+            yield m
+
+
+def _trailing_matches(text: str, trail_re: re.Pattern[str], gates: list[re.Pattern[str]],
+                      ending: re.Pattern[str] | None):
+    """``trail_re.finditer(text)``, searched only in the lines the *gates* find.
+
+    The trailing patterns end at a line feed (``$``) and never match one
+    (checked when the gates are built), so each line from one line feed to
+    the next is searched on its own, and only if it ends (spaces aside) as
+    one of them can (*ending*).
+    """
+    found = set()
+    for g in gates:
+        for m in g.finditer(text):
+            found.add(text.rfind("\n", 0, m.start()) + 1)
+    for start in sorted(found):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        if ending is not None:
+            e = start + len(text[start:end].rstrip(" \t\u00a0"))
+            if not ending.search(text, max(start, e - _GATE_WIDTH), e):
+                continue
+        yield from trail_re.finditer(text, start, end)
 
 
 # ---------------------------------------------------------------------------
