@@ -112,8 +112,9 @@ class TextCache:
 
 # ---------------------------------------------------------------- languages
 
-#: How many characters from the start of a text :func:`document_language` reads.
-LANGUAGE_SAMPLE = 2000
+#: How many characters from the start of a text :func:`document_language`
+#: reads first, and how many when those leave the language undecided.
+LANGUAGE_SAMPLES = (1000, 2000)
 #: The best language's marker words must be this share of the words read,
 #: at least MIN_MARKER_HITS of them, and MARGIN times the runner-up's.
 MIN_MARKER_SHARE = 0.10
@@ -173,8 +174,9 @@ _LANGUAGE = TextCache(8)
 def document_language(text: str) -> str | None:
     """The language of *text* (a wordfreq code such as ``"en"``, ``"pt"``), or None.
 
-    Counts, among the first LANGUAGE_SAMPLE characters, the words that are
-    among the 100 most frequent of each of 20 languages
+    Counts, among the first 1,000 characters (2,000 if that leaves it
+    undecided: LANGUAGE_SAMPLES), the words that are among the 100 most
+    frequent of each of 20 languages
     (``cleaner/data/joins/language_markers.txt``); the language with the
     most wins when they are at least MIN_MARKER_SHARE of the words and
     clearly ahead of the runner-up.  None for text in another script, too
@@ -184,10 +186,17 @@ def document_language(text: str) -> str | None:
 
 
 def _document_language(text: str) -> str | None:
-    langs, groups, markers = _language_markers()
-    words = text[:LANGUAGE_SAMPLE].split()
+    for size in LANGUAGE_SAMPLES:
+        lang = _language_of(text[:size].split())
+        if lang is not None or len(text) <= size:
+            return lang
+    return None
+
+
+def _language_of(words: list[str]) -> str | None:
     if not words:
         return None
+    langs, groups, markers = _language_markers()
     scores = [0] * len(langs)
     for g, n in Counter(map(markers.get, words)).items():
         if g is not None:
