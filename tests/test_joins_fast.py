@@ -114,3 +114,18 @@ def test_cached_results_are_copies():
     assert J.find_joins(text) == sorted(
         J.find_sentence_joins(text) + J.find_glued_words(text) + J.find_case_joins(text), key=lambda j: j.pos
     )
+
+
+def test_many_distinct_glued_tokens_take_one_pass_with_the_same_result(monkeypatch):
+    # More than FIND_LIMIT distinct tokens to split: one pattern pass instead
+    # of a str.find pass per token (which would be quadratic on hostile text).
+    words = ["apple", "house", "water", "music", "money", "table", "night", "river", "paper", "story"]
+    text = " ".join(f"{fw}{w}" for fw in ("the", "of", "and", "that", "with") for w in words) + " and the end."
+    text = "We said that the talks went well. " * 3 + text
+    find = J.find_glued_words.__wrapped__
+    monkeypatch.setattr(J, "FIND_LIMIT", 10_000)
+    by_find = find(text)
+    monkeypatch.setattr(J, "FIND_LIMIT", 0)
+    by_pass = find(text)
+    assert len(by_find) >= 40
+    assert by_pass == by_find

@@ -865,6 +865,25 @@ def _compute_glued_candidates(text: str) -> list[str]:
     return sorted(t for t in found if 4 <= len(t) <= MAX_TOKEN and _glued_candidate(t))
 
 
+#: Up to this many distinct tokens to split are looked up with str.find
+#: (fast, but a pass over the text each); more take one pass of the pattern.
+FIND_LIMIT = 32
+
+
+def _glued_joins(text: str, splits: dict[str, tuple[str, str]], pattern: re.Pattern) -> list[Join]:
+    """A join at every token of *pattern* in *text* that *splits* splits, in text order."""
+    if len(splits) > FIND_LIMIT:
+        starts = [(m.start(), m.group()) for m in pattern.finditer(text) if m.group() in splits]
+    else:
+        starts = sorted((start, token) for token in splits for start in _token_starts(text, token, pattern))
+    out = []
+    for start, token in starts:
+        left, right = splits[token]
+        out.append(Join(start + len(left), "glued", left, right, cut=True,
+                        reason=f"glued words {token} -> {left} {right}"))
+    return out
+
+
 def _token_starts(text: str, token: str, pattern: re.Pattern):
     """Where *pattern* matches exactly *token* in *text* (its finditer matches)."""
     n = len(token)
@@ -888,14 +907,8 @@ def find_glued_words(text: str) -> list[Join]:
     if not looks_english(text):
         model = word_model(document_language(text))
         return _glued_words_in(text, model) if model is not None and model.glued else out
-    for token in _glued_candidates(text):
-        parts = split_glued(token)
-        if parts is None:
-            continue
-        left, right = parts
-        reason = f"glued words {token} -> {left} {right}"
-        out.extend(Join(start + len(left), "glued", left, right, cut=True, reason=reason)
-                   for start in _token_starts(text, token, _GLUED_TOKEN))
+    splits = {token: parts for token in _glued_candidates(text) if (parts := split_glued(token)) is not None}
+    out.extend(_glued_joins(text, splits, _GLUED_TOKEN))
     if "'" in text or "’" in text:
         out.extend(_contraction_joins(text))
     out.sort(key=lambda j: j.pos)
@@ -937,19 +950,16 @@ def _glued_words_in(text: str, model: WordModel) -> list[Join]:
     if not rest:
         return []
     found = set(_LETTER_RUN.findall(" ".join(rest))).difference(plain)
-    out: list[Join] = []
+    splits = {}
     for token in sorted(found):
         if not 4 <= len(token) <= MAX_TOKEN or not token[1:].islower() or zipf(token) > 0.0:
             continue
         if model.zipf(token) > 0.0:
             continue
         parts = _split_glued_in(token, model)
-        if parts is None:
-            continue
-        left, right = parts
-        reason = f"glued words {token} -> {left} {right}"
-        out.extend(Join(start + len(left), "glued", left, right, cut=True, reason=reason)
-                   for start in _token_starts(text, token, _GLUED_TOKEN_ANY))
+        if parts is not None:
+            splits[token] = parts
+    out = _glued_joins(text, splits, _GLUED_TOKEN_ANY)
     out.sort(key=lambda j: j.pos)
     return out
 
