@@ -15,9 +15,12 @@ In one run, on this machine:
    document, then plain datasketch per-paragraph ``MinHash`` (word 5-gram
    shingles, 128 permutations) with ``MinHashLSH`` query + insert;
 4. scores article extraction on the 181 pages: naive BeautifulSoup
-   ``get_text`` alone, naive text then our cleaning, our HTML reader then
-   our cleaning, and trafilatura if it is installed; 4-word-shingle
-   precision / recall / F1 against the gold text, averaged over pages.
+   ``get_text`` alone, naive text then our cleaning (default rules, and
+   with the opt-in page rule ``B004``), our HTML reader then our cleaning
+   (with and without ``B004``), and trafilatura if it is installed;
+   4-word-shingle precision / recall / F1 against the gold text, averaged
+   over pages, for the first half of the keys (on which ``B004`` was
+   tuned), the held-out second half, and all pages.
 
 Ratios are against figures measured in the same run, so they compare across
 machines.  The baseline runs on the first ``--baseline-mb`` MB of the corpus
@@ -287,7 +290,13 @@ def prf(gold: str, pred: str) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
-def extraction_scores() -> dict[str, dict[str, float]]:
+def extraction_scores() -> dict[str, dict[str, dict[str, float]]]:
+    """Precision, recall and F1 of each system, averaged over pages.
+
+    Returned per split: ``tune`` (the pages whose key sorts in the first
+    half, on which rule B004's settings were tuned), ``held-out`` (the
+    second half) and ``all``.
+    """
     from bs4 import BeautifulSoup
 
     from cleaner.config import Config
@@ -301,24 +310,36 @@ def extraction_scores() -> dict[str, dict[str, float]]:
         trafilatura = None
     systems: dict[str, list[tuple[float, float, float]]] = {}
     config = Config()
-    for key, val in sorted(gt.items()):
+    page = Config(extend_select=["B004"])  # + page-chrome (B004, off by default)
+    keys = sorted(gt)
+    for key in keys:
+        val = gt[key]
         html = gzip.decompress((BENCH / "html" / f"{key}.html.gz").read_bytes()).decode("utf-8", "replace")
         naive = BeautifulSoup(html, "html.parser").get_text()
+        reader = extract_html_text(html)
         outs = {
             "naive get_text": naive,
             "naive get_text + cleaner": clean_text(naive, config).cleaned,
-            "cleaner HTML reader + cleaner": clean_text(extract_html_text(html), config).cleaned,
+            "naive get_text + cleaner + B004": clean_text(naive, page).cleaned,
+            "cleaner HTML reader + cleaner": clean_text(reader, config).cleaned,
+            "cleaner HTML reader + cleaner + B004": clean_text(reader, page).cleaned,
         }
         if trafilatura is not None:
             outs["trafilatura"] = trafilatura.extract(html) or ""
         for name, text in outs.items():
             systems.setdefault(name, []).append(prf(val["articleBody"], text))
-    out = {}
+    half = (len(keys) + 1) // 2
+    splits = {"tune": slice(0, half), "held-out": slice(half, None), "all": slice(None)}
+    out: dict[str, dict[str, dict[str, float]]] = {}
     for name, scores in systems.items():
-        n = len(scores)
-        out[name] = {k: sum(s[i] for s in scores) / n for i, k in enumerate(("precision", "recall", "f1"))}
+        out[name] = {}
+        for split, sl in splits.items():
+            part = scores[sl]
+            n = len(part)
+            out[name][split] = {k: sum(s[i] for s in part) / n for i, k in enumerate(("precision", "recall", "f1"))}
+            out[name][split]["pages"] = n
     if trafilatura is None:
-        out["trafilatura"] = {"precision": None, "recall": None, "f1": None, "note": "not installed"}
+        out["trafilatura"] = {"all": {"precision": None, "recall": None, "f1": None, "note": "not installed"}}
     return out
 
 
@@ -407,14 +428,19 @@ def main() -> None:
               f"peak RSS of the largest process {max(r['max_process_rss_mb'] for r in runs.values()):.0f} MB "
               f"(target < 1024 MB)")
 
-    print("\narticle extraction (181 pages, 4-word shingles, mean over pages):")
+    print("\narticle extraction (181 pages, 4-word shingles, mean over pages; B004 tuned on the first half"
+          " of the keys, the second half held out):")
     scores = extraction_scores()
     results["extraction"] = scores
-    for name, s in scores.items():
-        if s["f1"] is None:
-            print(f"  {name:<32} (not installed)")
-        else:
-            print(f"  {name:<32} P {s['precision']:.3f}  R {s['recall']:.3f}  F1 {s['f1']:.3f}")
+    print(f"  {'':<38}" + "".join(f"{f'{k} ({v}p)':^21}" for k, v in
+                                   ((k, s.get("pages", "")) for k, s in scores["naive get_text"].items())))
+    print(f"  {'':<38}" + f"{'P':>7}{'R':>6}{'F1':>6}  " * 3)
+    for name, by_split in scores.items():
+        if by_split["all"]["f1"] is None:
+            print(f"  {name:<38} (not installed)")
+            continue
+        cells = "".join(f"  {s['precision']:5.3f} {s['recall']:5.3f} {s['f1']:5.3f}  " for s in by_split.values())
+        print(f"  {name:<38}{cells}")
     print(f"\nload average at the end {os.getloadavg()[0]:.2f}")
     results["load_average_at_end"] = os.getloadavg()
     if args.json:

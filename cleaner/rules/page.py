@@ -340,11 +340,6 @@ def article_text(text: str, cfg: dict[str, Any] | None = None) -> str:
     return "\n".join(text[b.start : b.end] for b in bl[i:j])
 
 
-def _line_break(text: str) -> str:
-    m = re.search(r"\r\n|\n|\r", text)
-    return m.group() if m else "\n"
-
-
 @rule(
     "B004",
     "page-chrome",
@@ -391,7 +386,6 @@ def page_chrome(text: str, ctx: RuleContext):
     why_after = "comments after the article" if comments else "page chrome after the article"
     marked: dict[int, str] = {}
     edits: list[Edit] = []
-    brk = _line_break(text)
     starts = [ln.start for ln in lines]
     # Group blocks by the line they start on; a block that runs over several
     # lines (a wrapped paragraph) covers them whole.
@@ -412,7 +406,8 @@ def page_chrome(text: str, ctx: RuleContext):
             continue
         if all(keep[g] for g in group):
             continue
-        # A long line that holds both: remove each run of pieces, keep the rest.
+        # A long line that holds both: remove its head and its tail (the
+        # article is one run of blocks, so nothing is cut out of its middle).
         a = 0
         while a < len(group):
             if keep[group[a]]:
@@ -425,8 +420,7 @@ def page_chrome(text: str, ctx: RuleContext):
             before_kept, after_kept = a > 0, b + 1 < len(group)
             start = bl[first - 1].end if before_kept else lines[li].start
             end = bl[stop + 1].start if after_kept else lines[last].end
-            after = brk if before_kept and after_kept else ""
-            edits.append(Edit(start, end, after, why_before if first < i else why_after))
+            edits.append(Edit(start, end, "", why_before if first < i else why_after))
             a = b + 1
     edits.extend(remove_lines(text, lines, marked))
     edits.sort(key=lambda e: (e.start, e.end))
