@@ -744,6 +744,20 @@ def _quote_paragraph(text: str, s: int, e: int, qm: QuoteMarks, starts: list[int
     return len(_NORM.findall(text[s:e].lower())) >= 6
 
 
+def _one_quotation(text: str, s: int, e: int, index: _QuoteIndex, i: int) -> bool:
+    """:func:`_quote_paragraph` for paragraph *i*, matching its marks only if it can be one.
+
+    One quotation has at most two marks, the second at its end: most
+    paragraphs that open with a quotation fail that before any matching.
+    """
+    starts = index.mark_starts(i)
+    if starts is None:
+        starts = _mark_starts(text, s, e)
+    if starts is not None and (len(starts) > 2 or (len(starts) == 2 and starts[1] < e - 1)):
+        return False
+    return _quote_paragraph(text, s, e, index.marks_of(i), starts)
+
+
 def _shingles(words: list[str], n: int = 5) -> set[tuple[str, ...]]:
     """The runs of *n* consecutive words (``zip`` builds them in C)."""
     return set(zip(*(words[k:] for k in range(n))))
@@ -780,8 +794,7 @@ def find_orphans(text: str) -> tuple[list[Orphan], list[tuple[int, int]]]:
         return [], paras
     if sum(cand) > 8:
         index.with_marks()  # one pass over the text's marks instead of one per paragraph
-    cand = [c and _quote_paragraph(text, s, e, index.marks_of(i), index.mark_starts(i))
-            for i, ((s, e), c) in enumerate(zip(paras, cand))]
+    cand = [c and _one_quotation(text, s, e, index, i) for i, ((s, e), c) in enumerate(zip(paras, cand))]
     if not any(cand):
         return [], paras
     body = [p for p, c in zip(paras, cand) if not c]
