@@ -202,12 +202,10 @@ def _language_of(words: list[str]) -> str | None:
         if g is not None:
             for i in groups[g]:
                 scores[i] += n
-    best = max(range(len(langs)), key=lambda i: (scores[i], -i))
-    runner_up = max(scores[i] for i in range(len(langs)) if i != best)
-    top = scores[best]
+    top, runner_up = sorted(scores)[-1:-3:-1]
     if top < MIN_MARKER_HITS or top < MIN_MARKER_SHARE * len(words) or top < MARGIN * runner_up:
-        return None
-    return langs[best]
+        return None  # (a tie fails the margin)
+    return langs[scores.index(top)]
 
 
 def looks_english(text: str) -> bool:
