@@ -8,37 +8,42 @@ page: most of it is different on every site.  ``B004`` models the page
 instead, in four steps (:func:`find_article` does them all):
 
 1. :func:`blocks` cuts the text into blocks: lines, long lines cut where a
-   minified page glued its blocks together, wrapped lines joined back.
+   minified page glued its elements together, wrapped lines joined back.
 2. :func:`features` describes each block: its length, its share of stop
    words of the page's language (:func:`page_language`, wordfreq), whether
    it ends like a sentence, its share of capitalised words, glued menu
-   entries (``HomeAbout MeContact``), whether it repeats, and whether it is
-   one of the lines of ``data/page.toml`` that open what follows an article
-   (related stories, comments) or that only site furniture holds (cookie
-   banners, rights notices).
-3. :func:`scores` turns the features into a score, positive for article
-   text and negative for the page around it, times the block's length.
+   entries (``HomeAbout MeContact``), whether the page repeats it, and
+   whether it is one of the lines of ``data/page.toml`` that open what
+   follows an article (related stories, comments) or that only site
+   furniture holds (cookie banners, rights notices).
+3. :func:`scores` turns the features into a score per block, positive for
+   article text and negative for the page around it, times its length;
+   a block is also judged by its neighbours.
 4. :func:`article_span` takes the run of blocks with the largest sum of
-   scores, which is Body Text Extraction (Finn, Kushmerick and Smyth, 2001)
-   on blocks rather than on tags.  The run stops at the comments.
+   scores: Body Text Extraction (Finn, Kushmerick and Smyth, 2001) on
+   blocks rather than tags.  The run stops where the comments start.
 
-Only the blocks before and after that run are removed; the blocks inside it
+Only the text before and after that run is removed; the blocks inside it
 (subheads, a photo caption, a short list) stay with the article.  This is
-jusText's context-sensitive idea, in one pass: a short block is judged by
+jusText's context-sensitive lesson in one pass: a short block is judged by
 the text around it, not on its own.
+
+Every step works on whole-text regular expressions and numpy arrays, not
+on one block at a time: a page of text is judged at tens of MB/s.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections import Counter
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from cleaner.model import Edit
 from cleaner.registry import RuleContext, rule
-from cleaner.rules._lines import Line, line_spans, load_toml, remove_lines
+from cleaner.rules._lines import load_toml
 
 
 @lru_cache(maxsize=1)
@@ -61,25 +66,24 @@ def stopwords(lang: str, n: int) -> frozenset[str]:
 
 _UP = "A-ZÀ-ÞА-ЯЁ"
 _LOW = "a-zß-ÿа-яё"
-_WORD = re.compile(r"\w+")
-_LETTER = re.compile(r"[^\W\d_]")
-_GLUE = re.compile(rf"[{_LOW}][{_UP}]")
-_CAPITALISED = re.compile(rf"\b[{_UP}]")
+_ENDS = ".!?…:;。！？"
+_CLOSERS = "\"'”’)\\]"
+_SEP = "\x00"  # between blocks in the joined text (never in a block: ``\s`` and ``\w`` do not match it)
+
+_LINE_BLOCK = re.compile(r"[^\s](?:[^\r\n]*[^\s])?")  # a line without the spaces around it
+# A line break inside a paragraph: no sentence end before it, a lower-case word after it.
+_WRAP = re.compile(rf"[^\s{_ENDS}{_CLOSERS}][ \t\u00a0]*(?:\r\n|\n|\r)[ \t\u00a0]*(?=[{_LOW}(,])")
+_TOKENS = re.compile(r"\w+|\x00")
+_LETTER_TOKENS = re.compile(r"[^\W\d_]+|\x00")
+_CAPITALS = re.compile(rf"\b[{_UP}]|\x00")
+_GLUE = re.compile(rf"[{_LOW}][{_UP}]|\x00")
+_SENTENCE_ENDS = re.compile(rf"[{_ENDS}][{_CLOSERS}]*\x00|\x00")
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
-_SENTENCE_END = re.compile(r"[.!?…:;。！？][\"'”’)\]]*$")
-_CONTINUES = re.compile(rf"[{_LOW}(,]")
-
-
-class Block(NamedTuple):
-    """``text[start:end]``: one block of the page, without the spaces around it."""
-
-    start: int
-    end: int
 
 
 @lru_cache(maxsize=None)
 def _splitter(spaces: int, camel: bool) -> re.Pattern[str]:
-    """Where a long line holds several blocks: runs of spaces, and sentence ends (glued or not)."""
+    """Where a long line holds several blocks: runs of spaces, sentence ends, camel joins."""
     return re.compile(
         r"[ \t\u00a0]{%d,}" % spaces
         + rf"|(?<=[{_LOW}]{{2}}[.!?])[ \u00a0]*(?=[\"“‘(]?[{_UP}][{_LOW}])"
@@ -88,47 +92,58 @@ def _splitter(spaces: int, camel: bool) -> re.Pattern[str]:
     )
 
 
-def blocks(text: str, lines: list[Line], cfg: dict[str, Any]) -> list[Block]:
-    """The blocks of *text*: its lines, long lines cut, wrapped lines joined.
+def blocks(text: str, cfg: dict[str, Any]) -> np.ndarray:
+    """The blocks of *text* as an ``(n, 2)`` array of ``[start, end)`` offsets.
 
-    A line of ``split_min_chars`` or more is cut at runs of
-    ``split_spaces`` spaces and at sentence ends (a minified page gives its
-    menu, article and footer as one line).  A line that starts in lower case
-    right under a line that does not end like a sentence continues it: pages
-    wrap paragraphs in their HTML source and ``get_text()`` keeps the breaks.
+    A block is a line without the spaces around it.  A line of
+    ``split_min_chars`` or more is cut at runs of ``split_spaces`` spaces,
+    at sentence ends and (``split_camel``) where a lower-case word runs into
+    a capitalised one: minified pages give menu, article and footer as one
+    line, and ``get_text()`` glues elements (``PostsLatest``, ``agoThe``).
+    A line that starts in lower case right under a line that does not end
+    like a sentence continues it: pages wrap paragraphs in their HTML
+    source and ``get_text()`` keeps the breaks.
     """
-    out: list[Block] = []
-    split = _splitter(int(cfg["split_spaces"]), bool(cfg["split_camel"]))
+    spans = [m.span() for m in _LINE_BLOCK.finditer(text)]
+    if not spans:
+        return np.zeros((0, 2), dtype=np.int64)
+    arr = np.array(spans, dtype=np.int64)
     long_line = int(cfg["split_min_chars"])
-    prev_line = -2
-    for n, ln in enumerate(lines):
-        s, e = ln.start, ln.end
-        if s == e or text[s:e].isspace():
-            continue
-        pieces = [(s, e)]
-        if e - s >= long_line:
+    long_rows = np.flatnonzero(arr[:, 1] - arr[:, 0] >= long_line)
+    if len(long_rows):
+        split = _splitter(int(cfg["split_spaces"]), bool(cfg["split_camel"]))
+        parts = []
+        prev = 0
+        for r in long_rows:
+            parts.append(arr[prev:r])
+            s, e = arr[r]
             pieces = []
             pos = s
             for g in split.finditer(text, s, e):
                 pieces.append((pos, g.start()))
                 pos = g.end()
             pieces.append((pos, e))
-        first = True
-        for a, b in pieces:
-            seg = text[a:b]
-            stripped = seg.strip()
-            if not stripped:
-                continue
-            start = a + len(seg) - len(seg.lstrip())
-            end = start + len(stripped)
-            if (first and prev_line == n - 1 and e - s < long_line and _CONTINUES.match(stripped)
-                    and not _SENTENCE_END.search(text, out[-1].start, out[-1].end)):
-                out[-1] = Block(out[-1].start, end)
-            else:
-                out.append(Block(start, end))
-            first = False
-        prev_line = n
-    return out
+            cut = []
+            for a, b in pieces:
+                seg = text[a:b]
+                stripped = seg.strip()
+                if stripped:
+                    a += len(seg) - len(seg.lstrip())
+                    cut.append((a, a + len(stripped)))
+            parts.append(np.array(cut, dtype=np.int64).reshape(-1, 2))
+            prev = r + 1
+        parts.append(arr[prev:])
+        arr = np.concatenate(parts)
+    # Wrapped lines: join a block to the one before it.
+    joins = np.fromiter((m.end() for m in _WRAP.finditer(text)), dtype=np.int64)
+    if len(joins):
+        cont = np.isin(arr[:, 0], joins)
+        cont[0] = False
+        if cont.any():
+            heads = np.flatnonzero(~cont)
+            last = np.r_[heads[1:] - 1, len(arr) - 1]
+            arr = np.column_stack([arr[heads, 0], arr[last, 1]])
+    return arr
 
 
 def page_language(words: list[str], cfg: dict[str, Any]) -> str | None:
@@ -137,77 +152,117 @@ def page_language(words: list[str], cfg: dict[str, Any]) -> str | None:
     ``None`` when none covers ``min_coverage`` of them (a language wordfreq
     has no stop words for here, or a page of numbers and names).
     """
-    if not words:
-        return None
     counts = Counter(words)
+    counts.pop(_SEP, None)
+    total = sum(counts.values())
+    if not total:
+        return None
     n = int(cfg["stopwords"])
     best, best_hits = None, 0
     for lang in cfg["languages"]:
         hits = sum(counts[w] for w in stopwords(lang, n) if w in counts)
         if hits > best_hits:
             best, best_hits = lang, hits
-    if best is None or best_hits < cfg["min_coverage"] * len(words):
+    if best is None or best_hits < cfg["min_coverage"] * total:
         return None
     return best
 
 
 class Features(NamedTuple):
-    """What :func:`scores` knows about one block."""
+    """What :func:`scores` knows about the blocks: one array each, one entry a block."""
 
-    chars: int
-    words: int
-    letters: bool  # has a word with a letter (not only numbers)
-    density: float  # share of stop words; -1 when the page has no stop-word model
-    sentence: bool  # ends like a sentence
-    capitals: float  # share of words that start with a capital letter
-    glued: bool  # glued menu entries: ``HomeAbout MeContact``
-    repeated: bool  # the page holds the same block again
-    marker: bool  # opens what follows an article: ``Related stories``, ``Tags:``
-    end: bool  # opens the comments: ``Leave a reply``, ``12 comments``
-    chrome: bool  # site furniture whatever it says: cookie banners, rights notices
+    chars: np.ndarray  # length in characters
+    words: np.ndarray  # number of words (``\\w+``)
+    letters: np.ndarray  # has a word with a letter (not only numbers)
+    density: np.ndarray  # share of stop words; -1 when the page has no stop-word model
+    sentence: np.ndarray  # ends like a sentence
+    capitals: np.ndarray  # share of words that start with a capital letter
+    glued: np.ndarray  # glued menu entries: ``HomeAbout MeContact``
+    repeated: np.ndarray  # the page holds the same block again
+    marker: np.ndarray  # opens what follows an article: ``Related stories``, ``Tags:``
+    end: np.ndarray  # opens the comments: ``Leave a reply``, ``12 comments``
+    chrome: np.ndarray  # site furniture whatever it says: cookie banners, rights notices
 
 
 @lru_cache(maxsize=None)
 def _patterns(key: str) -> re.Pattern[str]:
-    return re.compile("(?i:" + "|".join(f"(?:{p})" for p in settings()[key]) + ")")
+    """The patterns under *key* in ``page.toml``, one per line of a joined text."""
+    body = "|".join(f"(?:{p})" for p in settings()[key])
+    if key == "chrome":
+        return re.compile(f"(?i:{body})")
+    return re.compile(f"(?im:^(?:{body})$)")
 
 
-def features(text: str, bl: list[Block], cfg: dict[str, Any]) -> list[Features]:
-    """The :class:`Features` of each block of *text*."""
-    low = text.lower()
-    texts = [text[b.start : b.end] for b in bl]
-    words = [_WORD.findall(low, b.start, b.end) for b in bl]
+def _per_block(tokens: list[str], n: int) -> np.ndarray:
+    """How many of *tokens* (separated by ``_SEP`` tokens, one a block) each of *n* blocks has."""
+    sep = np.fromiter(map(_SEP.__eq__, tokens), dtype=bool, count=len(tokens))
+    ids = np.cumsum(sep)
+    return np.bincount(ids[~sep], minlength=n)[:n]
+
+
+def _block_of(positions: list[int], offsets: np.ndarray) -> np.ndarray:
+    """The block each position of the joined text falls in."""
+    return np.searchsorted(offsets, np.asarray(positions, dtype=np.int64), side="right") - 1
+
+
+def features(text: str, bl: np.ndarray, cfg: dict[str, Any]) -> Features:
+    """The :class:`Features` of the blocks *bl* of *text*, for all blocks at once.
+
+    The blocks are joined with a separator, and each feature is one regular
+    expression over the joined text whose matches are counted per block.
+    """
+    n = len(bl)
+    texts = [text[a:b] for a, b in bl.tolist()]
+    joined = _SEP.join(texts) + _SEP
+    lengths = bl[:, 1] - bl[:, 0]
+    offsets = np.r_[0, np.cumsum(lengths + 1)[:-1]]  # where each block starts in *joined*
+    low = joined.lower()
+    tokens = _TOKENS.findall(low)
+    sep = np.fromiter(map(_SEP.__eq__, tokens), dtype=bool, count=len(tokens))
+    ids = np.cumsum(sep)[~sep]
+    words = np.bincount(ids, minlength=n)[:n]
     lang = None
-    cjk = sum(map(len, _CJK_RUN.findall(text)))
-    if cjk < cfg["cjk_share"] * len(text):
-        lang = page_language([w for ws in words for w in ws], cfg)
-    stop = stopwords(lang, int(cfg["stopwords"])) if lang else None
+    if sum(map(len, _CJK_RUN.findall(text))) < cfg["cjk_share"] * len(text):
+        lang = page_language(tokens, cfg)
+    if lang is None:
+        density = np.full(n, -1.0)
+    else:
+        stop = stopwords(lang, int(cfg["stopwords"]))
+        is_stop = np.fromiter(map(stop.__contains__, tokens), dtype=bool, count=len(tokens))[~sep]
+        density = np.bincount(ids, weights=is_stop, minlength=n)[:n] / np.maximum(words, 1)
+    letters = _per_block(_LETTER_TOKENS.findall(joined), n) > 0
+    capitals = _per_block(_CAPITALS.findall(joined), n) / np.maximum(words, 1)
+    glue = _per_block(_GLUE.findall(joined), n)
+    glued = (words >= cfg["glued_min_words"]) & (glue >= cfg["glued_share"] * words)
+    sentence = np.fromiter(map(len, _SENTENCE_ENDS.findall(joined)), dtype=np.int64, count=n) > 1
     seen = Counter(texts)
-    marker_re, end_re, chrome_re = _patterns("markers"), _patterns("end_markers"), _patterns("chrome")
-    glued_min, glued_share = cfg["glued_min_words"], cfg["glued_share"]
-    chrome_max, marker_max = cfg["chrome_max_chars"], cfg["marker_max_chars"]
-    out = []
-    for s, ws in zip(texts, words):
-        n = len(ws)
-        density = -1.0 if stop is None else (sum(map(stop.__contains__, ws)) / n if n else 0.0)
-        short = len(s) <= marker_max
-        out.append(Features(
-            chars=len(s),
-            words=n,
-            letters=bool(_LETTER.search(s)),
-            density=density,
-            sentence=bool(_SENTENCE_END.search(s)),
-            capitals=len(_CAPITALISED.findall(s)) / n if n else 0.0,
-            glued=n >= glued_min and len(_GLUE.findall(s)) >= glued_share * n,
-            repeated=seen[s] > 1,
-            marker=short and bool(marker_re.fullmatch(s)),
-            end=short and bool(end_re.fullmatch(s)),
-            chrome=len(s) <= chrome_max and ("©" in s or bool(chrome_re.search(s))),
-        ))
-    return out
+    repeated = np.fromiter(map(seen.__getitem__, texts), dtype=np.int64, count=n) > 1
+    short = lengths <= cfg["marker_max_chars"]
+    nl = joined.replace(_SEP, "\n")
+    marker = np.zeros(n, dtype=bool)
+    marker[_block_of([m.start() for m in _patterns("markers").finditer(nl)], offsets)] = True
+    end = np.zeros(n, dtype=bool)
+    end[_block_of([m.start() for m in _patterns("end_markers").finditer(nl)], offsets)] = True
+    chrome = np.zeros(n, dtype=bool)
+    hits = [m.start() for m in _patterns("chrome").finditer(nl)]
+    hits += [m.start() for m in re.finditer("©", nl)]
+    chrome[_block_of(hits, offsets)] = True
+    return Features(
+        chars=lengths,
+        words=words,
+        letters=letters,
+        density=density,
+        sentence=sentence,
+        capitals=capitals,
+        glued=glued,
+        repeated=repeated,
+        marker=marker & short,
+        end=end & short,
+        chrome=chrome & (lengths <= cfg["chrome_max_chars"]),
+    )
 
 
-def scores(feats: list[Features], cfg: dict[str, Any]) -> list[float]:
+def scores(f: Features, cfg: dict[str, Any]) -> np.ndarray:
     """How much each block reads like article text (+) or like the page around it (-).
 
     A block's score is its length (at most ``max_block_chars``) times a
@@ -217,127 +272,113 @@ def scores(feats: list[Features], cfg: dict[str, Any]) -> list[float]:
     ending like one, being short, or being mostly capitalised words
     (headlines, menus) takes from it.  Glued menu entries, site furniture
     and short blocks that the page repeats score -1; a marker line scores
-    ``-barrier``.  Any negative block costs at least ``short_floor``, so a
-    run of tiny menu entries weighs against the article like text would.
+    ``-barrier``; a block without a letter (a quotation mark, a number in a
+    table) scores 0.  Any negative block costs at least ``short_floor``.
+
+    Then the neighbours: the k-th menu-like block in a row (short, no
+    sentence end) costs ``1 + menu_run_growth * min(k - 1, menu_run_cap)``
+    times ``short_floor``, and a block that reads well between two that do
+    not (a teaser's summary between its headline and its date) counts
+    ``isolated_weight`` times.
     """
-    mid, width = cfg["density_mid"], cfg["density_width"]
-    repeat_max = cfg["repeat_max_chars"]
-    out = []
-    for f in feats:
-        if f.marker:
-            out.append(-cfg["barrier"])
-            continue
-        if not f.words or (cfg["numbers_neutral"] and not f.letters):  # a quotation mark, a separator, a number: neutral
-            out.append(0.0)
-            continue
-        if f.glued or f.chrome or (f.repeated and f.chars <= repeat_max):
-            a = -1.0
-        elif f.density < 0:
-            a = cfg["sentence_likeness"] if f.sentence else -cfg["sentence_likeness"]
-        else:
-            a = max(-1.0, min(1.0, (f.density - mid) / width))
-            if f.sentence:
-                a += cfg["sentence_bonus"]
-                if f.words >= 4:
-                    a = max(a, cfg["sentence_floor"])
-            else:
-                a -= cfg["nosentence_malus"]
-                if f.chars < cfg["length_low"]:
-                    a -= cfg["short_malus"]
-            if f.words >= 3 and f.capitals >= cfg["capitals_share"]:
-                a -= cfg["capitals_malus"]
-        a = max(-1.0, min(1.0, a))
-        v = a * min(f.chars, cfg["max_block_chars"])
-        if v < 0:
-            v = min(v, -cfg["short_floor"])
-        out.append(v)
-    # Context works on the blocks that have words; the others are transparent.
-    idx = [k for k, f in enumerate(feats) if out[k] != 0.0 and not f.marker]
-    # A run of short blocks that read like menu entries weighs more the
-    # longer it gets: the k-th entry in a row costs
-    # 1 + menu_run_growth * min(k - 1, menu_run_cap) times `short_floor`.
-    grow, cap = cfg["menu_run_growth"], cfg["menu_run_cap"]
-    run = 0
-    for k in idx:
-        f = feats[k]
-        if out[k] < 0 and not f.sentence and f.chars < cfg["length_low"]:
-            run += 1
-            out[k] = min(out[k], -cfg["short_floor"] * (1 + grow * min(run - 1, cap)))
-        else:
-            run = 0
-    # A block that reads well between two that do not (a teaser's summary
-    # between its headline and its date) counts `isolated_weight` times.
-    lone = cfg["isolated_weight"]
-    base = [out[k] for k in idx]
-    for m in range(1, len(idx) - 1):
-        if base[m] > 0 and base[m - 1] < 0 and base[m + 1] < 0:
-            out[idx[m]] = base[m] * lone
-    return out
+    n = len(f.chars)
+    if n and f.density[0] < 0:  # no stop words for this page
+        a = np.where(f.sentence, cfg["sentence_likeness"], -cfg["sentence_likeness"])
+    else:
+        a = np.clip((f.density - cfg["density_mid"]) / cfg["density_width"], -1.0, 1.0)
+        bonus = np.maximum(a + cfg["sentence_bonus"], np.where(f.words >= 4, cfg["sentence_floor"], -1.0))
+        malus = a - cfg["nosentence_malus"] - np.where(f.chars < cfg["length_low"], cfg["short_malus"], 0.0)
+        a = np.where(f.sentence, bonus, malus)
+        a = a - np.where((f.words >= 3) & (f.capitals >= cfg["capitals_share"]), cfg["capitals_malus"], 0.0)
+    furniture = f.glued | f.chrome | (f.repeated & (f.chars <= cfg["repeat_max_chars"]))
+    a = np.clip(np.where(furniture, -1.0, a), -1.0, 1.0)
+    v = a * np.minimum(f.chars, cfg["max_block_chars"])
+    v = np.where(v < 0, np.minimum(v, -cfg["short_floor"]), v)
+    neutral = (f.words == 0) | (~f.letters if cfg["numbers_neutral"] else False)
+    v = np.where(neutral, 0.0, v)
+    v = np.where(f.marker, -float(cfg["barrier"]), v)
+    # Context, over the blocks that count (the ones scoring 0 are transparent).
+    idx = np.flatnonzero((v != 0) & ~f.marker)
+    if len(idx):
+        w = v[idx]
+        menu = (w < 0) & ~f.sentence[idx] & (f.chars[idx] < cfg["length_low"])
+        pos = np.arange(len(idx))
+        last_break = np.maximum.accumulate(np.where(menu, -1, pos))
+        k = pos - last_break  # the k-th menu-like block in a row (0: not one)
+        cost = -cfg["short_floor"] * (1 + cfg["menu_run_growth"] * np.minimum(k - 1, cfg["menu_run_cap"]))
+        w = np.where(menu, np.minimum(w, cost), w)
+        lone = np.zeros(len(idx), dtype=bool)
+        if len(idx) > 2:
+            lone[1:-1] = (w[1:-1] > 0) & (w[:-2] < 0) & (w[2:] < 0)
+        v[idx] = np.where(lone, w * cfg["isolated_weight"], w)
+    return v.astype(float) if n else np.zeros(0)
 
 
-def best_run(values: list[float]) -> tuple[int, int]:
-    """``(i, j)``: the run ``values[i:j]`` with the largest sum (Kadane); ``(0, 0)`` if none is positive."""
-    best, span = 0.0, (0, 0)
-    run, start = 0.0, 0
-    for k, v in enumerate(values):
-        run += v
-        if run <= 0:
-            run, start = 0.0, k + 1
-        elif run > best:
-            best, span = run, (start, k + 1)
-    return span
+def best_run(values: np.ndarray) -> tuple[int, int]:
+    """``(i, j)``: the run ``values[i:j]`` with the largest sum; ``(0, 0)`` if no sum is positive."""
+    if not len(values):
+        return 0, 0
+    prefix = np.r_[0.0, np.cumsum(values)]
+    low = np.minimum.accumulate(prefix)
+    gain = prefix - low
+    j = int(np.argmax(gain))
+    if gain[j] <= 0:
+        return 0, 0
+    # The latest start with the lowest prefix sum before j (Kadane's reset point).
+    i = int(np.flatnonzero(prefix[: j + 1] == low[j])[-1])
+    return i, j
 
 
-def article_span(feats: list[Features], values: list[float], cfg: dict[str, Any]) -> tuple[int, int, bool] | None:
+def article_span(f: Features, values: np.ndarray, cfg: dict[str, Any]) -> tuple[int, int, bool] | None:
     """``(i, j, comments)``: the blocks ``[i, j)`` that hold the article, or ``None`` to leave the text alone.
 
     The run is :func:`best_run` of the scores, cut at the first comment
     marker after ``end_min_chars`` of article (``comments`` is then true).
     The text is left alone when fewer than ``min_before_blocks`` blocks come
-    before the run and none of them is glued menu entries: a web page starts
-    with its site name and menus, an article with its headline.
+    before the run and none of them is glued menu entries: a web page
+    starts with its site name and menus, an article with its headline.
     """
     i, j = best_run(values)
     if j <= i:
         return None
-    if i < cfg["min_before_blocks"] and not any(f.glued for f in feats[:i]):
+    if i < cfg["min_before_blocks"] and not f.glued[:i].any():
         return None
-    seen = 0.0
     comments = False
-    for k in range(i, j):
-        if feats[k].end and seen >= cfg["end_min_chars"]:
-            j, comments = k, True
-            break
-        seen += max(values[k], 0.0)
+    ends = np.flatnonzero(f.end[i:j])
+    if len(ends):
+        seen = np.r_[0.0, np.cumsum(np.maximum(values[i:j], 0.0))]
+        late = ends[seen[ends] >= cfg["end_min_chars"]]
+        if len(late):
+            j, comments = i + int(late[0]), True
     # The headline: a title-like block right above the body stays with it.
-    if cfg.get("keep_headline") and i > 0 and _headline(feats[i - 1], cfg):
-        i -= 1
-    return i, j, comments
+    if cfg.get("keep_headline") and i > 0:
+        h = i - 1
+        if (not f.sentence[h] and cfg["headline_min_words"] <= f.words[h] <= cfg["headline_max_words"]
+                and not (f.glued[h] or f.marker[h] or f.end[h] or f.chrome[h])):
+            i = h
+    return (i, j, comments) if j > i else None
 
 
-def _headline(f: Features, cfg: dict[str, Any]) -> bool:
-    return (not f.sentence and cfg["headline_min_words"] <= f.words <= cfg["headline_max_words"]
-            and not (f.glued or f.marker or f.end or f.chrome))
-
-
-def find_article(text: str, cfg: dict[str, Any] | None = None) -> tuple[list[Line], list[Block], tuple[int, int, bool] | None]:
-    """The lines and blocks of *text* and the article's span of blocks (see the module docstring)."""
+def find_article(text: str, cfg: dict[str, Any] | None = None) -> tuple[np.ndarray, tuple[int, int, bool] | None]:
+    """The blocks of *text* and the article's span of blocks (see the module docstring)."""
     cfg = cfg or settings()
-    lines = line_spans(text)
-    bl = blocks(text, lines, cfg)
-    if not bl:
-        return lines, bl, None
-    feats = features(text, bl, cfg)
-    return lines, bl, article_span(feats, scores(feats, cfg), cfg)
+    bl = blocks(text, cfg)
+    if not len(bl):
+        return bl, None
+    f = features(text, bl, cfg)
+    return bl, article_span(f, scores(f, cfg), cfg)
 
 
 def article_text(text: str, cfg: dict[str, Any] | None = None) -> str:
     """The article blocks of *text*, one a line (what B004 keeps, without the edit machinery)."""
-    _, bl, span = find_article(text, cfg)
+    bl, span = find_article(text, cfg)
     if span is None:
         return text
     i, j, _ = span
-    return "\n".join(text[b.start : b.end] for b in bl[i:j])
+    return "\n".join(text[a:b] for a, b in bl[i:j].tolist())
+
+
+_LINE_END = re.compile(r"\r\n|\n|\r")
 
 
 @rule(
@@ -355,85 +396,46 @@ def page_chrome(text: str, ctx: RuleContext):
     the site name and menus, sign-in and cookie boxes, related stories,
     comment sections, lists of bylines, copyright lines and footers go, and
     the article stays.  The text is cut into blocks (lines; long lines of
-    minified pages at runs of spaces and sentence ends; wrapped lines joined
-    back), each block is scored on its text -- share of stop words of the
-    page's language (wordfreq's most frequent words), sentence punctuation,
-    length, capitalised words, glued menu entries (``HomeAbout MeContact``),
-    repeats -- and the article is the run of blocks with the largest total
-    score (Body Text Extraction, Finn et al. 2001), stopped by lines that
-    open comments.  Everything inside that run stays, subheads and short
-    paragraphs included (jusText's lesson: judge a short block by its
-    neighbours); everything before and after it is removed, whole lines as
-    line removals, the ends of long lines as partial edits.
+    minified pages at runs of spaces, sentence ends and glued words; wrapped
+    lines joined back), each block is scored on its text -- share of stop
+    words of the page's language (wordfreq's most frequent words), sentence
+    punctuation, length, capitalised words, glued menu entries (``HomeAbout
+    MeContact``), repeats, and its neighbours -- and the article is the run
+    of blocks with the largest total score (Body Text Extraction, Finn et
+    al. 2001), stopped by a line that opens the comments.  Everything inside
+    that run stays, subheads and short paragraphs included (jusText's
+    lesson: judge a short block by its neighbours); the text before it and
+    after it is removed, as two edits.
 
     Weights, thresholds and the marker, comment and furniture patterns are
-    in ``data/page.toml``.  A text whose first blocks already belong to the
-    article (an article, not a page) is left alone.  Off by default: select
-    it for page text (``--extend-select B004``).
+    in ``data/page.toml``.  A text that does not start with a page's worth of
+    menus (an article, not a page) is left alone.  The headline above the
+    body goes with the page unless the rule option ``keep_headline`` is
+    true.  Off by default: select it for page text (``--extend-select
+    B004``).
     """
     cfg = settings()
     if ctx.options.get("keep_headline"):
         cfg = {**cfg, "keep_headline": True}
-    lines, bl, span = find_article(text, cfg)
+    bl, span = find_article(text, cfg)
     if span is None:
         return []
     i, j, comments = span
-    if i == 0 and j == len(bl):
-        return []
-    keep = [False] * len(bl)
-    keep[i:j] = [True] * (j - i)
-    why_before = "page chrome before the article"
-    why_after = "comments after the article" if comments else "page chrome after the article"
-    marked: dict[int, str] = {}
-    edits: list[Edit] = []
-    starts = [ln.start for ln in lines]
-    # Group blocks by the line they start on; a block that runs over several
-    # lines (a wrapped paragraph) covers them whole.
-    k = 0
-    n_lines = len(lines)
-    while k < len(bl):
-        li = bisect_right(starts, bl[k].start) - 1
-        group = [k]
-        k += 1
-        while k < len(bl) and bl[k].start < lines[li].stop:
-            group.append(k)
-            k += 1
-        last = bisect_right(starts, bl[group[-1]].end - 1) - 1
-        why = why_before if group[0] < i else why_after
-        if not any(keep[g] for g in group):
-            for m in range(li, min(last, n_lines - 1) + 1):
-                marked[m] = why
-            continue
-        if all(keep[g] for g in group):
-            continue
-        # A long line that holds both: remove its head and its tail (the
-        # article is one run of blocks, so nothing is cut out of its middle).
-        a = 0
-        while a < len(group):
-            if keep[group[a]]:
-                a += 1
-                continue
-            b = a
-            while b + 1 < len(group) and not keep[group[b + 1]]:
-                b += 1
-            first, stop = group[a], group[b]
-            before_kept, after_kept = a > 0, b + 1 < len(group)
-            start = bl[first - 1].end if before_kept else lines[li].start
-            end = bl[stop + 1].start if after_kept else lines[last].end
-            edits.append(Edit(start, end, "", why_before if first < i else why_after))
-            a = b + 1
-    edits.extend(remove_lines(text, lines, marked))
-    edits.sort(key=lambda e: (e.start, e.end))
-    return _merge(edits)
-
-
-def _merge(edits: list[Edit]) -> list[Edit]:
-    """Fuse touching removals with the same reason (the engine wants disjoint edits)."""
-    out: list[Edit] = []
-    for e in edits:
-        if out and e.start <= out[-1].end and out[-1].reason == e.reason and not out[-1].after and not e.after:
-            last = out[-1]
-            out[-1] = Edit(last.start, max(last.end, e.end), "", last.reason)
-        else:
-            out.append(e)
-    return out
+    edits = []
+    if i > 0:
+        start = int(bl[i, 0])
+        line_start = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1
+        if not text[line_start:start].strip():
+            start = line_start  # the article's first line keeps its indentation
+        edits.append(Edit(0, start, "", "page chrome before the article"))
+    if j < len(bl):
+        end = int(bl[j - 1, 1])
+        brk = _LINE_END.search(text, end)
+        if brk is not None and not text[end : brk.start()].strip():
+            end = brk.start()  # the article's last line ends where it ended
+        # Keep the document's final line break, if it had one.
+        tail = _LINE_END.search(text, len(text) - 2)
+        final = tail.group() if tail is not None and tail.end() == len(text) else ""
+        why = "comments and page chrome after the article" if comments else "page chrome after the article"
+        edits.append(Edit(end, len(text), final, why))
+    return edits
