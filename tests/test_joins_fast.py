@@ -32,13 +32,33 @@ def corpus() -> list[str]:
     pieces = list("aAbBzZ.,:;!?\"“”’'()[]«»…$%0123456789 \n-") + [
         "the", "The", "and", "U.S.", "thatThe", "exchangea", "ofthe", "CONCEPTVolkswagen", "’sand", "said.of",
         "was...to", "Containers:1 ", "Resistenza2) ", "1 tsp.Meal", "했다.그래서", "врут».Бывшая", "pollutionA ",
-        "needsLet’s", "McDonald", "iPhone", "AB" * 30, "ab" * 30,
+        "needsLet’s", "McDonald", "iPhone", "AB" * 30, "ab" * 30, "(Blu-Ray)4) Blade", "Interlagos2a etapa",
+        "грибыДо", "ProzesseIn", "ÉtéÀ", "x\u2003y", "\xa0", "subscribers.16-inch", "[엔터", "]저작",
     ]
     texts += ["".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 400))) for _ in range(300)]
+    texts += ["CONCEPTVolkswagen is here", "thatThe", "Zelenskiy", "aB", "ÀÉ", ".A", "4) x", "x"]
     return texts
 
 
 TEXTS = corpus()
+
+
+@pytest.fixture(params=["regex", "kernel"], autouse=True)
+def path(request, monkeypatch):
+    """Every test runs twice: with the regular-expression scans and with the numba kernel."""
+    if request.param == "kernel":
+        if J._kernels(0) is None:
+            monkeypatch.setitem(J._kernel_state, "seen", J.KERNEL_AFTER)
+            if J._kernels(0) is None:
+                pytest.skip("numba kernel not available")
+    else:
+        monkeypatch.setitem(J._kernel_state, "module", None)
+        monkeypatch.setitem(J._kernel_state, "enabled", False)
+    for cache in (J._SCANS, J._LANGUAGE, J._GLUED_CANDIDATES):
+        cache.items.clear()
+    yield request.param
+    for cache in (J._SCANS, J._LANGUAGE, J._GLUED_CANDIDATES):
+        cache.items.clear()
 
 
 def spans(matches) -> list[tuple[int, int]]:
@@ -71,15 +91,47 @@ def fast_glued(text: str) -> list[tuple[int, str]]:
     )
 
 
-def test_glued_candidates_from_the_set_difference_equal_the_per_token_loop():
+def fast_glued_kernel(text: str) -> list[tuple[int, str]]:
+    scan = J._scan(text)
+    out = []
+    for start, end in scan.unknown:
+        token = text[start:end]
+        m = J._GLUED_TOKEN.match(text, start)
+        if J._glued_candidate(token) and m is not None and m.end() == end:
+            out.append((start, token))
+    return sorted(out)
+
+
+def test_glued_candidates_from_the_set_difference_equal_the_per_token_loop(path):
     for text in TEXTS:
-        assert fast_glued(text) == reference_glued(text), text[:80]
+        fast = fast_glued_kernel(text) if path == "kernel" else fast_glued(text)
+        assert fast == reference_glued(text), text[:80]
+
+
+def test_languages_are_the_same_on_both_paths(path):
+    for text in TEXTS:
+        words = text[:1000].split()
+        expected = J._language_of(
+            __import__("collections").Counter(map(J._language_markers()[2].get, words)).items(), len(words))
+        if expected is None and len(text) > 1000:
+            words = text[:2000].split()
+            expected = J._language_of(
+                __import__("collections").Counter(map(J._language_markers()[2].get, words)).items(), len(words))
+        assert J._document_language(text) == expected, text[:80]
 
 
 def reference_case(text: str):
     boundary = re.compile(r"[a-z][A-Z]")
     case = [m for m in J._CASE_TOKEN.finditer(text) if boundary.search(m.group())]
     return spans(case), spans(J._CAPS_THEN_WORD.finditer(text)), spans(J._LOWER_THEN_AI.finditer(text))
+
+
+def test_case_hits_in_other_alphabets_are_those_of_the_pattern(path):
+    for text in TEXTS:
+        scan = J._scan(text)
+        if scan is not None:
+            assert scan.case_any == [m.start() for m in J._CASE_HIT_ANY.finditer(text)]
+            assert scan.case == [m.start() for m in J._CASE_HIT.finditer(text)]
 
 
 def test_case_hits_give_every_match_that_can_be_a_case_join():

@@ -23,6 +23,7 @@ word and a regular-expression scan; every pattern here is linear-time.
 from __future__ import annotations
 
 import math
+import os
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict
@@ -168,6 +169,89 @@ def _per_text(function):
     return cached
 
 
+# ------------------------------------------------------ the compiled scan
+
+#: numba kernel for the candidate scans (cleaner/rules/_joins_kernels.py): off
+#: with CLEANER_JOINS_NUMBA=0, and loaded only once a process has scanned
+#: KERNEL_AFTER characters, so that a run on a few short texts does not pay
+#: numba's import.  Both paths give the same joins (tests/test_joins_fast.py).
+KERNEL_AFTER = 200_000
+_kernel_state = {"enabled": os.environ.get("CLEANER_JOINS_NUMBA", "1").strip().lower() not in ("0", "false", "no", "off"),
+                 "seen": 0, "module": None}
+
+
+def _kernels(size: int):
+    """The kernel module, or None (disabled, not loadable, or too little text seen yet)."""
+    state = _kernel_state
+    if state["module"] is not None or not state["enabled"]:
+        return state["module"]
+    state["seen"] += size
+    if state["seen"] < KERNEL_AFTER:
+        return None
+    try:
+        from cleaner.rules import _joins_kernels
+    except Exception:  # numba missing, or one that does not load with this numpy
+        state["enabled"] = False
+        return None
+    state["module"] = _joins_kernels
+    return _joins_kernels
+
+
+def _code_points(text: str):
+    import numpy as np
+
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _table(words: list[str], values: list[int], bits: int, lower: bool):
+    import numpy as np
+
+    chars = _code_points("".join(words))
+    offsets = np.zeros(len(words) + 1, dtype=np.int64)
+    np.cumsum([len(w) for w in words], out=offsets[1:])
+    return _kernel_state["module"].build_table(chars, offsets, np.asarray(values, dtype=np.int32), bits, lower)
+
+
+@lru_cache(maxsize=1)
+def _marker_table():
+    """The marker words and their groups as a hash table, and the number of groups."""
+    _, groups, markers = _language_markers()
+    words = sorted(markers)
+    keys, vals = _table(words, [markers[w] for w in words], 14, False)
+    return keys, vals, len(groups)
+
+
+@lru_cache(maxsize=1)
+def _plain_table():
+    """The hashes of the lower-case plain words that a glued token can be (4 to 40 letters)."""
+    words = sorted(w for w in _plain_words() if w.islower() and 4 <= len(w) <= MAX_TOKEN)
+    keys, _ = _table(words, [0] * len(words), 21, True)
+    return keys
+
+
+class Scan:
+    """The candidates of one text, from one pass of the kernel (see :mod:`cleaner.rules._joins_kernels`)."""
+
+    def __init__(self, text: str, kernels):
+        sentence, case, case_any, words = kernels.scan(_code_points(text), _plain_table())
+        self.sentence: list[int] = sentence.tolist()
+        self.case: list[int] = case.tolist()
+        self.case_any: list[int] = case_any.tolist()
+        spans = words.tolist()
+        self.unknown: list[tuple[int, int]] = list(zip(spans[::2], spans[1::2]))
+
+
+_SCANS = TextCache(4)
+
+
+def _scan(text: str) -> Scan | None:
+    """The kernel's candidates for *text*, or None when the kernel is not in use."""
+    kernels = _kernels(len(text))
+    if kernels is None:
+        return None
+    return _SCANS.get(text, lambda t: Scan(t, kernels))
+
+
 _LANGUAGE = TextCache(8)
 
 
@@ -186,24 +270,31 @@ def document_language(text: str) -> str | None:
 
 
 def _document_language(text: str) -> str | None:
+    kernels = _kernels(len(text))
     for size in LANGUAGE_SAMPLES:
-        lang = _language_of(text[:size].split())
+        if kernels is not None:
+            counts, n_words = kernels.marker_counts(_code_points(text[:size]), size, *_marker_table())
+            lang = _language_of(enumerate(counts.tolist()), n_words)
+        else:
+            words = text[:size].split()
+            lang = _language_of(Counter(map(_language_markers()[2].get, words)).items(), len(words))
         if lang is not None or len(text) <= size:
             return lang
     return None
 
 
-def _language_of(words: list[str]) -> str | None:
-    if not words:
+def _language_of(group_counts, n_words: int) -> str | None:
+    """The language the marker words decide for, from ``(group, count)`` pairs (group None: no marker)."""
+    if not n_words:
         return None
-    langs, groups, markers = _language_markers()
+    langs, groups, _ = _language_markers()
     scores = [0] * len(langs)
-    for g, n in Counter(map(markers.get, words)).items():
-        if g is not None:
+    for g, n in group_counts:
+        if g is not None and n:
             for i in groups[g]:
                 scores[i] += n
     top, runner_up = sorted(scores)[-1:-3:-1]
-    if top < MIN_MARKER_HITS or top < MIN_MARKER_SHARE * len(words) or top < MARGIN * runner_up:
+    if top < MIN_MARKER_HITS or top < MIN_MARKER_SHARE * n_words or top < MARGIN * runner_up:
         return None  # (a tie fails the margin)
     return langs[scores.index(top)]
 
@@ -450,7 +541,7 @@ _SENTENCE_JOIN = re.compile(
 _SENTENCE_CANDIDATE = re.compile(
     # (A look-ahead per alternative would give fewer candidates, but costs
     # more at every comma and full stop than the few extra tries.)
-    r"[.!?:,;\"”…)\](0-9\[](?=[^\W\d_]|[’\"“”(…«]|(?<=[.!?:])[.0-9]|(?<=[^\W\d_)\]][0-9])[0-9]?\))"
+    r"[.!?:,;\"”…)\](0-9\[](?=[^\W\d_]|[’\"“”(…«]|(?<=[.!?:])[.0-9]|(?<=[0-9])[0-9]?\))"
 )
 
 
@@ -458,8 +549,9 @@ def _sentence_matches(text: str):
     """The matches of ``_SENTENCE_JOIN.finditer(text)``, found from the candidates."""
     end = 0
     match = _SENTENCE_JOIN.match
-    for c in _SENTENCE_CANDIDATE.finditer(text):
-        p = c.start()
+    scan = _scan(text)
+    candidates = scan.sentence if scan is not None else (c.start() for c in _SENTENCE_CANDIDATE.finditer(text))
+    for p in candidates:
         if p < end:
             continue
         m = match(text, p)
@@ -882,6 +974,26 @@ def _glued_joins(text: str, splits: dict[str, tuple[str, str]], pattern: re.Patt
     return out
 
 
+def _glued_joins_from_spans(text: str, spans: list[tuple[int, int]]) -> list[Join]:
+    """The joins at the kernel's unknown words that are tokens of _GLUED_TOKEN and split."""
+    out = []
+    match = _GLUED_TOKEN.match
+    for start, end in spans:
+        token = text[start:end]
+        if not _glued_candidate(token):
+            continue
+        parts = split_glued(token)
+        if parts is None:
+            continue
+        m = match(text, start)
+        if m is None or m.end() != end:
+            continue
+        left, right = parts
+        out.append(Join(start + len(left), "glued", left, right, cut=True,
+                        reason=f"glued words {token} -> {left} {right}"))
+    return out
+
+
 def _token_starts(text: str, token: str, pattern: re.Pattern):
     """Where *pattern* matches exactly *token* in *text* (its finditer matches)."""
     n = len(token)
@@ -905,8 +1017,12 @@ def find_glued_words(text: str) -> list[Join]:
     if not looks_english(text):
         model = word_model(document_language(text))
         return _glued_words_in(text, model) if model is not None and model.glued else out
-    splits = {token: parts for token in _glued_candidates(text) if (parts := split_glued(token)) is not None}
-    out.extend(_glued_joins(text, splits, _GLUED_TOKEN))
+    scan = _scan(text)
+    if scan is not None:
+        out.extend(_glued_joins_from_spans(text, scan.unknown))
+    else:
+        splits = {token: parts for token in _glued_candidates(text) if (parts := split_glued(token)) is not None}
+        out.extend(_glued_joins(text, splits, _GLUED_TOKEN))
     if "'" in text or "’" in text:
         out.extend(_contraction_joins(text))
     out.sort(key=lambda j: j.pos)
@@ -1032,8 +1148,9 @@ def _case_matches(text: str) -> tuple[list[re.Match], list[re.Match], list[re.Ma
     caps: list[re.Match] = []
     single: list[re.Match] = []
     done = 0
-    for hit in _CASE_HIT.finditer(text):
-        p = hit.start()
+    scan = _scan(text)
+    hits = scan.case if scan is not None else (hit.start() for hit in _CASE_HIT.finditer(text))
+    for p in hits:
         if p < done:
             continue
         start = p
@@ -1168,8 +1285,9 @@ def _case_joins_in(text: str, model: WordModel) -> list[Join]:
     out: list[Join] = []
     fw = model.function_words
     done = 0
-    for hit in _CASE_HIT_ANY.finditer(text):
-        p = hit.start()
+    scan = _scan(text)
+    hits = scan.case_any if scan is not None else (hit.start() for hit in _CASE_HIT_ANY.finditer(text))
+    for p in hits:
         if p < done:
             continue
         left = trailing_word(text[max(0, p - MAX_TOKEN - 1) : p])
