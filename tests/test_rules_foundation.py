@@ -126,6 +126,14 @@ def test_crlf_convention_kept():
     assert res.cleaned == "Para one.\r\n\r\nPara two.\r\n"
 
 
+@pytest.mark.parametrize("nl", ["\r\n", "\r", "\n"])
+def test_single_line_breaks_are_not_blank_lines(nl):
+    text = f"Line one.{nl}Line two.{nl}{nl}Para two,{nl}still two.{nl}"
+    res = clean(text)
+    assert res.cleaned == text
+    assert res.edits == []
+
+
 def test_zero_width_and_soft_hyphen_removed_but_zwj_kept():
     res = clean("Zelen\u200bskiy de\u00adconfliction family 👨\u200d👩\u200d👧\n")
     assert res.cleaned == "Zelenskiy deconfliction family 👨\u200d👩\u200d👧\n"

@@ -158,7 +158,9 @@ def space_run(text: str, ctx: RuleContext):
     return [Edit(m.start(), m.end(), " ", "run of spaces") for m in _SPACE_RUN.finditer(text)]
 
 
-_BLANK_RUN = re.compile(r"(\r\n|\n|\r)((?:[ \t\u00a0\u3000]*(?:\r\n|\n|\r))+)")
+# ``\r(?!\n)``: a CRLF is one line break, never a CR and then an LF (which
+# made one line break look like a blank line and became ``\r\r``).
+_BLANK_RUN = re.compile(r"(\r\n|\n|\r(?!\n))((?:[ \t\u00a0\u3000]*(?:\r\n|\n|\r(?!\n)))+)")
 _LF_BLANK_RUN = re.compile(r"\n[ \t\u00a0\u3000]*\n[ \t\u00a0\u3000]*\n|\n[ \t\u00a0\u3000]+\n")
 
 
