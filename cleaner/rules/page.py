@@ -34,6 +34,7 @@ on one block at a time: a page of text is judged at tens of MB/s.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from functools import lru_cache
@@ -64,10 +65,11 @@ def stopwords(lang: str, n: int) -> frozenset[str]:
     return frozenset(w for w in top_n_list(lang, n) if w.isalpha())
 
 
-_UP = "A-ZÀ-ÞА-ЯЁ"
-_LOW = "a-zß-ÿа-яё"
+_UP = "A-ZÀ-ÖØ-ÞА-ЯЁ"
+_LOW = "a-zß-öø-ÿа-яё"
 _ENDS = ".!?…:;。！？"
 _CLOSERS = "\"'”’)\\]"
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
 _SEP = "\x00"  # between blocks in the joined text (never in a block: ``\s`` and ``\w`` do not match it)
 
 _LINE_BLOCK = re.compile(r"[^\s](?:[^\r\n]*[^\s])?")  # a line without the spaces around it
@@ -78,18 +80,158 @@ _LETTER_TOKENS = re.compile(r"[^\W\d_]+|\x00")
 _CAPITALS = re.compile(rf"\b[{_UP}]|\x00")
 _GLUE = re.compile(rf"[{_LOW}][{_UP}]|\x00")
 _SENTENCE_ENDS = re.compile(rf"[{_ENDS}][{_CLOSERS}]*\x00|\x00")
-_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
+_COPYRIGHT = re.compile("©|\x00")
+_CJK_RUN = re.compile(rf"[{_CJK}]+")
+
+#: The first text this long loads the compiled kernels (numba's import costs more on shorter ones);
+#: once they are loaded, texts from :data:`NUMBA_SMALL_CHARS` on use them.  Both paths give the same result.
+NUMBA_MIN_CHARS = 20000
+NUMBA_SMALL_CHARS = 2000
+_NUMBA = os.environ.get("CLEANER_PAGE_NUMBA", "1").strip().lower() not in ("0", "false", "no", "off")
+_kernel_module = None
+
+
+def _kernels(size: int):
+    """:mod:`cleaner.rules._page_kernels`, or ``None`` (numba missing, disabled, or *size* too small)."""
+    global _NUMBA, _kernel_module
+    if not _NUMBA or size < (NUMBA_SMALL_CHARS if _kernel_module is not None else NUMBA_MIN_CHARS):
+        return None
+    if _kernel_module is None:
+        try:
+            from cleaner.rules import _page_kernels
+        except Exception:  # no numba, or a numba that does not load with this numpy
+            _NUMBA = False
+            return None
+        _kernel_module = _page_kernels
+    return _kernel_module
+
+
+@lru_cache(maxsize=1)
+def _char_tables() -> tuple[np.ndarray, np.ndarray]:
+    """Class bits and lower case of every code point, from the regular expressions above.
+
+    The lower case of a code point is itself when ``str.lower`` gives more
+    than one character (``İ``) or the code point is outside the BMP.
+    """
+    from cleaner.rules import _page_kernels as k
+
+    every = "".join(map(chr, range(0x110000)))
+    cls = np.zeros(0x110000, dtype=np.uint8)
+    for bit, pattern in ((k.WORD, r"\w+"), (k.LETTER, r"[^\W\d_]+"), (k.UP, f"[{_UP}]+"), (k.LOW, f"[{_LOW}]+"),
+                         (k.SPACE, r"\s+"), (k.END, f"[{_ENDS}]+"), (k.CLOSER, f"[{_CLOSERS}]+"),
+                         (k.CJK, f"[{_CJK}]+")):
+        for m in re.finditer(pattern, every):
+            cls[m.start() : m.end()] |= bit
+    return cls, _lower_codes()
+
+
+@lru_cache(maxsize=1)
+def _lower_codes() -> np.ndarray:
+    low = np.arange(0x110000, dtype=np.uint32)
+    for c, lc in _lower_map().items():
+        low[c] = lc
+    return low
+
+
+@lru_cache(maxsize=1)
+def _lower_map() -> dict[int, int]:
+    """The one-character lower case of every BMP character that has one (for ``str.translate``)."""
+    out = {}
+    for c in range(0x10000):
+        lc = chr(c).lower()
+        if len(lc) == 1 and ord(lc) != c:
+            out[c] = ord(lc)
+    return out
+
+
+def _hash(word: str) -> int:
+    """FNV-1a over the lower-cased code points of *word*, as the kernels compute it."""
+    low = _lower_codes()
+    h = 0xCBF29CE484222325
+    for ch in word:
+        h = ((h ^ int(low[ord(ch)])) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
 
 
 @lru_cache(maxsize=None)
 def _splitter(spaces: int, camel: bool) -> re.Pattern[str]:
-    """Where a long line holds several blocks: runs of spaces, sentence ends, camel joins."""
+    """Where a long line holds several blocks: runs of spaces, sentence ends, camel joins.
+
+    The cut is the whole match for a run of spaces, and group 1 or 2
+    otherwise: the spaces after a sentence end (``word. The``,
+    ``word.The``, ``said." The``) or the empty string between a lower-case
+    word and a capitalised one (``agoThe``).  Every branch starts with a
+    character class, so the regular expression engine skips ahead fast.
+    """
     return re.compile(
         r"[ \t\u00a0]{%d,}" % spaces
-        + rf"|(?<=[{_LOW}]{{2}}[.!?])[ \u00a0]*(?=[\"“‘(]?[{_UP}][{_LOW}])"
-        + rf"|(?<=[.!?][\"”’)])[ \u00a0]*(?=[\"“‘(]?[{_UP}][{_LOW}])"
-        + (rf"|(?<=[{_LOW}]{{2}})(?=[{_UP}][{_LOW}]{{2}})" if camel else "")
+        + rf"|(?:[.!?](?<=[{_LOW}]{{2}}[.!?])|[.!?][\"”’)])([ \u00a0]*)(?=[\"“‘(]?[{_UP}][{_LOW}])"
+        + (rf"|[{_LOW}](?<=[{_LOW}]{{2}})()(?=[{_UP}][{_LOW}]{{2}})" if camel else "")
     )
+
+
+def _cuts(split: re.Pattern[str], text: str, s: int, e: int) -> list[tuple[int, int]]:
+    out = []
+    for m in split.finditer(text, s, e):
+        if m.start(1) >= 0:
+            out.append(m.span(1))
+        elif m.lastindex == 2:
+            out.append(m.span(2))
+        else:
+            out.append(m.span())
+    return out
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _line_blocks(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Trimmed non-blank lines as ``(n, 2)`` offsets, and whether each continues the line above."""
+    k = _kernels(len(text))
+    if k is not None:
+        cls, _ = _char_tables()
+        cp = _code_points(text)
+        size = len(cp) // 2 + 1
+        starts = np.empty(size, dtype=np.int64)
+        ends = np.empty(size, dtype=np.int64)
+        cont = np.zeros(size, dtype=np.bool_)
+        n = k.line_blocks(cp, cls, starts, ends, cont)
+        return np.column_stack([starts[:n], ends[:n]]), cont[:n]
+    spans = [m.span() for m in _LINE_BLOCK.finditer(text)]
+    arr = np.array(spans, dtype=np.int64).reshape(-1, 2)
+    joins = np.fromiter((m.end() for m in _WRAP.finditer(text)), dtype=np.int64)
+    return arr, np.isin(arr[:, 0], joins)
+
+
+def _trim(text: str, pieces: np.ndarray, cp: np.ndarray | None) -> np.ndarray:
+    """*pieces* without the white space at their ends, and without the empty ones."""
+    if cp is not None:
+        cls, _ = _char_tables()
+        space = _kernel_module.SPACE
+        a, b = pieces[:, 0].copy(), pieces[:, 1].copy()
+        while True:
+            move = a < b
+            move[move] = (cls[cp[a[move]]] & space) != 0
+            if not move.any():
+                break
+            a += move
+        while True:
+            move = b > a
+            move[move] = (cls[cp[b[move] - 1]] & space) != 0
+            if not move.any():
+                break
+            b -= move
+        keep = a < b
+        return np.column_stack([a[keep], b[keep]])
+    out = []
+    for a, b in pieces.tolist():
+        seg = text[a:b]
+        stripped = seg.strip()
+        if stripped:
+            a += len(seg) - len(seg.lstrip())
+            out.append((a, a + len(stripped)))
+    return np.array(out, dtype=np.int64).reshape(-1, 2)
 
 
 def blocks(text: str, cfg: dict[str, Any]) -> np.ndarray:
@@ -104,68 +246,86 @@ def blocks(text: str, cfg: dict[str, Any]) -> np.ndarray:
     like a sentence continues it: pages wrap paragraphs in their HTML
     source and ``get_text()`` keeps the breaks.
     """
-    spans = [m.span() for m in _LINE_BLOCK.finditer(text)]
-    if not spans:
-        return np.zeros((0, 2), dtype=np.int64)
-    arr = np.array(spans, dtype=np.int64)
-    long_line = int(cfg["split_min_chars"])
-    long_rows = np.flatnonzero(arr[:, 1] - arr[:, 0] >= long_line)
+    arr, cont = _line_blocks(text)
+    if not len(arr):
+        return arr
+    long_rows = np.flatnonzero(arr[:, 1] - arr[:, 0] >= int(cfg["split_min_chars"]))
     if len(long_rows):
         split = _splitter(int(cfg["split_spaces"]), bool(cfg["split_camel"]))
-        parts = []
+        cp = _code_points(text) if _kernels(len(text)) is not None else None
+        parts, flags = [], []
         prev = 0
-        for r in long_rows:
+        for r in long_rows.tolist():
             parts.append(arr[prev:r])
-            s, e = arr[r]
-            pieces = []
-            pos = s
-            for g in split.finditer(text, s, e):
-                pieces.append((pos, g.start()))
-                pos = g.end()
-            pieces.append((pos, e))
-            cut = []
-            for a, b in pieces:
-                seg = text[a:b]
-                stripped = seg.strip()
-                if stripped:
-                    a += len(seg) - len(seg.lstrip())
-                    cut.append((a, a + len(stripped)))
-            parts.append(np.array(cut, dtype=np.int64).reshape(-1, 2))
+            flags.append(cont[prev:r])
+            s, e = arr[r].tolist()
+            cuts = _cuts(split, text, s, e)
+            if cuts:
+                c = np.array(cuts, dtype=np.int64)
+                pieces = _trim(text, np.column_stack([np.r_[s, c[:, 1]], np.r_[c[:, 0], e]]), cp)
+            else:
+                pieces = arr[r : r + 1]
+            parts.append(pieces)
+            first = np.zeros(len(pieces), dtype=bool)
+            if len(pieces) and pieces[0, 0] == s:
+                first[0] = cont[r]
+            flags.append(first)
             prev = r + 1
         parts.append(arr[prev:])
+        flags.append(cont[prev:])
         arr = np.concatenate(parts)
+        cont = np.concatenate(flags)
     # Wrapped lines: join a block to the one before it.
-    joins = np.fromiter((m.end() for m in _WRAP.finditer(text)), dtype=np.int64)
-    if len(joins):
-        cont = np.isin(arr[:, 0], joins)
+    if cont[1:].any():
         cont[0] = False
-        if cont.any():
-            heads = np.flatnonzero(~cont)
-            last = np.r_[heads[1:] - 1, len(arr) - 1]
-            arr = np.column_stack([arr[heads, 0], arr[last, 1]])
+        heads = np.flatnonzero(~cont)
+        last = np.r_[heads[1:] - 1, len(arr) - 1]
+        arr = np.column_stack([arr[heads, 0], arr[last, 1]])
     return arr
 
 
+@lru_cache(maxsize=None)
+def _vocabulary(languages: tuple[str, ...], n: int, markers: tuple[str, ...], ends: tuple[str, ...],
+                chrome: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every word the features look up: sorted hashes, a language bit mask and a kind bit mask each.
+
+    Kinds: 1 a marker word, 2 a comment-marker word, 4 a furniture word.
+    """
+    lang_bits: dict[int, int] = {}
+    kind_bits: dict[int, int] = {}
+    for bit, lang in enumerate(languages):
+        for w in stopwords(lang, n):
+            h = _hash(w)
+            lang_bits[h] = lang_bits.get(h, 0) | (1 << bit)
+    for kind, words in ((1, markers), (2, ends), (4, chrome)):
+        for w in words:
+            h = _hash(w.lower())
+            kind_bits[h] = kind_bits.get(h, 0) | kind
+    keys = np.array(sorted(set(lang_bits) | set(kind_bits)), dtype=np.uint64)
+    langs = np.array([lang_bits.get(int(h), 0) for h in keys], dtype=np.uint64)
+    kinds = np.array([kind_bits.get(int(h), 0) for h in keys], dtype=np.uint8)
+    return keys, langs, kinds
+
+
 def page_language(words: list[str], cfg: dict[str, Any]) -> str | None:
-    """The language of ``cfg["languages"]`` whose stop words cover most of *words*.
+    """The language of ``cfg["languages"]`` whose stop words cover most of *words* (lower-cased).
 
     ``None`` when none covers ``min_coverage`` of them (a language wordfreq
     has no stop words for here, or a page of numbers and names).
     """
     counts = Counter(words)
     counts.pop(_SEP, None)
-    total = sum(counts.values())
-    if not total:
+    hits = [sum(counts[w] for w in stopwords(lang, int(cfg["stopwords"])) if w in counts) for lang in cfg["languages"]]
+    return _pick_language(hits, sum(counts.values()), cfg)
+
+
+def _pick_language(hits: list[int], total: int, cfg: dict[str, Any]) -> str | None:
+    if not total or not hits or max(hits) <= 0:
         return None
-    n = int(cfg["stopwords"])
-    best, best_hits = None, 0
-    for lang in cfg["languages"]:
-        hits = sum(counts[w] for w in stopwords(lang, n) if w in counts)
-        if hits > best_hits:
-            best, best_hits = lang, hits
-    if best is None or best_hits < cfg["min_coverage"] * total:
+    best = int(np.argmax(hits))  # the first of the best
+    if hits[best] < cfg["min_coverage"] * total:
         return None
-    return best
+    return cfg["languages"][best]
 
 
 class Features(NamedTuple):
@@ -186,11 +346,8 @@ class Features(NamedTuple):
 
 @lru_cache(maxsize=None)
 def _patterns(key: str) -> re.Pattern[str]:
-    """The patterns under *key* in ``page.toml``, one per line of a joined text."""
-    body = "|".join(f"(?:{p})" for p in settings()[key])
-    if key == "chrome":
-        return re.compile(f"(?i:{body})")
-    return re.compile(f"(?im:^(?:{body})$)")
+    """The patterns under *key* in ``page.toml`` as one regular expression."""
+    return re.compile("(?i:" + "|".join(f"(?:{p})" for p in settings()[key]) + ")")
 
 
 def _per_block(tokens: list[str], n: int) -> np.ndarray:
@@ -200,23 +357,62 @@ def _per_block(tokens: list[str], n: int) -> np.ndarray:
     return np.bincount(ids[~sep], minlength=n)[:n]
 
 
-def _block_of(positions: list[int], offsets: np.ndarray) -> np.ndarray:
-    """The block each position of the joined text falls in."""
-    return np.searchsorted(offsets, np.asarray(positions, dtype=np.int64), side="right") - 1
+class _Counts(NamedTuple):
+    words: np.ndarray
+    letters: np.ndarray
+    capitals: np.ndarray
+    glue: np.ndarray
+    sentence: np.ndarray
+    repeated: np.ndarray
+    copyright: np.ndarray
+    stop: np.ndarray  # stop words per block (of the page's language), None without one
+    kinds: np.ndarray  # per block: bit 1 has a marker word, 2 a comment-marker word, 4 a furniture word
+    lang: str | None
 
 
-def features(text: str, bl: np.ndarray, cfg: dict[str, Any]) -> Features:
-    """The :class:`Features` of the blocks *bl* of *text*, for all blocks at once.
+def _count_with_kernels(k, text: str, bl: np.ndarray, cfg: dict[str, Any], vocab) -> _Counts:
+    cls, low = _char_tables()
+    keys, langs, kinds = vocab
+    n = len(bl)
+    cp = _code_points(text)
+    starts = np.ascontiguousarray(bl[:, 0])
+    ends = np.ascontiguousarray(bl[:, 1])
+    size = int((ends - starts).sum()) // 2 + n + 1
+    tok_block = np.empty(size, dtype=np.int64)
+    tok_entry = np.empty(size, dtype=np.int64)
+    words = np.empty(n, dtype=np.int64)
+    letters = np.empty(n, dtype=np.bool_)
+    capitals = np.empty(n, dtype=np.int64)
+    glue = np.empty(n, dtype=np.int64)
+    sentence = np.empty(n, dtype=np.bool_)
+    bhash = np.empty(n, dtype=np.uint64)
+    copyright = np.empty(n, dtype=np.bool_)
+    nt, cjk = k.block_features(cp, cls, low, starts, ends, keys, tok_block, tok_entry,
+                               words, letters, capitals, glue, sentence, bhash, copyright)
+    tok_block, tok_entry = tok_block[:nt], tok_entry[:nt]
+    known = tok_entry >= 0
+    kb, ke = tok_block[known], tok_entry[known]
+    lang = None
+    if cjk < cfg["cjk_share"] * len(text):
+        masks = langs[ke]
+        hits = [int(np.count_nonzero(masks & np.uint64(1 << bit))) for bit in range(len(cfg["languages"]))]
+        lang = _pick_language(hits, nt, cfg)
+    stop = None
+    if lang is not None:
+        bit = np.uint64(1 << list(cfg["languages"]).index(lang))
+        stop = np.bincount(kb[(langs[ke] & bit) != 0], minlength=n)[:n]
+    block_kinds = np.zeros(n, dtype=np.uint8)
+    flagged = kinds[ke] != 0
+    np.bitwise_or.at(block_kinds, kb[flagged], kinds[ke][flagged])
+    _, inverse, counts = np.unique(bhash, return_inverse=True, return_counts=True)
+    return _Counts(words, letters, capitals, glue, sentence, counts[inverse] > 1, copyright, stop, block_kinds, lang)
 
-    The blocks are joined with a separator, and each feature is one regular
-    expression over the joined text whose matches are counted per block.
-    """
+
+def _count_with_regex(text: str, bl: np.ndarray, cfg: dict[str, Any], vocab) -> _Counts:
     n = len(bl)
     texts = [text[a:b] for a, b in bl.tolist()]
     joined = _SEP.join(texts) + _SEP
-    lengths = bl[:, 1] - bl[:, 0]
-    offsets = np.r_[0, np.cumsum(lengths + 1)[:-1]]  # where each block starts in *joined*
-    low = joined.lower()
+    low = joined.translate(_lower_map())
     tokens = _TOKENS.findall(low)
     sep = np.fromiter(map(_SEP.__eq__, tokens), dtype=bool, count=len(tokens))
     ids = np.cumsum(sep)[~sep]
@@ -224,38 +420,69 @@ def features(text: str, bl: np.ndarray, cfg: dict[str, Any]) -> Features:
     lang = None
     if sum(map(len, _CJK_RUN.findall(text))) < cfg["cjk_share"] * len(text):
         lang = page_language(tokens, cfg)
-    if lang is None:
-        density = np.full(n, -1.0)
-    else:
-        stop = stopwords(lang, int(cfg["stopwords"]))
-        is_stop = np.fromiter(map(stop.__contains__, tokens), dtype=bool, count=len(tokens))[~sep]
-        density = np.bincount(ids, weights=is_stop, minlength=n)[:n] / np.maximum(words, 1)
-    letters = _per_block(_LETTER_TOKENS.findall(joined), n) > 0
-    capitals = _per_block(_CAPITALS.findall(joined), n) / np.maximum(words, 1)
-    glue = _per_block(_GLUE.findall(joined), n)
-    glued = (words >= cfg["glued_min_words"]) & (glue >= cfg["glued_share"] * words)
-    sentence = np.fromiter(map(len, _SENTENCE_ENDS.findall(joined)), dtype=np.int64, count=n) > 1
+    stop = None
+    if lang is not None:
+        sw = stopwords(lang, int(cfg["stopwords"]))
+        is_stop = np.fromiter(map(sw.__contains__, tokens), dtype=bool, count=len(tokens))[~sep]
+        stop = np.bincount(ids[is_stop], minlength=n)[:n]
+    block_kinds = np.zeros(n, dtype=np.uint8)
+    for kind, key in ((1, "marker_words"), (2, "end_marker_words"), (4, "chrome_words")):
+        vocab_words = frozenset(w.lower() for w in cfg[key])
+        hit = np.fromiter(map(vocab_words.__contains__, tokens), dtype=bool, count=len(tokens))[~sep]
+        block_kinds[np.unique(ids[hit])] |= kind
     seen = Counter(texts)
-    repeated = np.fromiter(map(seen.__getitem__, texts), dtype=np.int64, count=n) > 1
+    return _Counts(
+        words=words,
+        letters=_per_block(_LETTER_TOKENS.findall(joined), n) > 0,
+        capitals=_per_block(_CAPITALS.findall(joined), n),
+        glue=_per_block(_GLUE.findall(joined), n),
+        sentence=np.fromiter(map(len, _SENTENCE_ENDS.findall(joined)), dtype=np.int64, count=n) > 1,
+        repeated=np.fromiter(map(seen.__getitem__, texts), dtype=np.int64, count=n) > 1,
+        copyright=_per_block(_COPYRIGHT.findall(joined), n) > 0,
+        stop=stop,
+        kinds=block_kinds,
+        lang=lang,
+    )
+
+
+def features(text: str, bl: np.ndarray, cfg: dict[str, Any]) -> Features:
+    """The :class:`Features` of the blocks *bl* of *text*, for all blocks at once.
+
+    Counting runs in the numba kernels of :mod:`cleaner.rules._page_kernels`
+    on long texts, and otherwise as regular expressions over the blocks
+    joined with a separator; both give the same counts.  The marker,
+    comment and furniture patterns are then tried only on the blocks that
+    hold one of their words (``marker_words``… in ``page.toml``).
+    """
+    n = len(bl)
+    vocab = _vocabulary(tuple(cfg["languages"]), int(cfg["stopwords"]), tuple(cfg["marker_words"]),
+                        tuple(cfg["end_marker_words"]), tuple(cfg["chrome_words"]))
+    k = _kernels(len(text))
+    c = _count_with_kernels(k, text, bl, cfg, vocab) if k is not None else _count_with_regex(text, bl, cfg, vocab)
+    lengths = bl[:, 1] - bl[:, 0]
+    words = c.words
+    density = np.full(n, -1.0) if c.stop is None else c.stop / np.maximum(words, 1)
     short = lengths <= cfg["marker_max_chars"]
-    nl = joined.replace(_SEP, "\n")
     marker = np.zeros(n, dtype=bool)
-    marker[_block_of([m.start() for m in _patterns("markers").finditer(nl)], offsets)] = True
     end = np.zeros(n, dtype=bool)
-    end[_block_of([m.start() for m in _patterns("end_markers").finditer(nl)], offsets)] = True
-    chrome = np.zeros(n, dtype=bool)
-    hits = [m.start() for m in _patterns("chrome").finditer(nl)]
-    hits += [m.start() for m in re.finditer("©", nl)]
-    chrome[_block_of(hits, offsets)] = True
+    chrome = c.copyright.copy()
+    for flag, kind, key, limit, whole in ((marker, 1, "markers", cfg["marker_max_chars"], True),
+                                          (end, 2, "end_markers", cfg["marker_max_chars"], True),
+                                          (chrome, 4, "chrome", cfg["chrome_max_chars"], False)):
+        pattern = _patterns(key)
+        test = pattern.fullmatch if whole else pattern.search
+        for b in np.flatnonzero(((c.kinds & kind) != 0) & (lengths <= limit)).tolist():
+            if test(text[bl[b, 0] : bl[b, 1]]):
+                flag[b] = True
     return Features(
         chars=lengths,
         words=words,
-        letters=letters,
+        letters=c.letters,
         density=density,
-        sentence=sentence,
-        capitals=capitals,
-        glued=glued,
-        repeated=repeated,
+        sentence=c.sentence,
+        capitals=c.capitals / np.maximum(words, 1),
+        glued=(words >= cfg["glued_min_words"]) & (c.glue >= cfg["glued_share"] * words),
+        repeated=c.repeated,
         marker=marker & short,
         end=end & short,
         chrome=chrome & (lengths <= cfg["chrome_max_chars"]),

@@ -1,0 +1,155 @@
+"""The numba kernels of rule B004 (imported only through :func:`cleaner.rules.page._kernels`).
+
+They read the text as an array of code points and compute, in one pass
+each, what :mod:`cleaner.rules.page` otherwise computes with regular
+expressions: the blocks (trimmed lines) and, per block, its words, stop
+words, capitals, glued words and sentence end.  Character classes come from
+a table built with the same regular expressions, so both paths agree.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+WORD, LETTER, UP, LOW, SPACE, END, CLOSER, CJK = 1, 2, 4, 8, 16, 32, 64, 128
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
+@numba.njit(cache=True, nogil=True)
+def line_blocks(cp, cls, starts, ends, cont):
+    """Trimmed non-blank lines of *cp* into *starts*/*ends*; *cont* marks a line that continues the one above.
+
+    Returns the number of blocks.  A line continues the one above when it
+    starts with a lower-case letter, ``(`` or ``,``, only spaces, tabs and
+    no-break spaces surround the one line break between them, and the line
+    above does not end with a space, a sentence end or a closing quote.
+    """
+    n = 0
+    size = len(cp)
+    line_start = 0
+    i = 0
+    while i <= size:
+        if i == size or cp[i] == 10 or cp[i] == 13:
+            a = line_start
+            b = i
+            while a < b and cls[cp[a]] & SPACE:
+                a += 1
+            while b > a and cls[cp[b - 1]] & SPACE:
+                b -= 1
+            if a < b:
+                starts[n] = a
+                ends[n] = b
+                cont[n] = _continues(cp, cls, a)
+                n += 1
+            if i < size and cp[i] == 13 and i + 1 < size and cp[i + 1] == 10:
+                i += 1
+            line_start = i + 1
+        i += 1
+    return n
+
+
+@numba.njit(cache=True, nogil=True)
+def _continues(cp, cls, a):
+    c = cp[a]
+    if not (cls[c] & LOW or c == 40 or c == 44):  # lower case, "(" or ","
+        return False
+    k = a - 1
+    while k >= 0 and (cp[k] == 32 or cp[k] == 9 or cp[k] == 0xA0):
+        k -= 1
+    if k < 0:
+        return False
+    if cp[k] == 10:
+        k -= 1
+        if k >= 0 and cp[k] == 13:
+            k -= 1
+    elif cp[k] == 13:
+        k -= 1
+    else:
+        return False
+    while k >= 0 and (cp[k] == 32 or cp[k] == 9 or cp[k] == 0xA0):
+        k -= 1
+    if k < 0:
+        return False
+    return not (cls[cp[k]] & (SPACE | END | CLOSER))
+
+
+@numba.njit(cache=True, nogil=True)
+def block_features(cp, cls, low, starts, ends, table, tok_block, tok_entry,
+                   words, letters, capitals, glue, sentence, bhash, copyright):
+    """Per block: words, letters, capitals, glued words, sentence end, text hash, ``©``.
+
+    Each word (a run of word characters) is hashed (FNV-1a over its
+    lower-cased code points) and looked up in the sorted *table*; its block
+    and its entry (-1: not there) go to *tok_block*/*tok_entry*.  Returns
+    the number of words and the number of CJK characters.
+    """
+    nt = 0
+    cjk = 0
+    for b in range(len(starts)):
+        s = starts[b]
+        e = ends[b]
+        nw = 0
+        nc = 0
+        ng = 0
+        has_letter = False
+        cr = False
+        inword = False
+        h = _FNV_OFFSET
+        bh = _FNV_OFFSET
+        for i in range(s, e):
+            c = cp[i]
+            k = cls[c]
+            bh = (bh ^ np.uint64(c)) * _FNV_PRIME
+            if k & WORD:
+                if not inword:
+                    inword = True
+                    nw += 1
+                    h = _FNV_OFFSET
+                    if k & UP:
+                        nc += 1
+                h = (h ^ np.uint64(low[c])) * _FNV_PRIME
+            elif inword:
+                inword = False
+                tok_block[nt] = b
+                tok_entry[nt] = _find(table, h)
+                nt += 1
+            if k & LETTER:
+                has_letter = True
+            if k & CJK:
+                cjk += 1
+            if k & LOW and i + 1 < e and cls[cp[i + 1]] & UP:
+                ng += 1
+            if c == 0xA9:
+                cr = True
+        if inword:
+            tok_block[nt] = b
+            tok_entry[nt] = _find(table, h)
+            nt += 1
+        j = e - 1
+        while j >= s and cls[cp[j]] & CLOSER:
+            j -= 1
+        sentence[b] = j >= s and (cls[cp[j]] & END) != 0
+        words[b] = nw
+        letters[b] = has_letter
+        capitals[b] = nc
+        glue[b] = ng
+        bhash[b] = bh
+        copyright[b] = cr
+    return nt, cjk
+
+
+@numba.njit(cache=True, nogil=True)
+def _find(table, h):
+    lo = 0
+    hi = len(table)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if table[mid] < h:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo < len(table) and table[lo] == h:
+        return lo
+    return -1
