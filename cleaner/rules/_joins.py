@@ -223,19 +223,26 @@ def _marker_table():
 
 @lru_cache(maxsize=1)
 def _plain_table():
-    """The hashes of the lower-case plain words that a glued token can be (4 to 40 letters)."""
+    """Hash tables of the lower-case plain words a glued token can be (4 to 40 letters).
+
+    A small one of the 10,000 most frequent (asked first: it stays in the
+    processor's cache) and one of all of them.
+    """
     words = sorted(w for w in _plain_words() if w.islower() and 4 <= len(w) <= MAX_TOKEN)
-    keys, _ = _table(words, [0] * len(words), 21, True)
-    return keys
+    frequent = sorted(sorted(words, key=lambda w: (-_frequencies()[w], w))[:10_000])
+    hot, _ = _table(frequent, [0] * len(frequent), 15, True)
+    keys, _ = _table(words, [0] * len(words), 20, True)
+    return hot, keys
 
 
 class Scan:
     """The candidates of one text, from one pass of the kernel (see :mod:`cleaner.rules._joins_kernels`)."""
 
     def __init__(self, text: str, kernels):
-        sentence, case, case_any, words = kernels.scan(_code_points(text), _plain_table())
+        sentence, case, case_any, words = kernels.scan(_code_points(text), *_plain_table())
         self.sentence: list[int] = sentence.tolist()
-        self.case: list[int] = case.tolist()
+        runs = case.tolist()
+        self.case_runs: list[tuple[int, int]] = list(zip(runs[::2], runs[1::2]))
         self.case_any: list[int] = case_any.tolist()
         spans = words.tolist()
         self.unknown: list[tuple[int, int]] = list(zip(spans[::2], spans[1::2]))
@@ -1140,17 +1147,34 @@ _ASCII_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 def _case_matches(text: str) -> tuple[list[re.Match], list[re.Match], list[re.Match]]:
     """The matches of ``_CASE_TOKEN``, ``_CAPS_THEN_WORD`` and ``_LOWER_THEN_AI`` in *text* that can give a join.
 
-    Both patterns match a whole run of ASCII letters (their look-arounds
+    The patterns match a whole run of ASCII letters (their look-arounds
     forbid a letter on either side), so each run that holds a case hit is
-    tried once, at its start.
+    tried once, at its start; a run that is a plain word (``YouTube``,
+    ``iPhone``: wordfreq knows them) cannot give a join and is skipped.
     """
     case: list[re.Match] = []
     caps: list[re.Match] = []
     single: list[re.Match] = []
-    done = 0
     scan = _scan(text)
-    hits = scan.case if scan is not None else (hit.start() for hit in _CASE_HIT.finditer(text))
-    for p in hits:
+    for start, end in scan.case_runs if scan is not None else _case_runs(text):
+        m = _CASE_TOKEN.match(text, start)
+        if m is not None:
+            case.append(m)
+        m = _CAPS_THEN_WORD.match(text, start)
+        if m is not None:
+            caps.append(m)
+        m = _LOWER_THEN_AI.match(text, start)
+        if m is not None:
+            single.append(m)
+    return case, caps, single
+
+
+def _case_runs(text: str):
+    """The runs of ASCII letters that hold a hit of _CASE_HIT, as (start, end), less the plain words."""
+    done = 0
+    plain = _plain_words()
+    for hit in _CASE_HIT.finditer(text):
+        p = hit.start()
         if p < done:
             continue
         start = p
@@ -1162,16 +1186,9 @@ def _case_matches(text: str) -> tuple[list[re.Match], list[re.Match], list[re.Ma
             if k < len(chunk):
                 break
         done = _ASCII_RUN.match(text, p).end()
-        m = _CASE_TOKEN.match(text, start)
-        if m is not None:
-            case.append(m)
-        m = _CAPS_THEN_WORD.match(text, start)
-        if m is not None:
-            caps.append(m)
-        m = _LOWER_THEN_AI.match(text, start)
-        if m is not None:
-            single.append(m)
-    return case, caps, single
+        if 4 <= done - start <= MAX_TOKEN and text[start:done].lower() in plain:
+            continue
+        yield start, done
 
 
 def _proper_nouns(text: str) -> Counter[str]:

@@ -8,7 +8,8 @@ and a split of the whole text:
   marker words, counted by marker group (:func:`cleaner.rules._joins.document_language`);
 * the places where a sentence join may start (a superset of the positions
   of ``_SENTENCE_CANDIDATE``; the full pattern is tried there);
-* the case hits of ``_CASE_HIT`` and ``_CASE_HIT_ANY``;
+* the runs of ASCII letters that hold a case hit of ``_CASE_HIT`` and are
+  not a plain word, and the case hits of ``_CASE_HIT_ANY``;
 * every run of ASCII letters of the shape ``[A-Za-z][a-z]+``, 4 to 40
   letters long, whose lower-case form is not a plain English word (a hash
   table of 64-bit FNV-1a hashes of ``_plain_words``).
@@ -120,82 +121,143 @@ def marker_counts(a, size, keys, vals, n_groups):
     return counts, words
 
 
+# ASCII character classes for the sentence scan: 1 = may start a sentence
+# join, 2 = may follow the first character ("[^\W\d_]" and the quotes and
+# brackets of _SENTENCE_CANDIDATE; every non-ASCII character counts too).
+_CLASS = np.zeros(128, dtype=np.uint8)
+for _ch in ".!?:,;\")](0123456789[":
+    _CLASS[ord(_ch)] |= 1
+for _ch in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ\"(":
+    _CLASS[ord(_ch)] |= 2
+
+
 @numba.njit(cache=True, nogil=True)
-def scan(a, plain_keys):
-    """The candidate positions of one text: sentence, case hits (ASCII, any), unknown ASCII words (start, end)."""
+def _sentence(a, cls):
     n = len(a)
-    sentence = np.empty(n // 8 + 16, dtype=np.int64)
-    ns = 0
-    case = np.empty(n // 8 + 16, dtype=np.int64)
-    nc = 0
-    case_any = np.empty(n // 8 + 16, dtype=np.int64)
-    na = 0
-    words = np.empty(n // 4 + 16, dtype=np.int64)
-    nw = 0
-    run_start = -1
-    for p in range(n + 1):
-        c = a[p] if p < n else 32
-        # ---- runs of ASCII letters (J002)
-        letter = _lower(c) or _upper(c)
-        if letter:
-            if run_start < 0:
-                run_start = p
-        elif run_start >= 0:
-            length = p - run_start
-            if 4 <= length <= 40:
-                shape = True
-                for k in range(run_start + 1, p):
-                    if not _lower(a[k]):
-                        shape = False
-                        break
-                if shape:
-                    h = _hash(a, run_start, p, True)
-                    mask = np.uint64(len(plain_keys) - 1)
-                    i = h & mask
-                    known = False
-                    while plain_keys[i] != 0:
-                        if plain_keys[i] == h:
-                            known = True
-                            break
-                        i = (i + np.uint64(1)) & mask
-                    if not known:
-                        if nw + 2 > len(words):
-                            words = np.concatenate((words, np.empty(len(words), dtype=np.int64)))
-                        words[nw] = run_start
-                        words[nw + 1] = p
-                        nw += 2
-            run_start = -1
-        if p >= n:
-            break
-        # ---- case hits (J003)
-        if _upper_any(c):
-            if _upper(c) and ((p > 0 and _lower(a[p - 1])) or (
-                    p + 4 < n and _upper(a[p + 1]) and _upper(a[p + 2]) and _upper(a[p + 3]) and _lower(a[p + 4]))):
-                if nc >= len(case):
-                    case = np.concatenate((case, np.empty(len(case), dtype=np.int64)))
-                case[nc] = p
-                nc += 1
-            if p > 0 and _lower_any(a[p - 1]):
-                if na >= len(case_any):
-                    case_any = np.concatenate((case_any, np.empty(len(case_any), dtype=np.int64)))
-                case_any[na] = p
-                na += 1
-        # ---- sentence join candidates (J001): a superset of _SENTENCE_CANDIDATE
-        if p + 1 < n:
-            q = a[p + 1]
-            hit = False
-            if c == 46 or c == 33 or c == 63 or c == 58 or c == 44 or c == 59 or c == 34 or c == 0x201D \
-                    or c == 0x2026 or c == 41 or c == 93 or c == 40 or c == 91 or (48 <= c <= 57):
-                # next: a letter of any alphabet (any non-ASCII character counts), a quote or bracket
-                if _lower(q) or _upper(q) or q >= 128 or q == 34 or q == 40:
-                    hit = True
+    out = np.empty(n, dtype=np.int64)
+    k = 0
+    for p in range(n - 1):
+        c = a[p]
+        if c < 128:
+            if cls[c] & 1:
+                q = a[p + 1]
+                if q >= 128 or cls[q] & 2:
+                    out[k] = p
+                    k += 1
                 elif (c == 46 or c == 33 or c == 63 or c == 58) and (q == 46 or 48 <= q <= 57):
-                    hit = True
+                    out[k] = p  # "..", "said.10", "Containers:1"
+                    k += 1
                 elif 48 <= c <= 57 and (q == 41 or (48 <= q <= 57 and p + 2 < n and a[p + 2] == 41)):
-                    hit = True
-            if hit:
-                if ns >= len(sentence):
-                    sentence = np.concatenate((sentence, np.empty(len(sentence), dtype=np.int64)))
-                sentence[ns] = p
-                ns += 1
-    return sentence[:ns], case[:nc], case_any[:na], words[:nw]
+                    out[k] = p  # "Resistenza2)", ")12)"
+                    k += 1
+        elif c == 0x201D or c == 0x2026:  # ” …
+            out[k] = p
+            k += 1
+    return out[:k]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _known(keys, h):
+    mask = np.uint64(len(keys) - 1)
+    i = h & mask
+    while keys[i] != 0:
+        if keys[i] == h:
+            return True
+        i = (i + np.uint64(1)) & mask
+    return False
+
+
+@numba.njit(cache=True, nogil=True)
+def _case(a, hot_keys, keys):
+    """The runs of ASCII letters holding a case hit of _CASE_HIT, as (start, end), less
+    those that are a plain word (4 to 40 letters); and the hits of _CASE_HIT_ANY."""
+    n = len(a)
+    runs = np.empty(n, dtype=np.int64)
+    any_hits = np.empty(n, dtype=np.int64)
+    k = 0
+    j = 0
+    done = 0
+    for p in range(n):
+        c = a[p]
+        if not _upper_any(c):
+            continue
+        prev = a[p - 1] if p > 0 else 32
+        if p > 0 and _lower_any(prev):
+            any_hits[j] = p
+            j += 1
+        if p < done or not _upper(c):
+            continue
+        if not (_lower(prev) or (
+                p + 4 < n and _upper(a[p + 1]) and _upper(a[p + 2]) and _upper(a[p + 3]) and _lower(a[p + 4]))):
+            continue
+        s = p
+        while s > 0 and (_lower(a[s - 1]) or _upper(a[s - 1])):
+            s -= 1
+        e = p
+        while e < n and (_lower(a[e]) or _upper(a[e])):
+            e += 1
+        done = e
+        if 4 <= e - s <= 40:
+            h = _OFFSET
+            for i in range(s, e):
+                d = a[i]
+                if _upper(d):
+                    d += 32
+                h = (h ^ np.uint64(d)) * _PRIME
+            if h == 0:
+                h = np.uint64(1)
+            if _known(hot_keys, h) or _known(keys, h):
+                continue
+        runs[k] = s
+        runs[k + 1] = e
+        k += 2
+    return runs[:k], any_hits[:j]
+
+
+@numba.njit(cache=True, nogil=True)
+def _unknown(a, hot_keys, keys):
+    """(start, end) of each run of ASCII letters shaped [A-Za-z][a-z]+, 4 to 40 long, not a plain word.
+
+    The hash is computed while the run is read; the small table of the most
+    frequent words (it stays in the processor's cache) is asked first.
+    """
+    n = len(a)
+    out = np.empty(n, dtype=np.int64)
+    k = 0
+    p = 0
+    while p < n:
+        c = a[p]
+        if not (_lower(c) or _upper(c)):
+            p += 1
+            continue
+        s = p
+        if _upper(c):
+            c += 32
+        h = (_OFFSET ^ np.uint64(c)) * _PRIME
+        p += 1
+        shape = True
+        while p < n:
+            c = a[p]
+            if _lower(c):
+                h = (h ^ np.uint64(c)) * _PRIME
+            elif _upper(c):
+                shape = False
+            else:
+                break
+            p += 1
+        if shape and 4 <= p - s <= 40:
+            if h == 0:
+                h = np.uint64(1)
+            if not _known(hot_keys, h) and not _known(keys, h):
+                out[k] = s
+                out[k + 1] = p
+                k += 2
+    return out[:k]
+
+
+@numba.njit(cache=True, nogil=True)
+def scan(a, hot_keys, keys):
+    """The candidates of one text: sentence positions, case runs (start, end), case hits in any
+    alphabet, unknown ASCII words (start, end)."""
+    case_runs, case_any = _case(a, hot_keys, keys)
+    return _sentence(a, _CLASS), case_runs, case_any, _unknown(a, hot_keys, keys)
