@@ -330,7 +330,10 @@ def _gates():
                 anywhere |= b
     except (_NoGate, re.error, AttributeError, IndexError):
         return None
-    start = rf"[ \t\u00a0]*(?:{_trie(at_start)})"
+    # The look-ahead (one character class: the first atoms) fails at once on
+    # blank lines and on lines that start with no prefix's first character.
+    first = "".join(a[1:-1] if a.startswith("[") and a.endswith("]") else a for a in sorted({t[0] for t in at_start}))
+    start = rf"[ \t\u00a0]*(?=[{first}])(?:{_trie(at_start)})" if at_start else r"(?!)"
     return (
         re.compile(start, re.IGNORECASE),
         re.compile(r"\n" + start, re.IGNORECASE),
