@@ -28,7 +28,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from cleaner.rules._lines import load_word_list
 
@@ -214,11 +214,16 @@ def _table(words: list[str], values: list[int], bits: int, lower: bool):
 
 @lru_cache(maxsize=1)
 def _marker_table():
-    """The marker words and their groups as a hash table, and the number of groups."""
-    _, groups, markers = _language_markers()
+    """The marker words and their groups as a hash table, and which languages each group counts for."""
+    import numpy as np
+
+    langs, groups, markers = _language_markers()
     words = sorted(markers)
     keys, vals = _table(words, [markers[w] for w in words], 14, False)
-    return keys, vals, len(groups)
+    member = np.zeros((len(groups), len(langs)), dtype=np.int64)
+    for g, members in enumerate(groups):
+        member[g, list(members)] = 1
+    return keys, vals, member
 
 
 @lru_cache(maxsize=1)
@@ -235,17 +240,41 @@ def _plain_table():
     return hot, keys
 
 
+def _pairs(a) -> list[tuple[int, int]]:
+    flat = a.tolist()
+    return list(zip(flat[::2], flat[1::2]))
+
+
 class Scan:
-    """The candidates of one text, from one pass of the kernel (see :mod:`cleaner.rules._joins_kernels`)."""
+    """The candidates of one text, from the kernel (see :mod:`cleaner.rules._joins_kernels`).
+
+    Each kind is computed when a rule first asks for it (J001 needs only the
+    sentence candidates), then kept for the other rules on the same text.
+    """
 
     def __init__(self, text: str, kernels):
-        sentence, case, case_any, words = kernels.scan(_code_points(text), *_plain_table())
-        self.sentence: list[int] = sentence.tolist()
-        runs = case.tolist()
-        self.case_runs: list[tuple[int, int]] = list(zip(runs[::2], runs[1::2]))
-        self.case_any: list[int] = case_any.tolist()
-        spans = words.tolist()
-        self.unknown: list[tuple[int, int]] = list(zip(spans[::2], spans[1::2]))
+        self.code_points = _code_points(text)
+        self.kernels = kernels
+
+    @cached_property
+    def sentence(self) -> list[int]:
+        return self.kernels.sentence_candidates(self.code_points).tolist()
+
+    @cached_property
+    def _case(self):
+        return self.kernels.case_candidates(self.code_points, *_plain_table())
+
+    @property
+    def case_runs(self) -> list[tuple[int, int]]:
+        return _pairs(self._case[0])
+
+    @property
+    def case_any(self) -> list[int]:
+        return self._case[1].tolist()
+
+    @cached_property
+    def unknown(self) -> list[tuple[int, int]]:
+        return _pairs(self.kernels.unknown_words(self.code_points, *_plain_table()))
 
 
 _SCANS = TextCache(4)
@@ -280,8 +309,8 @@ def _document_language(text: str) -> str | None:
     kernels = _kernels(len(text))
     for size in LANGUAGE_SAMPLES:
         if kernels is not None:
-            counts, n_words = kernels.marker_counts(_code_points(text[:size]), size, *_marker_table())
-            lang = _language_of(enumerate(counts.tolist()), n_words)
+            scores, n_words = kernels.marker_scores(_code_points(text[:size]), size, *_marker_table())
+            lang = _decide(scores.tolist(), n_words)
         else:
             words = text[:size].split()
             lang = _language_of(Counter(map(_language_markers()[2].get, words)).items(), len(words))
@@ -300,6 +329,14 @@ def _language_of(group_counts, n_words: int) -> str | None:
         if g is not None and n:
             for i in groups[g]:
                 scores[i] += n
+    return _decide(scores, n_words)
+
+
+def _decide(scores: list[int], n_words: int) -> str | None:
+    """The language whose marker words lead (see :func:`document_language`), from the scores per language."""
+    if not n_words:
+        return None
+    langs = _language_markers()[0]
     top, runner_up = sorted(scores)[-1:-3:-1]
     if top < MIN_MARKER_HITS or top < MIN_MARKER_SHARE * n_words or top < MARGIN * runner_up:
         return None  # (a tie fails the margin)

@@ -1,11 +1,11 @@
-"""The numba kernel of the J rules' candidate scan (imported only through :func:`cleaner.rules._joins.scan`).
+"""The numba kernels of the J rules' candidate scans (loaded by :func:`cleaner.rules._joins._kernels`).
 
-One pass over the text's code points (``text.encode("utf-32-le")``) finds
-what the rules would otherwise find with several regular-expression scans
-and a split of the whole text:
+A pass over the text's code points (``text.encode("utf-32-le")``) per kind
+of candidate finds what the rules would otherwise find with regular
+expressions and a split of the whole text:
 
-* the words of the language sample (``text[:size].split()``) that are
-  marker words, counted by marker group (:func:`cleaner.rules._joins.document_language`);
+* the marker words of each language among the words of the language
+  sample, ``text[:size].split()`` (:func:`cleaner.rules._joins.document_language`);
 * the places where a sentence join may start (a superset of the positions
   of ``_SENTENCE_CANDIDATE``; the full pattern is tried there);
 * the runs of ASCII letters that hold a case hit of ``_CASE_HIT`` and are
@@ -100,8 +100,9 @@ def _upper_any(c):
 
 
 @numba.njit(cache=True, nogil=True)
-def marker_counts(a, size, keys, vals, n_groups):
-    """How many words of ``a[:size]`` (split on white space) fall in each marker group; and the word count."""
+def marker_scores(a, size, keys, vals, member):
+    """For each language, how many words of ``a[:size]`` (split on white space) are its marker words; and the word count."""
+    n_groups, n_langs = member.shape
     counts = np.zeros(n_groups, dtype=np.int64)
     n = min(size, len(a))
     words = 0
@@ -118,7 +119,12 @@ def marker_counts(a, size, keys, vals, n_groups):
         g = _find(keys, vals, _hash(a, s, i, False))
         if g >= 0:
             counts[g] += 1
-    return counts, words
+    scores = np.zeros(n_langs, dtype=np.int64)
+    for g in range(n_groups):
+        if counts[g]:
+            for lang in range(n_langs):
+                scores[lang] += counts[g] * member[g, lang]
+    return scores, words
 
 
 # ASCII character classes for the sentence scan: 1 = may start a sentence
@@ -255,9 +261,10 @@ def _unknown(a, hot_keys, keys):
     return out[:k]
 
 
-@numba.njit(cache=True, nogil=True)
-def scan(a, hot_keys, keys):
-    """The candidates of one text: sentence positions, case runs (start, end), case hits in any
-    alphabet, unknown ASCII words (start, end)."""
-    case_runs, case_any = _case(a, hot_keys, keys)
-    return _sentence(a, _CLASS), case_runs, case_any, _unknown(a, hot_keys, keys)
+def sentence_candidates(a):
+    """Where a sentence join may start: a superset of the matches of _SENTENCE_CANDIDATE."""
+    return _sentence(a, _CLASS)
+
+
+case_candidates = _case
+unknown_words = _unknown
