@@ -438,17 +438,11 @@ def test_lead_in_search_near_each_colon_matches_the_whole_text_search():
     cases = _variants(ARTICLES[:25]) + [_soup(rnd, pieces, rnd.randrange(2, 60)) for _ in range(3000)]
     cases.append("a" * 380 + "said " + "b" * 30 + ": quote")  # the verb is more than 400 characters back
     cases.append("restated" * 60 + " x:")  # verbs inside a long run of letters
+    cases.append("x 1.1: said " * 2000)  # many colons, many marks that end no sentence
     for text in cases:
         want = _old_find_lead_ins(text)
-        got = []
-        paras = quotes.paragraphs(text)
-        for c in (m.start() for m in quotes._COLON.finditer(text)):
-            i = next((k for k, (s, e) in enumerate(paras) if s <= c < e), None)
-            if i is None:
-                continue
-            start = quotes._sentence_start(text, max(paras[i][0], c - 400), c)
-            if quotes._verb_between(text, start, c):
-                got.append((start, c))
+        colons = [m.start() for m in quotes._COLON.finditer(text)]
+        got = [(start, c) for _, c, start in quotes._verb_sentences(text, quotes.paragraphs(text), colons)]
         assert got == want, repr(text[:100])
 
 

@@ -514,17 +514,7 @@ def _verb_pattern() -> re.Pattern:
 
 def _speech_verb_positions(text: str) -> list[int]:
     """Where a reporting verb (lower case) occurs, also glued to a cut: ``thesaid``."""
-    out = []
-    for m in _verb_pattern().finditer(text):
-        s = m.start()
-        if s == 0 or not text[s - 1].isalpha():
-            out.append(s)
-            continue
-        head = trailing_word(text[max(0, s - 30) : s])
-        word = head + m.group()
-        if len(word) > 5 and len(m.group()) >= 4 and zipf(word) == 0.0 and not head[:1].isupper():
-            out.append(s)  # "thesaid": the lead-in verb glued to a cut
-    return out
+    return [m.start() for m in _verb_pattern().finditer(text) if _glued_or_free(text, m)]
 
 
 _SPACES = re.compile(r"[ \t\u00a0]*")
@@ -535,7 +525,7 @@ def find_lead_ins(text: str) -> list[LeadIn]:
 
     Only the colons are searched in the whole text (a literal, found at C
     speed); sentence ends and reporting verbs are looked for in the few
-    hundred characters before each colon.
+    hundred characters before each colon (see :func:`_verb_sentences`).
     """
     if ":" not in text:
         return []
@@ -543,16 +533,9 @@ def find_lead_ins(text: str) -> list[LeadIn]:
     if not colons:
         return []
     paras, index = _analyse(text)
-    starts = index.para_starts
     out: list[LeadIn] = []
-    for c in colons:
-        i = bisect_right(starts, c) - 1
-        if i < 0 or c >= paras[i][1]:
-            continue
+    for i, c, sent_start in _verb_sentences(text, paras, colons):
         p_start, p_end = paras[i]
-        sent_start = _sentence_start(text, max(p_start, c - 400), c)
-        if not _verb_between(text, sent_start, c):
-            continue  # no reporting verb in the sentence
         sent_start = sent_start + len(_SPACES.match(text, sent_start).group())
         if text.rfind(" ", sent_start, c) < 0:
             continue  # one word: a label
@@ -573,54 +556,76 @@ def find_lead_ins(text: str) -> list[LeadIn]:
     return out
 
 
-def _sentence_start(text: str, lo: int, c: int) -> int:
-    """``max(lo, e)``, *e* the end of the last sentence boundary (``_BOUNDARY``) ending by *c*.
+def _verb_sentences(text: str, paras: list[tuple[int, int]], colons: list[int]):
+    """``(paragraph, colon, sentence start)`` for each colon whose sentence has a reporting verb.
 
-    Boundaries never overlap, so each is found by matching at its mark: the
-    last ``.``, ``!`` or ``?`` before *c* usually is one; otherwise the
-    window is scanned once.  (A boundary ending after *lo* starts at
-    ``lo - 1`` or later.)
+    The sentence starts after the last sentence end (``_BOUNDARY``) before
+    the colon, at most 400 characters back and not before its paragraph.
+    Sentence ends and verbs are matched in the stretches of text before the
+    colons, left to right, each character at most once: the windows only
+    move forward, so a scan resumes where the last one stopped, or starts
+    afresh just before the next window (see :class:`_Forward`).
     """
-    floor = max(0, lo - 1)
-    x = max(text.rfind(".", floor, c), text.rfind("!", floor, c), text.rfind("?", floor, c))
-    if x < 0:
-        return lo
-    m = _BOUNDARY.match(text, x)
-    if m is None:
-        for b in _BOUNDARY.finditer(text, floor, c):
-            if b.start() >= x:
-                break
-            m = b
-        if m is None:
-            return lo
-    return max(lo, m.end())
-
-
-def _verb_between(text: str, lo: int, hi: int) -> bool:
-    """Does :func:`_speech_verb_positions` give a position in ``[lo, hi)``?
-
-    Without scanning the whole text: a verb is all letters and must end a
-    run of letters, and the scan from the start of the text takes, in each
-    run, the longest verb that ends it.  A verb starting at *lo* or later is
-    therefore found by scanning from the longest verb's length before *lo*.
-    *hi* must not be a letter (it is a colon).
-    """
-    pattern, longest = _verb_pattern(), _longest_verb()
+    starts = [s for s, _ in paras]
+    ends = _Forward(text, _BOUNDARY, 1)
+    longest = _longest_verb()
     if longest < 0:  # a verb that is not plain letters: the whole-text scan is the definition
-        verbs = _speech_verb_positions(text)
-        v = bisect_left(verbs, lo)
-        return v < len(verbs) and verbs[v] < hi
-    for m in pattern.finditer(text, max(0, lo - longest), hi):
-        s = m.start()
-        if s < lo:
+        verbs = _Forward(text, _verb_pattern(), len(text), _glued_or_free)
+    else:
+        verbs = _Forward(text, _verb_pattern(), longest, _glued_or_free)
+    for c in colons:
+        i = bisect_right(starts, c) - 1
+        if i < 0 or c >= paras[i][1]:
             continue
-        if s == 0 or not text[s - 1].isalpha():
-            return True
-        head = trailing_word(text[max(0, s - 30) : s])
-        word = head + m.group()
-        if len(word) > 5 and len(m.group()) >= 4 and zipf(word) == 0.0 and not head[:1].isupper():
-            return True  # "thesaid": the lead-in verb glued to a cut
-    return False
+        lo = max(paras[i][0], c - 400)
+        ends.scan(lo, c)
+        k = bisect_right(ends.ends, c) - 1
+        sent_start = max(lo, ends.ends[k] if k >= 0 else 0)
+        verbs.scan(sent_start, c)
+        v = bisect_left(verbs.starts, sent_start)
+        if v < len(verbs.starts) and verbs.starts[v] < c:
+            yield i, c, sent_start
+
+
+class _Forward:
+    """The matches of *pattern* in the parts of *text* asked about, scanned left to right.
+
+    ``scan(lo, hi)`` makes sure every match starting in ``[lo, hi)`` is
+    known; *lo* must never decrease and *hi* must be a character no match
+    runs over (a colon).  A scan resumes where the last one stopped, or, if
+    *lo* is further on, *back* characters before *lo*: the patterns used
+    here find the same matches from there on as a scan from the start of
+    the text (sentence ends are one mark, maybe a quote, never overlapping;
+    a verb ends its run of letters and is at most *back* letters long).
+    *keep* filters the matches (``_speech_verb_positions``' rule).
+    """
+
+    def __init__(self, text: str, pattern: re.Pattern[str], back: int, keep=None):
+        self.text, self.pattern, self.back, self.keep = text, pattern, back, keep
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.done = 0
+
+    def scan(self, lo: int, hi: int) -> None:
+        if hi <= self.done:
+            return
+        start = max(self.done, lo - self.back, 0)
+        text, keep = self.text, self.keep
+        for m in self.pattern.finditer(text, start, hi):
+            if keep is None or keep(text, m):
+                self.starts.append(m.start())
+                self.ends.append(m.end())
+        self.done = hi
+
+
+def _glued_or_free(text: str, m: re.Match[str]) -> bool:
+    """Is the verb match *m* a reporting verb: a word of its own, or glued to a cut (``thesaid``)?"""
+    s = m.start()
+    if s == 0 or not text[s - 1].isalpha():
+        return True
+    head = trailing_word(text[max(0, s - 30) : s])
+    word = head + m.group()
+    return len(word) > 5 and len(m.group()) >= 4 and zipf(word) == 0.0 and not head[:1].isupper()
 
 
 @lru_cache(maxsize=1)
