@@ -161,6 +161,12 @@ def test_literal_led_patterns_equal_one_alternation(name, reference):
         assert spans(J._literal_led(getattr(J, name), text)) == spans(pattern.finditer(text))
 
 
+def test_spaced_lower_sentences_on_both_paths(path):
+    pattern = re.compile(r"(?<=[a-z0-9])[.?!] (?=[a-z]+\b)")
+    for text in TEXTS + ["He said. of the call", "x1. ab", "ok? ja", "end! no", "said.  of", "a. b1"]:
+        assert spans(J._spaced_lower_sentences(text)) == spans(pattern.finditer(text)), text[:80]
+
+
 def test_contraction_patterns_equal_the_look_behind_pattern():
     reference = re.compile(r"(?<=[A-Za-z]['’])(?:s|re|ll|ve|d|m|t)(?=[a-z]{2,}(?![\w@/\\&'’]|[.][a-z0-9]|-[a-z]))")
     for text in TEXTS:

@@ -273,6 +273,10 @@ class Scan:
         return self._case[1].tolist()
 
     @cached_property
+    def spaced_lower(self) -> list[int]:
+        return self.kernels.spaced_lower_candidates(self.code_points).tolist()
+
+    @cached_property
     def unknown(self) -> list[tuple[int, int]]:
         return _pairs(self.kernels.unknown_words(self.code_points, *_plain_table()))
 
@@ -1389,6 +1393,18 @@ _SPACED_LOWER_SENTENCE = tuple(
 )
 
 
+_SPACED_LOWER_AT = re.compile(r"[.?!] (?=[a-z]+\b)")
+
+
+def _spaced_lower_sentences(text: str) -> list[re.Match]:
+    """The matches of ``_SPACED_LOWER_SENTENCE``, from the kernel's candidates when it is in use."""
+    scan = _scan(text)
+    if scan is None:
+        return _literal_led(_SPACED_LOWER_SENTENCE, text)
+    match = _SPACED_LOWER_AT.match
+    return [m for p in scan.spaced_lower if (m := match(text, p)) is not None]
+
+
 def _literal_led(patterns: tuple[tuple[re.Pattern, str], ...], text: str) -> list[re.Match]:
     """The matches of *patterns* in *text*, by position (each skipped when its literal is absent)."""
     found = [m for p, first in patterns if first in text for m in p.finditer(text)]
@@ -1428,7 +1444,7 @@ def find_cuts(text: str, *, inside_closed_quote=None) -> list[Cut]:
         if j.cut:
             kind = "lower-case-sentence" if j.kind == "sentence" else j.kind
             cuts.setdefault(j.pos, Cut(j.pos, kind, j.reason))
-    for m in _literal_led(_SPACED_LOWER_SENTENCE, text):
+    for m in _spaced_lower_sentences(text):
         s, e = m.span()
         left_tok = _left_token(text, s)
         left = trailing_word(left_tok)

@@ -261,6 +261,26 @@ def _unknown(a, hot_keys, keys):
     return out[:k]
 
 
+@numba.njit(cache=True, nogil=True)
+def _spaced_lower(a):
+    n = len(a)
+    out = np.empty(n // 2 + 1, dtype=np.int64)
+    k = 0
+    for p in range(1, n - 2):
+        c = a[p]
+        if (c == 46 or c == 63 or c == 33) and a[p + 1] == 32 and _lower(a[p + 2]):
+            prev = a[p - 1]
+            if _lower(prev) or 48 <= prev <= 57:
+                out[k] = p
+                k += 1
+    return out[:k]
+
+
+def spaced_lower_candidates(a):
+    """Where ``_SPACED_LOWER_SENTENCE`` may match: ``said. of``, a full stop, a space, a lower-case letter."""
+    return _spaced_lower(a)
+
+
 def sentence_candidates(a):
     """Where a sentence join may start: a superset of the matches of _SENTENCE_CANDIDATE."""
     return _sentence(a, _CLASS)
