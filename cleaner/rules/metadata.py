@@ -23,7 +23,7 @@ _DATE_VALUE = (
 )
 # "key: value" or "key = value" for any known key; bare "key value" only for a date.
 _HEADER = re.compile(
-    rf"[ \t]*(?:(?P<key>{_KEYS})[ \t]*[:=][ \t]*(?P<value>[^\r\n]*)"
+    rf"[ \t]*(?:(?P<key>{_KEYS})[ \t]*[:=][ \t]*(?P<value>[^\r\n]{{0,1000}})"
     rf"|(?P<dkey>date|published|updated|timestamp)[ \t]+(?P<dvalue>{_DATE_VALUE}))[ \t]*",
     re.IGNORECASE,
 )
