@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from cleaner import clean_text, restore_text
@@ -254,3 +255,43 @@ def test_naive_page_text_gets_close_to_the_article():
     mean_page = sum(f_page) / len(keys)
     assert mean_page >= 0.85
     assert mean_page >= mean_default + 0.15
+
+
+def _both_paths(text, monkeypatch):
+    cfg = page.settings()
+    monkeypatch.setattr(page, "_NUMBA", True)
+    monkeypatch.setattr(page, "NUMBA_MIN_CHARS", 0)
+    monkeypatch.setattr(page, "NUMBA_SMALL_CHARS", 0)
+    if page._kernels(len(text)) is None:
+        pytest.skip("numba not available")
+    b1 = page.blocks(text, cfg)
+    f1 = page.features(text, b1, cfg)
+    monkeypatch.setattr(page, "_NUMBA", False)
+    b2 = page.blocks(text, cfg)
+    f2 = page.features(text, b2, cfg)
+    assert b1.tolist() == b2.tolist()
+    for name, x, y in zip(page.Features._fields, f1, f2):
+        assert np.array_equal(x, y), name
+
+
+def test_compiled_and_regex_paths_agree_on_odd_text(monkeypatch):
+    odd = ("ΤΗΣ ΚΑΙ Τους İstanbul ÀÉÎ × ÷ naïve ß straße\u00a0\u2003x\r\nCafé\rdéjà vu, (a) ,b\n"
+           "\ud800 lone surrogate \U0001F600 emoji 𐐀 Deseret.” “Next”) said.\t\n" + whole_page("  ") * 3
+           + "漢字のテキスト。次の文。\n" + "a" * 500 + "Bcd efg.Hij " * 60 + "\n")
+    _both_paths(odd, monkeypatch)
+
+
+@needs_bench
+def test_compiled_and_regex_paths_agree_on_real_pages(monkeypatch):
+    from bs4 import BeautifulSoup
+
+    for key in sorted(_gold())[::12]:
+        html = gzip.decompress((BENCH / "html" / f"{key}.html.gz").read_bytes()).decode("utf-8", "replace")
+        _both_paths(BeautifulSoup(html, "html.parser").get_text(), monkeypatch)
+
+
+def test_a_long_first_line_that_starts_like_a_header_field_is_not_moved_to_metadata():
+    # What B004 can leave at the top of a minified page: M001 must not take the article for a header.
+    line = "Author: Practical Horseman Editorial StaffPublish date: Oct 4, 2018. " + " ".join(ARTICLE) * 5
+    res = clean_text(line + "\n")
+    assert ARTICLE[0] in res.cleaned and not res.metadata
