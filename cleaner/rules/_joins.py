@@ -589,7 +589,7 @@ _SENTENCE_JOIN = re.compile(
 _SENTENCE_CANDIDATE = re.compile(
     # (A look-ahead per alternative would give fewer candidates, but costs
     # more at every comma and full stop than the few extra tries.)
-    r"[.!?:,;\"”…)\](0-9\[](?=[^\W\d_]|[’\"“”(…«]|(?<=[.!?:])[.0-9]|(?<=[0-9])[0-9]?\))"
+    r"[.!?:,;\"”…)\](0-9\[](?=[^\W\d_]|[’\"“”(…«]|(?<=[.!?:])[.0-9]|(?<=[0-9])[0-9]?[)aªº])"
 )
 
 

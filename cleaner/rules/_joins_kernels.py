@@ -6,8 +6,8 @@ expressions and a split of the whole text:
 
 * the marker words of each language among the words of the language
   sample, ``text[:size].split()`` (:func:`cleaner.rules._joins.document_language`);
-* the places where a sentence join may start (a superset of the positions
-  of ``_SENTENCE_CANDIDATE``; the full pattern is tried there);
+* the places where a sentence join may start (a superset of the starts of
+  the matches of ``_SENTENCE_JOIN``, which is tried there);
 * the runs of ASCII letters that hold a case hit of ``_CASE_HIT`` and are
   not a plain word, and the case hits of ``_CASE_HIT_ANY``;
 * every run of ASCII letters of the shape ``[A-Za-z][a-z]+``, 4 to 40
@@ -127,36 +127,69 @@ def marker_scores(a, size, keys, vals, member):
     return scores, words
 
 
-# ASCII character classes for the sentence scan: 1 = may start a sentence
-# join, 2 = may follow the first character ("[^\W\d_]" and the quotes and
-# brackets of _SENTENCE_CANDIDATE; every non-ASCII character counts too).
-_CLASS = np.zeros(128, dtype=np.uint8)
-for _ch in ".!?:,;\")](0123456789[":
-    _CLASS[ord(_ch)] |= 1
-for _ch in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ\"(":
-    _CLASS[ord(_ch)] |= 2
+@numba.njit(cache=True, nogil=True, inline="always")
+def _letter(c):
+    # [^\W\d_], or any character outside ASCII but the quotes and spaces (a superset)
+    return _lower(c) or _upper(c) or (c >= 128 and not _quote(c) and not _space(c))
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _quote(c):
+    # ’ " “ ” « (
+    return c == 0x2019 or c == 34 or c == 0x201C or c == 0x201D or c == 0xAB or c == 40
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _digit(c):
+    return 48 <= c <= 57
 
 
 @numba.njit(cache=True, nogil=True)
-def _sentence(a, cls):
+def _sentence(a):
+    """Where a match of _SENTENCE_JOIN may start: for each of its alternatives,
+    the character it starts with and (a superset of) what it needs around it."""
     n = len(a)
     out = np.empty(n, dtype=np.int64)
     k = 0
     for p in range(n - 1):
         c = a[p]
-        if c < 128:
-            if cls[c] & 1:
-                q = a[p + 1]
-                if q >= 128 or cls[q] & 2:
-                    out[k] = p
-                    k += 1
-                elif (c == 46 or c == 33 or c == 63 or c == 58) and (q == 46 or 48 <= q <= 57):
-                    out[k] = p  # "..", "said.10", "Containers:1"
-                    k += 1
-                elif 48 <= c <= 57 and (q == 41 or (48 <= q <= 57 and p + 2 < n and a[p + 2] == 41)):
-                    out[k] = p  # "Resistenza2)", ")12)"
-                    k += 1
-        elif c == 0x201D or c == 0x2026:  # ” …
+        q = a[p + 1]
+        prev = a[p - 1] if p > 0 else 32
+        hit = False
+        if c == 46 or c == 33 or c == 63:  # . ! ?
+            if _letter(q) or (c == 46 and q == 46):
+                hit = True  # stop, pstop; an ellipsis ".."
+            elif _quote(q):
+                e = p + 1
+                while e < n and e <= p + 3 and _quote(a[e]):
+                    e += 1
+                hit = e < n and _letter(a[e])  # stop with quotes: Russia."Biden
+            elif _digit(q):
+                hit = _letter(prev)  # num, numstart
+        elif c == 58:  # :
+            hit = _letter(q) or _digit(q)  # colon, colnum
+        elif c == 44 or c == 59:  # , ;
+            hit = _letter(q)  # comma
+        elif c == 34 or c == 0x201D:  # " ”
+            if _letter(prev) or _digit(prev):
+                hit = _letter(q) or ((q == 34 or q == 0x201C) and p + 2 < n and _letter(a[p + 2]))  # q2
+            if c == 0x201D and q == 0x201C:
+                hit = True  # quotes
+        elif c == 0x2026:  # …
+            hit = _upper(q)  # ellipsis
+        elif c == 41 or c == 93:  # ) ]
+            hit = _letter(q)  # close, hclose
+        elif c == 40:  # (
+            hit = _lower(prev) and _upper(q)  # open
+        elif c == 91:  # [
+            hit = q >= 128  # hopen
+        elif _digit(c):
+            if _upper(q) or q == 41 or q == 97 or q == 0xAA or q == 0xBA:
+                hit = True  # money; item
+            elif _digit(q) and p + 2 < n:
+                r = a[p + 2]
+                hit = r == 41 or r == 97 or r == 0xAA or r == 0xBA  # item
+        if hit:
             out[k] = p
             k += 1
     return out[:k]
@@ -282,8 +315,8 @@ def spaced_lower_candidates(a):
 
 
 def sentence_candidates(a):
-    """Where a sentence join may start: a superset of the matches of _SENTENCE_CANDIDATE."""
-    return _sentence(a, _CLASS)
+    """Where a sentence join may start (a superset of the starts of ``_SENTENCE_JOIN``)."""
+    return _sentence(a)
 
 
 case_candidates = _case
