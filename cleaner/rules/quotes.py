@@ -749,6 +749,25 @@ def _quote_paragraph(text: str, s: int, e: int, qm: QuoteMarks, starts: list[int
     return len(_NORM.findall(text[s:e].lower())) >= 6
 
 
+def _mostly_in(shingles: set[tuple[str, ...]], body_words: str) -> bool:
+    """Are at least half of *shingles* in the body (`` w1 … w5 `` substrings of *body_words*)?
+
+    Stops as soon as the answer is known.
+    """
+    n = len(shingles)
+    hits = misses = 0
+    for w in shingles:
+        if f" {' '.join(w)} " in body_words:
+            hits += 1
+            if 2 * hits >= n:
+                return True
+        else:
+            misses += 1
+            if 2 * (n - misses) < n:
+                return False
+    return 2 * hits >= n
+
+
 def _one_quotation(text: str, s: int, e: int, index: _QuoteIndex, i: int) -> bool:
     """:func:`_quote_paragraph` for paragraph *i*, matching its marks only if it can be one.
 
@@ -820,7 +839,7 @@ def find_orphans(text: str) -> tuple[list[Orphan], list[tuple[int, int]]]:
             continue
         if body_words is None:
             body_words = _body_words(text, paras, cand)
-        if sum(f" {' '.join(w)} " in body_words for w in sh) / len(sh) >= 0.5:
+        if _mostly_in(sh, body_words):
             continue
         inner = text[s + 1 : e].rstrip(DOUBLE_MARKS + " ")
         first = next((ch for ch in inner if ch.isalpha()), "")
