@@ -286,10 +286,10 @@ def blocks(text: str, cfg: dict[str, Any]) -> np.ndarray:
 
 @lru_cache(maxsize=None)
 def _vocabulary(languages: tuple[str, ...], n: int, markers: tuple[str, ...], ends: tuple[str, ...],
-                chrome: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                chrome: tuple[str, ...], social: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every word the features look up: sorted hashes, a language bit mask and a kind bit mask each.
 
-    Kinds: 1 a marker word, 2 a comment-marker word, 4 a furniture word.
+    Kinds: 1 a marker word, 2 a comment-marker word, 4 a furniture word, 8 a share button.
     """
     lang_bits: dict[int, int] = {}
     kind_bits: dict[int, int] = {}
@@ -297,7 +297,7 @@ def _vocabulary(languages: tuple[str, ...], n: int, markers: tuple[str, ...], en
         for w in stopwords(lang, n):
             h = _hash(w)
             lang_bits[h] = lang_bits.get(h, 0) | (1 << bit)
-    for kind, words in ((1, markers), (2, ends), (4, chrome)):
+    for kind, words in ((1, markers), (2, ends), (4, chrome), (8, social)):
         for w in words:
             h = _hash(w.lower())
             kind_bits[h] = kind_bits.get(h, 0) | kind
@@ -342,6 +342,7 @@ class Features(NamedTuple):
     marker: np.ndarray  # opens what follows an article: ``Related stories``, ``Tags:``
     end: np.ndarray  # opens the comments: ``Leave a reply``, ``12 comments``
     chrome: np.ndarray  # site furniture whatever it says: cookie banners, rights notices
+    share: np.ndarray  # a share button: ``Facebook``, ``Twitter``, ``Email``
 
 
 @lru_cache(maxsize=None)
@@ -426,7 +427,7 @@ def _count_with_regex(text: str, bl: np.ndarray, cfg: dict[str, Any], vocab) -> 
         is_stop = np.fromiter(map(sw.__contains__, tokens), dtype=bool, count=len(tokens))[~sep]
         stop = np.bincount(ids[is_stop], minlength=n)[:n]
     block_kinds = np.zeros(n, dtype=np.uint8)
-    for kind, key in ((1, "marker_words"), (2, "end_marker_words"), (4, "chrome_words")):
+    for kind, key in ((1, "marker_words"), (2, "end_marker_words"), (4, "chrome_words"), (8, "share_buttons")):
         vocab_words = frozenset(w.lower() for w in cfg[key])
         hit = np.fromiter(map(vocab_words.__contains__, tokens), dtype=bool, count=len(tokens))[~sep]
         block_kinds[np.unique(ids[hit])] |= kind
@@ -456,7 +457,7 @@ def features(text: str, bl: np.ndarray, cfg: dict[str, Any]) -> Features:
     """
     n = len(bl)
     vocab = _vocabulary(tuple(cfg["languages"]), int(cfg["stopwords"]), tuple(cfg["marker_words"]),
-                        tuple(cfg["end_marker_words"]), tuple(cfg["chrome_words"]))
+                        tuple(cfg["end_marker_words"]), tuple(cfg["chrome_words"]), tuple(cfg["share_buttons"]))
     k = _kernels(len(text))
     c = _count_with_kernels(k, text, bl, cfg, vocab) if k is not None else _count_with_regex(text, bl, cfg, vocab)
     lengths = bl[:, 1] - bl[:, 0]
@@ -486,6 +487,7 @@ def features(text: str, bl: np.ndarray, cfg: dict[str, Any]) -> Features:
         marker=marker & short,
         end=end & short,
         chrome=chrome & (lengths <= cfg["chrome_max_chars"]),
+        share=(words == 1) & ((c.kinds & 8) != 0),
     )
 
 
@@ -523,6 +525,7 @@ def scores(f: Features, cfg: dict[str, Any]) -> np.ndarray:
     v = np.where(v < 0, np.minimum(v, -cfg["short_floor"]), v)
     neutral = (f.words == 0) | (~f.letters if cfg["numbers_neutral"] else False)
     v = np.where(neutral, 0.0, v)
+    v = np.where(f.share, np.minimum(v, -float(cfg["share_cost"])), v)
     v = np.where(f.marker, -float(cfg["barrier"]), v)
     # Context, over the blocks that count (the ones scoring 0 are transparent).
     idx = np.flatnonzero((v != 0) & ~f.marker)
