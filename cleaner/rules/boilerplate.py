@@ -130,28 +130,28 @@ def _literal_atom(ch: str) -> str:
     return re.escape(low if len(low) == 1 else ch)  # the gate is case-insensitive
 
 
-def _prefixes(items, states: set, c) -> set:
-    """Extend each ``(atoms, done)`` state by the sequence *items* (parsed pattern)."""
+def _prefixes(items, states: set, c, width: int) -> set:
+    """Extend each ``(atoms, done)`` state by the sequence *items* (parsed pattern), up to *width* atoms."""
     for op, av in items:
         live = {st for st in states if not st[1]}
         if not live:
             return states
         states = states - live
         if op is c.LITERAL:
-            new = {_push(st, _literal_atom(chr(av))) for st in live}
+            new = {_push(st, _literal_atom(chr(av)), width) for st in live}
         elif op is c.IN:
             atom = _class_atom(av, c)
-            new = {_push(st, atom) if atom else (st[0], True) for st in live}
+            new = {_push(st, atom, width) if atom else (st[0], True) for st in live}
         elif op in (c.ANY, c.NOT_LITERAL):
             new = {(st[0], True) for st in live}
         elif op in (c.AT, c.ASSERT, c.ASSERT_NOT):
             new = live  # zero-width: skipping a condition keeps a necessary condition
         elif op is c.SUBPATTERN:
-            new = _prefixes(av[-1].data, live, c)
+            new = _prefixes(av[-1].data, live, c, width)
         elif op is c.BRANCH:
             new = set()
             for alt in av[1]:
-                new |= _prefixes(alt.data, live, c)
+                new |= _prefixes(alt.data, live, c, width)
         elif op in _REPEATS:
             lo, hi, sub = av
             new = set()
@@ -161,7 +161,7 @@ def _prefixes(items, states: set, c) -> set:
                     new |= cur
                 if r == hi or all(st[1] for st in cur):
                     break
-                nxt = _prefixes(sub.data, cur, c)
+                nxt = _prefixes(sub.data, cur, c, width)
                 if nxt == cur:
                     new |= cur
                     break
@@ -177,24 +177,18 @@ def _prefixes(items, states: set, c) -> set:
 _REPEATS: tuple = ()
 
 
-_width = [_GATE_WIDTH]  # the prefix length being read (shortened for patterns with many)
-
-
-def _push(st, atom: str):
+def _push(st, atom: str, width: int):
     atoms = st[0] + (atom,)
-    return atoms, len(atoms) >= _width[0]
+    return atoms, len(atoms) >= width
 
 
 def _sequence_prefixes(items, c) -> set[tuple[str, ...]]:
     """The prefixes of *items*, as long as possible up to ``_GATE_WIDTH`` atoms."""
     for width in range(_GATE_WIDTH, 0, -1):
-        _width[0] = width
         try:
-            return {atoms for atoms, _ in _prefixes(items, {((), False)}, c)}
+            return {atoms for atoms, _ in _prefixes(items, {((), False)}, c, width)}
         except _TooMany:
             continue
-        finally:
-            _width[0] = _GATE_WIDTH
     raise _NoGate("too many prefixes")
 
 
