@@ -396,15 +396,18 @@ def _count_with_kernels(k, text: str, bl: np.ndarray, cfg: dict[str, Any], vocab
     lang = None
     if cjk < cfg["cjk_share"] * len(text):
         masks = langs[ke]
-        hits = [int(np.count_nonzero(masks & np.uint64(1 << bit))) for bit in range(len(cfg["languages"]))]
+        nl = len(cfg["languages"])
+        bits = (masks[:, None] >> np.arange(nl, dtype=np.uint64)) & np.uint64(1)
+        hits = bits.sum(axis=0).tolist()
         lang = _pick_language(hits, nt, cfg)
     stop = None
     if lang is not None:
         bit = np.uint64(1 << list(cfg["languages"]).index(lang))
         stop = np.bincount(kb[(langs[ke] & bit) != 0], minlength=n)[:n]
     block_kinds = np.zeros(n, dtype=np.uint8)
-    flagged = kinds[ke] != 0
-    np.bitwise_or.at(block_kinds, kb[flagged], kinds[ke][flagged])
+    tk = kinds[ke]
+    for kind in (1, 2, 4, 8):
+        block_kinds[kb[(tk & kind) != 0]] |= kind
     _, inverse, counts = np.unique(bhash, return_inverse=True, return_counts=True)
     return _Counts(words, letters, capitals, glue, sentence, counts[inverse] > 1, copyright, stop, block_kinds, lang)
 
