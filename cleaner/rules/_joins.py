@@ -11,13 +11,17 @@ text on either side of it is often glued together::
 This module finds such joins; the J rules repair them (by inserting a space)
 and the Q rules report the ones that sit where text was removed.  It is
 precision-first: real words and names must survive, so every guess is
-checked against a word-frequency model (:mod:`wordfreq`) and data files of
-function words, abbreviations, domain endings and mixed-case names in
+checked against a word-frequency model (:mod:`wordfreq`) of the document's
+language (:func:`document_language`) and data files of function words,
+abbreviations, units, domain endings and mixed-case names in
 ``cleaner/data/joins/``.
 
 Only tokens that look wrong are examined (a word wordfreq does not know, a
-full stop followed by a letter), so the cost is one dictionary look-up per
-word and a regular-expression scan; every pattern here is linear-time.
+full stop followed by a letter, a lower-case letter followed by a
+capital).  They are found without a Python loop over the text: by the numba
+kernels of :mod:`cleaner.rules._joins_kernels` once enough text has been
+read, else by set operations and regular expressions that start with a
+character set or a literal; every pattern here is linear-time.
 """
 
 from __future__ import annotations
