@@ -33,7 +33,7 @@ def corpus() -> list[str]:
         "the", "The", "and", "U.S.", "thatThe", "exchangea", "ofthe", "CONCEPTVolkswagen", "’sand", "said.of",
         "was...to", "Containers:1 ", "Resistenza2) ", "1 tsp.Meal", "했다.그래서", "врут».Бывшая", "pollutionA ",
         "needsLet’s", "McDonald", "iPhone", "AB" * 30, "ab" * 30, "(Blu-Ray)4) Blade", "Interlagos2a etapa", "Tarumã11a etapa",
-        "грибыДо", "ProzesseIn", "ÉtéÀ", "x\u2003y", "\xa0", "subscribers.16-inch", "[엔터", "]저작",
+        "грибыДо", "ProzesseIn", "ÉtéÀ", "x\u2003y", "\xa0", "\ud800", "subscribers.16-inch", "[엔터", "]저작",
     ]
     texts += ["".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 400))) for _ in range(300)]
     texts += ["CONCEPTVolkswagen is here", "thatThe", "Zelenskiy", "aB", "ÀÉ", ".A", "4) x", "x"]
