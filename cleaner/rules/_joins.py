@@ -261,8 +261,16 @@ class Scan:
         self.kernels = kernels
 
     @cached_property
+    def _sentence(self):
+        return self.kernels.sentence_candidates(self.code_points)
+
+    @property
     def sentence(self) -> list[int]:
-        return self.kernels.sentence_candidates(self.code_points).tolist()
+        return self._sentence[0].tolist()
+
+    @property
+    def spaced_lower(self) -> list[int]:
+        return self._sentence[1].tolist()
 
     @cached_property
     def _case(self):
@@ -275,10 +283,6 @@ class Scan:
     @property
     def case_any(self) -> list[int]:
         return self._case[1].tolist()
-
-    @cached_property
-    def spaced_lower(self) -> list[int]:
-        return self.kernels.spaced_lower_candidates(self.code_points).tolist()
 
     @cached_property
     def unknown(self) -> list[tuple[int, int]]:

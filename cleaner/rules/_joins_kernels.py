@@ -147,16 +147,22 @@ def _digit(c):
 @numba.njit(cache=True, nogil=True)
 def _sentence(a):
     """Where a match of _SENTENCE_JOIN may start: for each of its alternatives,
-    the character it starts with and (a superset of) what it needs around it."""
+    the character it starts with and (a superset of) what it needs around it;
+    and where _SPACED_LOWER_SENTENCE may match."""
     n = len(a)
     out = np.empty(n, dtype=np.int64)
     k = 0
+    spaced = np.empty(n // 2 + 1, dtype=np.int64)
+    m = 0
     for p in range(n - 1):
         c = a[p]
         q = a[p + 1]
         prev = a[p - 1] if p > 0 else 32
         hit = False
         if c == 46 or c == 33 or c == 63:  # . ! ?
+            if q == 32 and p > 0 and p + 2 < n and _lower(a[p + 2]) and (_lower(prev) or _digit(prev)):
+                spaced[m] = p  # _SPACED_LOWER_SENTENCE: "said. of"
+                m += 1
             if _letter(q) or (c == 46 and q == 46):
                 hit = True  # stop, pstop; an ellipsis ".."
             elif _quote(q):
@@ -192,7 +198,7 @@ def _sentence(a):
         if hit:
             out[k] = p
             k += 1
-    return out[:k]
+    return out[:k], spaced[:m]
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -294,28 +300,9 @@ def _unknown(a, hot_keys, keys):
     return out[:k]
 
 
-@numba.njit(cache=True, nogil=True)
-def _spaced_lower(a):
-    n = len(a)
-    out = np.empty(n // 2 + 1, dtype=np.int64)
-    k = 0
-    for p in range(1, n - 2):
-        c = a[p]
-        if (c == 46 or c == 63 or c == 33) and a[p + 1] == 32 and _lower(a[p + 2]):
-            prev = a[p - 1]
-            if _lower(prev) or 48 <= prev <= 57:
-                out[k] = p
-                k += 1
-    return out[:k]
-
-
-def spaced_lower_candidates(a):
-    """Where ``_SPACED_LOWER_SENTENCE`` may match: ``said. of``, a full stop, a space, a lower-case letter."""
-    return _spaced_lower(a)
-
-
 def sentence_candidates(a):
-    """Where a sentence join may start (a superset of the starts of ``_SENTENCE_JOIN``)."""
+    """Where a sentence join may start (a superset of the starts of ``_SENTENCE_JOIN``), and
+    where ``_SPACED_LOWER_SENTENCE`` may match (``said. of``): one pass for both."""
     return _sentence(a)
 
 
