@@ -295,3 +295,21 @@ def test_a_long_first_line_that_starts_like_a_header_field_is_not_moved_to_metad
     line = "Author: Practical Horseman Editorial StaffPublish date: Oct 4, 2018. " + " ".join(ARTICLE) * 5
     res = clean_text(line + "\n")
     assert ARTICLE[0] in res.cleaned and not res.metadata
+
+
+def test_a_japanese_page_keeps_its_sentences_with_latin_words_in_them():
+    menu = ["ホーム", "ニュース", "ブログ", "サービス", "お問い合わせ", "会社案内", "よくあるご質問", "アクセス"]
+    article = [
+        "先日、不正に改造したiPhoneを販売したとして、商標法違反の疑いで男性が逮捕されたというニュースを耳にしました。",
+        "報道によると、今回販売されたのは、いわゆる脱獄したiPhoneで、iOSを改造して機能制限を解除したものです。",
+        "もちろん、Apple社は脱獄を認めていませんので、改造した商品を販売すると商標権の侵害になることがあります。",
+        "通常、権利者により正規のルートで販売された商品をそのまま転売する場合は、商標権の侵害にはなりません。",
+    ]
+    text = "\n".join(["商品の改造が商標法違反に | 特許事務所", *menu, *article, "関連記事", "カテゴリー", "PAGETOP"]) + "\n"
+    cfg = page.settings()
+    bl = page.blocks(text, cfg)
+    feats = page.features(text, bl, cfg)
+    assert not feats.glued.any()
+    res = b004(text)
+    assert all(p in res.cleaned for p in article)
+    assert "お問い合わせ" not in res.cleaned and "PAGETOP" not in res.cleaned

@@ -369,6 +369,7 @@ class _Counts(NamedTuple):
     stop: np.ndarray  # stop words per block (of the page's language), None without one
     kinds: np.ndarray  # per block: bit 1 has a marker word, 2 a comment-marker word, 4 a furniture word
     lang: str | None
+    cjk: bool  # a page in Chinese, Japanese or Korean
 
 
 def _count_with_kernels(k, text: str, bl: np.ndarray, cfg: dict[str, Any], vocab) -> _Counts:
@@ -394,7 +395,8 @@ def _count_with_kernels(k, text: str, bl: np.ndarray, cfg: dict[str, Any], vocab
     known = tok_entry >= 0
     kb, ke = tok_block[known], tok_entry[known]
     lang = None
-    if cjk < cfg["cjk_share"] * len(text):
+    is_cjk = cjk >= cfg["cjk_share"] * len(text)
+    if not is_cjk:
         masks = langs[ke]
         nl = len(cfg["languages"])
         bits = (masks[:, None] >> np.arange(nl, dtype=np.uint64)) & np.uint64(1)
@@ -409,7 +411,8 @@ def _count_with_kernels(k, text: str, bl: np.ndarray, cfg: dict[str, Any], vocab
     for kind in (1, 2, 4, 8):
         block_kinds[kb[(tk & kind) != 0]] |= kind
     _, inverse, counts = np.unique(bhash, return_inverse=True, return_counts=True)
-    return _Counts(words, letters, capitals, glue, sentence, counts[inverse] > 1, copyright, stop, block_kinds, lang)
+    return _Counts(words, letters, capitals, glue, sentence, counts[inverse] > 1, copyright, stop, block_kinds, lang,
+                   is_cjk)
 
 
 def _count_with_regex(text: str, bl: np.ndarray, cfg: dict[str, Any], vocab) -> _Counts:
@@ -422,7 +425,8 @@ def _count_with_regex(text: str, bl: np.ndarray, cfg: dict[str, Any], vocab) -> 
     ids = np.cumsum(sep)[~sep]
     words = np.bincount(ids, minlength=n)[:n]
     lang = None
-    if sum(map(len, _CJK_RUN.findall(text))) < cfg["cjk_share"] * len(text):
+    is_cjk = sum(map(len, _CJK_RUN.findall(text))) >= cfg["cjk_share"] * len(text)
+    if not is_cjk:
         lang = page_language(tokens, cfg)
     stop = None
     if lang is not None:
@@ -446,6 +450,7 @@ def _count_with_regex(text: str, bl: np.ndarray, cfg: dict[str, Any], vocab) -> 
         stop=stop,
         kinds=block_kinds,
         lang=lang,
+        cjk=is_cjk,
     )
 
 
@@ -485,7 +490,9 @@ def features(text: str, bl: np.ndarray, cfg: dict[str, Any]) -> Features:
         density=density,
         sentence=c.sentence,
         capitals=c.capitals / np.maximum(words, 1),
-        glued=(words >= cfg["glued_min_words"]) & (c.glue >= cfg["glued_share"] * words),
+        # (not on a CJK page: its words are not separated by spaces, so a
+        # sentence is one long "word" with iPhone in it)
+        glued=(words >= cfg["glued_min_words"]) & (c.glue >= cfg["glued_share"] * words) & (not c.cjk),
         repeated=c.repeated,
         marker=marker & short,
         end=end & short,
