@@ -153,3 +153,92 @@ def _find(table, h):
     if lo < len(table) and table[lo] == h:
         return lo
     return -1
+
+
+@numba.njit(cache=True, nogil=True)
+def _is_ws(c):
+    return c == 32 or c == 9 or c == 0xA0
+
+
+@numba.njit(cache=True, nogil=True)
+def _capital_follows(cp, cls, q, e):
+    """``(?=["“‘(]?[UP][LOW])`` at *q*, seeing nothing from *e* on."""
+    if q < e and (cp[q] == 34 or cp[q] == 0x201C or cp[q] == 0x2018 or cp[q] == 40):
+        return q + 2 < e and (cls[cp[q + 1]] & UP) != 0 and (cls[cp[q + 2]] & LOW) != 0
+    return q + 1 < e and (cls[cp[q]] & UP) != 0 and (cls[cp[q + 1]] & LOW) != 0
+
+
+@numba.njit(cache=True, nogil=True)
+def cut_lines(cp, cls, starts, ends, spaces, camel, out_a, out_b, out_row):
+    """The pieces of long lines, as :func:`cleaner.rules.page._splitter` and ``str.strip`` cut them.
+
+    Scans each line ``[starts[r], ends[r])`` the way the regular expression
+    is searched (leftmost match, alternatives in order, no overlaps): a run
+    of *spaces* or more spaces, tabs or no-break spaces; a sentence end
+    after two lower-case letters, or followed by a closing quote, then
+    spaces, before a capital and a lower-case letter; with *camel*, two
+    lower-case letters before a capital and two lower-case letters.  Pieces
+    are trimmed of white space; empty ones are dropped.  Returns the number
+    of pieces; *out_row* says which line each came from.
+    """
+    n = 0
+    for r in range(len(starts)):
+        s = starts[r]
+        e = ends[r]
+        pos = s
+        p = s
+        while p <= e:
+            cut_a = -1
+            cut_b = -1
+            if p == e:
+                cut_a = e
+                cut_b = e
+            else:
+                c = cp[p]
+                if _is_ws(c):
+                    q = p
+                    while q < e and _is_ws(cp[q]):
+                        q += 1
+                    if q - p >= spaces:
+                        cut_a = p
+                        cut_b = q
+                elif c == 46 or c == 33 or c == 63:  # . ! ?
+                    if p >= 2 and (cls[cp[p - 2]] & LOW) != 0 and (cls[cp[p - 1]] & LOW) != 0:
+                        q = p + 1
+                        while q < e and (cp[q] == 32 or cp[q] == 0xA0):
+                            q += 1
+                        if _capital_follows(cp, cls, q, e):
+                            cut_a = p + 1
+                            cut_b = q
+                    if cut_a < 0 and p + 1 < e and (cp[p + 1] == 34 or cp[p + 1] == 0x201D
+                                                     or cp[p + 1] == 0x2019 or cp[p + 1] == 41):
+                        q = p + 2
+                        while q < e and (cp[q] == 32 or cp[q] == 0xA0):
+                            q += 1
+                        if _capital_follows(cp, cls, q, e):
+                            cut_a = p + 2
+                            cut_b = q
+                elif camel and (cls[c] & LOW) != 0 and p >= 1 and (cls[cp[p - 1]] & LOW) != 0:
+                    if (p + 3 < e and (cls[cp[p + 1]] & UP) != 0 and (cls[cp[p + 2]] & LOW) != 0
+                            and (cls[cp[p + 3]] & LOW) != 0):
+                        cut_a = p + 1
+                        cut_b = p + 1
+            if cut_a < 0:
+                p += 1
+                continue
+            a = pos
+            b = cut_a
+            while a < b and (cls[cp[a]] & SPACE) != 0:
+                a += 1
+            while b > a and (cls[cp[b - 1]] & SPACE) != 0:
+                b -= 1
+            if a < b:
+                out_a[n] = a
+                out_b[n] = b
+                out_row[n] = r
+                n += 1
+            if p == e:
+                break
+            pos = cut_b
+            p = cut_b if cut_b > p else p + 1
+    return n

@@ -204,26 +204,8 @@ def _line_blocks(text: str) -> tuple[np.ndarray, np.ndarray]:
     return arr, np.isin(arr[:, 0], joins)
 
 
-def _trim(text: str, pieces: np.ndarray, cp: np.ndarray | None) -> np.ndarray:
+def _trim(text: str, pieces: np.ndarray) -> np.ndarray:
     """*pieces* without the white space at their ends, and without the empty ones."""
-    if cp is not None:
-        cls, _ = _char_tables()
-        space = _kernel_module.SPACE
-        a, b = pieces[:, 0].copy(), pieces[:, 1].copy()
-        while True:
-            move = a < b
-            move[move] = (cls[cp[a[move]]] & space) != 0
-            if not move.any():
-                break
-            a += move
-        while True:
-            move = b > a
-            move[move] = (cls[cp[b[move] - 1]] & space) != 0
-            if not move.any():
-                break
-            b -= move
-        keep = a < b
-        return np.column_stack([a[keep], b[keep]])
     out = []
     for a, b in pieces.tolist():
         seg = text[a:b]
@@ -251,30 +233,41 @@ def blocks(text: str, cfg: dict[str, Any]) -> np.ndarray:
         return arr
     long_rows = np.flatnonzero(arr[:, 1] - arr[:, 0] >= int(cfg["split_min_chars"]))
     if len(long_rows):
-        split = _splitter(int(cfg["split_spaces"]), bool(cfg["split_camel"]))
-        cp = _code_points(text) if _kernels(len(text)) is not None else None
-        parts, flags = [], []
-        prev = 0
-        for r in long_rows.tolist():
-            parts.append(arr[prev:r])
-            flags.append(cont[prev:r])
-            s, e = arr[r].tolist()
-            cuts = _cuts(split, text, s, e)
-            if cuts:
-                c = np.array(cuts, dtype=np.int64)
-                pieces = _trim(text, np.column_stack([np.r_[s, c[:, 1]], np.r_[c[:, 0], e]]), cp)
-            else:
-                pieces = arr[r : r + 1]
-            parts.append(pieces)
-            first = np.zeros(len(pieces), dtype=bool)
-            if len(pieces) and pieces[0, 0] == s:
-                first[0] = cont[r]
-            flags.append(first)
-            prev = r + 1
-        parts.append(arr[prev:])
-        flags.append(cont[prev:])
-        arr = np.concatenate(parts)
-        cont = np.concatenate(flags)
+        spaces, camel = int(cfg["split_spaces"]), bool(cfg["split_camel"])
+        k = _kernels(len(text))
+        if k is not None:
+            cls, _ = _char_tables()
+            cp = _code_points(text)
+            ls = np.ascontiguousarray(arr[long_rows, 0])
+            le = np.ascontiguousarray(arr[long_rows, 1])
+            size = int((le - ls).sum()) + len(ls)
+            out_a = np.empty(size, dtype=np.int64)
+            out_b = np.empty(size, dtype=np.int64)
+            out_row = np.empty(size, dtype=np.int64)
+            m = k.cut_lines(cp, cls, ls, le, spaces, camel, out_a, out_b, out_row)
+            pieces = [np.column_stack([out_a[:m], out_b[:m]])]
+            rows = out_row[:m]
+        else:
+            split = _splitter(spaces, camel)
+            pieces, rows = [], []
+            for n_row, r in enumerate(long_rows.tolist()):
+                s, e = arr[r].tolist()
+                cuts = _cuts(split, text, s, e)
+                bounds = np.array([(s, s)] + cuts + [(e, e)], dtype=np.int64)
+                got = _trim(text, np.column_stack([bounds[:-1, 1], bounds[1:, 0]]))
+                pieces.append(got)
+                rows.append(np.full(len(got), n_row, dtype=np.int64))
+            rows = np.concatenate(rows)
+        pieces = np.concatenate(pieces)
+        # A piece that starts its line keeps the line's "continues the line above".
+        piece_cont = (pieces[:, 0] == arr[long_rows[rows], 0]) & cont[long_rows[rows]]
+        keep = np.ones(len(arr), dtype=bool)
+        keep[long_rows] = False
+        # Put the pieces where their lines were: sort by start offset.
+        arr = np.concatenate([arr[keep], pieces])
+        cont = np.concatenate([cont[keep], piece_cont])
+        order = np.argsort(arr[:, 0], kind="stable")
+        arr, cont = arr[order], cont[order]
     # Wrapped lines: join a block to the one before it.
     if cont[1:].any():
         cont[0] = False
