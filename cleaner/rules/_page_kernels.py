@@ -76,16 +76,19 @@ def _continues(cp, cls, a):
 
 
 @numba.njit(cache=True, nogil=True)
-def block_features(cp, cls, low, starts, ends, table, tok_block, tok_entry,
-                   words, letters, capitals, glue, sentence, bhash, copyright):
-    """Per block: words, letters, capitals, glued words, sentence end, text hash, ``©``.
+def block_features(cp, cls, low, starts, ends, table, langs, kinds, tok_block, tok_entry, lang_hits,
+                   words, letters, capitals, glue, sentence, bhash, copyright, block_kinds):
+    """Per block: words, letters, capitals, glued words, sentence end, text hash, ``©``, word kinds.
 
     Each word (a run of word characters) is hashed (FNV-1a over its
-    lower-cased code points) and looked up in the sorted *table*; its block
-    and its entry (-1: not there) go to *tok_block*/*tok_entry*.  Returns
-    the number of words and the number of CJK characters.
+    lower-cased code points) and looked up in the sorted *table*; a word
+    found there has its block and entry written to *tok_block*/*tok_entry*,
+    counts for each language bit of ``langs[entry]`` in *lang_hits*, and
+    sets ``kinds[entry]`` in its block's *block_kinds*.  Returns the number
+    of words, the number of words found and the number of CJK characters.
     """
     nt = 0
+    nk = 0
     cjk = 0
     for b in range(len(starts)):
         s = starts[b]
@@ -112,9 +115,8 @@ def block_features(cp, cls, low, starts, ends, table, tok_block, tok_entry,
                 h = (h ^ np.uint64(low[c])) * _FNV_PRIME
             elif inword:
                 inword = False
-                tok_block[nt] = b
-                tok_entry[nt] = _find(table, h)
                 nt += 1
+                nk = _found(table, langs, kinds, h, b, nk, tok_block, tok_entry, lang_hits, block_kinds)
             if k & LETTER:
                 has_letter = True
             if k & CJK:
@@ -124,9 +126,8 @@ def block_features(cp, cls, low, starts, ends, table, tok_block, tok_entry,
             if c == 0xA9:
                 cr = True
         if inword:
-            tok_block[nt] = b
-            tok_entry[nt] = _find(table, h)
             nt += 1
+            nk = _found(table, langs, kinds, h, b, nk, tok_block, tok_entry, lang_hits, block_kinds)
         j = e - 1
         while j >= s and cls[cp[j]] & CLOSER:
             j -= 1
@@ -137,7 +138,25 @@ def block_features(cp, cls, low, starts, ends, table, tok_block, tok_entry,
         glue[b] = ng
         bhash[b] = bh
         copyright[b] = cr
-    return nt, cjk
+    return nt, nk, cjk
+
+
+@numba.njit(cache=True, nogil=True)
+def _found(table, langs, kinds, h, b, nk, tok_block, tok_entry, lang_hits, block_kinds):
+    entry = _find(table, h)
+    if entry < 0:
+        return nk
+    tok_block[nk] = b
+    tok_entry[nk] = entry
+    m = langs[entry]
+    bit = 0
+    while m != 0 and bit < len(lang_hits):
+        if m & np.uint64(1):
+            lang_hits[bit] += 1
+        m = m >> np.uint64(1)
+        bit += 1
+    block_kinds[b] |= kinds[entry]
+    return nk + 1
 
 
 @numba.njit(cache=True, nogil=True)

@@ -382,27 +382,19 @@ def _count_with_kernels(k, text: str, bl: np.ndarray, cfg: dict[str, Any], vocab
     sentence = np.empty(n, dtype=np.bool_)
     bhash = np.empty(n, dtype=np.uint64)
     copyright = np.empty(n, dtype=np.bool_)
-    nt, cjk = k.block_features(cp, cls, low, starts, ends, keys, tok_block, tok_entry,
-                               words, letters, capitals, glue, sentence, bhash, copyright)
-    tok_block, tok_entry = tok_block[:nt], tok_entry[:nt]
-    known = tok_entry >= 0
-    kb, ke = tok_block[known], tok_entry[known]
+    block_kinds = np.zeros(n, dtype=np.uint8)
+    lang_hits = np.zeros(len(cfg["languages"]), dtype=np.int64)
+    nt, nk, cjk = k.block_features(cp, cls, low, starts, ends, keys, langs, kinds, tok_block, tok_entry, lang_hits,
+                                   words, letters, capitals, glue, sentence, bhash, copyright, block_kinds)
     lang = None
     is_cjk = cjk >= cfg["cjk_share"] * len(text)
     if not is_cjk:
-        masks = langs[ke]
-        nl = len(cfg["languages"])
-        bits = (masks[:, None] >> np.arange(nl, dtype=np.uint64)) & np.uint64(1)
-        hits = bits.sum(axis=0).tolist()
-        lang = _pick_language(hits, nt, cfg)
+        lang = _pick_language(lang_hits.tolist(), nt, cfg)
     stop = None
     if lang is not None:
+        kb, ke = tok_block[:nk], tok_entry[:nk]
         bit = np.uint64(1 << list(cfg["languages"]).index(lang))
         stop = np.bincount(kb[(langs[ke] & bit) != 0], minlength=n)[:n]
-    block_kinds = np.zeros(n, dtype=np.uint8)
-    tk = kinds[ke]
-    for kind in (1, 2, 4, 8):
-        block_kinds[kb[(tk & kind) != 0]] |= kind
     _, inverse, counts = np.unique(bhash, return_inverse=True, return_counts=True)
     return _Counts(words, letters, capitals, glue, sentence, counts[inverse] > 1, copyright, stop, block_kinds, lang,
                    is_cjk)
