@@ -182,8 +182,24 @@ def _cuts(split: re.Pattern[str], text: str, s: int, e: int) -> list[tuple[int, 
     return out
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_last_code_points: tuple[str, np.ndarray] | None = None
+
+
 def _code_points(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    """*text* as an array of code points (the last one is remembered: each step asks for it).
+
+    Lone surrogates (undecodable bytes carried through) become U+FFFD first:
+    like them it is neither a word character nor white space, and encoding
+    it is fast where ``surrogatepass`` is not.
+    """
+    global _last_code_points
+    if _last_code_points is not None and _last_code_points[0] is text:
+        return _last_code_points[1]
+    clean = _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+    cp = np.frombuffer(clean.encode("utf-32-le"), dtype=np.uint32)
+    _last_code_points = (text, cp)
+    return cp
 
 
 def _line_blocks(text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -586,11 +602,15 @@ def article_span(f: Features, values: np.ndarray, cfg: dict[str, Any]) -> tuple[
 
 def find_article(text: str, cfg: dict[str, Any] | None = None) -> tuple[np.ndarray, tuple[int, int, bool] | None]:
     """The blocks of *text* and the article's span of blocks (see the module docstring)."""
+    global _last_code_points
     cfg = cfg or settings()
-    bl = blocks(text, cfg)
-    if not len(bl):
-        return bl, None
-    f = features(text, bl, cfg)
+    try:
+        bl = blocks(text, cfg)
+        if not len(bl):
+            return bl, None
+        f = features(text, bl, cfg)
+    finally:
+        _last_code_points = None  # do not keep a copy of the document
     return bl, article_span(f, scores(f, cfg), cfg)
 
 
