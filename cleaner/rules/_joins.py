@@ -410,11 +410,9 @@ def _zipf_in(lang: str, word: str) -> float:
     return math.log10(f) + 9.0 if f > 0 else 0.0
 
 
-@lru_cache(maxsize=1)
 def _frequencies() -> dict[str, float]:
-    from wordfreq import get_frequency_dict
-
-    return get_frequency_dict("en", wordlist="best")
+    """English word frequencies (the same dictionary as ``_frequencies_in("en")``, loaded once)."""
+    return _frequencies_in("en")
 
 
 @lru_cache(maxsize=65536)
