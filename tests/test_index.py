@@ -154,3 +154,72 @@ def test_drop_duplicates_on_text_files_rewrites_file_and_log(tmp_path, monkeypat
     done, errors = restore_run(out, tmp_path / "back")
     assert done == 2 and not errors
     assert (tmp_path / "back" / "b.txt").read_bytes() == (src / "b.txt").read_bytes()
+
+
+# --- the signature prefilter of the streaming pass ---------------------------
+
+
+def test_signature_filter_keeps_every_pair_the_in_memory_prefilter_keeps():
+    """The low-byte bound is conservative: a pair that passes on its full signatures is never dropped."""
+    import numpy as np
+
+    from cleaner.dedup.core import DedupParams, _may_pass
+    from cleaner.dedup.index import SignatureFilter
+
+    params = DedupParams()
+    rng = np.random.default_rng(4)
+    reps = rng.integers(0, 2**32, size=(300, 128), dtype=np.uint64).astype(np.uint32)
+    batch = reps[rng.integers(0, 300, size=200)].copy()
+    # vary how many values each batch row shares with its source: from none to all
+    for k, row in enumerate(batch):
+        changed = rng.choice(128, size=int(128 * (k % 11) / 10), replace=False)
+        row[changed] = rng.integers(0, 2**32, size=len(changed), dtype=np.uint64).astype(np.uint32)
+    rep_sizes = rng.integers(5, 80, size=300)
+    sizes = rng.integers(5, 80, size=200)
+    f = SignatureFilter(params)
+    ids = np.arange(1, 301)
+    f.add(ids, reps, rep_sizes)
+    rows = np.repeat(np.arange(200), 300)
+    cand = np.tile(ids, 200)
+    keep = f.keep(rows, cand, batch, sizes)
+    est = (batch[rows] == reps[cand - 1]).mean(axis=1)
+    exact_keep = _may_pass(est, sizes[rows], rep_sizes[cand - 1], params, float(params.prefilter_margin))
+    assert exact_keep.any() and (~keep).any()
+    assert not (exact_keep & ~keep).any()  # never drops what the full-signature test keeps
+    # representatives it has never seen are always kept; no margin means no filter
+    unseen = f.keep(np.array([0]), np.array([5000]), batch, sizes)
+    assert unseen.tolist() == [True]
+    assert SignatureFilter(DedupParams(prefilter_margin=None)).keep(rows, cand, batch, sizes).all()
+
+
+def test_streaming_pass_finds_the_same_duplicates_with_and_without_the_prefilter(tmp_path):
+    docs = [{"id": f"a{i}", "text": prose(i)} for i in range(12)] + [{"id": "wire-1", "text": WIRE}]
+    docs += [{"id": "wire-2", "text": edited(WIRE)}, {"id": "mix", "text": prose(3, paragraphs=1) + "\n" + prose(7)}]
+    write(tmp_path / "in" / "a.jsonl", docs)
+    outs = []
+    for name, margin in (("on", 0.15), ("off", None)):
+        config = Config(dedup={"prefilter_margin": margin})
+        run([str(tmp_path / "in")], tmp_path / name, config, RunOptions(jobs=1, progress="off"))
+        outs.append(d001(tmp_path / name / "a.jsonl"))
+    assert outs[0] == outs[1]
+    assert len(outs[0]["wire-2"]) == 3
+
+
+def test_a_reused_index_prefilters_with_the_stored_signatures(tmp_path):
+    from cleaner.dedup.core import DedupParams
+    from cleaner.dedup.index import CorpusDedup
+
+    check_two_runs(tmp_path, str(tmp_path / "idx.sqlite"))
+    dedup = CorpusDedup(str(tmp_path / "idx.sqlite"), DedupParams())
+    known = dedup.filter.size >= 0
+    assert int(known.sum()) == dedup.count() == 31  # every stored representative, signature and size
+    dedup.store.close()
+
+
+def test_redis_index_stores_signatures_for_the_prefilter(tmp_path, redis_url):
+    from cleaner.dedup.core import DedupParams
+    from cleaner.dedup.index import CorpusDedup
+
+    check_two_runs(tmp_path, redis_url)
+    dedup = CorpusDedup(redis_url, DedupParams())
+    assert int((dedup.filter.size >= 0).sum()) == dedup.count() == 31

@@ -12,7 +12,9 @@ corpus in memory, so it runs the same D001 check as a stream:
    the original text (:class:`ParagraphSigner`);
 2. in the driver, in input order, each paragraph is looked up in the index
    by its LSH bands (:func:`~cleaner.dedup.lsh.band_hashes`, datasketch's
-   ``(b, r)`` for the threshold), the candidates are verified exactly
+   ``(b, r)`` for the threshold), candidates whose signatures show they
+   cannot reach the threshold are dropped (:class:`SignatureFilter`, the
+   ``prefilter_margin`` test of the in-memory stage), the others are verified exactly
    (:class:`~cleaner.dedup.cluster.Verifier`: Jaccard, or containment for a
    quoted paragraph), and
 
@@ -174,6 +176,14 @@ class BandIndex:
 
     def lookup(self, hashes: np.ndarray) -> list[set[int]]:
         """For each row of *hashes* (``(n, bands)`` uint64), the ids sharing at least one bucket with it."""
+        out: list[set[int]] = [set() for _ in range(len(hashes))]
+        rows, ids = self.lookup_pairs(hashes)
+        for r, i in zip(rows.tolist(), ids.tolist()):
+            out[r].add(i)
+        return out
+
+    def lookup_pairs(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`lookup` as two arrays: ``(row, id)`` pairs, each once, sorted by row, then id."""
         n = len(hashes)
         q = np.ascontiguousarray(hashes.view(np.int64))
         rows_all, ids_all = [], []
@@ -188,12 +198,12 @@ class BandIndex:
                 rows_all.append(np.repeat(np.arange(n), counts))
                 starts = np.repeat(left - (np.cumsum(counts) - counts), counts)
                 ids_all.append(ids[b][starts + np.arange(total)])
-        out: list[set[int]] = [set() for _ in range(n)]
-        if rows_all:
-            pairs = np.unique(np.stack([np.concatenate(rows_all), np.concatenate(ids_all)], axis=1), axis=0)
-            for r, i in pairs.tolist():
-                out[r].add(i)
-        return out
+        if not rows_all:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        ids_cat = np.concatenate(ids_all)
+        shift = max(int(ids_cat.max()), 1).bit_length()  # row and id packed into one int64 key
+        keys = np.unique((np.concatenate(rows_all) << shift) | ids_cat)
+        return keys >> shift, keys & ((1 << shift) - 1)
 
 
 class SQLiteStore:
@@ -237,6 +247,9 @@ class SQLiteStore:
     def lookup(self, signatures: np.ndarray, hashes: np.ndarray) -> list[set[int]]:
         return self.bands.lookup(hashes)
 
+    def lookup_pairs(self, signatures: np.ndarray, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.bands.lookup_pairs(hashes)
+
     def fetch(self, ids: set[int]) -> dict[int, Rep]:
         out: dict[int, Rep] = {}
         ids_l = sorted(ids)
@@ -251,6 +264,18 @@ class SQLiteStore:
         first = self.next_id
         self.next_id += n
         return first
+
+    def signatures(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Ids, signatures and shingle-set sizes of every stored representative (for :class:`SignatureFilter`)."""
+        ids, sigs, sizes = [], [], []
+        for pid, sig, nbytes in self.db.execute("SELECT id, sig, length(shingles) FROM paragraphs ORDER BY id"):
+            ids.append(pid)
+            sigs.append(sig)
+            sizes.append(nbytes // 4)
+        if not ids:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.uint32), np.zeros(0, dtype=np.int64)
+        return (np.array(ids, dtype=np.int64), np.frombuffer(b"".join(sigs), dtype="<u4").reshape(len(ids), -1),
+                np.array(sizes, dtype=np.int64))
 
     def add(self, reps: list[tuple[Rep, bytes]], hashes: np.ndarray) -> None:
         if not reps:
@@ -331,6 +356,18 @@ class RedisStore:
         self.client.hset(f"{self.prefix}:docs", mapping={
             str(r.id): json.dumps([r.doc, r.number, r.start, r.end]).encode() + b"\n" + r.shingles.astype("<u4").tobytes()
             for r, _ in reps})
+        self.client.hset(f"{self.prefix}:sigs", mapping={
+            str(r.id): np.int64(len(r.shingles)).astype("<i8").tobytes() + sig for r, sig in reps})
+
+    def signatures(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Ids, signatures and shingle-set sizes of the stored representatives (for :class:`SignatureFilter`)."""
+        items = sorted((int(k), v) for k, v in self.client.hgetall(f"{self.prefix}:sigs").items())
+        if not items:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.uint32), np.zeros(0, dtype=np.int64)
+        ids = np.array([k for k, _ in items], dtype=np.int64)
+        sizes = np.array([int.from_bytes(v[:8], "little", signed=True) for _, v in items], dtype=np.int64)
+        sigs = np.frombuffer(b"".join(v[8:] for _, v in items), dtype="<u4").reshape(len(items), -1)
+        return ids, sigs, sizes
 
     def count(self) -> int:
         return int(self.client.hlen(f"{self.prefix}:docs"))
@@ -362,6 +399,65 @@ def open_store(spec: str, params: DedupParams):
 # Driver side
 
 
+class SignatureFilter:
+    """The ``prefilter_margin`` test of the in-memory stage, for the stream: candidates a signature rules out.
+
+    Keeps, for every indexed representative, the low byte of each signature
+    value and its number of distinct shingles (``num_perm + 4`` bytes a
+    representative, beside the ~500 of its LSH buckets).  Equal values have
+    equal low bytes, so the share of equal low bytes is at least the MinHash
+    estimate of the Jaccard similarity; a pair that fails
+    :func:`cleaner.dedup.core._may_pass` on that upper bound fails it on the
+    estimate too, and would have been dropped by the in-memory stage.  A
+    representative whose signature is not known here (a Redis index filled
+    by an older version) is always kept for exact verification.
+    """
+
+    def __init__(self, params: DedupParams):
+        self.params = params
+        self.num_perm = int(params.num_perm)
+        self.low = np.zeros((0, self.num_perm), dtype=np.uint8)
+        self.size = np.zeros(0, dtype=np.int64)  # -1: unknown
+
+    def _grow(self, top: int) -> None:
+        if top < len(self.size):
+            return
+        cap = max(top + 1, 2 * len(self.size), 1024)
+        low = np.zeros((cap, self.num_perm), dtype=np.uint8)
+        low[: len(self.low)] = self.low
+        size = np.full(cap, -1, dtype=np.int64)
+        size[: len(self.size)] = self.size
+        self.low, self.size = low, size
+
+    def add(self, ids: np.ndarray, signatures: np.ndarray, sizes: np.ndarray) -> None:
+        """Remember representatives *ids* with their signatures (``(n, num_perm)`` uint32) and set sizes."""
+        if not len(ids):
+            return
+        self._grow(int(ids.max()))
+        self.low[ids] = signatures.astype(np.uint8)
+        self.size[ids] = sizes
+
+    def keep(self, rows: np.ndarray, ids: np.ndarray, signatures: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+        """Which candidate pairs (batch row, representative id) may pass (a boolean mask)."""
+        from cleaner.dedup.core import _may_pass
+
+        margin = self.params.prefilter_margin
+        if margin is None or not len(rows):
+            return np.ones(len(rows), dtype=bool)
+        self._grow(int(ids.max()))
+        known = self.size[ids] >= 0
+        keep = np.ones(len(rows), dtype=bool)
+        k_rows, k_ids = rows[known], ids[known]
+        low_batch = signatures.astype(np.uint8)
+        step = 1 << 15
+        upper = np.empty(len(k_rows), dtype=np.float64)
+        for lo in range(0, len(k_rows), step):
+            upper[lo : lo + step] = np.count_nonzero(
+                low_batch[k_rows[lo : lo + step]] == self.low[k_ids[lo : lo + step]], axis=1) / self.num_perm
+        keep[known] = _may_pass(upper, sizes[k_rows], self.size[k_ids], self.params, float(margin))
+        return keep
+
+
 class CorpusDedup:
     """The streaming D001 pass: check each batch's paragraphs against the index, in order, then index them."""
 
@@ -370,6 +466,10 @@ class CorpusDedup:
         self.bands, self.rows = params.bands_rows()  # datasketch's optimum: computed once, here
         self.signer = ParagraphSigner(params, self.bands, self.rows)
         self.store = open_store(spec, params)
+        self.filter = SignatureFilter(params)
+        preload = getattr(self.store, "signatures", None)
+        if preload is not None:  # representatives of earlier runs
+            self.filter.add(*preload())
         self.severity = severity
         self.clusters_hit: set[int] = set()
 
@@ -391,7 +491,18 @@ class CorpusDedup:
         hashes = batch["hashes"]
         n = len(paragraphs)
         sigs = np.stack([np.frombuffer(p[7], dtype="<u4") for p in paragraphs])
-        found = self.store.lookup(sigs, hashes)
+        sizes = np.fromiter((len(p[6]) // 4 for p in paragraphs), dtype=np.int64, count=n)
+        if hasattr(self.store, "lookup_pairs"):
+            rows, ids = self.store.lookup_pairs(sigs, hashes)
+        else:
+            sets = self.store.lookup(sigs, hashes)
+            counts = np.fromiter(map(len, sets), dtype=np.int64, count=n)
+            rows = np.repeat(np.arange(n), counts)
+            ids = np.fromiter((pid for f in sets for pid in f), dtype=np.int64, count=int(counts.sum()))
+        keep = self.filter.keep(rows, ids, sigs, sizes)  # candidates the signatures do not rule out
+        found: list[set[int]] = [set() for _ in range(n)]
+        for r, pid in zip(rows[keep].tolist(), ids[keep].tolist()):
+            found[r].add(pid)
         reps = self.store.fetch(set().union(*found))
         # One shingle batch for the paragraphs and the indexed candidates, so the verifier
         # builds each shingle set once: rows 0..n-1 are this batch, then the representatives.
@@ -453,6 +564,8 @@ class CorpusDedup:
             self.clusters_hit.add(rep.id)
             out.append((pos, doc, self._finding(rep, (doc, number, start, end, where), sim), para))
         self.store.add(new, hashes[new_rows] if new_rows else hashes[:0])
+        if new_rows:
+            self.filter.add(np.array([r.id for r, _ in new], dtype=np.int64), sigs[new_rows], sizes[new_rows])
         return out
 
     def _finding(self, rep: Rep, para: tuple, sim: Any) -> dict[str, Any]:
