@@ -89,8 +89,6 @@ def glue_verbs() -> frozenset[str]:
     return _lower_list("joins/glue_verbs.txt")
 
 
-
-
 class TextCache:
     """A small cache of results per text, keyed by a fingerprint of the text.
 
