@@ -223,3 +223,15 @@ def test_redis_index_stores_signatures_for_the_prefilter(tmp_path, redis_url):
     check_two_runs(tmp_path, redis_url)
     dedup = CorpusDedup(redis_url, DedupParams())
     assert int((dedup.filter.size >= 0).sum()) == dedup.count() == 31
+
+
+def test_a_paragraph_matching_several_representatives_names_the_oldest(tmp_path):
+    words = " ".join(f"w{k}" for k in range(60)).split()
+    x, y, z = words[0:30], words[14:44], words[7:37]  # x~z and y~z pass, x~y does not
+    write(tmp_path / "in" / "a.jsonl", [{"id": "first", "text": " ".join(x) + ".\n"},
+                                        {"id": "second", "text": " ".join(y) + ".\n"},
+                                        {"id": "third", "text": " ".join(z) + ".\n"}])
+    run([str(tmp_path / "in")], tmp_path / "out", Config(), RunOptions(jobs=1, progress="off"))
+    got = d001(tmp_path / "out" / "a.jsonl")
+    assert got["first"] == [] and got["second"] == []  # x and y are both representatives
+    assert [f["data"]["duplicate_of"]["path"] for f in got["third"]] == ["first"]

@@ -50,6 +50,19 @@ class Similarity:
         return bool(self.measure)
 
 
+_CODE = {"": 0, "jaccard": 1, "containment": 2}
+_SIMILARITY = (
+    lambda j, c: Similarity(j, c, "", 0.0),
+    lambda j, c: Similarity(j, c, "jaccard", j),
+    lambda j, c: Similarity(j, c, "containment", c),
+)
+
+
+def similarity_from(code: int, jaccard: float, containment: float) -> Similarity:
+    """The :class:`Similarity` for one row of :meth:`Verifier.similarity_arrays`."""
+    return _SIMILARITY[code](jaccard, containment)
+
+
 class Verifier:
     """Exact similarity on the shingle sets of a :class:`ShingleBatch`.
 
@@ -95,12 +108,24 @@ class Verifier:
 
     def similarities(self, pairs: list[tuple[int, int]]) -> list[Similarity]:
         """:meth:`similarity` of every pair (rejected ones too), counted in one compiled pass when available."""
+        codes, jac, cont = self.similarity_arrays(pairs)
+        return [_SIMILARITY[c](jv, cv) for c, jv, cv in zip(codes.tolist(), jac.tolist(), cont.tolist())]
+
+    def similarity_arrays(self, pairs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`similarity` of every pair as arrays: verdict (0 rejected, 1 Jaccard, 2 containment), Jaccard, containment.
+
+        ``similarity_from(code, jaccard, containment)`` rebuilds the very
+        :class:`Similarity` that :meth:`similarity` returns.
+        """
         from cleaner.dedup import _fast
 
-        fast = _fast.kernels(len(pairs) * 4) if pairs else None
-        if fast is None:
-            return [self.similarity(i, j) for i, j in pairs]
         arr = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        fast = _fast.kernels(len(arr) * 4) if len(arr) else None
+        if fast is None:
+            sims = [self.similarity(i, j) for i, j in arr.tolist()]
+            codes = np.fromiter((_CODE[s.measure] for s in sims), dtype=np.int8, count=len(sims))
+            return (codes, np.fromiter((s.jaccard for s in sims), dtype=np.float64, count=len(sims)),
+                    np.fromiter((s.containment for s in sims), dtype=np.float64, count=len(sims)))
         la, lb, inter = fast.set_sizes_and_intersections(self.batch.values, self.batch.offsets, arr)
         nonempty = (la > 0) & (lb > 0)
         small = np.minimum(la, lb)
@@ -110,18 +135,8 @@ class Verifier:
         by_cont = np.zeros(len(arr), dtype=bool)
         if self.containment is not None:
             by_cont = nonempty & ~by_jac & (cont >= self.containment) & (small >= self.min_containment_shingles)
-        out = []
-        for ok, j_ok, c_ok, jv, cv in zip(nonempty.tolist(), by_jac.tolist(), by_cont.tolist(), jac.tolist(),
-                                           cont.tolist()):
-            if not ok:
-                out.append(Similarity(0.0, 0.0, "", 0.0))
-            elif j_ok:
-                out.append(Similarity(jv, cv, "jaccard", jv))
-            elif c_ok:
-                out.append(Similarity(jv, cv, "containment", cv))
-            else:
-                out.append(Similarity(jv, cv, "", 0.0))
-        return out
+        codes = np.where(by_jac, 1, np.where(by_cont, 2, 0)).astype(np.int8)
+        return codes, jac, cont  # an empty set has jac = cont = 0.0, as in similarity()
 
     def prepare(self, items: Iterable[int]) -> None:
         """Build the shingle sets of *items* now, in one pass over the batch (same sets as :meth:`shingle_set`)."""

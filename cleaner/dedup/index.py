@@ -482,7 +482,7 @@ class CorpusDedup:
         representatives of its candidates within the batch; the first that
         verifies wins, otherwise the paragraph becomes a representative.
         """
-        from cleaner.dedup.cluster import Verifier
+        from cleaner.dedup.cluster import Verifier, similarity_from
         from cleaner.dedup.minhash import ShingleBatch
 
         if not batch:
@@ -500,10 +500,10 @@ class CorpusDedup:
             rows = np.repeat(np.arange(n), counts)
             ids = np.fromiter((pid for f in sets for pid in f), dtype=np.int64, count=int(counts.sum()))
         keep = self.filter.keep(rows, ids, sigs, sizes)  # candidates the signatures do not rule out
-        found: list[set[int]] = [set() for _ in range(n)]
-        for r, pid in zip(rows[keep].tolist(), ids[keep].tolist()):
-            found[r].add(pid)
-        reps = self.store.fetch(set().union(*found))
+        rows, ids = rows[keep], ids[keep]
+        order = np.lexsort((ids, rows))  # by paragraph, then oldest representative first
+        rows, ids = rows[order], ids[order]
+        reps = self.store.fetch(set(ids.tolist()))
         # One shingle batch for the paragraphs and the indexed candidates, so the verifier
         # builds each shingle set once: rows 0..n-1 are this batch, then the representatives.
         rep_ids = sorted(reps)
@@ -520,9 +520,22 @@ class CorpusDedup:
         for a, b, sim in batch["pairs"]:
             known[(a, b)] = sim
             earlier.setdefault(b, []).append(a)
-        # Every paragraph against its indexed candidates, in one compiled pass.
-        index_pairs = [(rep_row[pid], i) for i, p in enumerate(paragraphs) for pid in found[i] if reps[pid].doc != p[1]]
-        indexed = dict(zip(index_pairs, verifier.similarities(index_pairs)))
+        # Every paragraph against its indexed candidates from other documents, in one compiled
+        # pass; a paragraph's match is the oldest representative that verifies.
+        present = np.isin(ids, np.array(rep_ids, dtype=np.int64))  # (a representative gone from the store is skipped)
+        rows, ids = rows[present], ids[present]
+        doc_code: dict[str, int] = {}
+        para_doc = np.fromiter((doc_code.setdefault(p[1], len(doc_code)) for p in paragraphs), dtype=np.int64, count=n)
+        rep_doc = np.fromiter((doc_code.setdefault(reps[pid].doc, len(doc_code)) for pid in rep_ids),
+                              dtype=np.int64, count=len(rep_ids))
+        rep_index = np.searchsorted(np.array(rep_ids, dtype=np.int64), ids)
+        cross = rep_doc[rep_index] != para_doc[rows]  # D001 is across documents (and a redone file must not match itself)
+        rows, ids, rep_index = rows[cross], ids[cross], rep_index[cross]
+        codes, jac, cont = verifier.similarity_arrays(np.stack([n + rep_index, rows], axis=1))
+        hit = np.flatnonzero(codes > 0)
+        first_rows, first_at = np.unique(rows[hit], return_index=True)
+        indexed = {r: (int(ids[k]), similarity_from(int(codes[k]), float(jac[k]), float(cont[k])))
+                   for r, k in zip(first_rows.tolist(), hit[first_at].tolist())}
         first_id = self.store.reserve(n)
         owner: list[Any] = [None] * n  # row -> its Rep (its own if it is a representative)
         is_rep = [False] * n
@@ -531,13 +544,9 @@ class CorpusDedup:
         out = []
         for i, (pos, doc, number, start, end, where, _sh, sig, para) in enumerate(paragraphs):
             best = None
-            for pid in sorted(found[i]):
-                rep = reps[pid]
-                if rep.doc != doc:  # D001 is across documents (and a redone file must not match itself)
-                    sim = indexed[(rep_row[pid], i)]
-                    if sim.ok:
-                        best = (rep, sim)
-                        break
+            if i in indexed:
+                pid, sim = indexed[i]
+                best = (reps[pid], sim)
             if best is None and i in earlier:
                 tried: set[int] = set()
                 for j in sorted(earlier[i]):
