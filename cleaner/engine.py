@@ -376,9 +376,10 @@ def run_rules(
     A later pass skips what cannot change its outcome, so the result is the
     same as running every rule again: a rule whose input is the very text it
     saw in the pass before (nothing changed it since: it and every rule
-    after it left the text alone) would find the same edits and findings
-    again, and a findings-only rule (``fix="none"``) whose findings are
-    already settled would have its new ones discarded anyway.
+    after it left the text alone, and no edit moved anything into the
+    metadata) would find the same edits and findings again, and a
+    findings-only rule (``fix="none"``) whose findings are already settled
+    would have its new ones discarded anyway.
     """
     options = options or {}
     severities = severities or {}
@@ -492,6 +493,7 @@ class _PassState:
             for e in new:
                 if e.metadata:
                     self.metadata.update(e.metadata)
+                    seen[:] = [None] * len(seen)  # rules may read the metadata: none has seen this state
             self.composite = compose(self.text, self.composite, current, new, r)
             self.current = apply_edits(current, new)
             seen[i] = None if self.current != current else current

@@ -203,3 +203,20 @@ def test_skipping_gives_the_same_result_as_running_every_rule_again():
     assert res.cleaned == "Abc"
     assert [f.code for f in res.findings] == ["Q905"]  # found in pass 2, after W906 capitalised
     assert calls.count("Q905") == 2
+
+
+def test_a_metadata_edit_makes_every_rule_run_again():
+    # W908 reads the metadata; W907, after it, records metadata without changing the
+    # text.  W909's edit in pass 1 brings a pass 2, in which W908's input text is the
+    # one it saw in pass 1 but the metadata is new: it must run again, as it would if
+    # every rule ran in every pass.
+    calls: list[str] = []
+    barer = _counting_rule("W909", lambda t, c: [Edit(0, 3, "", "tag")] if t.startswith("<x>") else [], calls)
+    reader = _counting_rule("W908", lambda t, c: [Edit(len(t), len(t), "!", "dated")]
+                            if "date" in c.metadata and not t.endswith("!") else [], calls)
+    mover = _counting_rule("W907", lambda t, c: [Edit(0, 0, "", "date noted", metadata={"date": "x"})]
+                           if "date" not in c.metadata else [], calls)
+    res = run_rules("<x>body", [barer, reader, mover], max_passes=3)
+    assert res.metadata == {"date": "x"}
+    assert res.cleaned == "body!"
+    assert calls.count("W908") == 3  # pass 1, pass 2 (the metadata), pass 3 (its own "!")
