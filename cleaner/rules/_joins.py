@@ -31,6 +31,7 @@ import os
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -881,13 +882,12 @@ def split_glued(token: str) -> tuple[str, str] | None:
     fw = function_words()
     weak = weak_function_words()
     cap = token[0].isupper()
-    best: tuple[float, int] | None = None
-    for i in range(1, len(lower)):
-        left, right = lower[:i], lower[i:]
+
+    def score(left: str, right: str) -> float | None:
         if len(left) == 1 and (left != "a" or cap):
-            continue
+            return None
         if len(right) == 1 and (right != "a" or cap):
-            continue
+            return None
         fl, fr = left in fw, right in fw and right not in weak
         zl, zr = zipf(left), zipf(right)
         if fl and fr and left == right:
@@ -911,15 +911,25 @@ def split_glued(token: str) -> tuple[str, str] | None:
             ok = zl >= KNOWN
         else:
             ok = right in glue_verbs() and zl >= KNOWN and len(left) >= 3
-        if not ok:
-            continue
-        score = zl + zr
-        if best is None or score > best[0]:
-            best = (score, i)
+        return zl + zr if ok else None
+
+    return _best_split(token, score)
+
+
+def _best_split(token: str, score: Callable[[str, str], float | None]) -> tuple[str, str] | None:
+    """The split of *token* whose lower-case halves get the highest *score* (``None``: not a split), or None.
+
+    On a tie the leftmost split wins.
+    """
+    lower = token.lower()
+    best: tuple[float, int] | None = None
+    for i in range(1, len(lower)):
+        value = score(lower[:i], lower[i:])
+        if value is not None and (best is None or value > best[0]):
+            best = (value, i)
     if best is None:
         return None
-    i = best[1]
-    return token[:i], token[i:]
+    return token[: best[1]], token[best[1] :]
 
 
 def _glued_candidate(token: str) -> bool:
@@ -1132,16 +1142,14 @@ def _glued_words_in(text: str, model: WordModel) -> list[Join]:
 
 def _split_glued_in(token: str, model: WordModel) -> tuple[str, str] | None:
     """The best split of *token* into a function word and a known word of the model's language."""
-    lower = token.lower()
     fw, weak = model.function_words, model.weak
     cap = token[0].isupper()
-    best: tuple[float, int] | None = None
-    for i in range(1, len(lower)):
-        left, right = lower[:i], lower[i:]
+
+    def score(left: str, right: str) -> float | None:
         if len(right) < 2 or left in weak or right in weak:
-            continue
+            return None
         if len(left) == 1 and (cap or model.lang not in ONE_LETTER_LANGUAGES):
-            continue
+            return None
         fl, fr = left in fw, right in fw
         zl, zr = model.zipf(left), model.zipf(right)
         if cap:
@@ -1154,15 +1162,9 @@ def _split_glued_in(token: str, model: WordModel) -> tuple[str, str] | None:
             ok = zl >= KNOWN and len(left) >= 3 and len(right) >= 2
         else:
             ok = False
-        if not ok:
-            continue
-        score = zl + zr
-        if best is None or score > best[0]:
-            best = (score, i)
-    if best is None:
-        return None
-    i = best[1]
-    return token[:i], token[i:]
+        return zl + zr if ok else None
+
+    return _best_split(token, score)
 
 
 # -------------------------------------------------- J003: case boundary
