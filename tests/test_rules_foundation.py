@@ -298,3 +298,15 @@ def test_navigation_run_is_opt_in_and_removes_menus():
     assert [e for e in clean(text).edits if e.code == "B003"] == []
     res = clean(text, config=Config(extend_select=["B003"]))
     assert res.cleaned == "Volkswagen’s first ID.3 all-electric car is not expected until next year.\n\nSubhead here\n\nMore text follows.\n"
+
+
+def test_matches_at_equals_finditer_when_matches_start_at_the_candidates():
+    import re
+
+    from cleaner.rules._lines import matches_at
+
+    pattern = re.compile(r"[.!?]+[A-Z]\w*|\"+")
+    text = 'a.B c!!Dd "" e?F. "x" G.H'
+    starts = [i for i, c in enumerate(text) if c in '.!?"']
+    assert [m.span() for m in matches_at(pattern, text, starts)] == [m.span() for m in pattern.finditer(text)]
+    assert [m.group() for m in matches_at(pattern, text, starts)][:2] == [".B", "!!Dd"]

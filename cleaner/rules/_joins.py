@@ -35,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from cleaner.rules._lines import load_word_list
+from cleaner.rules._lines import load_word_list, matches_at
 
 # ---------------------------------------------------------------- word lists
 
@@ -600,17 +600,9 @@ _SENTENCE_CANDIDATE = re.compile(
 
 def _sentence_matches(text: str):
     """The matches of ``_SENTENCE_JOIN.finditer(text)``, found from the candidates."""
-    end = 0
-    match = _SENTENCE_JOIN.match
     scan = _scan(text)
     candidates = scan.sentence if scan is not None else (c.start() for c in _SENTENCE_CANDIDATE.finditer(text))
-    for p in candidates:
-        if p < end:
-            continue
-        m = match(text, p)
-        if m is not None:
-            end = m.end()
-            yield m
+    return matches_at(_SENTENCE_JOIN, text, candidates)
 
 
 @_per_text

@@ -29,7 +29,7 @@ from itertools import islice
 from cleaner.model import Edit, Finding
 from cleaner.registry import RuleContext, rule
 from cleaner.rules._joins import Cut, TextCache, find_cuts, trailing_word, zipf
-from cleaner.rules._lines import line_spans, load_word_list, remove_lines
+from cleaner.rules._lines import line_spans, load_word_list, matches_at, remove_lines
 
 OPENING = "“„«"
 DOUBLE_MARKS = '"“”„«»'
@@ -246,7 +246,7 @@ def match_quotes(text: str, start: int, end: int, marks: list[int] | None = None
     if marks is None:
         found = _MARK_RUN.finditer(seg)
     else:
-        found = _matches_at(seg, [q - start for q in marks])
+        found = matches_at(_MARK_RUN, seg, [q - start for q in marks])
     for m in found:
         kind = m.lastindex
         if kind > 2:
@@ -280,24 +280,6 @@ def match_quotes(text: str, start: int, end: int, marks: list[int] | None = None
             push(b - 1)
         step(_MARK_KIND.match(seg, r - 1).lastindex, r - 1)
     return QuoteMarks(pairs, stack, unmatched_close, opened[0] if opened else None)
-
-
-def _matches_at(seg: str, starts: list[int]):
-    """``_MARK_RUN.finditer(seg)``, trying only the positions *starts* (sorted).
-
-    Every match starts at a mark, so the scan's next match is the first of
-    these positions, from the end of the last match on, where the pattern
-    matches.
-    """
-    match = _MARK_RUN.match
-    end = 0
-    for q in starts:
-        if q < end:
-            continue
-        m = match(seg, q)
-        if m is not None:
-            end = m.end()
-            yield m
 
 
 def _inside_quotation(index: "_QuoteIndex", para: int, pos: int) -> bool:
