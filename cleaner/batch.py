@@ -172,6 +172,33 @@ def _dumps(obj: Any) -> bytes:
         return json.dumps(obj, ensure_ascii=True).encode("ascii")
 
 
+def _record_line(record: dict[str, Any], field: dict[str, Any]) -> tuple[bytes, int | None]:
+    """The output line of a JSONL *record* with its ``cleaner`` *field*, and where the field's JSON starts.
+
+    The line is exactly ``_dumps(record | {"cleaner": field}) + b"\\n"``.  When
+    the field is the record's last key (the usual case: the input had no
+    ``cleaner`` key) and both parts encode as UTF-8, the record is dumped
+    once without the field and the field spliced in, and the offset lets the
+    driver patch the field (D001 findings) without parsing or dumping the
+    text again; otherwise the offset is None.
+    """
+    if CLEANER_FIELD not in record:
+        try:
+            head = json.dumps(record, ensure_ascii=False).encode("utf-8")
+            tail = json.dumps(field, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            pass
+        else:
+            if len(head) > 2:  # not "{}": the field follows ", "
+                start = len(head) - 1 + len(_FIELD_KEY)
+                return head[:-1] + _FIELD_KEY + tail + b"}\n", start
+    record[CLEANER_FIELD] = field
+    return _dumps(record) + b"\n", None
+
+
+_FIELD_KEY = b', "' + CLEANER_FIELD.encode("ascii") + b'": '
+
+
 def _clean(doc: Document) -> Document:
     doc = clean_document(doc, _STATE["config"], corpus=_STATE.get("corpus"))
     return doc
@@ -238,7 +265,8 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
             res["docs"] = {0: doc}  # the driver rebuilds the log record if it adds D001 findings
         return res
     if kind == "lines":
-        chunks: list[bytes] = []
+        chunks: list[bytes] = []  # one output line per record kept
+        splits: list[int | None] = []  # where each line's cleaner field starts (see _record_line)
         kept: list[tuple[int, Document]] = []
         for i, line in enumerate(units):
             n = first + i
@@ -258,8 +286,7 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
                 _check_text(text)
                 doc = _clean(Document(id=doc_id, text=text, source={"file": rel, "line": n}))
                 record[text_field] = doc.cleaned if doc.cleaned is not None else doc.text
-                record[CLEANER_FIELD] = _cleaner_field(doc, config)
-                out = _dumps(record) + b"\n"
+                out, split = _record_line(record, _cleaner_field(doc, config))
             except Exception as exc:  # one bad record must not stop the run
                 errors.append(f"{rel}:{n}: cannot clean this record ({exc}); record skipped")
                 stats.errors += 1
@@ -268,8 +295,9 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
             stats.bytes_in += len(text.encode("utf-8", "surrogatepass"))
             stats.bytes_out += len(record[text_field].encode("utf-8", "surrogatepass"))
             chunks.append(out)
+            splits.append(split)
             kept.append((len(chunks) - 1, doc))
-        return _with_docs({"out": b"".join(chunks), "chunks": chunks, "errors": errors, "stats": stats,
+        return _with_docs({"chunks": chunks, "splits": splits, "errors": errors, "stats": stats,
                            "sigs": _signatures(kept)}, kept)
     if kind == "columns":
         texts, ids = units["texts"], units["ids"]
@@ -355,6 +383,17 @@ def _apply_dedup(dedup: Any, batch: Batch, res: dict[str, Any]) -> None:
     docs: dict[int, Document] = res.get("docs") or {}
     for pos, new in by_pos.items():
         doc = docs.get(pos)
+        if doc is None and batch.kind == "lines" and res["splits"][pos] is not None:
+            # findings only, and the line ends with its cleaner field: patch the field, not the whole record
+            line, start = res["chunks"][pos], res["splits"][pos]
+            field = json.loads(line[start:-2])
+            field["findings"].extend(f for f, _ in new)
+            field["findings"].sort(key=lambda f: (f["start"], f["end"], f["code"]))
+            try:
+                res["chunks"][pos] = line[:start] + json.dumps(field, ensure_ascii=False).encode("utf-8") + b"}\n"
+                continue
+            except UnicodeEncodeError:  # the whole line must then be escaped, as _dumps does: below
+                pass
         if doc is None:  # findings only: patch the record's ``cleaner`` field
             rec = json.loads(res["chunks"][pos] if batch.kind == "lines" else res["cleaner"][pos])
             findings = (rec[CLEANER_FIELD] if batch.kind == "lines" else rec)["findings"]
@@ -388,8 +427,6 @@ def _apply_dedup(dedup: Any, batch: Batch, res: dict[str, Any]) -> None:
         else:
             res["texts"][pos] = after
             res["cleaner"][pos] = _dumps(_cleaner_field(doc, config)).decode("utf-8")
-    if batch.kind == "lines":
-        res["out"] = b"".join(res["chunks"])
 
 
 # ---------------------------------------------------------------------------
@@ -514,7 +551,7 @@ class _Writer:
         elif kind == "lines":
             if self.sink is None:
                 self.sink = Sink(self.target, self.inp.compression)
-            self.sink.write(res["out"])
+            self.sink.write(b"".join(res["chunks"]))
         elif kind == "columns":
             import pyarrow as pa
 

@@ -289,3 +289,42 @@ def test_html_reader_drops_link_lists_but_keeps_paragraphs_with_links():
             "</body>")
     text = extract_html_text(html)
     assert text == "The minister, quoted here, said the budget would pass before the summer recess.\n"
+
+
+@pytest.mark.parametrize("record", [
+    {"id": "a", "text": "Caf\u00e9 \u201cquoted\u201d\n"},
+    {"text": "x", "cleaner": {"old": 1}, "source": "kept in place"},  # an input that already has the field
+    {"id": "\ud800", "text": "a lone surrogate in the id"},  # the whole line must be escaped
+    {"text": "x", "n": [1, 2, {"deep": None}]},
+])
+def test_a_spliced_record_line_is_the_plain_dump(record):
+    from cleaner.batch import _dumps, _record_line
+
+    field = {"id": record.get("id", "f:1"), "edits": [], "findings": [{"code": "Q001", "start": 0, "end": 1}]}
+    expected = _dumps({**record, "cleaner": field}) + b"\n"
+    line, start = _record_line(dict(record), field)
+    assert line == expected
+    if start is None:
+        assert "cleaner" in record or "\ud800" in json.dumps(record, ensure_ascii=False)
+    else:  # the offset is where the field's JSON starts
+        assert json.loads(line[start:-2]) == field
+
+
+def test_duplicate_findings_patched_into_the_field_equal_a_full_rewrite(tmp_path):
+    """D001 findings added by the driver give the same line as dumping the whole record again."""
+    paragraph = ("The ministry said the talks would resume next week in Geneva after both delegations "
+                 "agreed on an agenda covering security guarantees and the exchange of prisoners.")
+    recs = [{"id": f"d{i}", "text": f"Opening line number {i} is unique here.\n\n{paragraph}\n"} for i in range(3)]
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    run([str(src)], tmp_path / "out", Config(), RunOptions(jobs=1, progress="off", index=str(tmp_path / "i.sqlite")))
+    lines = (tmp_path / "out" / "a.jsonl").read_bytes().splitlines(keepends=True)
+    assert len(lines) == 3
+    dups = 0
+    for raw in lines:
+        rec = json.loads(raw)
+        assert raw == json.dumps(rec, ensure_ascii=False).encode("utf-8") + b"\n"
+        assert list(rec)[-1] == "cleaner"
+        dups += sum(f["code"] == "D001" for f in rec["cleaner"]["findings"])
+    assert dups == 2  # the second and third copies point at the first
