@@ -35,11 +35,13 @@ whose name hashes to shard *I*; the statistics are then those of the shard.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import time
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -601,6 +603,39 @@ def run(paths: list[str], out_dir: Path, config: Config, opts: RunOptions | None
     problem that stops the run (a path that does not exist, output files
     that would collide).
     """
+    with collector_tuned_for_batches():
+        return _run(paths, out_dir, config, opts, echo)
+
+
+#: Python's cyclic garbage collector during a run: a first-generation
+#: collection after this many new container objects (the default, 700, is
+#: made for programs whose containers form cycles; a run makes millions of
+#: short-lived lists, dicts and tuples that do not, and collecting them every
+#: 700 allocations took 10-20% of the CPU time of cleaning the bench corpus).
+GC_THRESHOLD = (50_000, 50, 100)
+
+
+@contextmanager
+def collector_tuned_for_batches() -> Iterator[None]:
+    """Run the block with :data:`GC_THRESHOLD`, the objects alive at its start frozen; then put both back.
+
+    Frozen objects (modules, word tables, compiled patterns) are left out of
+    every collection, and forked workers do not touch their pages, so they
+    stay shared between processes (:func:`gc.freeze`).
+    """
+    old, frozen_before = gc.get_threshold(), gc.get_freeze_count()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+        if not frozen_before:  # the caller's own frozen objects stay frozen
+            gc.unfreeze()
+
+
+def _run(paths: list[str], out_dir: Path, config: Config, opts: RunOptions | None,
+         echo: Callable[[str], None] | None) -> RunReport:
     opts = opts or RunOptions()
     echo = echo or (lambda s: None)
     started = time.perf_counter()

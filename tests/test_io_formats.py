@@ -328,3 +328,23 @@ def test_duplicate_findings_patched_into_the_field_equal_a_full_rewrite(tmp_path
         assert list(rec)[-1] == "cleaner"
         dups += sum(f["code"] == "D001" for f in rec["cleaner"]["findings"])
     assert dups == 2  # the second and third copies point at the first
+
+
+def test_a_run_tunes_the_garbage_collector_and_puts_it_back(tmp_path, monkeypatch):
+    import gc
+
+    import cleaner.batch as batch
+
+    seen = {}
+    real = batch._run
+
+    def spy(*args):
+        seen["threshold"], seen["frozen"] = gc.get_threshold(), gc.get_freeze_count()
+        return real(*args)
+
+    monkeypatch.setattr(batch, "_run", spy)
+    before = gc.get_threshold()
+    (tmp_path / "a.txt").write_text("Some text.\n", encoding="utf-8")
+    run([str(tmp_path / "a.txt")], tmp_path / "out", Config(), RunOptions(jobs=1, progress="off"))
+    assert seen["threshold"] == batch.GC_THRESHOLD and seen["frozen"] > 0
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
