@@ -55,10 +55,25 @@ def bullet_only_line(text: str, ctx: RuleContext):
 
 
 _SPACE_CHARS = (" ", "\t", "\u00a0", "\u3000")
+_SPACES = "".join(_SPACE_CHARS)
 # A line break after a space, found from the literal break (fast to skip to).
 _SPACE_BEFORE_LF = re.compile(r"\n(?<=[ \t\u00a0\u3000]\n)")
 _SPACE_BEFORE_CR = re.compile(r"\r(?<=[ \t\u00a0\u3000]\r)")
-_TRAILING = re.compile(r"(?<=[^ \t\u00a0\u3000\r\n])[ \t\u00a0\u3000]+(?=\r\n|\n|\r|\Z)")
+
+
+def _run_start(text: str, end: int, chars: str) -> int:
+    """Where the run of *chars* that ends at *end* starts.
+
+    Found by stripping a growing window backwards (C speed), never a loop
+    per character, so a long run costs a few strips.
+    """
+    width = 64
+    while True:
+        lo = max(0, end - width)
+        start = lo + len(text[lo:end].rstrip(chars))
+        if start > lo or lo == 0:
+            return start
+        width *= 4
 
 
 @rule("W002", "trailing-whitespace", "Remove spaces, tabs and non-breaking spaces at the end of a line.")
@@ -67,13 +82,19 @@ def trailing_whitespace(text: str, ctx: RuleContext):
 
     Lines holding only whitespace are left to ``blank-lines``.
     """
-    if not (
-        text.endswith(_SPACE_CHARS)
-        or _SPACE_BEFORE_LF.search(text)
-        or ("\r" in text and _SPACE_BEFORE_CR.search(text))
-    ):
-        return []  # no space before any line break nor at the end: nothing to remove
-    return [Edit(m.start(), m.end(), "", "trailing whitespace") for m in _TRAILING.finditer(text)]
+    # Each run ends at a line break preceded by a space (or at the end of the
+    # text): the breaks are found at C speed, the runs read backwards from them.
+    ends = [m.start() for m in _SPACE_BEFORE_LF.finditer(text)]
+    if "\r" in text:
+        ends = sorted(ends + [m.start() for m in _SPACE_BEFORE_CR.finditer(text)])
+    if text.endswith(_SPACE_CHARS):
+        ends.append(len(text))
+    out = []
+    for end in ends:
+        start = _run_start(text, end, _SPACES)
+        if start > 0 and text[start - 1] not in "\r\n":  # a whitespace-only line is blank-lines' job
+            out.append(Edit(start, end, "", "trailing whitespace"))
+    return out
 
 
 _ZERO_WIDTH_CHARS = "\u200b\u2060\ufeff\u00ad\u180e"
@@ -90,20 +111,12 @@ def _nbsp_runs(text: str):
     """``_NBSP_RUN.finditer(text)``, searched from the non-breaking spaces.
 
     A match is a whole run of spaces holding a non-breaking one, so each
-    run is found from its first non-breaking space and matched from its start
-    (found by stripping a growing window backwards, never a loop per character).
+    run is found from its first non-breaking space and matched from its start.
     """
     find = text.find
     p = find("\u00a0")
     while p >= 0:
-        start, width = p, 64
-        while True:
-            lo = max(0, p - width)
-            start = lo + len(text[lo:p].rstrip(_PAD))
-            if start > lo or lo == 0:
-                break
-            width *= 4
-        m = _NBSP_RUN.match(text, start)
+        m = _NBSP_RUN.match(text, _run_start(text, p, _PAD))
         yield m
         p = find("\u00a0", m.end())
 
