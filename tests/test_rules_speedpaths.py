@@ -167,6 +167,23 @@ def test_no_mojibake_match_is_wider_than_the_search_window():
     assert width <= unicode._BADNESS_WIDTH
 
 
+# ----------------------------------------------------------------- lines
+
+
+def _line_spans_reference(text):
+    pattern = re.compile(r"[^\r\n]*(\r\n|\n|\r)|[^\r\n]+$")
+    return [(m.start(), m.start(1) if m.start(1) >= 0 else m.end(), m.end()) for m in pattern.finditer(text)]
+
+
+def test_line_spans_match_the_pattern_reference():
+    rnd = random.Random(5)
+    cases = _variants(ARTICLES[:10]) + ["", "\n", "\n\n", "a", "a\n", "\na", "a\n\nb", "\r", "a\r\nb", "a\rb\n"]
+    cases += [_soup(rnd, ["a", "bc", " ", "\n", "\r", "\r\n", "\n\n"], rnd.randrange(0, 12)) for _ in range(2000)]
+    for text in cases:
+        assert [tuple(ln) for ln in line_spans(text)] == _line_spans_reference(text), repr(text[:80])
+        assert line_spans(text) is line_spans(text)  # the last text's lines are kept
+
+
 # ----------------------------------------------------------------- W rules
 
 
