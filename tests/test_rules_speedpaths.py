@@ -590,3 +590,42 @@ def test_newline_check_of_trailing_patterns():
     for p in boilerplate.catalogue():
         if p.kind == "trailing":
             assert not boilerplate._may_match_newline(p.regex), p.id
+
+
+# ----------------------------------------------------------------- B002
+
+
+def _template_reference(text, ctx):
+    """B002 reading the lines with the ``[^\\r\\n]+`` pattern, as it did before ``str.split``."""
+    stats = ctx.corpus
+    need = max(5, stats.documents * 0.005)
+    marked, first = {}, True
+    for m in re.finditer(r"[^\r\n]+", text):
+        s = m.group().strip()
+        if not s:
+            continue
+        if first:
+            first = False
+            continue
+        if len(s) > 80 or s.endswith((".", "?", "!", '"', "”")):
+            continue
+        count = stats.line_docs.get(boilerplate.normalise_line(s), 0)
+        if count >= need:
+            marked[m.start()] = f"template line: occurs verbatim in {count} of {stats.documents} documents"
+    return _out(boilerplate._remove_marked(text, marked))
+
+
+def test_template_lines_match_the_pattern_reference():
+    rnd = random.Random(8)
+    shared = ["Share this article", "  ADVERTISEMENT ", "Sign up\u00a0for our newsletter", "Photo: Reuters",
+              "Read more:", "Ends like a sentence."]
+    pieces = shared + ["\n", "\r\n", "\r", "\n\n", " \n", "A body line of the article text here.", "x" * 90]
+    cases = _variants(ARTICLES[:10]) + [_soup(rnd, pieces, rnd.randrange(1, 30)) for _ in range(800)]
+    stats = boilerplate.CorpusStats.from_texts(cases + ["\n".join(shared)] * 20)
+    ctx = RuleContext(options={"min_documents": 5, "min_fraction": 0.005}, corpus=stats)
+    hits = 0
+    for text in cases:
+        got = _out(boilerplate.template_line(text, ctx))
+        assert got == _template_reference(text, ctx), repr(text[:120])
+        hits += bool(got)
+    assert hits > 100
