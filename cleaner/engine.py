@@ -32,7 +32,7 @@ import time
 from contextlib import contextmanager
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from cleaner.model import Edit, Finding
@@ -50,17 +50,22 @@ class CleanResult:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-def apply_edits(text: str, edits: Sequence[Edit]) -> str:
-    """Apply sorted, non-overlapping *edits* (in *text*'s coordinates)."""
-    if not edits:
+def apply_edits(text: str, edits: Sequence[Edit], start: int = 0, end: int | None = None) -> str:
+    """Apply sorted, non-overlapping *edits* (in *text*'s coordinates).
+
+    With *start* and *end*, the result is that of ``text[start:end]`` (the
+    edits must lie inside it).
+    """
+    if not edits and start == 0 and end is None:
         return text
     parts: list[str] = []
-    pos = 0
+    append = parts.append
+    pos = start
     for e in edits:
-        parts.append(text[pos : e.start])
-        parts.append(e.after)
+        append(text[pos : e.start])
+        append(e.after)
         pos = e.end
-    parts.append(text[pos:])
+    append(text[pos:end])
     return "".join(parts)
 
 
@@ -244,9 +249,7 @@ def compose(
         o_e = max(o.end for o in olds)
         if u_e > max(ce_list[i] for i in old_idx):
             o_e = max(o_e, omap.to_original(u_e, right=False))
-        after = apply_edits(
-            current[u_s:u_e], [replace(n, start=n.start - u_s, end=n.end - u_s) for n in news]
-        )
+        after = apply_edits(current, news, u_s, u_e)
         first = olds[0]
         reasons = [f"{o.reason}" for o in olds]
         reasons += [f"then {rule.code} {rule.name}: {n.reason}" for n in news]
@@ -278,10 +281,7 @@ def map_finding(omap: OffsetMap, f: Finding, rule: Rule, severity: str) -> Findi
     end = omap.to_original(f.end, right=False) if f.end > f.start else start
     if end < start:
         end = start
-    return replace(
-        f, start=start, end=end, code=f.code or rule.code, name=f.name or rule.name,
-        severity=f.severity or severity,
-    )
+    return Finding(start, end, f.message, f.code or rule.code, f.name or rule.name, f.severity or severity, f.data)
 
 
 class RuleTimeout(BaseException):
@@ -455,12 +455,12 @@ class _PassState:
         """Run every rule once (skipping those that cannot change the outcome)."""
         found: list[Finding] = []
         seen, settled, contexts = self.seen, self.settled, self.contexts
-        time_limit, started = self.time_limit, self.started
+        time_limit, started, perf_counter = self.time_limit, self.started, time.perf_counter
+        current = self.current
         for i, r in enumerate(self.rules):
-            current = self.current
             if seen[i] is current or (r.fix == "none" and r.code in settled):
                 continue
-            if time_limit is not None and time.perf_counter() - started >= time_limit:
+            if time_limit is not None and perf_counter() - started >= time_limit:
                 found.append(
                     Finding(0, 0, f"time limit of {time_limit:g}s reached; rules from {r.code} on were skipped",
                             code=r.code, name=r.name, severity="error")
@@ -470,7 +470,9 @@ class _PassState:
             seen[i] = current
             self.running = r
             try:
-                new, rule_found = _clean_rule_output(r.function(current, contexts[i]) or (), len(current))
+                out = r.function(current, contexts[i])
+                if out:  # most calls find nothing: an empty list or None
+                    new, rule_found = _clean_rule_output(out, len(current))
                 self.running = None
             except RuleTimeout:
                 self.running = None
@@ -482,6 +484,8 @@ class _PassState:
                     Finding(0, 0, f"rule {r.code} {r.name} failed: {type(exc).__name__}: {exc}",
                             code=r.code, name=r.name, severity="error")
                 )
+                continue
+            if not out:
                 continue
             if rule_found:
                 omap = OffsetMap(self.composite)
@@ -495,8 +499,9 @@ class _PassState:
                     self.metadata.update(e.metadata)
                     seen[:] = [None] * len(seen)  # rules may read the metadata: none has seen this state
             self.composite = compose(self.text, self.composite, current, new, r)
-            self.current = apply_edits(current, new)
-            seen[i] = None if self.current != current else current
+            self.current = changed = apply_edits(current, new)
+            seen[i] = None if changed != current else current
+            current = changed
             self.changer = r
         new_codes = {f.code for f in found} - settled
         self.findings.extend(f for f in found if f.code in new_codes)
