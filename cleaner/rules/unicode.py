@@ -174,22 +174,38 @@ def mojibake(text: str, ctx: RuleContext):
     else:
         lines = _suspect_lines(text, suspect)
     out = []
-    done: dict[str, tuple[str, str]] = {}  # a repeated line is fixed once
+    done: dict[str, tuple[int, int, str, str] | None] = {}  # a repeated line is fixed once
     for start, end in lines:
         line = text[start:end]
         if not style and (line.isascii() or not (touchable.search(line) or _is_bad(line, suspect))):
             continue
         if line in done:
-            fixed, steps = done[line]
+            repair = done[line]
         else:
-            fixed, explanation = ftfy.fix_and_explain(line, config=config)
-            steps = ", ".join(step for step, _ in (explanation or [])) or "ftfy"
-            done[line] = (fixed, steps)
-        if fixed == line:
-            continue
-        a, b_before, b_after = _narrow(line, fixed)
-        out.append(Edit(start + a, start + b_before, fixed[a:b_after], f"encoding damage repaired ({steps})"))
+            repair = done[line] = (_repair_remembered if len(line) <= _REMEMBERED_LINE else _repair)(line, config)
+        if repair is not None:
+            a, b, after, reason = repair
+            out.append(Edit(start + a, start + b, after, reason))
     return out
+
+
+def _repair(line: str, config) -> tuple[int, int, str, str] | None:
+    """What ftfy changes in *line*: ``(start, end, after, reason)`` in the line's offsets, or None."""
+    import ftfy
+
+    fixed, explanation = ftfy.fix_and_explain(line, config=config)
+    if fixed == line:
+        return None
+    steps = ", ".join(step for step, _ in (explanation or [])) or "ftfy"
+    a, b_before, b_after = _narrow(line, fixed)
+    return a, b_before, fixed[a:b_after], f"encoding damage repaired ({steps})"
+
+
+# Lines repeat across documents (syndicated copy, a site's own furniture) and
+# come back in the engine's later passes, so ftfy's answers for the most
+# recent short lines are kept (at most a few MB).
+_REMEMBERED_LINE = 2000
+_repair_remembered = lru_cache(maxsize=2048)(_repair)
 
 
 # No match of ftfy's detector is longer than this (checked by the tests).
