@@ -170,14 +170,14 @@ def mojibake(text: str, ctx: RuleContext):
     )
     if style:
         # Style fixes apply to any non-ASCII character: every such line goes to ftfy.
-        lines = (m.span() for m in _LINE_TEXT.finditer(text) if not m.group().isascii())
+        lines = (m.span() for m in _LINE_TEXT.finditer(text))
     else:
         lines = _suspect_lines(text, suspect)
     out = []
-    done: dict[str, tuple[int, int, str, str] | None] = {}  # a repeated line is fixed once
+    done: dict[str, tuple[int, int, str, str] | None] = {}  # a repeated line is examined once
     for start, end in lines:
         line = text[start:end]
-        if not style and (line.isascii() or not (touchable.search(line) or _is_bad(line, suspect))):
+        if line.isascii():
             continue
         if line in done:
             repair = done[line]
@@ -190,9 +190,18 @@ def mojibake(text: str, ctx: RuleContext):
 
 
 def _repair(line: str, config) -> tuple[int, int, str, str] | None:
-    """What ftfy changes in *line*: ``(start, end, after, reason)`` in the line's offsets, or None."""
+    """What ftfy changes in *line*: ``(start, end, after, reason)`` in the line's offsets, or None.
+
+    Without style options, ftfy is called only when its own tests say it
+    would change something (see :func:`_ftfy_prefilter`).
+    """
     import ftfy
 
+    style = config.uncurl_quotes or config.fix_latin_ligatures or config.fix_character_width or config.normalization
+    if not style:
+        _, touchable, suspect = _ftfy_prefilter()
+        if not (touchable.search(line) or _is_bad(line, suspect)):
+            return None
     fixed, explanation = ftfy.fix_and_explain(line, config=config)
     if fixed == line:
         return None
@@ -201,9 +210,9 @@ def _repair(line: str, config) -> tuple[int, int, str, str] | None:
     return a, b_before, fixed[a:b_after], f"encoding damage repaired ({steps})"
 
 
-# Lines repeat across documents (syndicated copy, a site's own furniture) and
-# come back in the engine's later passes, so ftfy's answers for the most
-# recent short lines are kept (at most a few MB).
+# Lines repeat across documents (syndicated copy, a site's own furniture)
+# and most come back unchanged in the engine's later passes, so the answers
+# for the most recent short lines are kept (at most a few MB).
 _REMEMBERED_LINE = 2000
 _repair_remembered = lru_cache(maxsize=2048)(_repair)
 
