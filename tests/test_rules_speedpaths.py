@@ -574,6 +574,7 @@ def test_boilerplate_gate_reader_gives_up_on_patterns_it_cannot_read(monkeypatch
     monkeypatch.setattr(boilerplate, "catalogue", lambda: (weird, *trailing))
     boilerplate._gates.cache_clear()
     boilerplate._compiled.cache_clear()
+    boilerplate._line_verdict.cache_clear()
     try:
         assert boilerplate._gates() is None
         edits = boilerplate.boilerplate_line("keep\naa line\nkeep\n", RuleContext())
@@ -581,6 +582,7 @@ def test_boilerplate_gate_reader_gives_up_on_patterns_it_cannot_read(monkeypatch
     finally:
         boilerplate._gates.cache_clear()
         boilerplate._compiled.cache_clear()
+        boilerplate._line_verdict.cache_clear()
 
 
 def test_newline_check_of_trailing_patterns():

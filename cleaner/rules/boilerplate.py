@@ -419,26 +419,20 @@ def boilerplate_line(text: str, ctx: RuleContext):
     only an inline credit at the end of a line.  The reason recorded for each
     edit names the pattern.
     """
-    line_re, trail_re = _compiled()
+    trail_re = _compiled()[1]
     pats = catalogue()
     gates = _gates()
     lines = None
     marked: dict[int, str] = {}
     out: list[Edit] = []
     starts: list[int] = []
-    # Lines are matched one by one, and each distinct line only once: pages
-    # repeat their furniture, and a hostile file of a million identical
-    # lines then costs one match, not a million.  With the gates, only the
-    # lines they find are looked at (the others cannot match).
-    verdict: dict[str, int] = {}  # line text -> index of the matching pattern, -1 for none
+    # Lines are matched one by one, and each distinct line only once (see
+    # _line_verdict).  With the gates, only the lines they find are looked
+    # at (the others cannot match).
     for m in _LINE_TEXT.finditer(text) if gates is None else _lines_at(text, _candidate_lines(text, gates)):
         if m.end() - m.start() > _MAX_LINE:
             continue
-        content = m.group()
-        found = verdict.get(content)
-        if found is None:
-            hit = line_re.fullmatch(content)
-            found = verdict[content] = int(hit.lastgroup[1:]) if hit else -1
+        found = _line_verdict(m.group())
         if found < 0:
             continue
         if lines is None:
@@ -476,6 +470,19 @@ def boilerplate_line(text: str, ctx: RuleContext):
             continue  # the whole line would go: leave that to line patterns
         out.append(Edit(s, m.end(), "", f"boilerplate ({p.id}): {p.why}"))
     return out
+
+
+@lru_cache(maxsize=4096)
+def _line_verdict(content: str) -> int:
+    """The index of the first catalogue pattern that matches the line *content*, or -1.
+
+    Remembered for the most recent lines (at most ``_MAX_LINE`` characters
+    each): pages repeat their furniture, documents of one site share it, the
+    engine's next pass sees most lines again, and a hostile file of a
+    million identical lines costs one match, not a million.
+    """
+    hit = _compiled()[0].fullmatch(content)
+    return int(hit.lastgroup[1:]) if hit else -1
 
 
 def _lines_at(text: str, starts: list[int]):
