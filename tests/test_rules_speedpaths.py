@@ -270,6 +270,7 @@ def _whitespace_cases() -> list[str]:
         "tail  ", "tail\u00a0", "tail\t\r\n", "x \ry",  # trailing space at the end and before CR
         " " * 200 + "\u00a0x",  # a long run before a non-breaking space (the backward window grows)
         "x" + " \t" * 150 + "\ny", " " * 300 + "\n", "x\n" + "\u3000" * 100 + "\r\n", "x" + " " * 64,  # ... before a break
+        "x" + "\n \t" * 100, "\n" * 300 + "x\n", " \n" * 200, "x\r\n" + "\u00a0\r\n" * 50,  # long blank ends
         "\u00a0\u00a0lead", "a\u00a0b", "a \u00a0 b",
         "a  b", "  indented", "a  \tb", "a  ",
         "", "\n\n", "  \n\t\n", "x\n\n\n\ny", "x\n \ny", "x\r\n\r\n\r\ny",

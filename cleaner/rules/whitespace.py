@@ -174,6 +174,10 @@ def space_run(text: str, ctx: RuleContext):
 # ``\r(?!\n)``: a CRLF is one line break, never a CR and then an LF (which
 # made one line break look like a blank line and became ``\r\r``).
 _BLANK_RUN = re.compile(r"(\r\n|\n|\r(?!\n))((?:[ \t\u00a0\u3000]*(?:\r\n|\n|\r(?!\n)))+)")
+_BLANK = " \t\r\n\u00a0\u3000"
+_LEADING_BLANK = re.compile(f"[{_BLANK}]*")
+_LINE_BREAK = re.compile(r"\r\n|\n|\r")
+_LF_BLANK_RUNS = re.compile(r"\n((?:[ \t\u00a0\u3000]*\n)+)")  # _BLANK_RUN in text without CR
 _LF_BLANK_RUN = re.compile(r"\n[ \t\u00a0\u3000]*\n[ \t\u00a0\u3000]*\n|\n[ \t\u00a0\u3000]+\n")
 
 
@@ -186,12 +190,13 @@ def blank_lines(text: str, ctx: RuleContext):
     spaces counts as blank.  The line-break style of the document is kept.
     """
     n = len(text)
-    stripped_end = len(text.rstrip(" \t\r\n\u00a0\u3000"))
+    # Measured without copying the text (as ``rstrip`` and ``lstrip`` would).
+    stripped_end = _run_start(text, n, _BLANK)
     if stripped_end == 0:
         return [Edit(0, n, "", "whitespace-only document")] if n else []
     out: list[Edit] = []
     # Leading blank lines (the first line's own indentation stays).
-    lead = n - len(text.lstrip(" \t\r\n\u00a0\u3000"))
+    lead = _LEADING_BLANK.match(text).end()
     begin = 0
     if lead:
         cut = max(text.rfind("\n", 0, lead), text.rfind("\r", 0, lead))
@@ -200,15 +205,20 @@ def blank_lines(text: str, ctx: RuleContext):
             out.append(Edit(0, begin, "", "blank lines at the start of the document"))
     # Trailing blank lines: keep the first line break after the last content.
     tail = text[stripped_end:]
-    first_break = re.search(r"\r\n|\n|\r", tail)
+    first_break = _LINE_BREAK.search(tail)
     limit = stripped_end + (first_break.start() if first_break else len(tail))
-    # Without a carriage return, a run needs an edit only when it holds two
-    # blank lines or a blank line with spaces: one search tells.
-    if "\r" in text or _LF_BLANK_RUN.search(text, begin, limit):
+    if "\r" in text:
         for m in _BLANK_RUN.finditer(text, begin, limit):
             nl, blanks = m.group(1), m.group(2)
             if blanks != nl:
                 out.append(Edit(m.start(2), m.end(2), nl, "run of blank lines"))
+    # Without a carriage return, a run needs an edit only when it holds two
+    # blank lines or a blank line with spaces: one search tells, and the runs
+    # are then found from their literal line feeds.
+    elif _LF_BLANK_RUN.search(text, begin, limit):
+        for m in _LF_BLANK_RUNS.finditer(text, begin, limit):
+            if m.group(1) != "\n":
+                out.append(Edit(m.start(1), m.end(1), "\n", "run of blank lines"))
     if first_break:
         keep_end = stripped_end + first_break.end()
         if keep_end < n:
