@@ -33,6 +33,7 @@ from contextlib import contextmanager
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from cleaner.model import Edit, Finding
@@ -165,6 +166,9 @@ def _interacts(s: int, t: int, cs: int, ce: int, old: Edit) -> bool:
     return s == cs
 
 
+_span = attrgetter("start", "end")  # the sort key of edits
+
+
 def _clean_rule_output(
     items: Iterable[Edit | Finding], text_len: int
 ) -> tuple[list[Edit], list[Finding]]:
@@ -177,7 +181,7 @@ def _clean_rule_output(
         elif isinstance(item, Finding):
             if 0 <= item.start <= item.end <= text_len:
                 findings.append(item)
-    edits.sort(key=lambda e: (e.start, e.end))
+    edits.sort(key=_span)
     kept: list[Edit] = []
     last_end = -1
     last_point = -1
@@ -258,6 +262,9 @@ def compose(
             meta.update(o.metadata or {})
         for n in news:
             meta.update(n.metadata or {})
+        before = original[o_s:o_e]
+        if before == after and not meta:
+            continue  # the merged edits cancel out
         out.append(
             Edit(
                 start=o_s,
@@ -266,13 +273,17 @@ def compose(
                 reason="; ".join(dict.fromkeys(reasons)),
                 code=first.code,
                 name=first.name,
-                before=original[o_s:o_e],
+                before=before,
                 metadata=meta or None,
             )
         )
-    out.extend(composite[i] for i in range(n_old) if i not in merged_old)
-    out = [e for e in out if e.before != e.after or e.metadata]
-    out.sort(key=lambda e: (e.start, e.end))
+    # An edit not merged changes its span (the rule's edits that change
+    # nothing are dropped before, and the span holds no earlier edit).
+    if merged_old:
+        out.extend(composite[i] for i in range(n_old) if i not in merged_old)
+    else:
+        out.extend(composite)
+    out.sort(key=_span)
     return out
 
 
