@@ -26,6 +26,7 @@ text and the edit log, checking every ``after`` against the cleaned text.
 
 from __future__ import annotations
 
+import _signal  # signal.signal's C function, without the enum conversions that cost most of a call
 import signal
 import threading
 import time
@@ -332,7 +333,7 @@ def _deadline(seconds: float | None, handler: Callable[[int, Any], None] | None 
         return
 
     try:
-        previous = signal.signal(signal.SIGALRM, handler or _expire)
+        previous = _signal.signal(signal.SIGALRM, handler or _expire)
     except ValueError:  # not the main interpreter
         yield
         return
@@ -343,7 +344,7 @@ def _deadline(seconds: float | None, handler: Callable[[int, Any], None] | None 
         try:
             signal.setitimer(signal.ITIMER_REAL, 0)
         finally:  # even if the alarm fires right here, the old handler comes back
-            signal.signal(signal.SIGALRM, previous)
+            _signal.signal(signal.SIGALRM, previous)
 
 
 def _expire(signum: int, frame: Any) -> None:
