@@ -103,6 +103,7 @@ _DEFAULTS = {
     "fix_character_width": False,
     "normalization": None,
 }
+_STYLE_OPTIONS = ("uncurl_quotes", "fix_latin_ligatures", "fix_character_width", "normalization")
 
 
 def _narrow(before: str, after: str) -> tuple[int, int, int]:
@@ -153,12 +154,13 @@ def mojibake(text: str, ctx: RuleContext):
     """
     if text.isascii():
         return []
-    opts = {k: ctx.options.get(k, v) for k, v in _DEFAULTS.items()}
-    style = any(opts[k] for k in ("uncurl_quotes", "fix_latin_ligatures", "fix_character_width", "normalization"))
+    style = any(map(ctx.options.get, _STYLE_OPTIONS))  # their defaults are all false
     is_bad, touchable, suspect = _ftfy_prefilter()
     if not style and suspect.search(text) is None:
         return []  # the common case: no character mojibake is made of
     import ftfy
+
+    opts = {k: ctx.options.get(k, v) for k, v in _DEFAULTS.items()}
 
     config = ftfy.TextFixerConfig(
         unescape_html=False,
