@@ -433,9 +433,10 @@ class _PassState:
         self.stopped = False
         self.changer: Rule | None = None
         self.severities = severities
+        # RuleContext(doc_id, options, corpus, metadata), positionally: 21 calls a document add up.
         self.contexts = [
-            RuleContext(doc_id=doc_id, options={**r.options, **options[r.code]} if r.code in options else
-                        dict(r.options), corpus=corpus, metadata=self.metadata)
+            RuleContext(doc_id, {**r.options, **options[r.code]} if r.code in options else r.options.copy(),
+                        corpus, self.metadata)
             for r in rules
         ]
         self.seen: list[str | None] = [None] * len(rules)  # the text each rule last ran on
