@@ -587,6 +587,7 @@ def template_line(text: str, ctx: RuleContext):
     sentence_ends = (".", "?", "!", '"', "”")
     max_chars = CorpusStats.MAX_CHARS
     line_docs = stats.line_docs
+    # One step per line, blank ones too (a file of a million line breaks costs a split and a loop).
     for i, line in enumerate(_line_texts(text)):
         s = line.strip()
         if not s:
