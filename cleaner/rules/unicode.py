@@ -214,7 +214,7 @@ def _repair(line: str, config) -> tuple[int, int, str, str] | None:
 
 # Lines repeat across documents (syndicated copy, a site's own furniture)
 # and most come back unchanged in the engine's later passes, so the answers
-# for the most recent short lines are kept (at most a few MB).
+# for the 2048 most recent lines of at most 2000 characters are kept.
 _REMEMBERED_LINE = 2000
 _repair_remembered = lru_cache(maxsize=2048)(_repair)
 
