@@ -545,6 +545,7 @@ def _boilerplate_cases() -> list[str]:
                 "\r\n".join(body[:1] + ["  " + s] + body[1:]),  # indented, CRLF
                 "\r".join(body[:2] + [s, s] + body[2:]),  # CR only, twice
                 "\n\n".join(body[:1] + [s, "Headline one", "Headline two"] + body[1:]),  # block followers
+                "\n".join(body[:1] + [s + " \t"] + body[1:]), s + "\u00a0",  # spaces after the line's text
             ]
     return cases + _variants(ARTICLES)
 

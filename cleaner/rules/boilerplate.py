@@ -280,11 +280,13 @@ def _reversed(items, c) -> list:
     return out
 
 
-def _suffix_gate(regexes: list[tuple[str, bool]]) -> re.Pattern[str] | None:
-    """A pattern for how the trailing patterns can end, matched at the end of a line's text.
+def _suffix_gate(regexes: list[tuple[str, bool]]) -> tuple[re.Pattern[str], re.Pattern[str]] | None:
+    """``(ending, line_ends)``: how the trailing patterns can end, or None.
 
-    None when some pattern can end in a space (the line's spaces are
-    stripped before the test) or has no readable ending.
+    *ending* is matched at the end of a line's text (its spaces stripped);
+    *line_ends* finds the line feeds of the lines that may end so: after an
+    ending's last character, or after a space.  None when some pattern can
+    end in a space or has no readable ending.
     """
     c = _sre()
     suffixes: set = set()
@@ -297,21 +299,27 @@ def _suffix_gate(regexes: list[tuple[str, bool]]) -> re.Pattern[str] | None:
             if any(re.match(t[0], ch, re.IGNORECASE) for ch in " \t\u00a0"):
                 return None
         suffixes |= {tuple(reversed(t)) for t in found}
-    return re.compile(f"(?:{'|'.join(''.join(t) for t in sorted(suffixes))})\\Z", re.IGNORECASE)
+    if not suffixes:
+        return None  # no trailing patterns
+    ending = re.compile(f"(?:{'|'.join(''.join(t) for t in sorted(suffixes))})\\Z", re.IGNORECASE)
+    last = "|".join(sorted({t[-1] for t in suffixes}))
+    return ending, re.compile(rf"\n(?<=(?:{last}|[ \t\u00a0])\n)", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
 def _gates():
-    """``(first_line, after_lf, after_cr, anywhere, trailing)`` gate patterns, or None.
+    """``(first_line, after_lf, after_cr, anywhere, trailing, ending, line_ends)`` gate patterns, or None.
 
     *anywhere* and *trailing* are lists of patterns (one per leading literal,
-    so each search skips to its literal at C speed).
+    so each search skips to its literal at C speed); *ending* and
+    *line_ends* are those of :func:`_suffix_gate` (None and every line feed
+    when the trailing patterns' endings cannot be read).
     """
     try:
         at_start: set = set()
         anywhere: set = set()
         trailing: set = set()
-        ending = _suffix_gate([(p.regex, p.case) for p in catalogue() if p.kind == "trailing"])
+        suffix = _suffix_gate([(p.regex, p.case) for p in catalogue() if p.kind == "trailing"])
         for p in catalogue():
             if p.kind == "trailing":
                 if _may_match_newline(p.regex):
@@ -334,7 +342,7 @@ def _gates():
         re.compile(r"\r" + start, re.IGNORECASE),
         _by_first_atom(anywhere),
         _by_first_atom(trailing),
-        ending,
+        *(suffix or (None, re.compile(r"\n"))),
     )
 
 
@@ -495,26 +503,28 @@ def _lines_at(text: str, starts: list[int]):
 
 
 def _trailing_matches(text: str, trail_re: re.Pattern[str], gates: list[re.Pattern[str]],
-                      ending: re.Pattern[str] | None):
-    """``trail_re.finditer(text)``, searched only in the lines the *gates* find.
+                      ending: re.Pattern[str] | None, line_ends: re.Pattern[str]):
+    """``trail_re.finditer(text)``, searched only in the lines that can hold a match.
 
     The trailing patterns end at a line feed (``$``) and never match one
     (checked when the gates are built), so each line from one line feed to
     the next is searched on its own, and only if it ends (spaces aside) as
-    one of them can (*ending*).
+    one of them can (*ending*; the lines are found from their line feeds,
+    *line_ends*) and holds the start of one (*gates*).
     """
-    found = set()
-    for g in gates:
-        for m in g.finditer(text):
-            found.add(text.rfind("\n", 0, m.start()) + 1)
-    for start in sorted(found):
-        end = text.find("\n", start)
-        end = len(text) if end < 0 else end
+    if not gates:
+        return
+    ends = [m.start() for m in line_ends.finditer(text)]
+    if not text.endswith("\n"):
+        ends.append(len(text))  # the last line, without a line feed
+    for end in ends:
+        start = text.rfind("\n", 0, end) + 1
         if ending is not None:
             e = start + len(text[start:end].rstrip(" \t\u00a0"))
             if not ending.search(text, max(start, e - _GATE_WIDTH), e):
                 continue
-        yield from trail_re.finditer(text, start, end)
+        if any(g.search(text, start, end) for g in gates):
+            yield from trail_re.finditer(text, start, end)
 
 
 # ---------------------------------------------------------------------------
