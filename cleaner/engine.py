@@ -26,13 +26,15 @@ text and the edit log, checking every ``after`` against the cleaned text.
 
 from __future__ import annotations
 
+import _signal  # signal.signal's C function, without the enum conversions that cost most of a call
 import signal
 import threading
 import time
 from contextlib import contextmanager
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from cleaner.model import Edit, Finding
@@ -50,17 +52,22 @@ class CleanResult:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-def apply_edits(text: str, edits: Sequence[Edit]) -> str:
-    """Apply sorted, non-overlapping *edits* (in *text*'s coordinates)."""
-    if not edits:
+def apply_edits(text: str, edits: Sequence[Edit], start: int = 0, end: int | None = None) -> str:
+    """Apply sorted, non-overlapping *edits* (in *text*'s coordinates).
+
+    With *start* and *end*, the result is that of ``text[start:end]`` (the
+    edits must lie inside it).
+    """
+    if not edits and start == 0 and end is None:
         return text
     parts: list[str] = []
-    pos = 0
+    append = parts.append
+    pos = start
     for e in edits:
-        parts.append(text[pos : e.start])
-        parts.append(e.after)
+        append(text[pos : e.start])
+        append(e.after)
         pos = e.end
-    parts.append(text[pos:])
+    append(text[pos:end])
     return "".join(parts)
 
 
@@ -160,6 +167,9 @@ def _interacts(s: int, t: int, cs: int, ce: int, old: Edit) -> bool:
     return s == cs
 
 
+_span = attrgetter("start", "end")  # the sort key of edits
+
+
 def _clean_rule_output(
     items: Iterable[Edit | Finding], text_len: int
 ) -> tuple[list[Edit], list[Finding]]:
@@ -172,7 +182,7 @@ def _clean_rule_output(
         elif isinstance(item, Finding):
             if 0 <= item.start <= item.end <= text_len:
                 findings.append(item)
-    edits.sort(key=lambda e: (e.start, e.end))
+    edits.sort(key=_span)
     kept: list[Edit] = []
     last_end = -1
     last_point = -1
@@ -244,9 +254,7 @@ def compose(
         o_e = max(o.end for o in olds)
         if u_e > max(ce_list[i] for i in old_idx):
             o_e = max(o_e, omap.to_original(u_e, right=False))
-        after = apply_edits(
-            current[u_s:u_e], [replace(n, start=n.start - u_s, end=n.end - u_s) for n in news]
-        )
+        after = apply_edits(current, news, u_s, u_e)
         first = olds[0]
         reasons = [f"{o.reason}" for o in olds]
         reasons += [f"then {rule.code} {rule.name}: {n.reason}" for n in news]
@@ -255,6 +263,9 @@ def compose(
             meta.update(o.metadata or {})
         for n in news:
             meta.update(n.metadata or {})
+        before = original[o_s:o_e]
+        if before == after and not meta:
+            continue  # the merged edits cancel out
         out.append(
             Edit(
                 start=o_s,
@@ -263,13 +274,17 @@ def compose(
                 reason="; ".join(dict.fromkeys(reasons)),
                 code=first.code,
                 name=first.name,
-                before=original[o_s:o_e],
+                before=before,
                 metadata=meta or None,
             )
         )
-    out.extend(composite[i] for i in range(n_old) if i not in merged_old)
-    out = [e for e in out if e.before != e.after or e.metadata]
-    out.sort(key=lambda e: (e.start, e.end))
+    # An edit not merged changes its span (the rule's edits that change
+    # nothing are dropped before, and the span holds no earlier edit).
+    if merged_old:
+        out.extend(composite[i] for i in range(n_old) if i not in merged_old)
+    else:
+        out.extend(composite)
+    out.sort(key=_span)
     return out
 
 
@@ -278,10 +293,7 @@ def map_finding(omap: OffsetMap, f: Finding, rule: Rule, severity: str) -> Findi
     end = omap.to_original(f.end, right=False) if f.end > f.start else start
     if end < start:
         end = start
-    return replace(
-        f, start=start, end=end, code=f.code or rule.code, name=f.name or rule.name,
-        severity=f.severity or severity,
-    )
+    return Finding(start, end, f.message, f.code or rule.code, f.name or rule.name, f.severity or severity, f.data)
 
 
 class RuleTimeout(BaseException):
@@ -321,7 +333,7 @@ def _deadline(seconds: float | None, handler: Callable[[int, Any], None] | None 
         return
 
     try:
-        previous = signal.signal(signal.SIGALRM, handler or _expire)
+        previous = _signal.signal(signal.SIGALRM, handler or _expire)
     except ValueError:  # not the main interpreter
         yield
         return
@@ -332,7 +344,7 @@ def _deadline(seconds: float | None, handler: Callable[[int, Any], None] | None 
         try:
             signal.setitimer(signal.ITIMER_REAL, 0)
         finally:  # even if the alarm fires right here, the old handler comes back
-            signal.signal(signal.SIGALRM, previous)
+            _signal.signal(signal.SIGALRM, previous)
 
 
 def _expire(signum: int, frame: Any) -> None:
@@ -421,9 +433,10 @@ class _PassState:
         self.stopped = False
         self.changer: Rule | None = None
         self.severities = severities
+        # RuleContext(doc_id, options, corpus, metadata), positionally: 21 calls a document add up.
         self.contexts = [
-            RuleContext(doc_id=doc_id, options={**r.options, **options[r.code]} if r.code in options else
-                        dict(r.options), corpus=corpus, metadata=self.metadata)
+            RuleContext(doc_id, {**r.options, **options[r.code]} if r.code in options else r.options.copy(),
+                        corpus, self.metadata)
             for r in rules
         ]
         self.seen: list[str | None] = [None] * len(rules)  # the text each rule last ran on
@@ -455,12 +468,12 @@ class _PassState:
         """Run every rule once (skipping those that cannot change the outcome)."""
         found: list[Finding] = []
         seen, settled, contexts = self.seen, self.settled, self.contexts
-        time_limit, started = self.time_limit, self.started
+        time_limit, started, perf_counter = self.time_limit, self.started, time.perf_counter
+        current = self.current
         for i, r in enumerate(self.rules):
-            current = self.current
             if seen[i] is current or (r.fix == "none" and r.code in settled):
                 continue
-            if time_limit is not None and time.perf_counter() - started >= time_limit:
+            if time_limit is not None and perf_counter() - started >= time_limit:
                 found.append(
                     Finding(0, 0, f"time limit of {time_limit:g}s reached; rules from {r.code} on were skipped",
                             code=r.code, name=r.name, severity="error")
@@ -470,7 +483,9 @@ class _PassState:
             seen[i] = current
             self.running = r
             try:
-                new, rule_found = _clean_rule_output(r.function(current, contexts[i]) or (), len(current))
+                out = r.function(current, contexts[i])
+                if out:  # most calls find nothing: an empty list or None
+                    new, rule_found = _clean_rule_output(out, len(current))
                 self.running = None
             except RuleTimeout:
                 self.running = None
@@ -482,6 +497,8 @@ class _PassState:
                     Finding(0, 0, f"rule {r.code} {r.name} failed: {type(exc).__name__}: {exc}",
                             code=r.code, name=r.name, severity="error")
                 )
+                continue
+            if not out:
                 continue
             if rule_found:
                 omap = OffsetMap(self.composite)
@@ -495,8 +512,9 @@ class _PassState:
                     self.metadata.update(e.metadata)
                     seen[:] = [None] * len(seen)  # rules may read the metadata: none has seen this state
             self.composite = compose(self.text, self.composite, current, new, r)
-            self.current = apply_edits(current, new)
-            seen[i] = None if self.current != current else current
+            self.current = changed = apply_edits(current, new)
+            seen[i] = None if changed != current else current
+            current = changed
             self.changer = r
         new_codes = {f.code for f in found} - settled
         self.findings.extend(f for f in found if f.code in new_codes)

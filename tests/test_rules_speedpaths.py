@@ -167,6 +167,23 @@ def test_no_mojibake_match_is_wider_than_the_search_window():
     assert width <= unicode._BADNESS_WIDTH
 
 
+# ----------------------------------------------------------------- lines
+
+
+def _line_spans_reference(text):
+    pattern = re.compile(r"[^\r\n]*(\r\n|\n|\r)|[^\r\n]+$")
+    return [(m.start(), m.start(1) if m.start(1) >= 0 else m.end(), m.end()) for m in pattern.finditer(text)]
+
+
+def test_line_spans_match_the_pattern_reference():
+    rnd = random.Random(5)
+    cases = _variants(ARTICLES[:10]) + ["", "\n", "\n\n", "a", "a\n", "\na", "a\n\nb", "\r", "a\r\nb", "a\rb\n"]
+    cases += [_soup(rnd, ["a", "bc", " ", "\n", "\r", "\r\n", "\n\n"], rnd.randrange(0, 12)) for _ in range(2000)]
+    for text in cases:
+        assert [tuple(ln) for ln in line_spans(text)] == _line_spans_reference(text), repr(text[:80])
+        assert line_spans(text) is line_spans(text)  # the last text's lines are kept
+
+
 # ----------------------------------------------------------------- W rules
 
 
@@ -252,6 +269,8 @@ def _whitespace_cases() -> list[str]:
         "a\r-\rb", "a\r\n * \r\nb",  # CR and CRLF line ends
         "tail  ", "tail\u00a0", "tail\t\r\n", "x \ry",  # trailing space at the end and before CR
         " " * 200 + "\u00a0x",  # a long run before a non-breaking space (the backward window grows)
+        "x" + " \t" * 150 + "\ny", " " * 300 + "\n", "x\n" + "\u3000" * 100 + "\r\n", "x" + " " * 64,  # ... before a break
+        "x" + "\n \t" * 100, "\n" * 300 + "x\n", " \n" * 200, "x\r\n" + "\u00a0\r\n" * 50,  # long blank ends
         "\u00a0\u00a0lead", "a\u00a0b", "a \u00a0 b",
         "a  b", "  indented", "a  \tb", "a  ",
         "", "\n\n", "  \n\t\n", "x\n\n\n\ny", "x\n \ny", "x\r\n\r\n\r\ny",
@@ -526,6 +545,7 @@ def _boilerplate_cases() -> list[str]:
                 "\r\n".join(body[:1] + ["  " + s] + body[1:]),  # indented, CRLF
                 "\r".join(body[:2] + [s, s] + body[2:]),  # CR only, twice
                 "\n\n".join(body[:1] + [s, "Headline one", "Headline two"] + body[1:]),  # block followers
+                "\n".join(body[:1] + [s + " \t"] + body[1:]), s + "\u00a0",  # spaces after the line's text
             ]
     return cases + _variants(ARTICLES)
 
@@ -556,6 +576,7 @@ def test_boilerplate_gate_reader_gives_up_on_patterns_it_cannot_read(monkeypatch
     monkeypatch.setattr(boilerplate, "catalogue", lambda: (weird, *trailing))
     boilerplate._gates.cache_clear()
     boilerplate._compiled.cache_clear()
+    boilerplate._line_verdict.cache_clear()
     try:
         assert boilerplate._gates() is None
         edits = boilerplate.boilerplate_line("keep\naa line\nkeep\n", RuleContext())
@@ -563,6 +584,7 @@ def test_boilerplate_gate_reader_gives_up_on_patterns_it_cannot_read(monkeypatch
     finally:
         boilerplate._gates.cache_clear()
         boilerplate._compiled.cache_clear()
+        boilerplate._line_verdict.cache_clear()
 
 
 def test_newline_check_of_trailing_patterns():
@@ -572,3 +594,42 @@ def test_newline_check_of_trailing_patterns():
     for p in boilerplate.catalogue():
         if p.kind == "trailing":
             assert not boilerplate._may_match_newline(p.regex), p.id
+
+
+# ----------------------------------------------------------------- B002
+
+
+def _template_reference(text, ctx):
+    """B002 reading the lines with the ``[^\\r\\n]+`` pattern, as it did before ``str.split``."""
+    stats = ctx.corpus
+    need = max(5, stats.documents * 0.005)
+    marked, first = {}, True
+    for m in re.finditer(r"[^\r\n]+", text):
+        s = m.group().strip()
+        if not s:
+            continue
+        if first:
+            first = False
+            continue
+        if len(s) > 80 or s.endswith((".", "?", "!", '"', "”")):
+            continue
+        count = stats.line_docs.get(boilerplate.normalise_line(s), 0)
+        if count >= need:
+            marked[m.start()] = f"template line: occurs verbatim in {count} of {stats.documents} documents"
+    return _out(boilerplate._remove_marked(text, marked))
+
+
+def test_template_lines_match_the_pattern_reference():
+    rnd = random.Random(8)
+    shared = ["Share this article", "  ADVERTISEMENT ", "Sign up\u00a0for our newsletter", "Photo: Reuters",
+              "Read more:", "Ends like a sentence."]
+    pieces = shared + ["\n", "\r\n", "\r", "\n\n", " \n", "A body line of the article text here.", "x" * 90]
+    cases = _variants(ARTICLES[:10]) + [_soup(rnd, pieces, rnd.randrange(1, 30)) for _ in range(800)]
+    stats = boilerplate.CorpusStats.from_texts(cases + ["\n".join(shared)] * 20)
+    ctx = RuleContext(options={"min_documents": 5, "min_fraction": 0.005}, corpus=stats)
+    hits = 0
+    for text in cases:
+        got = _out(boilerplate.template_line(text, ctx))
+        assert got == _template_reference(text, ctx), repr(text[:120])
+        hits += bool(got)
+    assert hits > 100

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import accumulate, repeat
+from operator import add
 from pathlib import Path
 from typing import NamedTuple
 
@@ -68,15 +70,47 @@ def matches_at(pattern: re.Pattern, text: str, starts):
             yield m
 
 
+_last_spans: tuple[str, list[Line]] = ("", [])
+
+
 def line_spans(text: str) -> list[Line]:
-    """Split *text* into lines, keeping exact offsets (any of CRLF, LF, CR)."""
-    out = []
-    append = out.append
-    for m in _LINE.finditer(text):
-        s, stop = m.span()
-        brk = m.start(1)  # -1 for a last line without a break
-        append(Line(s, brk if brk >= 0 else stop, stop))
-    return out
+    """Split *text* into lines, keeping exact offsets (any of CRLF, LF, CR).
+
+    Several rules in a row ask for the lines of the same text, so the answer
+    for the last text asked about is kept and given again (the same list:
+    callers must not change it).
+    """
+    global _last_spans
+    cached = _last_spans
+    if cached[0] is not text:
+        cached = _last_spans = (text, _split_lines(text))
+    return cached[1]
+
+
+def _split_lines(text: str) -> list[Line]:
+    """The lines of *text*: the matches of ``_LINE``, read with ``str.split`` when only line feeds break lines."""
+    if "\r" in text:
+        out = []
+        append = out.append
+        for m in _LINE.finditer(text):
+            s, stop = m.span()
+            brk = m.start(1)  # -1 for a last line without a break
+            append(Line(s, brk if brk >= 0 else stop, stop))
+        return out
+    # Line feeds only: ``str.split`` and running sums, no Python loop per line.
+    parts = text.split("\n")
+    if not parts[-1]:
+        parts.pop()  # nothing after the last line break
+    n = len(parts)
+    if not n:
+        return []
+    ends = list(map(add, accumulate(map(len, parts)), range(n)))  # a line break after each line before
+    starts = [0]
+    starts += map(add, ends, repeat(1))
+    starts.pop()
+    stops = starts[1:]
+    stops.append(min(ends[-1] + 1, len(text)))  # the last line may have no break
+    return list(map(tuple.__new__, repeat(Line), zip(starts, ends, stops)))
 
 
 def is_blank(text: str, line: Line) -> bool:

@@ -280,11 +280,13 @@ def _reversed(items, c) -> list:
     return out
 
 
-def _suffix_gate(regexes: list[tuple[str, bool]]) -> re.Pattern[str] | None:
-    """A pattern for how the trailing patterns can end, matched at the end of a line's text.
+def _suffix_gate(regexes: list[tuple[str, bool]]) -> tuple[re.Pattern[str], re.Pattern[str]] | None:
+    """``(ending, line_ends)``: how the trailing patterns can end, or None.
 
-    None when some pattern can end in a space (the line's spaces are
-    stripped before the test) or has no readable ending.
+    *ending* is matched at the end of a line's text (its spaces stripped);
+    *line_ends* finds the line feeds of the lines that may end so: after an
+    ending's last character, or after a space.  None when some pattern can
+    end in a space or has no readable ending.
     """
     c = _sre()
     suffixes: set = set()
@@ -297,21 +299,27 @@ def _suffix_gate(regexes: list[tuple[str, bool]]) -> re.Pattern[str] | None:
             if any(re.match(t[0], ch, re.IGNORECASE) for ch in " \t\u00a0"):
                 return None
         suffixes |= {tuple(reversed(t)) for t in found}
-    return re.compile(f"(?:{'|'.join(''.join(t) for t in sorted(suffixes))})\\Z", re.IGNORECASE)
+    if not suffixes:
+        return None  # no trailing patterns
+    ending = re.compile(f"(?:{'|'.join(''.join(t) for t in sorted(suffixes))})\\Z", re.IGNORECASE)
+    last = "|".join(sorted({t[-1] for t in suffixes}))
+    return ending, re.compile(rf"\n(?<=(?:{last}|[ \t\u00a0])\n)", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
 def _gates():
-    """``(first_line, after_lf, after_cr, anywhere, trailing)`` gate patterns, or None.
+    """``(first_line, after_lf, after_cr, anywhere, trailing, ending, line_ends)`` gate patterns, or None.
 
     *anywhere* and *trailing* are lists of patterns (one per leading literal,
-    so each search skips to its literal at C speed).
+    so each search skips to its literal at C speed); *ending* and
+    *line_ends* are those of :func:`_suffix_gate` (None and every line feed
+    when the trailing patterns' endings cannot be read).
     """
     try:
         at_start: set = set()
         anywhere: set = set()
         trailing: set = set()
-        ending = _suffix_gate([(p.regex, p.case) for p in catalogue() if p.kind == "trailing"])
+        suffix = _suffix_gate([(p.regex, p.case) for p in catalogue() if p.kind == "trailing"])
         for p in catalogue():
             if p.kind == "trailing":
                 if _may_match_newline(p.regex):
@@ -334,7 +342,7 @@ def _gates():
         re.compile(r"\r" + start, re.IGNORECASE),
         _by_first_atom(anywhere),
         _by_first_atom(trailing),
-        ending,
+        *(suffix or (None, re.compile(r"\n"))),
     )
 
 
@@ -419,26 +427,20 @@ def boilerplate_line(text: str, ctx: RuleContext):
     only an inline credit at the end of a line.  The reason recorded for each
     edit names the pattern.
     """
-    line_re, trail_re = _compiled()
+    trail_re = _compiled()[1]
     pats = catalogue()
     gates = _gates()
     lines = None
     marked: dict[int, str] = {}
     out: list[Edit] = []
     starts: list[int] = []
-    # Lines are matched one by one, and each distinct line only once: pages
-    # repeat their furniture, and a hostile file of a million identical
-    # lines then costs one match, not a million.  With the gates, only the
-    # lines they find are looked at (the others cannot match).
-    verdict: dict[str, int] = {}  # line text -> index of the matching pattern, -1 for none
+    # Lines are matched one by one, and each distinct line only once (see
+    # _line_verdict).  With the gates, only the lines they find are looked
+    # at (the others cannot match).
     for m in _LINE_TEXT.finditer(text) if gates is None else _lines_at(text, _candidate_lines(text, gates)):
         if m.end() - m.start() > _MAX_LINE:
             continue
-        content = m.group()
-        found = verdict.get(content)
-        if found is None:
-            hit = line_re.fullmatch(content)
-            found = verdict[content] = int(hit.lastgroup[1:]) if hit else -1
+        found = _line_verdict(m.group())
         if found < 0:
             continue
         if lines is None:
@@ -478,6 +480,19 @@ def boilerplate_line(text: str, ctx: RuleContext):
     return out
 
 
+@lru_cache(maxsize=4096)
+def _line_verdict(content: str) -> int:
+    """The index of the first catalogue pattern that matches the line *content*, or -1.
+
+    Remembered for the most recent lines (at most ``_MAX_LINE`` characters
+    each): pages repeat their furniture, documents of one site share it, the
+    engine's next pass sees most lines again, and a hostile file of a
+    million identical lines costs one match, not a million.
+    """
+    hit = _compiled()[0].fullmatch(content)
+    return int(hit.lastgroup[1:]) if hit else -1
+
+
 def _lines_at(text: str, starts: list[int]):
     """The ``_LINE_TEXT`` matches that start at *starts* (empty lines skipped)."""
     match = _LINE_TEXT.match
@@ -488,26 +503,28 @@ def _lines_at(text: str, starts: list[int]):
 
 
 def _trailing_matches(text: str, trail_re: re.Pattern[str], gates: list[re.Pattern[str]],
-                      ending: re.Pattern[str] | None):
-    """``trail_re.finditer(text)``, searched only in the lines the *gates* find.
+                      ending: re.Pattern[str] | None, line_ends: re.Pattern[str]):
+    """``trail_re.finditer(text)``, searched only in the lines that can hold a match.
 
     The trailing patterns end at a line feed (``$``) and never match one
     (checked when the gates are built), so each line from one line feed to
     the next is searched on its own, and only if it ends (spaces aside) as
-    one of them can (*ending*).
+    one of them can (*ending*; the lines are found from their line feeds,
+    *line_ends*) and holds the start of one (*gates*).
     """
-    found = set()
-    for g in gates:
-        for m in g.finditer(text):
-            found.add(text.rfind("\n", 0, m.start()) + 1)
-    for start in sorted(found):
-        end = text.find("\n", start)
-        end = len(text) if end < 0 else end
+    if not gates:
+        return
+    ends = [m.start() for m in line_ends.finditer(text)]
+    if not text.endswith("\n"):
+        ends.append(len(text))  # the last line, without a line feed
+    for end in ends:
+        start = text.rfind("\n", 0, end) + 1
         if ending is not None:
             e = start + len(text[start:end].rstrip(" \t\u00a0"))
             if not ending.search(text, max(start, e - _GATE_WIDTH), e):
                 continue
-        yield from trail_re.finditer(text, start, end)
+        if any(g.search(text, start, end) for g in gates):
+            yield from trail_re.finditer(text, start, end)
 
 
 # ---------------------------------------------------------------------------
@@ -575,22 +592,36 @@ def template_line(text: str, ctx: RuleContext):
         return []
     min_docs = max(int(ctx.options.get("min_documents", 5)), 2)
     need = max(min_docs, stats.documents * float(ctx.options.get("min_fraction", 0.005)))
-    marked: dict[int, str] = {}  # line start -> reason
+    marked: dict[int, str] = {}  # line index (in line_spans) -> reason
     first = True
-    # Only lines with text are visited, so a file of a million line breaks costs one scan.
-    for m in _LINE_TEXT.finditer(text):
-        s = m.group().strip()
+    sentence_ends = (".", "?", "!", '"', "”")
+    max_chars = CorpusStats.MAX_CHARS
+    line_docs = stats.line_docs
+    # One step per line, blank ones too (a file of a million line breaks costs a split and a loop).
+    for i, line in enumerate(_line_texts(text)):
+        s = line.strip()
         if not s:
             continue
         if first:  # the first line of the document: a shared headline is still a headline
             first = False
             continue
-        if len(s) > CorpusStats.MAX_CHARS or s.endswith((".", "?", "!", '"', "”")):
+        if len(s) > max_chars or s.endswith(sentence_ends):
             continue
-        count = stats.line_docs.get(normalise_line(s), 0)
+        count = line_docs.get(normalise_line(s), 0)
         if count >= need:
-            marked[m.start()] = f"template line: occurs verbatim in {count} of {stats.documents} documents"
-    return _remove_marked(text, marked)
+            marked[i] = f"template line: occurs verbatim in {count} of {stats.documents} documents"
+    return remove_lines(text, line_spans(text), marked) if marked else []
+
+
+def _line_texts(text: str) -> list[str]:
+    """The text of each line of :func:`line_spans` (and an empty last one after a final line feed).
+
+    Without carriage returns that is ``str.split``, much faster than
+    scanning every character with a pattern.
+    """
+    if "\r" in text:
+        return [text[ln.start : ln.end] for ln in line_spans(text)]
+    return text.split("\n")
 
 
 def _remove_marked(text: str, marked_starts: dict[int, str]) -> list[Edit]:

@@ -40,8 +40,12 @@ def _first_line(text: str, limit: int) -> tuple[int, int] | None:
         return None
     p = m.start()
     start = max(text.rfind("\n", 0, p), text.rfind("\r", 0, p)) + 1
-    lf, cr = text.find("\n", p, limit), text.find("\r", p, limit)
-    end = limit if lf < 0 and cr < 0 else lf if cr < 0 else cr if lf < 0 else min(lf, cr)
+    end = text.find("\n", p, limit)
+    if end < 0:
+        end = limit
+    cr = text.find("\r", p, end)  # only up to the line feed: a text without CR is not scanned to the limit
+    if cr >= 0:
+        end = cr
     return start, min(end, len(text))
 
 

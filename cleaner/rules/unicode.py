@@ -103,6 +103,7 @@ _DEFAULTS = {
     "fix_character_width": False,
     "normalization": None,
 }
+_STYLE_OPTIONS = ("uncurl_quotes", "fix_latin_ligatures", "fix_character_width", "normalization")
 
 
 def _narrow(before: str, after: str) -> tuple[int, int, int]:
@@ -153,12 +154,13 @@ def mojibake(text: str, ctx: RuleContext):
     """
     if text.isascii():
         return []
-    opts = {k: ctx.options.get(k, v) for k, v in _DEFAULTS.items()}
-    style = any(opts[k] for k in ("uncurl_quotes", "fix_latin_ligatures", "fix_character_width", "normalization"))
+    style = any(map(ctx.options.get, _STYLE_OPTIONS))  # their defaults are all false
     is_bad, touchable, suspect = _ftfy_prefilter()
     if not style and suspect.search(text) is None:
         return []  # the common case: no character mojibake is made of
     import ftfy
+
+    opts = {k: ctx.options.get(k, v) for k, v in _DEFAULTS.items()}
 
     config = ftfy.TextFixerConfig(
         unescape_html=False,
@@ -170,26 +172,51 @@ def mojibake(text: str, ctx: RuleContext):
     )
     if style:
         # Style fixes apply to any non-ASCII character: every such line goes to ftfy.
-        lines = (m.span() for m in _LINE_TEXT.finditer(text) if not m.group().isascii())
+        lines = (m.span() for m in _LINE_TEXT.finditer(text))
     else:
         lines = _suspect_lines(text, suspect)
     out = []
-    done: dict[str, tuple[str, str]] = {}  # a repeated line is fixed once
+    done: dict[str, tuple[int, int, str, str] | None] = {}  # a repeated line is examined once
     for start, end in lines:
         line = text[start:end]
-        if not style and (line.isascii() or not (touchable.search(line) or _is_bad(line, suspect))):
+        if line.isascii():
             continue
         if line in done:
-            fixed, steps = done[line]
+            repair = done[line]
         else:
-            fixed, explanation = ftfy.fix_and_explain(line, config=config)
-            steps = ", ".join(step for step, _ in (explanation or [])) or "ftfy"
-            done[line] = (fixed, steps)
-        if fixed == line:
-            continue
-        a, b_before, b_after = _narrow(line, fixed)
-        out.append(Edit(start + a, start + b_before, fixed[a:b_after], f"encoding damage repaired ({steps})"))
+            repair = done[line] = (_repair_remembered if len(line) <= _REMEMBERED_LINE else _repair)(line, config)
+        if repair is not None:
+            a, b, after, reason = repair
+            out.append(Edit(start + a, start + b, after, reason))
     return out
+
+
+def _repair(line: str, config) -> tuple[int, int, str, str] | None:
+    """What ftfy changes in *line*: ``(start, end, after, reason)`` in the line's offsets, or None.
+
+    Without style options, ftfy is called only when its own tests say it
+    would change something (see :func:`_ftfy_prefilter`).
+    """
+    import ftfy
+
+    style = config.uncurl_quotes or config.fix_latin_ligatures or config.fix_character_width or config.normalization
+    if not style:
+        _, touchable, suspect = _ftfy_prefilter()
+        if not (touchable.search(line) or _is_bad(line, suspect)):
+            return None
+    fixed, explanation = ftfy.fix_and_explain(line, config=config)
+    if fixed == line:
+        return None
+    steps = ", ".join(step for step, _ in (explanation or [])) or "ftfy"
+    a, b_before, b_after = _narrow(line, fixed)
+    return a, b_before, fixed[a:b_after], f"encoding damage repaired ({steps})"
+
+
+# Lines repeat across documents (syndicated copy, a site's own furniture)
+# and most come back unchanged in the engine's later passes, so the answers
+# for the 2048 most recent lines of at most 2000 characters are kept.
+_REMEMBERED_LINE = 2000
+_repair_remembered = lru_cache(maxsize=2048)(_repair)
 
 
 # No match of ftfy's detector is longer than this (checked by the tests).

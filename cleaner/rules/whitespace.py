@@ -55,10 +55,25 @@ def bullet_only_line(text: str, ctx: RuleContext):
 
 
 _SPACE_CHARS = (" ", "\t", "\u00a0", "\u3000")
+_SPACES = "".join(_SPACE_CHARS)
 # A line break after a space, found from the literal break (fast to skip to).
 _SPACE_BEFORE_LF = re.compile(r"\n(?<=[ \t\u00a0\u3000]\n)")
 _SPACE_BEFORE_CR = re.compile(r"\r(?<=[ \t\u00a0\u3000]\r)")
-_TRAILING = re.compile(r"(?<=[^ \t\u00a0\u3000\r\n])[ \t\u00a0\u3000]+(?=\r\n|\n|\r|\Z)")
+
+
+def _run_start(text: str, end: int, chars: str) -> int:
+    """Where the run of *chars* that ends at *end* starts.
+
+    Found by stripping a growing window backwards (C speed), never a loop
+    per character, so a long run costs a few strips.
+    """
+    width = 64
+    while True:
+        lo = max(0, end - width)
+        start = lo + len(text[lo:end].rstrip(chars))
+        if start > lo or lo == 0:
+            return start
+        width *= 4
 
 
 @rule("W002", "trailing-whitespace", "Remove spaces, tabs and non-breaking spaces at the end of a line.")
@@ -67,13 +82,19 @@ def trailing_whitespace(text: str, ctx: RuleContext):
 
     Lines holding only whitespace are left to ``blank-lines``.
     """
-    if not (
-        text.endswith(_SPACE_CHARS)
-        or _SPACE_BEFORE_LF.search(text)
-        or ("\r" in text and _SPACE_BEFORE_CR.search(text))
-    ):
-        return []  # no space before any line break nor at the end: nothing to remove
-    return [Edit(m.start(), m.end(), "", "trailing whitespace") for m in _TRAILING.finditer(text)]
+    # Each run ends at a line break preceded by a space (or at the end of the
+    # text): the breaks are found at C speed, the runs read backwards from them.
+    ends = [m.start() for m in _SPACE_BEFORE_LF.finditer(text)]
+    if "\r" in text:
+        ends = sorted(ends + [m.start() for m in _SPACE_BEFORE_CR.finditer(text)])
+    if text.endswith(_SPACE_CHARS):
+        ends.append(len(text))
+    out = []
+    for end in ends:
+        start = _run_start(text, end, _SPACES)
+        if start > 0 and text[start - 1] not in "\r\n":  # a whitespace-only line is blank-lines' job
+            out.append(Edit(start, end, "", "trailing whitespace"))
+    return out
 
 
 _ZERO_WIDTH_CHARS = "\u200b\u2060\ufeff\u00ad\u180e"
@@ -90,20 +111,12 @@ def _nbsp_runs(text: str):
     """``_NBSP_RUN.finditer(text)``, searched from the non-breaking spaces.
 
     A match is a whole run of spaces holding a non-breaking one, so each
-    run is found from its first non-breaking space and matched from its start
-    (found by stripping a growing window backwards, never a loop per character).
+    run is found from its first non-breaking space and matched from its start.
     """
     find = text.find
     p = find("\u00a0")
     while p >= 0:
-        start, width = p, 64
-        while True:
-            lo = max(0, p - width)
-            start = lo + len(text[lo:p].rstrip(_PAD))
-            if start > lo or lo == 0:
-                break
-            width *= 4
-        m = _NBSP_RUN.match(text, start)
+        m = _NBSP_RUN.match(text, _run_start(text, p, _PAD))
         yield m
         p = find("\u00a0", m.end())
 
@@ -161,6 +174,10 @@ def space_run(text: str, ctx: RuleContext):
 # ``\r(?!\n)``: a CRLF is one line break, never a CR and then an LF (which
 # made one line break look like a blank line and became ``\r\r``).
 _BLANK_RUN = re.compile(r"(\r\n|\n|\r(?!\n))((?:[ \t\u00a0\u3000]*(?:\r\n|\n|\r(?!\n)))+)")
+_BLANK = " \t\r\n\u00a0\u3000"
+_LEADING_BLANK = re.compile(f"[{_BLANK}]*")
+_LINE_BREAK = re.compile(r"\r\n|\n|\r")
+_LF_BLANK_RUNS = re.compile(r"\n((?:[ \t\u00a0\u3000]*\n)+)")  # _BLANK_RUN in text without CR
 _LF_BLANK_RUN = re.compile(r"\n[ \t\u00a0\u3000]*\n[ \t\u00a0\u3000]*\n|\n[ \t\u00a0\u3000]+\n")
 
 
@@ -173,12 +190,13 @@ def blank_lines(text: str, ctx: RuleContext):
     spaces counts as blank.  The line-break style of the document is kept.
     """
     n = len(text)
-    stripped_end = len(text.rstrip(" \t\r\n\u00a0\u3000"))
+    # Measured without copying the text (as ``rstrip`` and ``lstrip`` would).
+    stripped_end = _run_start(text, n, _BLANK)
     if stripped_end == 0:
         return [Edit(0, n, "", "whitespace-only document")] if n else []
     out: list[Edit] = []
     # Leading blank lines (the first line's own indentation stays).
-    lead = n - len(text.lstrip(" \t\r\n\u00a0\u3000"))
+    lead = _LEADING_BLANK.match(text).end()
     begin = 0
     if lead:
         cut = max(text.rfind("\n", 0, lead), text.rfind("\r", 0, lead))
@@ -187,15 +205,20 @@ def blank_lines(text: str, ctx: RuleContext):
             out.append(Edit(0, begin, "", "blank lines at the start of the document"))
     # Trailing blank lines: keep the first line break after the last content.
     tail = text[stripped_end:]
-    first_break = re.search(r"\r\n|\n|\r", tail)
+    first_break = _LINE_BREAK.search(tail)
     limit = stripped_end + (first_break.start() if first_break else len(tail))
-    # Without a carriage return, a run needs an edit only when it holds two
-    # blank lines or a blank line with spaces: one search tells.
-    if "\r" in text or _LF_BLANK_RUN.search(text, begin, limit):
+    if "\r" in text:
         for m in _BLANK_RUN.finditer(text, begin, limit):
             nl, blanks = m.group(1), m.group(2)
             if blanks != nl:
                 out.append(Edit(m.start(2), m.end(2), nl, "run of blank lines"))
+    # Without a carriage return, a run needs an edit only when it holds two
+    # blank lines or a blank line with spaces: one search tells, and the runs
+    # are then found from their literal line feeds.
+    elif _LF_BLANK_RUN.search(text, begin, limit):
+        for m in _LF_BLANK_RUNS.finditer(text, begin, limit):
+            if m.group(1) != "\n":
+                out.append(Edit(m.start(1), m.end(1), "\n", "run of blank lines"))
     if first_break:
         keep_end = stripped_end + first_break.end()
         if keep_end < n:
