@@ -26,7 +26,6 @@ text and the edit log, checking every ``after`` against the cleaned text.
 
 from __future__ import annotations
 
-import _signal  # signal.signal's C function, without the enum conversions that cost most of a call
 import signal
 import threading
 import time
@@ -333,7 +332,7 @@ def _deadline(seconds: float | None, handler: Callable[[int, Any], None] | None 
         return
 
     try:
-        previous = _signal.signal(signal.SIGALRM, handler or _expire)
+        previous = signal.signal(signal.SIGALRM, handler or _expire)
     except ValueError:  # not the main interpreter
         yield
         return
@@ -344,7 +343,7 @@ def _deadline(seconds: float | None, handler: Callable[[int, Any], None] | None 
         try:
             signal.setitimer(signal.ITIMER_REAL, 0)
         finally:  # even if the alarm fires right here, the old handler comes back
-            _signal.signal(signal.SIGALRM, previous)
+            signal.signal(signal.SIGALRM, previous)
 
 
 def _expire(signum: int, frame: Any) -> None:
