@@ -34,6 +34,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from itertools import islice
 
 from cleaner.rules._lines import load_word_list, matches_at
 
@@ -234,10 +235,16 @@ def _plain_table():
     """Hash tables of the lower-case plain words a glued token can be (4 to 40 letters).
 
     A small one of the 10,000 most frequent (asked first: it stays in the
-    processor's cache) and one of all of them.
+    processor's cache) and one of all of them.  Neither is sorted: the order
+    of the words changes where they sit in a table, not which are in it.
     """
-    words = sorted(w for w in _plain_words() if w.islower() and 4 <= len(w) <= MAX_TOKEN)
-    frequent = sorted(sorted(words, key=lambda w: (-_frequencies()[w], w))[:10_000])
+    from wordfreq import get_frequency_list
+
+    plain = _plain_words()
+    words = [w for w in plain if w.islower() and 4 <= len(w) <= MAX_TOKEN]
+    # wordfreq's list: one list of words per frequency, most frequent first.
+    by_frequency = (w for bucket in get_frequency_list("en", wordlist="best") for w in bucket)
+    frequent = list(islice((w for w in by_frequency if 4 <= len(w) <= MAX_TOKEN and w in plain and w.islower()), 10_000))
     hot, _ = _table(frequent, [0] * len(frequent), 15, True)
     keys, _ = _table(words, [0] * len(words), 20, True)
     return hot, keys
@@ -1097,13 +1104,6 @@ _LETTER_RUN = re.compile(r"[^\W\d_]+")
 ONE_LETTER_LANGUAGES = frozenset({"pt", "es", "it", "fr"})
 
 
-@lru_cache(maxsize=None)
-def _plain_words_in(lang: str) -> frozenset[str]:
-    """The words of *lang* wordfreq knows, lower-case and capitalised."""
-    plain = {w for w in _frequencies_in(lang) if w.isalpha() and w.islower()}
-    return frozenset(plain | {w.capitalize() for w in plain})
-
-
 def _glued_words_in(text: str, model: WordModel) -> list[Join]:
     """:func:`find_glued_words` for a language other than English.
 
@@ -1113,23 +1113,33 @@ def _glued_words_in(text: str, model: WordModel) -> list[Join]:
     words); a weak function word (a prefix too) or a one-letter word on the
     right never splits off.
     """
-    plain = _plain_words_in(model.lang)
-    rest = set(text.split()).difference(plain)
-    if not rest:
-        return []
-    found = set(_LETTER_RUN.findall(" ".join(rest))).difference(plain)
     splits = {}
-    for token in sorted(found):
-        if not 4 <= len(token) <= MAX_TOKEN or not token[1:].islower() or zipf(token) > 0.0:
-            continue
-        if model.zipf(token) > 0.0:
-            continue
+    for token in _glued_candidates_in(text, model):
         parts = _split_glued_in(token, model)
         if parts is not None:
             splits[token] = parts
     out = _glued_joins(text, splits, _GLUED_TOKEN_ANY)
     out.sort(key=lambda j: j.pos)
     return out
+
+
+def _glued_candidates_in(text: str, model: WordModel) -> list[str]:
+    """The distinct letter runs of *text* that :func:`_split_glued_in` should try, sorted.
+
+    4 to 40 letters, lower-case after the first, unknown to the language
+    and to English.  A white-space token of letters only that the language
+    knows (in any case) is left out before the letter runs are taken: it is
+    its own only letter run, which the checks would drop.  The frequency
+    dictionary answers both questions; no set of the language's words is
+    built.
+    """
+    known = _frequencies_in(model.lang)
+    rest = [t for t in set(text.split()) if not (t.isalpha() and t.lower() in known)]
+    found = set(_LETTER_RUN.findall(" ".join(rest)))
+    return [
+        token for token in sorted(found)
+        if 4 <= len(token) <= MAX_TOKEN and token[1:].islower() and token.lower() not in known and zipf(token) == 0.0
+    ]
 
 
 def _split_glued_in(token: str, model: WordModel) -> tuple[str, str] | None:
