@@ -241,10 +241,10 @@ def _plain_table():
     from wordfreq import get_frequency_list
 
     plain = _plain_words()
-    words = [w for w in plain if w.islower() and 4 <= len(w) <= MAX_TOKEN]
+    words = [w for w in plain if 4 <= len(w) <= MAX_TOKEN]
     # wordfreq's list: one list of words per frequency, most frequent first.
     by_frequency = (w for bucket in get_frequency_list("en", wordlist="best") for w in bucket)
-    frequent = list(islice((w for w in by_frequency if 4 <= len(w) <= MAX_TOKEN and w in plain and w.islower()), 10_000))
+    frequent = list(islice((w for w in by_frequency if 4 <= len(w) <= MAX_TOKEN and w in plain), 10_000))
     hot, _ = _table(frequent, [0] * len(frequent), 15, True)
     keys, _ = _table(words, [0] * len(words), 20, True)
     return hot, keys
@@ -974,18 +974,19 @@ def _contraction_joins(text: str) -> list[Join]:
 
 @lru_cache(maxsize=1)
 def _plain_words() -> frozenset[str]:
-    """Words that are never worth splitting, lower-case and capitalised.
+    """Words that are never worth splitting, lower-case.
 
     Every ASCII word wordfreq knows, except two function words run together
-    that are rarer than GLUED_FUNCTION_WORDS (``ofthe``); each word also
-    capitalised (``Russia``), so that a set difference removes both forms.
+    that are rarer than GLUED_FUNCTION_WORDS (``ofthe``).  (A capitalised
+    form of each would double the set and the time to build it; the lookups
+    lower-case a token instead.)
     """
     fw = function_words()
     never = _lower_list("joins/function_word_compounds.txt")
     pairs = {a + b for a in fw if len(a) >= 2 for b in fw if len(b) >= 2 or b == "a"}
-    plain = {w for w in _frequencies() if w.isascii() and w.isalpha() and w.islower()}
+    plain = set(filter(str.islower, filter(str.isalpha, filter(str.isascii, _frequencies()))))
     plain -= {w for w in pairs & plain if zipf(w) < GLUED_FUNCTION_WORDS and w not in never}
-    return frozenset(plain | {w.capitalize() for w in plain})
+    return frozenset(plain)
 
 
 _GLUED_CANDIDATES = TextCache(4)
@@ -1011,9 +1012,10 @@ def _compute_glued_candidates(text: str) -> list[str]:
         return []
     # Every token of _GLUED_TOKEN is also a run of _ASCII_WORD (it has no
     # letter on either side), so the simpler pattern finds them all, and some
-    # more that _token_starts then rejects.
+    # more that _token_starts then rejects.  A run is lower-case or
+    # capitalised: lower-cased, it is in plain if either form is a plain word.
     found = set(_ASCII_WORD.findall(" ".join(rest))).difference(plain)
-    return sorted(t for t in found if 4 <= len(t) <= MAX_TOKEN and _glued_candidate(t))
+    return sorted(t for t in found if 4 <= len(t) <= MAX_TOKEN and t.lower() not in plain and _glued_candidate(t))
 
 
 #: Up to this many distinct tokens to split are looked up with str.find

@@ -12,7 +12,7 @@ expressions and a split of the whole text:
   not a plain word, and the case hits of ``_CASE_HIT_ANY``;
 * every run of ASCII letters of the shape ``[A-Za-z][a-z]+``, 4 to 40
   letters long, whose lower-case form is not a plain English word (a hash
-  table of 64-bit FNV-1a hashes of ``_plain_words``).
+  table of 64-bit FNV-1a hashes of ``_plain_words``, lower-case).
 
 Each list is exact or a superset of what the Python path finds, and the
 Python code checks every candidate with the same patterns, so the results
