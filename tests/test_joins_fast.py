@@ -221,3 +221,17 @@ def test_glued_candidates_in_other_languages_equal_the_set_difference(lang):
     assert len(texts) >= 2
     for text in texts:
         assert J._glued_candidates_in(text, model) == reference_glued_in(text, model), text[:80]
+
+
+@pytest.mark.parametrize("lang", sorted(J.WORD_RULE_LANGUAGES))
+def test_word_lists_answer_as_the_dictionary_does(lang):
+    words = J._WordList(lang)
+    frequencies = __import__("wordfreq").get_frequency_dict(lang, wordlist="best")
+    assert all(w == sorted(w) for _, w in words.lists)  # the binary search needs sorted lists
+    sample = list(frequencies)[:: max(1, len(frequencies) // 150)]
+    asked = sample + [w + "q" for w in sample[:50]] + ["", "zzzzqx", "грибыдо", "éumaproposta"]
+    assert len(asked) < J.DICTIONARY_AFTER
+    assert [words.frequency(w) for w in asked] == [frequencies.get(w, 0.0) for w in asked]
+    assert words.frequencies is None  # no dictionary built yet
+    assert [words.frequency(w) for w in asked * 2] == [frequencies.get(w, 0.0) for w in asked * 2]
+    assert words.frequencies is frequencies

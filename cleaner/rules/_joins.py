@@ -403,16 +403,66 @@ def word_model(lang: str | None) -> WordModel | None:
     return WordModel(lang, _words_in(f"joins/function_words.{lang}.txt"), weak, WORD_RULE_LANGUAGES[lang])
 
 
-@lru_cache(maxsize=None)
-def _frequencies_in(lang: str) -> dict[str, float]:
-    from wordfreq import get_frequency_dict
+#: A language's frequency dictionary costs 0.1 to 0.4 s to build (German,
+#: Russian: 600,000 words and more); a language other than English is looked
+#: up in wordfreq's lists instead until this many distinct words were asked.
+#: Only the glued-word split asks many (Portuguese, Italian …); the other
+#: rules ask a few dozen words of Russian or German text in a whole corpus.
+DICTIONARY_AFTER = 256
 
-    return get_frequency_dict(lang, wordlist="best")
+
+class _WordList:
+    """The wordfreq frequencies of one language, looked up in its lists until the dictionary pays.
+
+    wordfreq keeps one list of words per frequency (rounded to a centibel),
+    each sorted; a word not yet in the dictionary is found by a binary
+    search in each list, which gives what the dictionary would.
+    """
+
+    def __init__(self, lang: str):
+        from wordfreq import get_frequency_list
+
+        self.lang = lang
+        self.lists = [(index, words) for index, words in enumerate(get_frequency_list(lang, wordlist="best")) if words]
+        self.asked = 0
+        self.frequencies: dict[str, float] | None = None
+
+    def dictionary(self) -> dict[str, float]:
+        """Every word and its frequency (wordfreq's ``get_frequency_dict``), built on the first call."""
+        if self.frequencies is None:
+            from wordfreq import get_frequency_dict
+
+            self.frequencies = get_frequency_dict(self.lang, wordlist="best")
+            self.lists = []
+        return self.frequencies
+
+    def frequency(self, word: str) -> float:
+        """The frequency of *word* (as written: lower-case it first), 0.0 if wordfreq does not know it."""
+        if self.frequencies is None and self.asked < DICTIONARY_AFTER:
+            from wordfreq import cB_to_freq
+
+            self.asked += 1
+            for index, words in reversed(self.lists):  # (the dictionary keeps a word's last list)
+                i = bisect_left(words, word)
+                if i < len(words) and words[i] == word:
+                    return cB_to_freq(-index)
+            return 0.0
+        return self.dictionary().get(word, 0.0)
+
+
+@lru_cache(maxsize=None)
+def _word_list(lang: str) -> _WordList:
+    return _WordList(lang)
+
+
+def _frequencies_in(lang: str) -> dict[str, float]:
+    """The frequency of every word wordfreq knows in *lang* (its dictionary, built once)."""
+    return _word_list(lang).dictionary()
 
 
 @lru_cache(maxsize=65536)
 def _zipf_in(lang: str, word: str) -> float:
-    f = _frequencies_in(lang).get(word.lower(), 0.0)
+    f = _word_list(lang).frequency(word.lower())
     return math.log10(f) + 9.0 if f > 0 else 0.0
 
 
