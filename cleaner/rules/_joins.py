@@ -204,7 +204,11 @@ def _kernels(size: int):
 def _code_points(text: str):
     import numpy as np
 
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    try:
+        data = text.encode("utf-32-le")
+    except UnicodeEncodeError:  # a lone surrogate (the error handler halves the speed, so only then)
+        data = text.encode("utf-32-le", "surrogatepass")
+    return np.frombuffer(data, dtype=np.uint32)
 
 
 def _table(words: list[str], values: list[int], bits: int, lower: bool):
@@ -324,10 +328,10 @@ def document_language(text: str) -> str | None:
 
 
 def _document_language(text: str) -> str | None:
-    kernels = _kernels(len(text))
+    scan = _scan(text)  # (the kernel reads the first *size* code points of the text's)
     for size in LANGUAGE_SAMPLES:
-        if kernels is not None:
-            scores, n_words = kernels.marker_scores(_code_points(text[:size]), size, *_marker_table())
+        if scan is not None:
+            scores, n_words = scan.kernels.marker_scores(scan.code_points, size, *_marker_table())
             lang = _decide(scores.tolist(), n_words)
         else:
             words = text[:size].split()
