@@ -33,7 +33,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from itertools import islice
 
 from cleaner.rules._lines import load_word_list, matches_at
@@ -254,49 +254,38 @@ def _plain_table():
     return hot, keys
 
 
-def _pairs(a) -> list[tuple[int, int]]:
-    flat = a.tolist()
-    return list(zip(flat[::2], flat[1::2]))
-
-
 class Scan:
-    """The candidates of one text, from the kernel (see :mod:`cleaner.rules._joins_kernels`).
+    """The candidates of one text, from one call of the kernel (see :mod:`cleaner.rules._joins_kernels`).
 
-    Each kind is computed when a rule first asks for it (J001 needs only the
-    sentence candidates), then kept for the other rules on the same text.
+    Made when a rule first asks for one kind, with all the others, and kept
+    for the other rules on the same text: ``sentence`` and ``spaced_lower``
+    (positions), ``case_runs`` (``(start, end)``), ``case_any``
+    (positions), ``unknown`` (``(start, end)``) and the language marker
+    counts of the text's start (:meth:`markers`).
     """
 
     def __init__(self, text: str, kernels):
         self.code_points = _code_points(text)
         self.kernels = kernels
+        size = LANGUAGE_SAMPLES[0]
+        flat = kernels.candidates(self.code_points, size, *_marker_table(), *_plain_table()).tolist()
+        k = 5 + len(_language_markers()[0])
+        self._markers = {size: (flat[5:k], flat[k])}
+        k += 1
+        lists = []
+        for n in flat[:5]:
+            lists.append(flat[k : k + n])
+            k += n
+        self.sentence, self.spaced_lower, runs, self.case_any, unknown = lists
+        self.case_runs = list(zip(runs[::2], runs[1::2]))
+        self.unknown = list(zip(unknown[::2], unknown[1::2]))
 
-    @cached_property
-    def _sentence(self):
-        return self.kernels.sentence_candidates(self.code_points)
-
-    @property
-    def sentence(self) -> list[int]:
-        return self._sentence[0].tolist()
-
-    @property
-    def spaced_lower(self) -> list[int]:
-        return self._sentence[1].tolist()
-
-    @cached_property
-    def _case(self):
-        return self.kernels.case_candidates(self.code_points, *_plain_table())
-
-    @property
-    def case_runs(self) -> list[tuple[int, int]]:
-        return _pairs(self._case[0])
-
-    @property
-    def case_any(self) -> list[int]:
-        return self._case[1].tolist()
-
-    @cached_property
-    def unknown(self) -> list[tuple[int, int]]:
-        return _pairs(self.kernels.unknown_words(self.code_points, *_plain_table()))
+    def markers(self, size: int) -> tuple[list[int], int]:
+        """For each language, how many of the words of the first *size* characters are its marker words; and the word count."""
+        if size not in self._markers:
+            scores, n_words = self.kernels.marker_scores(self.code_points, size, *_marker_table())
+            self._markers[size] = (scores.tolist(), n_words)
+        return self._markers[size]
 
 
 _SCANS = TextCache(4)
@@ -328,11 +317,10 @@ def document_language(text: str) -> str | None:
 
 
 def _document_language(text: str) -> str | None:
-    scan = _scan(text)  # (the kernel reads the first *size* code points of the text's)
+    scan = _scan(text)
     for size in LANGUAGE_SAMPLES:
         if scan is not None:
-            scores, n_words = scan.kernels.marker_scores(scan.code_points, size, *_marker_table())
-            lang = _decide(scores.tolist(), n_words)
+            lang = _decide(*scan.markers(size))
         else:
             words = text[:size].split()
             lang = _language_of(Counter(map(_language_markers()[2].get, words)).items(), len(words))

@@ -17,6 +17,7 @@ expressions and a split of the whole text:
 Each list is exact or a superset of what the Python path finds, and the
 Python code checks every candidate with the same patterns, so the results
 are the same (``tests/test_joins_fast.py`` compares the two paths).
+:func:`candidates` makes all of them in one call.
 """
 
 from __future__ import annotations
@@ -300,11 +301,38 @@ def _unknown(a, hot_keys, keys):
     return out[:k]
 
 
-def sentence_candidates(a):
-    """Where a sentence join may start (a superset of the starts of ``_SENTENCE_JOIN``), and
-    where ``_SPACED_LOWER_SENTENCE`` may match (``said. of``): one pass for both."""
-    return _sentence(a)
+@numba.njit(cache=True, nogil=True)
+def candidates(a, size, marker_keys, marker_vals, member, hot_keys, keys):
+    """Every list above for one text, from one call (a call from Python costs more than
+    most scans of an article), packed in one array:
 
-
-case_candidates = _case
-unknown_words = _unknown
+    * the lengths of the five lists below;
+    * the marker scores of each language in ``a[:size]`` and the number of words there
+      (:func:`marker_scores`);
+    * where a sentence join may start (a superset of the starts of ``_SENTENCE_JOIN``);
+    * where ``_SPACED_LOWER_SENTENCE`` may match (``said. of``);
+    * the case runs, as start, end, start, end …;
+    * the case hits of ``_CASE_HIT_ANY``;
+    * the unknown words, as start, end, start, end ….
+    """
+    sentence, spaced = _sentence(a)
+    runs, any_hits = _case(a, hot_keys, keys)
+    unknown = _unknown(a, hot_keys, keys)
+    scores, words = marker_scores(a, size, marker_keys, marker_vals, member)
+    n_langs = len(scores)
+    head = 5 + n_langs + 1
+    out = np.empty(head + len(sentence) + len(spaced) + len(runs) + len(any_hits) + len(unknown), dtype=np.int64)
+    out[0] = len(sentence)
+    out[1] = len(spaced)
+    out[2] = len(runs)
+    out[3] = len(any_hits)
+    out[4] = len(unknown)
+    for i in range(n_langs):
+        out[5 + i] = scores[i]
+    out[5 + n_langs] = words
+    k = head
+    for part in (sentence, spaced, runs, any_hits, unknown):
+        for i in range(len(part)):
+            out[k + i] = part[i]
+        k += len(part)
+    return out
