@@ -1418,10 +1418,12 @@ def _case_joins_in(text: str, model: WordModel) -> list[Join]:
             continue  # AMazing, iPhone-like prefixes of capitals
         if token in mixed_case_names() or left.lower() in mixed_case_prefixes():
             continue
+        fl, fr = left.lower() in fw, right.lower() in fw
+        if not (left[0].islower() or fr):
+            continue  # (the test below, before any word is looked up: most of these are names)
         if zipf(token) > 0.0 or model.zipf(token) > 0.0:
             continue
         zl, zr = model.zipf(left), model.zipf(right)
-        fl, fr = left.lower() in fw, right.lower() in fw
         if not (fr or zr >= KNOWN):
             continue
         if left[0].islower():
