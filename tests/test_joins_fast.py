@@ -235,3 +235,13 @@ def test_word_lists_answer_as_the_dictionary_does(lang):
     assert words.frequencies is None  # no dictionary built yet
     assert [words.frequency(w) for w in asked * 2] == [frequencies.get(w, 0.0) for w in asked * 2]
     assert words.frequencies is frequencies
+
+
+def test_proper_noun_patterns_equal_the_look_behind_patterns():
+    proper = re.compile(r"(?<=[a-z,] )[A-Z][a-z]+\b")
+    boundary = re.compile(r"(?<=[a-z])(?=[A-Z])")
+    for text in TEXTS + ["said PutinRussia and, Kyiv", "a, B ab Cd, Ef aBC x Yz"]:
+        split = boundary.sub(" ", text)
+        assert J._CASE_BOUNDARY.sub(r" \g<0>", text) == split
+        assert J._PROPER.findall(split) == proper.findall(split)
+        assert J._proper_nouns(text) == __import__("collections").Counter(proper.findall(split))

@@ -1224,8 +1224,11 @@ _CASE_TOKEN = re.compile(
 # A word glued to the pronoun I or the article A: "pollutionA policy", "prioritizeI know".
 _LOWER_THEN_AI = re.compile(r"(?<![\w@#/\\.&'’-])[a-z]{3,}(?=[AI]\s[a-z])")
 _CAPS_THEN_WORD = re.compile(r"(?<![\w@#/\\.&'’-])[A-Z]{3,}(?=[A-Z][a-z]{2,}(?![\w@/\\&'’]|[.][a-z0-9]))")
-_PROPER = re.compile(r"(?<=[a-z,] )[A-Z][a-z]+\b")  # a capitalised word inside a sentence
-_CASE_BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])")
+# A capitalised word inside a sentence; a capital after a lower-case letter.
+# (Each starts with its capital, which the engine skips ahead to at C speed,
+# and looks behind from there: a leading look-behind is tried at every position.)
+_PROPER = re.compile(r"[A-Z](?<=[a-z,] [A-Z])[a-z]+\b")
+_CASE_BOUNDARY = re.compile(r"[A-Z](?<=[a-z][A-Z])")
 
 
 # A lower-case letter followed by a capital, or four capitals followed by a
@@ -1292,7 +1295,7 @@ def _proper_nouns(text: str) -> Counter[str]:
     same answer on its own output (idempotence).  The caller subtracts the
     mentions that are the pair itself.
     """
-    return Counter(_PROPER.findall(_CASE_BOUNDARY.sub(" ", text)))
+    return Counter(_PROPER.findall(_CASE_BOUNDARY.sub(r" \g<0>", text)))
 
 
 @_per_text
