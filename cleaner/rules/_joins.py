@@ -254,34 +254,77 @@ def _plain_table():
     return hot, keys
 
 
-class Scan:
-    """The candidates of one text, from one call of the kernel (see :mod:`cleaner.rules._joins_kernels`).
+#: The kinds of candidates a :class:`Scan` makes (the bits of the kernel's *want*).
+SENTENCE, CASE, UNKNOWN, MARKERS = 1, 2, 4, 8
 
-    Made when a rule first asks for one kind, with all the others, and kept
-    for the other rules on the same text: ``sentence`` and ``spaced_lower``
-    (positions), ``case_runs`` (``(start, end)``), ``case_any``
-    (positions), ``unknown`` (``(start, end)``) and the language marker
-    counts of the text's start (:meth:`markers`).
+
+class Scan:
+    """The candidates of one text, from the kernel (see :mod:`cleaner.rules._joins_kernels`).
+
+    ``sentence`` and ``spaced_lower`` (positions), ``case_runs``
+    (``(start, end)``), ``case_any`` (positions), ``unknown`` (``(start,
+    end)``) and the language marker counts of the text's start
+    (:meth:`markers`).  Each kind is made when a rule first asks for it,
+    then kept for the other rules on the same text; a rule that needs
+    several asks for them together (:meth:`make`), so that one call of the
+    kernel makes them all.
     """
 
     def __init__(self, text: str, kernels):
         self.code_points = _code_points(text)
         self.kernels = kernels
+        self.made = 0
+        self._markers: dict[int, tuple[list[int], int]] = {}
+
+    def make(self, want: int) -> Scan:
+        """Make the kinds of *want* (a sum of SENTENCE, CASE, UNKNOWN, MARKERS) not made yet."""
+        want &= ~self.made
+        if not want:
+            return self
         size = LANGUAGE_SAMPLES[0]
-        flat = kernels.candidates(self.code_points, size, *_marker_table(), *_plain_table()).tolist()
+        flat = self.kernels.candidates(self.code_points, want, size, *_marker_table(), *_plain_table()).tolist()
         k = 5 + len(_language_markers()[0])
-        self._markers = {size: (flat[5:k], flat[k])}
+        if want & MARKERS:
+            self._markers[size] = (flat[5:k], flat[k])
         k += 1
         lists = []
         for n in flat[:5]:
             lists.append(flat[k : k + n])
             k += n
-        self.sentence, self.spaced_lower, runs, self.case_any, unknown = lists
-        self.case_runs = list(zip(runs[::2], runs[1::2]))
-        self.unknown = list(zip(unknown[::2], unknown[1::2]))
+        sentence, spaced_lower, runs, case_any, unknown = lists
+        if want & SENTENCE:
+            self._sentence, self._spaced_lower = sentence, spaced_lower
+        if want & CASE:
+            self._case_runs, self._case_any = list(zip(runs[::2], runs[1::2])), case_any
+        if want & UNKNOWN:
+            self._unknown = list(zip(unknown[::2], unknown[1::2]))
+        self.made |= want
+        return self
+
+    @property
+    def sentence(self) -> list[int]:
+        return self.make(SENTENCE)._sentence
+
+    @property
+    def spaced_lower(self) -> list[int]:
+        return self.make(SENTENCE)._spaced_lower
+
+    @property
+    def case_runs(self) -> list[tuple[int, int]]:
+        return self.make(CASE)._case_runs
+
+    @property
+    def case_any(self) -> list[int]:
+        return self.make(CASE)._case_any
+
+    @property
+    def unknown(self) -> list[tuple[int, int]]:
+        return self.make(UNKNOWN)._unknown
 
     def markers(self, size: int) -> tuple[list[int], int]:
         """For each language, how many of the words of the first *size* characters are its marker words; and the word count."""
+        if size == LANGUAGE_SAMPLES[0]:
+            self.make(MARKERS)
         if size not in self._markers:
             scores, n_words = self.kernels.marker_scores(self.code_points, size, *_marker_table())
             self._markers[size] = (scores.tolist(), n_words)
@@ -1119,10 +1162,12 @@ def find_glued_words(text: str) -> list[Join]:
     Only in English text (see :func:`looks_english`).
     """
     out: list[Join] = []
+    scan = _scan(text)
+    if scan is not None:
+        scan.make(MARKERS | UNKNOWN)
     if not looks_english(text):
         model = word_model(document_language(text))
         return _glued_words_in(text, model) if model is not None and model.glued else out
-    scan = _scan(text)
     if scan is not None:
         out.extend(_glued_joins_from_spans(text, scan.unknown))
     else:
@@ -1316,6 +1361,9 @@ def find_case_joins(text: str) -> list[Join]:
     rule is idempotent).  Only in English text (see :func:`looks_english`).
     """
     out: list[Join] = []
+    scan = _scan(text)
+    if scan is not None:
+        scan.make(CASE | MARKERS)
     case, caps, single = _case_matches(text)
     if not (case or caps or single) or not looks_english(text):
         model = word_model(document_language(text)) if not looks_english(text) else None
@@ -1478,6 +1526,9 @@ def find_joins(text: str) -> list[Join]:
 
 
 def _find_joins(text: str) -> list[Join]:
+    scan = _scan(text)
+    if scan is not None:
+        scan.make(SENTENCE | CASE | UNKNOWN | MARKERS)
     joins = find_sentence_joins(text) + find_glued_words(text) + find_case_joins(text)
     joins.sort(key=lambda j: j.pos)
     return joins

@@ -17,7 +17,7 @@ expressions and a split of the whole text:
 Each list is exact or a superset of what the Python path finds, and the
 Python code checks every candidate with the same patterns, so the results
 are the same (``tests/test_joins_fast.py`` compares the two paths).
-:func:`candidates` makes all of them in one call.
+:func:`candidates` makes any of them in one call.
 """
 
 from __future__ import annotations
@@ -302,24 +302,34 @@ def _unknown(a, hot_keys, keys):
 
 
 @numba.njit(cache=True, nogil=True)
-def candidates(a, size, marker_keys, marker_vals, member, hot_keys, keys):
-    """Every list above for one text, from one call (a call from Python costs more than
-    most scans of an article), packed in one array:
+def candidates(a, want, size, marker_keys, marker_vals, member, hot_keys, keys):
+    """The lists above that *want* asks for, from one call (a call from Python costs more
+    than most scans of an article), packed in one array.  *want* is a sum of 1 (the sentence
+    candidates), 2 (the case candidates), 4 (the unknown words) and 8 (the marker scores);
+    the lists not asked for are empty.  The array holds:
 
     * the lengths of the five lists below;
     * the marker scores of each language in ``a[:size]`` and the number of words there
-      (:func:`marker_scores`);
+      (:func:`marker_scores`), or zeros;
     * where a sentence join may start (a superset of the starts of ``_SENTENCE_JOIN``);
     * where ``_SPACED_LOWER_SENTENCE`` may match (``said. of``);
     * the case runs, as start, end, start, end …;
     * the case hits of ``_CASE_HIT_ANY``;
     * the unknown words, as start, end, start, end ….
     """
-    sentence, spaced = _sentence(a)
-    runs, any_hits = _case(a, hot_keys, keys)
-    unknown = _unknown(a, hot_keys, keys)
-    scores, words = marker_scores(a, size, marker_keys, marker_vals, member)
-    n_langs = len(scores)
+    empty = np.empty(0, dtype=np.int64)
+    sentence, spaced, runs, any_hits, unknown = empty, empty, empty, empty, empty
+    if want & 1:
+        sentence, spaced = _sentence(a)
+    if want & 2:
+        runs, any_hits = _case(a, hot_keys, keys)
+    if want & 4:
+        unknown = _unknown(a, hot_keys, keys)
+    n_langs = member.shape[1]
+    scores = np.zeros(n_langs, dtype=np.int64)
+    words = 0
+    if want & 8:
+        scores, words = marker_scores(a, size, marker_keys, marker_vals, member)
     head = 5 + n_langs + 1
     out = np.empty(head + len(sentence) + len(spaced) + len(runs) + len(any_hits) + len(unknown), dtype=np.int64)
     out[0] = len(sentence)
