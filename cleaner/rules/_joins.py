@@ -1242,6 +1242,8 @@ def _split_glued_in(token: str, model: WordModel) -> tuple[str, str] | None:
         if len(left) == 1 and (cap or model.lang not in ONE_LETTER_LANGUAGES):
             return None
         fl, fr = left in fw, right in fw
+        if not (fl or fr):
+            return None  # (before the look-ups: most splits have no function word)
         zl, zr = model.zipf(left), model.zipf(right)
         if cap:
             ok = fr and not fl and len(right) >= 3 and zl >= COMMON
@@ -1249,10 +1251,8 @@ def _split_glued_in(token: str, model: WordModel) -> tuple[str, str] | None:
             ok = len(left) >= 2 or zr >= COMMON
         elif fl:
             ok = zr >= (COMMON if len(left) == 1 else KNOWN) and len(right) >= 3
-        elif fr:
-            ok = zl >= KNOWN and len(left) >= 3 and len(right) >= 2
         else:
-            ok = False
+            ok = zl >= KNOWN and len(left) >= 3 and len(right) >= 2
         return zl + zr if ok else None
 
     return _best_split(token, score)
