@@ -973,6 +973,8 @@ def split_glued(token: str) -> tuple[str, str] | None:
         if len(right) == 1 and (right != "a" or cap):
             return None
         fl, fr = left in fw, right in fw and right not in weak
+        if not (fl or fr or right in glue_verbs()):
+            return None  # (before the look-ups: most splits have neither)
         zl, zr = zipf(left), zipf(right)
         if fl and fr and left == right:
             ok = zipf(lower) == 0.0  # "andand" is a join, "toto" a word
