@@ -197,3 +197,51 @@ def test_many_distinct_glued_tokens_take_one_pass_with_the_same_result(monkeypat
     by_pass = find(text)
     assert len(by_find) >= 40
     assert by_pass == by_find
+
+
+def reference_glued_in(text: str, model) -> list[str]:
+    """The tokens J002 tried in another language when it took a set difference with the language's plain words."""
+    lower = {w for w in J._frequencies_in(model.lang) if w.isalpha() and w.islower()}
+    plain = lower | {w.capitalize() for w in lower}
+    rest = set(text.split()).difference(plain)
+    found = set(J._LETTER_RUN.findall(" ".join(rest))).difference(plain)
+    return [
+        t for t in sorted(found)
+        if 4 <= len(t) <= J.MAX_TOKEN and t[1:].islower() and J.zipf(t) == 0.0 and model.zipf(t) == 0.0
+    ]
+
+
+@pytest.mark.parametrize("lang", ["pt", "it"])
+def test_glued_candidates_in_other_languages_equal_the_set_difference(lang):
+    model = J.word_model(lang)
+    texts = [t for t in TEXTS if J.document_language(t) == lang] + [
+        "aclassificação da equipe, Aclassificação. ACLASSIFICAÇÃO casa, Casa CASA cASA essereper l’essereper",
+        "x " * 3 + "São Paulo—Brasil ÉtéÀ deconfliction Zelenskiy éumaproposta 123abc ab_cd",
+    ]
+    assert len(texts) >= 2
+    for text in texts:
+        assert J._glued_candidates_in(text, model) == reference_glued_in(text, model), text[:80]
+
+
+@pytest.mark.parametrize("lang", sorted(J.WORD_RULE_LANGUAGES))
+def test_word_lists_answer_as_the_dictionary_does(lang):
+    words = J._WordList(lang)
+    frequencies = __import__("wordfreq").get_frequency_dict(lang, wordlist="best")
+    assert all(w == sorted(w) for _, w in words.lists)  # the binary search needs sorted lists
+    sample = list(frequencies)[:: max(1, len(frequencies) // 150)]
+    asked = sample + [w + "q" for w in sample[:50]] + ["", "zzzzqx", "грибыдо", "éumaproposta"]
+    assert len(asked) < J.DICTIONARY_AFTER
+    assert [words.frequency(w) for w in asked] == [frequencies.get(w, 0.0) for w in asked]
+    assert words.frequencies is None  # no dictionary built yet
+    assert [words.frequency(w) for w in asked * 2] == [frequencies.get(w, 0.0) for w in asked * 2]
+    assert words.frequencies is frequencies
+
+
+def test_proper_noun_patterns_equal_the_look_behind_patterns():
+    proper = re.compile(r"(?<=[a-z,] )[A-Z][a-z]+\b")
+    boundary = re.compile(r"(?<=[a-z])(?=[A-Z])")
+    for text in TEXTS + ["said PutinRussia and, Kyiv", "a, B ab Cd, Ef aBC x Yz"]:
+        split = boundary.sub(" ", text)
+        assert J._CASE_BOUNDARY.sub(r" \g<0>", text) == split
+        assert J._PROPER.findall(split) == proper.findall(split)
+        assert J._proper_nouns(text) == __import__("collections").Counter(proper.findall(split))

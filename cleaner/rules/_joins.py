@@ -33,7 +33,8 @@ from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
+from itertools import islice
 
 from cleaner.rules._lines import load_word_list, matches_at
 
@@ -203,7 +204,11 @@ def _kernels(size: int):
 def _code_points(text: str):
     import numpy as np
 
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    try:
+        data = text.encode("utf-32-le")
+    except UnicodeEncodeError:  # a lone surrogate (the error handler halves the speed, so only then)
+        data = text.encode("utf-32-le", "surrogatepass")
+    return np.frombuffer(data, dtype=np.uint32)
 
 
 def _table(words: list[str], values: list[int], bits: int, lower: bool):
@@ -234,58 +239,96 @@ def _plain_table():
     """Hash tables of the lower-case plain words a glued token can be (4 to 40 letters).
 
     A small one of the 10,000 most frequent (asked first: it stays in the
-    processor's cache) and one of all of them.
+    processor's cache) and one of all of them.  Neither is sorted: the order
+    of the words changes where they sit in a table, not which are in it.
     """
-    words = sorted(w for w in _plain_words() if w.islower() and 4 <= len(w) <= MAX_TOKEN)
-    frequent = sorted(sorted(words, key=lambda w: (-_frequencies()[w], w))[:10_000])
+    from wordfreq import get_frequency_list
+
+    plain = _plain_words()
+    words = [w for w in plain if 4 <= len(w) <= MAX_TOKEN]
+    # wordfreq's list: one list of words per frequency, most frequent first.
+    by_frequency = (w for bucket in get_frequency_list("en", wordlist="best") for w in bucket)
+    frequent = list(islice((w for w in by_frequency if 4 <= len(w) <= MAX_TOKEN and w in plain), 10_000))
     hot, _ = _table(frequent, [0] * len(frequent), 15, True)
     keys, _ = _table(words, [0] * len(words), 20, True)
     return hot, keys
 
 
-def _pairs(a) -> list[tuple[int, int]]:
-    flat = a.tolist()
-    return list(zip(flat[::2], flat[1::2]))
+#: The kinds of candidates a :class:`Scan` makes (the bits of the kernel's *want*).
+SENTENCE, CASE, UNKNOWN, MARKERS = 1, 2, 4, 8
 
 
 class Scan:
     """The candidates of one text, from the kernel (see :mod:`cleaner.rules._joins_kernels`).
 
-    Each kind is computed when a rule first asks for it (J001 needs only the
-    sentence candidates), then kept for the other rules on the same text.
+    ``sentence`` and ``spaced_lower`` (positions), ``case_runs``
+    (``(start, end)``), ``case_any`` (positions), ``unknown`` (``(start,
+    end)``) and the language marker counts of the text's start
+    (:meth:`markers`).  Each kind is made when a rule first asks for it,
+    then kept for the other rules on the same text; a rule that needs
+    several asks for them together (:meth:`make`), so that one call of the
+    kernel makes them all.
     """
 
     def __init__(self, text: str, kernels):
         self.code_points = _code_points(text)
         self.kernels = kernels
+        self.made = 0
+        self._markers: dict[int, tuple[list[int], int]] = {}
 
-    @cached_property
-    def _sentence(self):
-        return self.kernels.sentence_candidates(self.code_points)
+    def make(self, want: int) -> Scan:
+        """Make the kinds of *want* (a sum of SENTENCE, CASE, UNKNOWN, MARKERS) not made yet."""
+        want &= ~self.made
+        if not want:
+            return self
+        size = LANGUAGE_SAMPLES[0]
+        flat = self.kernels.candidates(self.code_points, want, size, *_marker_table(), *_plain_table()).tolist()
+        k = 5 + len(_language_markers()[0])
+        if want & MARKERS:
+            self._markers[size] = (flat[5:k], flat[k])
+        k += 1
+        lists = []
+        for n in flat[:5]:
+            lists.append(flat[k : k + n])
+            k += n
+        sentence, spaced_lower, runs, case_any, unknown = lists
+        if want & SENTENCE:
+            self._sentence, self._spaced_lower = sentence, spaced_lower
+        if want & CASE:
+            self._case_runs, self._case_any = list(zip(runs[::2], runs[1::2])), case_any
+        if want & UNKNOWN:
+            self._unknown = list(zip(unknown[::2], unknown[1::2]))
+        self.made |= want
+        return self
 
     @property
     def sentence(self) -> list[int]:
-        return self._sentence[0].tolist()
+        return self.make(SENTENCE)._sentence
 
     @property
     def spaced_lower(self) -> list[int]:
-        return self._sentence[1].tolist()
-
-    @cached_property
-    def _case(self):
-        return self.kernels.case_candidates(self.code_points, *_plain_table())
+        return self.make(SENTENCE)._spaced_lower
 
     @property
     def case_runs(self) -> list[tuple[int, int]]:
-        return _pairs(self._case[0])
+        return self.make(CASE)._case_runs
 
     @property
     def case_any(self) -> list[int]:
-        return self._case[1].tolist()
+        return self.make(CASE)._case_any
 
-    @cached_property
+    @property
     def unknown(self) -> list[tuple[int, int]]:
-        return _pairs(self.kernels.unknown_words(self.code_points, *_plain_table()))
+        return self.make(UNKNOWN)._unknown
+
+    def markers(self, size: int) -> tuple[list[int], int]:
+        """For each language, how many of the words of the first *size* characters are its marker words; and the word count."""
+        if size == LANGUAGE_SAMPLES[0]:
+            self.make(MARKERS)
+        if size not in self._markers:
+            scores, n_words = self.kernels.marker_scores(self.code_points, size, *_marker_table())
+            self._markers[size] = (scores.tolist(), n_words)
+        return self._markers[size]
 
 
 _SCANS = TextCache(4)
@@ -317,11 +360,10 @@ def document_language(text: str) -> str | None:
 
 
 def _document_language(text: str) -> str | None:
-    kernels = _kernels(len(text))
+    scan = _scan(text)
     for size in LANGUAGE_SAMPLES:
-        if kernels is not None:
-            scores, n_words = kernels.marker_scores(_code_points(text[:size]), size, *_marker_table())
-            lang = _decide(scores.tolist(), n_words)
+        if scan is not None:
+            lang = _decide(*scan.markers(size))
         else:
             words = text[:size].split()
             lang = _language_of(Counter(map(_language_markers()[2].get, words)).items(), len(words))
@@ -396,16 +438,66 @@ def word_model(lang: str | None) -> WordModel | None:
     return WordModel(lang, _words_in(f"joins/function_words.{lang}.txt"), weak, WORD_RULE_LANGUAGES[lang])
 
 
-@lru_cache(maxsize=None)
-def _frequencies_in(lang: str) -> dict[str, float]:
-    from wordfreq import get_frequency_dict
+#: A language's frequency dictionary costs 0.1 to 0.4 s to build (German,
+#: Russian: 600,000 words and more); a language other than English is looked
+#: up in wordfreq's lists instead until this many distinct words were asked.
+#: Only the glued-word split asks many (Portuguese, Italian …); the other
+#: rules ask a few dozen words of Russian or German text in a whole corpus.
+DICTIONARY_AFTER = 256
 
-    return get_frequency_dict(lang, wordlist="best")
+
+class _WordList:
+    """The wordfreq frequencies of one language, looked up in its lists until the dictionary pays.
+
+    wordfreq keeps one list of words per frequency (rounded to a centibel),
+    each sorted; a word not yet in the dictionary is found by a binary
+    search in each list, which gives what the dictionary would.
+    """
+
+    def __init__(self, lang: str):
+        from wordfreq import get_frequency_list
+
+        self.lang = lang
+        self.lists = [(index, words) for index, words in enumerate(get_frequency_list(lang, wordlist="best")) if words]
+        self.asked = 0
+        self.frequencies: dict[str, float] | None = None
+
+    def dictionary(self) -> dict[str, float]:
+        """Every word and its frequency (wordfreq's ``get_frequency_dict``), built on the first call."""
+        if self.frequencies is None:
+            from wordfreq import get_frequency_dict
+
+            self.frequencies = get_frequency_dict(self.lang, wordlist="best")
+            self.lists = []
+        return self.frequencies
+
+    def frequency(self, word: str) -> float:
+        """The frequency of *word* (as written: lower-case it first), 0.0 if wordfreq does not know it."""
+        if self.frequencies is None and self.asked < DICTIONARY_AFTER:
+            from wordfreq import cB_to_freq
+
+            self.asked += 1
+            for index, words in reversed(self.lists):  # (the dictionary keeps a word's last list)
+                i = bisect_left(words, word)
+                if i < len(words) and words[i] == word:
+                    return cB_to_freq(-index)
+            return 0.0
+        return self.dictionary().get(word, 0.0)
+
+
+@lru_cache(maxsize=None)
+def _word_list(lang: str) -> _WordList:
+    return _WordList(lang)
+
+
+def _frequencies_in(lang: str) -> dict[str, float]:
+    """The frequency of every word wordfreq knows in *lang* (its dictionary, built once)."""
+    return _word_list(lang).dictionary()
 
 
 @lru_cache(maxsize=65536)
 def _zipf_in(lang: str, word: str) -> float:
-    f = _frequencies_in(lang).get(word.lower(), 0.0)
+    f = _word_list(lang).frequency(word.lower())
     return math.log10(f) + 9.0 if f > 0 else 0.0
 
 
@@ -881,6 +973,8 @@ def split_glued(token: str) -> tuple[str, str] | None:
         if len(right) == 1 and (right != "a" or cap):
             return None
         fl, fr = left in fw, right in fw and right not in weak
+        if not (fl or fr or right in glue_verbs()):
+            return None  # (before the look-ups: most splits have neither)
         zl, zr = zipf(left), zipf(right)
         if fl and fr and left == right:
             ok = zipf(lower) == 0.0  # "andand" is a join, "toto" a word
@@ -967,18 +1061,19 @@ def _contraction_joins(text: str) -> list[Join]:
 
 @lru_cache(maxsize=1)
 def _plain_words() -> frozenset[str]:
-    """Words that are never worth splitting, lower-case and capitalised.
+    """Words that are never worth splitting, lower-case.
 
     Every ASCII word wordfreq knows, except two function words run together
-    that are rarer than GLUED_FUNCTION_WORDS (``ofthe``); each word also
-    capitalised (``Russia``), so that a set difference removes both forms.
+    that are rarer than GLUED_FUNCTION_WORDS (``ofthe``).  (A capitalised
+    form of each would double the set and the time to build it; the lookups
+    lower-case a token instead.)
     """
     fw = function_words()
     never = _lower_list("joins/function_word_compounds.txt")
     pairs = {a + b for a in fw if len(a) >= 2 for b in fw if len(b) >= 2 or b == "a"}
-    plain = {w for w in _frequencies() if w.isascii() and w.isalpha() and w.islower()}
+    plain = set(filter(str.islower, filter(str.isalpha, filter(str.isascii, _frequencies()))))
     plain -= {w for w in pairs & plain if zipf(w) < GLUED_FUNCTION_WORDS and w not in never}
-    return frozenset(plain | {w.capitalize() for w in plain})
+    return frozenset(plain)
 
 
 _GLUED_CANDIDATES = TextCache(4)
@@ -1004,9 +1099,10 @@ def _compute_glued_candidates(text: str) -> list[str]:
         return []
     # Every token of _GLUED_TOKEN is also a run of _ASCII_WORD (it has no
     # letter on either side), so the simpler pattern finds them all, and some
-    # more that _token_starts then rejects.
+    # more that _token_starts then rejects.  A run is lower-case or
+    # capitalised: lower-cased, it is in plain if either form is a plain word.
     found = set(_ASCII_WORD.findall(" ".join(rest))).difference(plain)
-    return sorted(t for t in found if 4 <= len(t) <= MAX_TOKEN and _glued_candidate(t))
+    return sorted(t for t in found if 4 <= len(t) <= MAX_TOKEN and t.lower() not in plain and _glued_candidate(t))
 
 
 #: Up to this many distinct tokens to split are looked up with str.find
@@ -1068,10 +1164,12 @@ def find_glued_words(text: str) -> list[Join]:
     Only in English text (see :func:`looks_english`).
     """
     out: list[Join] = []
+    scan = _scan(text)
+    if scan is not None:
+        scan.make(MARKERS | UNKNOWN)
     if not looks_english(text):
         model = word_model(document_language(text))
         return _glued_words_in(text, model) if model is not None and model.glued else out
-    scan = _scan(text)
     if scan is not None:
         out.extend(_glued_joins_from_spans(text, scan.unknown))
     else:
@@ -1097,13 +1195,6 @@ _LETTER_RUN = re.compile(r"[^\W\d_]+")
 ONE_LETTER_LANGUAGES = frozenset({"pt", "es", "it", "fr"})
 
 
-@lru_cache(maxsize=None)
-def _plain_words_in(lang: str) -> frozenset[str]:
-    """The words of *lang* wordfreq knows, lower-case and capitalised."""
-    plain = {w for w in _frequencies_in(lang) if w.isalpha() and w.islower()}
-    return frozenset(plain | {w.capitalize() for w in plain})
-
-
 def _glued_words_in(text: str, model: WordModel) -> list[Join]:
     """:func:`find_glued_words` for a language other than English.
 
@@ -1113,23 +1204,33 @@ def _glued_words_in(text: str, model: WordModel) -> list[Join]:
     words); a weak function word (a prefix too) or a one-letter word on the
     right never splits off.
     """
-    plain = _plain_words_in(model.lang)
-    rest = set(text.split()).difference(plain)
-    if not rest:
-        return []
-    found = set(_LETTER_RUN.findall(" ".join(rest))).difference(plain)
     splits = {}
-    for token in sorted(found):
-        if not 4 <= len(token) <= MAX_TOKEN or not token[1:].islower() or zipf(token) > 0.0:
-            continue
-        if model.zipf(token) > 0.0:
-            continue
+    for token in _glued_candidates_in(text, model):
         parts = _split_glued_in(token, model)
         if parts is not None:
             splits[token] = parts
     out = _glued_joins(text, splits, _GLUED_TOKEN_ANY)
     out.sort(key=lambda j: j.pos)
     return out
+
+
+def _glued_candidates_in(text: str, model: WordModel) -> list[str]:
+    """The distinct letter runs of *text* that :func:`_split_glued_in` should try, sorted.
+
+    4 to 40 letters, lower-case after the first, unknown to the language
+    and to English.  A white-space token of letters only that the language
+    knows (in any case) is left out before the letter runs are taken: it is
+    its own only letter run, which the checks would drop.  The frequency
+    dictionary answers both questions; no set of the language's words is
+    built.
+    """
+    known = _frequencies_in(model.lang)
+    rest = [t for t in set(text.split()) if not (t.isalpha() and t.lower() in known)]
+    found = set(_LETTER_RUN.findall(" ".join(rest)))
+    return [
+        token for token in sorted(found)
+        if 4 <= len(token) <= MAX_TOKEN and token[1:].islower() and token.lower() not in known and zipf(token) == 0.0
+    ]
 
 
 def _split_glued_in(token: str, model: WordModel) -> tuple[str, str] | None:
@@ -1143,6 +1244,8 @@ def _split_glued_in(token: str, model: WordModel) -> tuple[str, str] | None:
         if len(left) == 1 and (cap or model.lang not in ONE_LETTER_LANGUAGES):
             return None
         fl, fr = left in fw, right in fw
+        if not (fl or fr):
+            return None  # (before the look-ups: most splits have no function word)
         zl, zr = model.zipf(left), model.zipf(right)
         if cap:
             ok = fr and not fl and len(right) >= 3 and zl >= COMMON
@@ -1150,10 +1253,8 @@ def _split_glued_in(token: str, model: WordModel) -> tuple[str, str] | None:
             ok = len(left) >= 2 or zr >= COMMON
         elif fl:
             ok = zr >= (COMMON if len(left) == 1 else KNOWN) and len(right) >= 3
-        elif fr:
-            ok = zl >= KNOWN and len(left) >= 3 and len(right) >= 2
         else:
-            ok = False
+            ok = zl >= KNOWN and len(left) >= 3 and len(right) >= 2
         return zl + zr if ok else None
 
     return _best_split(token, score)
@@ -1170,8 +1271,11 @@ _CASE_TOKEN = re.compile(
 # A word glued to the pronoun I or the article A: "pollutionA policy", "prioritizeI know".
 _LOWER_THEN_AI = re.compile(r"(?<![\w@#/\\.&'’-])[a-z]{3,}(?=[AI]\s[a-z])")
 _CAPS_THEN_WORD = re.compile(r"(?<![\w@#/\\.&'’-])[A-Z]{3,}(?=[A-Z][a-z]{2,}(?![\w@/\\&'’]|[.][a-z0-9]))")
-_PROPER = re.compile(r"(?<=[a-z,] )[A-Z][a-z]+\b")  # a capitalised word inside a sentence
-_CASE_BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])")
+# A capitalised word inside a sentence; a capital after a lower-case letter.
+# (Each starts with its capital, which the engine skips ahead to at C speed,
+# and looks behind from there: a leading look-behind is tried at every position.)
+_PROPER = re.compile(r"[A-Z](?<=[a-z,] [A-Z])[a-z]+\b")
+_CASE_BOUNDARY = re.compile(r"[A-Z](?<=[a-z][A-Z])")
 
 
 # A lower-case letter followed by a capital, or four capitals followed by a
@@ -1238,7 +1342,7 @@ def _proper_nouns(text: str) -> Counter[str]:
     same answer on its own output (idempotence).  The caller subtracts the
     mentions that are the pair itself.
     """
-    return Counter(_PROPER.findall(_CASE_BOUNDARY.sub(" ", text)))
+    return Counter(_PROPER.findall(_CASE_BOUNDARY.sub(r" \g<0>", text)))
 
 
 @_per_text
@@ -1259,6 +1363,9 @@ def find_case_joins(text: str) -> list[Join]:
     rule is idempotent).  Only in English text (see :func:`looks_english`).
     """
     out: list[Join] = []
+    scan = _scan(text)
+    if scan is not None:
+        scan.make(CASE | MARKERS)
     case, caps, single = _case_matches(text)
     if not (case or caps or single) or not looks_english(text):
         model = word_model(document_language(text)) if not looks_english(text) else None
@@ -1364,10 +1471,12 @@ def _case_joins_in(text: str, model: WordModel) -> list[Join]:
             continue  # AMazing, iPhone-like prefixes of capitals
         if token in mixed_case_names() or left.lower() in mixed_case_prefixes():
             continue
+        fl, fr = left.lower() in fw, right.lower() in fw
+        if not (left[0].islower() or fr):
+            continue  # (the test below, before any word is looked up: most of these are names)
         if zipf(token) > 0.0 or model.zipf(token) > 0.0:
             continue
         zl, zr = model.zipf(left), model.zipf(right)
-        fl, fr = left.lower() in fw, right.lower() in fw
         if not (fr or zr >= KNOWN):
             continue
         if left[0].islower():
@@ -1419,6 +1528,9 @@ def find_joins(text: str) -> list[Join]:
 
 
 def _find_joins(text: str) -> list[Join]:
+    scan = _scan(text)
+    if scan is not None:
+        scan.make(SENTENCE | CASE | UNKNOWN | MARKERS)
     joins = find_sentence_joins(text) + find_glued_words(text) + find_case_joins(text)
     joins.sort(key=lambda j: j.pos)
     return joins

@@ -12,11 +12,12 @@ expressions and a split of the whole text:
   not a plain word, and the case hits of ``_CASE_HIT_ANY``;
 * every run of ASCII letters of the shape ``[A-Za-z][a-z]+``, 4 to 40
   letters long, whose lower-case form is not a plain English word (a hash
-  table of 64-bit FNV-1a hashes of ``_plain_words``).
+  table of 64-bit FNV-1a hashes of ``_plain_words``, lower-case).
 
 Each list is exact or a superset of what the Python path finds, and the
 Python code checks every candidate with the same patterns, so the results
 are the same (``tests/test_joins_fast.py`` compares the two paths).
+:func:`candidates` makes any of them in one call.
 """
 
 from __future__ import annotations
@@ -300,11 +301,48 @@ def _unknown(a, hot_keys, keys):
     return out[:k]
 
 
-def sentence_candidates(a):
-    """Where a sentence join may start (a superset of the starts of ``_SENTENCE_JOIN``), and
-    where ``_SPACED_LOWER_SENTENCE`` may match (``said. of``): one pass for both."""
-    return _sentence(a)
+@numba.njit(cache=True, nogil=True)
+def candidates(a, want, size, marker_keys, marker_vals, member, hot_keys, keys):
+    """The lists above that *want* asks for, from one call (a call from Python costs more
+    than most scans of an article), packed in one array.  *want* is a sum of 1 (the sentence
+    candidates), 2 (the case candidates), 4 (the unknown words) and 8 (the marker scores);
+    the lists not asked for are empty.  The array holds:
 
-
-case_candidates = _case
-unknown_words = _unknown
+    * the lengths of the five lists below;
+    * the marker scores of each language in ``a[:size]`` and the number of words there
+      (:func:`marker_scores`), or zeros;
+    * where a sentence join may start (a superset of the starts of ``_SENTENCE_JOIN``);
+    * where ``_SPACED_LOWER_SENTENCE`` may match (``said. of``);
+    * the case runs, as start, end, start, end …;
+    * the case hits of ``_CASE_HIT_ANY``;
+    * the unknown words, as start, end, start, end ….
+    """
+    empty = np.empty(0, dtype=np.int64)
+    sentence, spaced, runs, any_hits, unknown = empty, empty, empty, empty, empty
+    if want & 1:
+        sentence, spaced = _sentence(a)
+    if want & 2:
+        runs, any_hits = _case(a, hot_keys, keys)
+    if want & 4:
+        unknown = _unknown(a, hot_keys, keys)
+    n_langs = member.shape[1]
+    scores = np.zeros(n_langs, dtype=np.int64)
+    words = 0
+    if want & 8:
+        scores, words = marker_scores(a, size, marker_keys, marker_vals, member)
+    head = 5 + n_langs + 1
+    out = np.empty(head + len(sentence) + len(spaced) + len(runs) + len(any_hits) + len(unknown), dtype=np.int64)
+    out[0] = len(sentence)
+    out[1] = len(spaced)
+    out[2] = len(runs)
+    out[3] = len(any_hits)
+    out[4] = len(unknown)
+    for i in range(n_langs):
+        out[5 + i] = scores[i]
+    out[5 + n_langs] = words
+    k = head
+    for part in (sentence, spaced, runs, any_hits, unknown):
+        for i in range(len(part)):
+            out[k + i] = part[i]
+        k += len(part)
+    return out
