@@ -8,7 +8,8 @@ off (the numpy path is then used even where numba is installed).
 
 numba is imported only when a pass is large enough to gain from it
 (:func:`kernels` with a size of at least :data:`MIN_ITEMS`), so small runs
-(a few files) do not pay its import.  Kernels are compiled on first use and
+(a few files) do not pay its import; once imported, the kernels serve
+passes of any size (the small batches of the corpus engine).  Kernels are compiled on first use and
 cached on disk (``cache=True``), so only the first run after installation
 pays the compilation (a few seconds).
 """
@@ -29,9 +30,13 @@ _k = None
 
 
 def kernels(size: int | None = None):
-    """This module with its kernels compiled, or ``None`` (numba missing or disabled, or *size* below :data:`MIN_ITEMS`)."""
+    """This module with its kernels compiled, or ``None``.
+
+    ``None`` when numba is missing or disabled, or when *size* is below
+    :data:`MIN_ITEMS` and numba is not imported yet.
+    """
     global AVAILABLE, _loaded, _k
-    if not AVAILABLE or (size is not None and size < MIN_ITEMS):
+    if not AVAILABLE or (size is not None and size < MIN_ITEMS and not _loaded):
         return None
     if not _loaded:
         try:

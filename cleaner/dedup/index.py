@@ -44,14 +44,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import numpy as np
 
-from cleaner.dedup.core import DedupParams, DuplicateCluster, Member, ParagraphRef
+from cleaner.dedup.core import DedupParams
 from cleaner.io.files import InputError
 
 RULE_CODE = "D001"
@@ -72,38 +72,41 @@ class ParagraphSigner:
     def paragraphs(self, docs: list[tuple[int, Any]]) -> dict[str, Any] | None:
         """The comparable paragraphs of ``(position, Document)`` pairs, ready for :meth:`CorpusDedup.check_batch`.
 
-        ``items``: one ``(position, doc id, number, start, end, where,
-        shingles, sig, paragraph)`` per paragraph, where ``start``/``end`` are
-        offsets in the original text, ``where`` their line and column,
-        ``shingles`` the sorted unique shingle hashes and ``sig`` the MinHash
-        signature (both little-endian uint32 bytes), and ``paragraph`` the
-        :class:`~cleaner.dedup.segment.Paragraph` in the cleaned text (without
-        its text), for ``--drop-duplicates``; paragraphs too short to compare
-        (``min_words``) are left out.  ``hashes``: their LSH band hashes.
-        ``pairs``: the batch's own candidate pairs ``(a, b, similarity)``
-        (``a < b``, verified here so the driver does not have to).
+        Paragraphs too short to compare (``min_words``) are left out; the
+        others are row ``k`` of every part, in document order:
+
+        ``items``
+            ``(position, doc id, number, start, end, where, paragraph)``, where
+            ``start``/``end`` are offsets in the original text, ``where`` their
+            line and column, and ``paragraph`` the
+            :class:`~cleaner.dedup.segment.Paragraph` in the cleaned text
+            (without its text), for ``--drop-duplicates``;
+        ``shingles``
+            their exact shingle sets, a :class:`~cleaner.dedup.minhash.ShingleBatch`
+            of sorted distinct hashes;
+        ``sigs``, ``hashes``
+            their MinHash signatures and LSH band hashes;
+        ``pairs``
+            the batch's own candidate pairs (``(m, 2)``, ``a < b``) and their
+            exact similarity as :meth:`~cleaner.dedup.cluster.Verifier.similarity_arrays`
+            gives it (verified here so the driver does not have to).
+
+        Everything but ``items`` is a few numpy arrays, cheap to pickle.
         """
         from cleaner.dedup.cluster import Verifier
         from cleaner.dedup.lsh import band_hashes, candidate_pairs
         from cleaner.dedup.minhash import minhash_signatures, shingle_batch
-        from cleaner.dedup.segment import segment_paragraphs
+        from cleaner.dedup.segment import Paragraph, segment_paragraphs
         from cleaner.engine import OffsetMap
         from cleaner.pipeline import LineIndex, locate
 
         p = self.params
         texts: list[str] = []
-        refs: list[tuple] = []
+        found: list[tuple[int, Any, Any]] = []  # (position, document, paragraph)
         for pos, doc in docs:
             current = doc.cleaned if doc.cleaned is not None else doc.text
-            omap = OffsetMap(doc.edits)
-            index = None
             for para in segment_paragraphs(current, max_chars=p.max_chars, window_chars=p.window_chars):
-                start = omap.to_original(para.start, right=True)
-                end = max(start, omap.to_original(para.end, right=False))
-                if index is None:
-                    index = LineIndex(doc.text)
-                refs.append((pos, doc.id, para.number, start, end, locate(index, start, end),
-                             replace(para, text="")))
+                found.append((pos, doc, para))
                 texts.append(para.text)
         if not texts:
             return None
@@ -113,19 +116,25 @@ class ParagraphSigner:
         if not len(keep):
             return None
         items = []
+        placed: dict[int, tuple[Any, Any]] = {}  # position -> (OffsetMap, LineIndex), built for kept paragraphs only
         for i in keep.tolist():
-            *ref, para = refs[i]
-            shingles = np.unique(batch.shingles(i)).astype("<u4").tobytes()
-            items.append((*ref, shingles, sigs[i].astype("<u4").tobytes(), para))
-        bands, rows = self.bands, self.rows
+            pos, doc, para = found[i]
+            maps = placed.get(pos)
+            if maps is None:
+                maps = placed[pos] = (OffsetMap(doc.edits), LineIndex(doc.text))
+            omap, index = maps
+            start = omap.to_original(para.start, right=True)
+            end = max(start, omap.to_original(para.end, right=False))
+            items.append((pos, doc.id, para.number, start, end, locate(index, start, end),
+                          Paragraph(para.number, para.start, para.end, "", para.kind, para.first_line, para.last_line)))
+        sets = batch.shingle_sets(keep)
         kept_sigs = sigs[keep]
-        verifier = Verifier(batch, float(p.threshold), containment=p.containment,
+        verifier = Verifier(sets, float(p.threshold), containment=p.containment,
                             min_containment_shingles=int(p.min_containment_shingles))
-        cands = candidate_pairs(kept_sigs, bands, rows).tolist()
-        rows_of = keep.tolist()
-        sims = verifier.similarities([(rows_of[a], rows_of[b]) for a, b in cands])
-        pairs = [(a, b, sim) for (a, b), sim in zip(cands, sims)]
-        return {"items": items, "hashes": band_hashes(kept_sigs, bands, rows), "pairs": pairs}
+        cands = candidate_pairs(kept_sigs, self.bands, self.rows)
+        return {"items": items, "shingles": sets, "sigs": kept_sigs,
+                "hashes": band_hashes(kept_sigs, self.bands, self.rows),
+                "pairs": (cands, *verifier.similarity_arrays(cands))}
 
 
 # ---------------------------------------------------------------------------
@@ -488,17 +497,17 @@ class CorpusDedup:
         if not batch:
             return []
         paragraphs = batch["items"]
-        hashes = batch["hashes"]
+        sets: ShingleBatch = batch["shingles"]
+        sigs, hashes = batch["sigs"], batch["hashes"]
         n = len(paragraphs)
-        sigs = np.stack([np.frombuffer(p[7], dtype="<u4") for p in paragraphs])
-        sizes = np.fromiter((len(p[6]) // 4 for p in paragraphs), dtype=np.int64, count=n)
+        sizes = sets.counts()
         if hasattr(self.store, "lookup_pairs"):
             rows, ids = self.store.lookup_pairs(sigs, hashes)
         else:
-            sets = self.store.lookup(sigs, hashes)
-            counts = np.fromiter(map(len, sets), dtype=np.int64, count=n)
+            found = self.store.lookup(sigs, hashes)
+            counts = np.fromiter(map(len, found), dtype=np.int64, count=n)
             rows = np.repeat(np.arange(n), counts)
-            ids = np.fromiter((pid for f in sets for pid in f), dtype=np.int64, count=int(counts.sum()))
+            ids = np.fromiter((pid for f in found for pid in f), dtype=np.int64, count=int(counts.sum()))
         keep = self.filter.keep(rows, ids, sigs, sizes)  # candidates the signatures do not rule out
         rows, ids = rows[keep], ids[keep]
         order = np.lexsort((ids, rows))  # by paragraph, then oldest representative first
@@ -508,18 +517,19 @@ class CorpusDedup:
         # builds each shingle set once: rows 0..n-1 are this batch, then the representatives.
         rep_ids = sorted(reps)
         rep_row = {pid: n + k for k, pid in enumerate(rep_ids)}
-        arrays = [np.frombuffer(p[6], dtype="<u4") for p in paragraphs] + [reps[pid].shingles for pid in rep_ids]
-        offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
-        np.cumsum([len(a) for a in arrays], out=offsets[1:])
-        shingles = ShingleBatch(offsets, np.concatenate(arrays).astype(np.uint32),
-                                np.zeros(len(arrays), dtype=np.int64), int(self.params.ngram))
+        rep_sets = [reps[pid].shingles for pid in rep_ids]
+        offsets = np.concatenate([sets.offsets, np.cumsum([len(a) for a in rep_sets], dtype=np.int64) + sets.offsets[-1]])
+        shingles = ShingleBatch(offsets, np.concatenate([sets.values, *rep_sets]).astype(np.uint32, copy=False),
+                                np.zeros(len(offsets) - 1, dtype=np.int64), int(self.params.ngram))
         verifier = Verifier(shingles, float(self.params.threshold), containment=self.params.containment,
                             min_containment_shingles=int(self.params.min_containment_shingles))
-        known: dict[tuple[int, int], Any] = {}
+        pairs, codes, jac, cont = batch["pairs"]
+        known: dict[tuple[int, int], int] = {}  # in-batch pair -> its row in pairs
         earlier: dict[int, list[int]] = {}
-        for a, b, sim in batch["pairs"]:
-            known[(a, b)] = sim
+        for k, (a, b) in enumerate(pairs.tolist()):
+            known[(a, b)] = k
             earlier.setdefault(b, []).append(a)
+        codes, jac, cont = codes.tolist(), jac.tolist(), cont.tolist()
         # Every paragraph against its indexed candidates from other documents, in one compiled
         # pass; a paragraph's match is the oldest representative that verifies.
         present = np.isin(ids, np.array(rep_ids, dtype=np.int64))  # (a representative gone from the store is skipped)
@@ -531,18 +541,17 @@ class CorpusDedup:
         rep_index = np.searchsorted(np.array(rep_ids, dtype=np.int64), ids)
         cross = rep_doc[rep_index] != para_doc[rows]  # D001 is across documents (and a redone file must not match itself)
         rows, ids, rep_index = rows[cross], ids[cross], rep_index[cross]
-        codes, jac, cont = verifier.similarity_arrays(np.stack([n + rep_index, rows], axis=1))
-        hit = np.flatnonzero(codes > 0)
+        hit_codes, hit_jac, hit_cont = verifier.similarity_arrays(np.stack([n + rep_index, rows], axis=1))
+        hit = np.flatnonzero(hit_codes > 0)
         first_rows, first_at = np.unique(rows[hit], return_index=True)
-        indexed = {r: (int(ids[k]), similarity_from(int(codes[k]), float(jac[k]), float(cont[k])))
+        indexed = {r: (int(ids[k]), similarity_from(int(hit_codes[k]), float(hit_jac[k]), float(hit_cont[k])))
                    for r, k in zip(first_rows.tolist(), hit[first_at].tolist())}
         first_id = self.store.reserve(n)
         owner: list[Any] = [None] * n  # row -> its Rep (its own if it is a representative)
-        is_rep = [False] * n
         new: list[tuple[Rep, bytes]] = []
         new_rows: list[int] = []
         out = []
-        for i, (pos, doc, number, start, end, where, _sh, sig, para) in enumerate(paragraphs):
+        for i, (pos, doc, number, start, end, where, para) in enumerate(paragraphs):
             best = None
             if i in indexed:
                 pid, sim = indexed[i]
@@ -557,37 +566,47 @@ class CorpusDedup:
                     if r.id in rep_row:
                         sim = verifier.similarity(rep_row[r.id], i)
                     else:
-                        k = r.id - first_id  # a representative of this batch
-                        sim = known.get((k, i)) or verifier.similarity(k, i)
+                        k = known.get((r.id - first_id, i))  # a representative of this batch
+                        sim = (verifier.similarity(r.id - first_id, i) if k is None
+                               else similarity_from(codes[k], jac[k], cont[k]))
                     if sim.ok and (best is None or r.id < best[0].id):
                         best = (r, sim)
             if best is None:
-                rep = Rep(first_id + i, doc, number, start, end, shingles.shingles(i))
+                rep = Rep(first_id + i, doc, number, start, end, sets.shingles(i))
                 owner[i] = rep
-                is_rep[i] = True
-                new.append((rep, sig))
+                new.append((rep, sigs[i].astype("<u4").tobytes()))
                 new_rows.append(i)
                 continue
             rep, sim = best
             owner[i] = rep
             self.clusters_hit.add(rep.id)
-            out.append((pos, doc, self._finding(rep, (doc, number, start, end, where), sim), para))
+            out.append((pos, doc, self._finding(rep, doc, number, start, end, where, sim), para))
         self.store.add(new, hashes[new_rows] if new_rows else hashes[:0])
         if new_rows:
             self.filter.add(np.array([r.id for r, _ in new], dtype=np.int64), sigs[new_rows], sizes[new_rows])
         return out
 
-    def _finding(self, rep: Rep, para: tuple, sim: Any) -> dict[str, Any]:
-        """The D001 finding, worded and shaped as the in-memory stage words and shapes it."""
-        from cleaner.dedup.stage import _data, _message
+    def _finding(self, rep: Rep, doc: str, number: int, start: int, end: int, where: dict[str, int],
+                 sim: Any) -> dict[str, Any]:
+        """The D001 finding of paragraph *number* of *doc*, worded and shaped as the in-memory stage words and shapes it.
 
-        doc, number, start, end, where = para
-        rep_ref = ParagraphRef(rep.doc, rep.number, rep.start, rep.end, "")
-        me = Member(ParagraphRef(doc, number, start, end, ""), sim.score, sim.measure, sim.jaccard, sim.containment)
-        cluster = DuplicateCluster(rep.id, rep_ref, [Member(rep_ref, 1.0, "representative", 1.0, 1.0), me])
-        out = {"start": start, "end": end, **where, "code": RULE_CODE, "name": "near-duplicate",
-               "message": _message(cluster, me), "severity": self.severity, "data": _data(cluster, me)}
-        return out
+        The in-memory stage's :func:`~cleaner.dedup.stage._message` and
+        :func:`~cleaner.dedup.stage._data` for a cluster of two (*rep* and
+        this paragraph) whose id is the representative's, built directly.
+        """
+        from cleaner.dedup.stage import _score
+
+        return {"start": start, "end": end, **where, "code": RULE_CODE, "name": "near-duplicate",
+                "message": f"near-duplicate of {rep.doc} paragraph {rep.number}, "
+                           f"{_score(sim.measure, sim.score, sim.jaccard, sim.containment)}",
+                "severity": self.severity,
+                "data": {"cluster": rep.id, "kind": "cross-source", "paragraph": number,
+                         "duplicate_of": {"path": rep.doc, "paragraph": rep.number, "start": rep.start,
+                                          "end": rep.end},
+                         "similarity": round(sim.score, 4), "measure": sim.measure,
+                         "jaccard": round(sim.jaccard, 4), "containment": round(sim.containment, 4),
+                         "size": 2, "members": [{"path": rep.doc, "paragraph": rep.number},
+                                                {"path": doc, "paragraph": number}]}}
 
     def count(self) -> int:
         return self.store.count()
