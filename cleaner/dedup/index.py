@@ -193,18 +193,21 @@ class BandIndex:
 
     def lookup_pairs(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`lookup` as two arrays: ``(row, id)`` pairs, each once, sorted by row, then id."""
-        n = len(hashes)
-        q = np.ascontiguousarray(hashes.view(np.int64))
+        # Each band's queries are searched in sorted order (numpy's binary search then starts
+        # from the previous answer and stays in cache): several times faster on a large level.
+        q = np.ascontiguousarray(hashes.view(np.int64).T)  # (bands, n)
+        order = np.argsort(q, axis=1)
+        q = np.take_along_axis(q, order, axis=1)
         rows_all, ids_all = [], []
         for keys, ids in self.levels:
             for b in range(self.bands):
-                left = np.searchsorted(keys[b], q[:, b], side="left")
-                right = np.searchsorted(keys[b], q[:, b], side="right")
+                left = np.searchsorted(keys[b], q[b], side="left")
+                right = np.searchsorted(keys[b], q[b], side="right")
                 counts = right - left
                 total = int(counts.sum())
                 if not total:
                     continue
-                rows_all.append(np.repeat(np.arange(n), counts))
+                rows_all.append(np.repeat(order[b], counts))
                 starts = np.repeat(left - (np.cumsum(counts) - counts), counts)
                 ids_all.append(ids[b][starts + np.arange(total)])
         if not rows_all:
