@@ -141,7 +141,7 @@ class ParagraphSigner:
 # Storage
 
 
-@dataclass
+@dataclass(slots=True)
 class Rep:
     """An indexed representative paragraph."""
 
@@ -151,6 +151,128 @@ class Rep:
     start: int
     end: int
     shingles: np.ndarray
+
+
+def _gather(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The runs ``values[starts[k] : starts[k] + lengths[k]]`` one after the other, in CSR layout: ``(offsets, values)``."""
+    offsets = np.zeros(len(starts) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    flat = np.repeat(starts - offsets[:-1], lengths) + np.arange(offsets[-1], dtype=np.int64)
+    return offsets, values[flat]
+
+
+class RepCache:
+    """Representatives met in this run: their places, and the shingle sets of the recently used ones.
+
+    Lead paragraphs and wire copy recur all through a corpus, so the same
+    representatives are candidates batch after batch; keeping their sets
+    here spares a store read (and a Python object) for each of them each
+    time.  Everything is in flat arrays indexed by representative id (as in
+    :class:`SignatureFilter`): the document (a code), number and span of
+    every representative seen (28 bytes each), and the shingle sets copied
+    into one arena (never views of a batch, which would keep the whole batch
+    alive).  When the arena is full, the sets not used for longest are
+    dropped and the rest compacted, so it stays at *capacity* shingle values
+    (4 bytes each), or the sets one batch needs if that is more.
+    """
+
+    def __init__(self, capacity: int = 1 << 23):
+        self.capacity = capacity
+        self.arena = np.empty(capacity, dtype=np.uint32)  # pages are only touched as they fill
+        self.top = 0
+        self.docs: list[str] = []
+        self.doc_code: dict[str, int] = {}
+        self.doc = np.zeros(0, dtype=np.int32)
+        self.number = np.zeros(0, dtype=np.int32)
+        self.start = np.zeros(0, dtype=np.int64)
+        self.end = np.zeros(0, dtype=np.int64)
+        self.offset = np.zeros(0, dtype=np.int64)  # in the arena; -1: set not cached
+        self.size = np.zeros(0, dtype=np.int64)
+        self.used = np.zeros(0, dtype=np.int64)  # the batch that last used the set
+        self.clock = 0
+
+    def _grow(self, top: int) -> None:
+        if top < len(self.offset):
+            return
+        cap = max(top + 1, 2 * len(self.offset), 1024)
+        for name in ("doc", "number", "start", "end", "offset", "size", "used"):
+            old = getattr(self, name)
+            new = np.full(cap, -1 if name == "offset" else 0, dtype=old.dtype)
+            new[: len(old)] = old
+            setattr(self, name, new)
+
+    def code(self, doc: str) -> int:
+        """The code of representatives' document *doc* (-1 when none of its paragraphs is a representative yet)."""
+        return self.doc_code.get(doc, -1)
+
+    def fetch(self, ids: np.ndarray, store: Any) -> np.ndarray:
+        """Cache the representatives *ids* (sorted, distinct), reading the missing ones from *store*.
+
+        Returns the ids found (a representative gone from the store is left out).
+        """
+        self.clock += 1
+        if not len(ids):
+            return ids
+        self._grow(int(ids[-1]))
+        self.used[ids] = self.clock
+        missing = ids[self.offset[ids] < 0]
+        if len(missing):
+            read = store.fetch(set(missing.tolist()))
+            if len(read) < len(missing):
+                ids = ids[(self.offset[ids] >= 0) | np.isin(ids, np.fromiter(read, dtype=np.int64, count=len(read)))]
+            self.add(list(read.values()))
+        return ids
+
+    def sets(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The shingle sets of cached representatives *ids*, in CSR layout ``(offsets, values)``."""
+        return _gather(self.arena, self.offset[ids], self.size[ids])
+
+    def rep(self, pid: int) -> Rep:
+        """Representative *pid* (cached)."""
+        at = int(self.offset[pid])
+        return Rep(pid, self.docs[self.doc[pid]], int(self.number[pid]), int(self.start[pid]), int(self.end[pid]),
+                   self.arena[at : at + int(self.size[pid])])
+
+    def add(self, reps: list[Rep]) -> None:
+        """Cache *reps*, as used by the current batch."""
+        if not reps:
+            return
+        ids = np.fromiter((r.id for r in reps), dtype=np.int64, count=len(reps))
+        self._grow(int(ids.max()))
+        for r in reps:
+            if r.doc not in self.doc_code:
+                self.doc_code[r.doc] = len(self.docs)
+                self.docs.append(r.doc)
+        self.doc[ids] = [self.doc_code[r.doc] for r in reps]
+        self.number[ids] = [r.number for r in reps]
+        self.start[ids] = [r.start for r in reps]
+        self.end[ids] = [r.end for r in reps]
+        sizes = np.fromiter((len(r.shingles) for r in reps), dtype=np.int64, count=len(reps))
+        total = int(sizes.sum())
+        if self.top + total > self.capacity:
+            self._compact(total)
+        self.arena[self.top : self.top + total] = np.concatenate([r.shingles for r in reps])
+        self.offset[ids] = self.top + np.cumsum(sizes) - sizes
+        self.size[ids] = sizes
+        self.used[ids] = self.clock
+        self.top += total
+
+    def _compact(self, room: int) -> None:
+        """Make *room* values free: keep the sets used most recently (all those of the current batch), in a new arena."""
+        cached = np.flatnonzero(self.offset >= 0)
+        cached = cached[np.argsort(-self.used[cached], kind="stable")]
+        sizes = self.size[cached]
+        running = np.cumsum(sizes)
+        keep = max(int(np.searchsorted(running, self.capacity // 2, side="right")),
+                   int(np.count_nonzero(self.used[cached] == self.clock)))
+        kept, dropped = cached[:keep], cached[keep:]
+        self.capacity = max(self.capacity, 2 * (int(running[keep - 1]) if keep else 0) + room)
+        offsets, values = self.sets(kept)
+        self.arena = np.empty(self.capacity, dtype=np.uint32)
+        self.arena[: len(values)] = values
+        self.offset[dropped] = -1
+        self.offset[kept] = offsets[:-1]
+        self.top = len(values)
 
 
 class BandIndex:
@@ -479,6 +601,7 @@ class CorpusDedup:
         self.signer = ParagraphSigner(params, self.bands, self.rows)
         self.store = open_store(spec, params)
         self.filter = SignatureFilter(params)
+        self.cache = RepCache()
         preload = getattr(self.store, "signatures", None)
         if preload is not None:  # representatives of earlier runs
             self.filter.add(*preload())
@@ -515,14 +638,12 @@ class CorpusDedup:
         rows, ids = rows[keep], ids[keep]
         order = np.lexsort((ids, rows))  # by paragraph, then oldest representative first
         rows, ids = rows[order], ids[order]
-        reps = self.store.fetch(set(ids.tolist()))
+        rep_ids = self.cache.fetch(np.unique(ids), self.store)
         # One shingle batch for the paragraphs and the indexed candidates, so the verifier
         # builds each shingle set once: rows 0..n-1 are this batch, then the representatives.
-        rep_ids = sorted(reps)
-        rep_row = {pid: n + k for k, pid in enumerate(rep_ids)}
-        rep_sets = [reps[pid].shingles for pid in rep_ids]
-        offsets = np.concatenate([sets.offsets, np.cumsum([len(a) for a in rep_sets], dtype=np.int64) + sets.offsets[-1]])
-        shingles = ShingleBatch(offsets, np.concatenate([sets.values, *rep_sets]).astype(np.uint32, copy=False),
+        rep_offsets, rep_values = self.cache.sets(rep_ids)
+        offsets = np.concatenate([sets.offsets, rep_offsets[1:] + sets.offsets[-1]])
+        shingles = ShingleBatch(offsets, np.concatenate([sets.values, rep_values]),
                                 np.zeros(len(offsets) - 1, dtype=np.int64), int(self.params.ngram))
         verifier = Verifier(shingles, float(self.params.threshold), containment=self.params.containment,
                             min_containment_shingles=int(self.params.min_containment_shingles))
@@ -535,13 +656,11 @@ class CorpusDedup:
         codes, jac, cont = codes.tolist(), jac.tolist(), cont.tolist()
         # Every paragraph against its indexed candidates from other documents, in one compiled
         # pass; a paragraph's match is the oldest representative that verifies.
-        present = np.isin(ids, np.array(rep_ids, dtype=np.int64))  # (a representative gone from the store is skipped)
+        present = np.isin(ids, rep_ids)  # (a representative gone from the store is skipped)
         rows, ids = rows[present], ids[present]
-        doc_code: dict[str, int] = {}
-        para_doc = np.fromiter((doc_code.setdefault(p[1], len(doc_code)) for p in paragraphs), dtype=np.int64, count=n)
-        rep_doc = np.fromiter((doc_code.setdefault(reps[pid].doc, len(doc_code)) for pid in rep_ids),
-                              dtype=np.int64, count=len(rep_ids))
-        rep_index = np.searchsorted(np.array(rep_ids, dtype=np.int64), ids)
+        para_doc = np.fromiter((self.cache.code(p[1]) for p in paragraphs), dtype=np.int64, count=n)
+        rep_doc = self.cache.doc[rep_ids]
+        rep_index = np.searchsorted(rep_ids, ids)
         cross = rep_doc[rep_index] != para_doc[rows]  # D001 is across documents (and a redone file must not match itself)
         rows, ids, rep_index = rows[cross], ids[cross], rep_index[cross]
         hit_codes, hit_jac, hit_cont = verifier.similarity_arrays(np.stack([n + rep_index, rows], axis=1))
@@ -549,6 +668,7 @@ class CorpusDedup:
         first_rows, first_at = np.unique(rows[hit], return_index=True)
         indexed = {r: (int(ids[k]), similarity_from(int(hit_codes[k]), float(hit_jac[k]), float(hit_cont[k])))
                    for r, k in zip(first_rows.tolist(), hit[first_at].tolist())}
+        rep_row = dict(zip(rep_ids.tolist(), range(n, n + len(rep_ids))))
         first_id = self.store.reserve(n)
         owner: list[Any] = [None] * n  # row -> its Rep (its own if it is a representative)
         new: list[tuple[Rep, bytes]] = []
@@ -558,7 +678,7 @@ class CorpusDedup:
             best = None
             if i in indexed:
                 pid, sim = indexed[i]
-                best = (reps[pid], sim)
+                best = (self.cache.rep(pid), sim)
             if best is None and i in earlier:
                 tried: set[int] = set()
                 for j in sorted(earlier[i]):
@@ -585,6 +705,7 @@ class CorpusDedup:
             self.clusters_hit.add(rep.id)
             out.append((pos, doc, self._finding(rep, doc, number, start, end, where, sim), para))
         self.store.add(new, hashes[new_rows] if new_rows else hashes[:0])
+        self.cache.add([r for r, _ in new])
         if new_rows:
             self.filter.add(np.array([r.id for r, _ in new], dtype=np.int64), sigs[new_rows], sizes[new_rows])
         return out
