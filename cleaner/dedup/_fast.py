@@ -116,3 +116,17 @@ def bucket_pairs(packed: np.ndarray, shift: int, idx: np.ndarray, n: int, max_bu
 def words(arr: np.ndarray, size: int):
     """Word ``starts``, ``ends`` (runs of bytes other than space in ``arr[:size]``) and the words with a byte >= 0x80."""
     return _k._words(arr, int(size))
+
+
+def first_verified(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, starts: np.ndarray, threshold: float,
+                   containment: float | None, min_small: int):
+    """The first near-duplicate pair of every group ``pairs[starts[g] : starts[g + 1]]`` of a batch of sorted, distinct sets.
+
+    Returns the pair's index (-1: none in the group) and its verdict, Jaccard and containment, with
+    the verdicts and values of ``Verifier.similarity_arrays``; a group's later pairs are not compared.
+    """
+    return _k._first_verified(np.ascontiguousarray(values), np.ascontiguousarray(offsets, dtype=np.int64),
+                              np.ascontiguousarray(pairs[:, 0], dtype=np.int64),
+                              np.ascontiguousarray(pairs[:, 1], dtype=np.int64),
+                              np.ascontiguousarray(starts, dtype=np.int64), float(threshold), containment is not None,
+                              float(containment if containment is not None else 0.0), int(min_small))

@@ -272,3 +272,45 @@ def _words(arr, size):
     if inside:
         ends[k] = size
     return starts, ends, np.flatnonzero(high)
+
+
+@numba.njit(cache=True, nogil=True)
+def _first_verified(values, offsets, pa, pb, starts, jaccard_min, use_containment, containment_min, min_small):
+    groups = len(starts) - 1
+    first = np.full(groups, -1, dtype=np.int64)
+    codes = np.zeros(groups, dtype=np.int8)
+    jac = np.zeros(groups, dtype=np.float64)
+    cont = np.zeros(groups, dtype=np.float64)
+    for g in range(groups):
+        for p in range(starts[g], starts[g + 1]):
+            i, i_end = offsets[pa[p]], offsets[pa[p] + 1]
+            j, j_end = offsets[pb[p]], offsets[pb[p] + 1]
+            la, lb = i_end - i, j_end - j
+            if la == 0 or lb == 0:
+                continue
+            c = 0
+            while i < i_end and j < j_end:
+                x, y = values[i], values[j]
+                if x == y:
+                    c += 1
+                    i += 1
+                    j += 1
+                elif x < y:
+                    i += 1
+                else:
+                    j += 1
+            small = min(la, lb)
+            jv = c / (la + lb - c)
+            cv = c / small
+            if jv >= jaccard_min:
+                code = 1
+            elif use_containment and cv >= containment_min and small >= min_small:
+                code = 2
+            else:
+                continue
+            first[g] = p
+            codes[g] = code
+            jac[g] = jv
+            cont[g] = cv
+            break
+    return first, codes, jac, cont

@@ -663,11 +663,7 @@ class CorpusDedup:
         rep_index = np.searchsorted(rep_ids, ids)
         cross = rep_doc[rep_index] != para_doc[rows]  # D001 is across documents (and a redone file must not match itself)
         rows, ids, rep_index = rows[cross], ids[cross], rep_index[cross]
-        hit_codes, hit_jac, hit_cont = verifier.similarity_arrays(np.stack([n + rep_index, rows], axis=1))
-        hit = np.flatnonzero(hit_codes > 0)
-        first_rows, first_at = np.unique(rows[hit], return_index=True)
-        indexed = {r: (int(ids[k]), similarity_from(int(hit_codes[k]), float(hit_jac[k]), float(hit_cont[k])))
-                   for r, k in zip(first_rows.tolist(), hit[first_at].tolist())}
+        indexed = self._first_matches(verifier, np.stack([n + rep_index, rows], axis=1), ids)
         rep_row = dict(zip(rep_ids.tolist(), range(n, n + len(rep_ids))))
         first_id = self.store.reserve(n)
         owner: list[Any] = [None] * n  # row -> its Rep (its own if it is a representative)
@@ -709,6 +705,36 @@ class CorpusDedup:
         if new_rows:
             self.filter.add(np.array([r.id for r, _ in new], dtype=np.int64), sigs[new_rows], sizes[new_rows])
         return out
+
+    def _first_matches(self, verifier: Any, pairs: np.ndarray, ids: np.ndarray) -> dict[int, tuple[int, Any]]:
+        """Paragraph -> ``(id, similarity)`` of its first candidate representative that verifies.
+
+        *pairs* are ``(representative row, paragraph row)`` in *verifier*'s
+        batch, grouped by paragraph, each group in candidate order; *ids* are
+        the representatives' ids.  The compiled pass stops at a paragraph's
+        first match; it needs the sets distinct and sorted, as they are here
+        (:meth:`~cleaner.dedup.minhash.ShingleBatch.shingle_sets` in the
+        worker, and the same in the store).
+        """
+        from cleaner.dedup import _fast
+        from cleaner.dedup.cluster import similarity_from
+
+        fast = _fast.kernels(len(pairs))
+        if fast is None:
+            codes, jac, cont = verifier.similarity_arrays(pairs)
+            hit = np.flatnonzero(codes > 0)
+            rows, first = np.unique(pairs[hit, 1], return_index=True)
+            at = hit[first]
+            codes, jac, cont = codes[at], jac[at], cont[at]
+        else:
+            rows, starts = np.unique(pairs[:, 1], return_index=True)
+            at, codes, jac, cont = fast.first_verified(
+                verifier.batch.values, verifier.batch.offsets, pairs, np.append(starts, len(pairs)),
+                verifier.threshold, verifier.containment, verifier.min_containment_shingles)
+            found = at >= 0
+            rows, at, codes, jac, cont = rows[found], at[found], codes[found], jac[found], cont[found]
+        return {r: (pid, similarity_from(c, j, k)) for r, pid, c, j, k in
+                zip(rows.tolist(), ids[at].tolist(), codes.tolist(), jac.tolist(), cont.tolist())}
 
     def _finding(self, rep: Rep, doc: str, number: int, start: int, end: int, where: dict[str, int],
                  sim: Any) -> dict[str, Any]:
