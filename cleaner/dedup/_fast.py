@@ -130,3 +130,14 @@ def first_verified(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, s
                               np.ascontiguousarray(pairs[:, 1], dtype=np.int64),
                               np.ascontiguousarray(starts, dtype=np.int64), float(threshold), containment is not None,
                               float(containment if containment is not None else 0.0), int(min_small))
+
+
+def bucket_members(keys: np.ndarray, ids: np.ndarray, queries: np.ndarray, order: np.ndarray):
+    """``(query row, id)`` for every entry of a :class:`~cleaner.dedup.index.BandIndex` level sharing a bucket with a query.
+
+    *keys*/*ids* are the level (``(bands, m)``, each band sorted by key),
+    *queries* the band hashes to look up (``(bands, n)``, each band sorted)
+    and *order* the query row of each; the same pairs as the level's numpy
+    loop in ``BandIndex.lookup_pairs``, band by band.
+    """
+    return _k._bucket_members(keys, ids, queries, order)

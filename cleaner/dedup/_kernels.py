@@ -314,3 +314,39 @@ def _first_verified(values, offsets, pa, pb, starts, jaccard_min, use_containmen
             cont[g] = cv
             break
     return first, codes, jac, cont
+
+
+@numba.njit(cache=True, nogil=True)
+def _bucket_members(keys, ids, queries, order):
+    bands, m = keys.shape
+    n = queries.shape[1]
+    first = np.empty((bands, n), dtype=np.int64)
+    count = np.empty((bands, n), dtype=np.int64)
+    total = 0
+    for b in range(bands):
+        lo = 0
+        for k in range(n):
+            q = queries[b, k]
+            hi = m
+            while lo < hi:  # the first key >= q, at or after the previous query's (queries are sorted)
+                mid = (lo + hi) >> 1
+                if keys[b, mid] < q:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            end = lo
+            while end < m and keys[b, end] == q:
+                end += 1
+            first[b, k] = lo
+            count[b, k] = end - lo
+            total += end - lo
+    rows = np.empty(total, dtype=np.int64)
+    out = np.empty(total, dtype=np.int64)
+    pos = 0
+    for b in range(bands):
+        for k in range(n):
+            for t in range(first[b, k], first[b, k] + count[b, k]):
+                rows[pos] = order[b, k]
+                out[pos] = ids[b, t]
+                pos += 1
+    return rows, out
