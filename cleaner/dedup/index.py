@@ -42,6 +42,8 @@ finished before the interruption.
 
 from __future__ import annotations
 
+import functools
+import gc
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -57,6 +59,29 @@ from cleaner.io.files import InputError
 RULE_CODE = "D001"
 
 
+def _gc_paused(method):
+    """*method* with the cyclic garbage collector paused while it runs.
+
+    A batch allocates tens of thousands of small containers (paragraph
+    tuples, findings) that form no cycles; each collection they trigger
+    would re-scan the whole live heap of the run for nothing (measured: 8%
+    of a dedup-only run).  They are collected once the method returns, as
+    the in-memory pass does (:func:`cleaner.dedup.core.dedup_paragraphs`).
+    """
+
+    @functools.wraps(method)
+    def paused(*args: Any, **kwargs: Any) -> Any:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return paused
+
+
 # ---------------------------------------------------------------------------
 # Worker side
 
@@ -69,6 +94,7 @@ class ParagraphSigner:
     bands: int
     rows: int
 
+    @_gc_paused
     def paragraphs(self, docs: list[tuple[int, Any]]) -> dict[str, Any] | None:
         """The comparable paragraphs of ``(position, Document)`` pairs, ready for :meth:`CorpusDedup.check_batch`.
 
@@ -616,6 +642,7 @@ class CorpusDedup:
         self.severity = severity
         self.clusters_hit: set[int] = set()
 
+    @_gc_paused
     def check_batch(self, batch: dict[str, Any] | None) -> list[tuple[int, str, dict[str, Any], Any]]:
         """``(position, doc id, finding JSON, paragraph)`` for every paragraph of *batch* that repeats a representative.
 
