@@ -62,6 +62,12 @@ def match_counts(signatures: np.ndarray, pa: np.ndarray, pb: np.ndarray) -> np.n
                             np.ascontiguousarray(pb, dtype=np.int64))
 
 
+def unique_segments(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique`` of every run ``values[starts[k] : ends[k]]``, one after the other: ``(values, offsets)``."""
+    return _k._unique_segments(np.ascontiguousarray(values), np.ascontiguousarray(starts, dtype=np.int64),
+                               np.ascontiguousarray(ends, dtype=np.int64))
+
+
 def set_sizes_and_intersections(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray):
     """For every pair ``(i, j)`` of paragraphs: ``|S_i|``, ``|S_j|`` and ``|S_i ∩ S_j|`` of their shingle sets."""
     need = np.unique(pairs)

@@ -115,10 +115,17 @@ class ShingleBatch:
         """The exact shingle sets of paragraphs *rows* as a batch of their own: each row's distinct hashes, sorted.
 
         Row ``k`` of the result holds ``np.unique(self.shingles(rows[k]))``,
-        for all rows in one sort of ``(row, hash)`` keys.
+        for all rows in one sort of ``(row, hash)`` keys (or one compiled
+        pass).
         """
+        from cleaner.dedup import _fast
+
         rows = np.asarray(rows, dtype=np.int64)
         starts = self.offsets[rows]
+        fast = _fast.kernels(len(self.values))
+        if fast is not None:  # each set sorted on its own, compiled
+            values, offsets = fast.unique_segments(self.values, starts, self.offsets[rows + 1])
+            return ShingleBatch(offsets, values, self.n_words[rows], self.ngram)
         lengths = self.offsets[rows + 1] - starts
         bounds = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(lengths, out=bounds[1:])
