@@ -257,7 +257,7 @@ def test_compiled_streaming_kernels_give_the_numpy_results(monkeypatch):
     from cleaner.dedup import _fast
     from cleaner.dedup.cluster import Verifier
     from cleaner.dedup.core import DedupParams
-    from cleaner.dedup.index import BandIndex, CorpusDedup
+    from cleaner.dedup.index import BandIndex, CorpusDedup, SignatureFilter
     from cleaner.dedup.minhash import shingle_batch
 
     if _fast.kernels() is None:
@@ -276,11 +276,18 @@ def test_compiled_streaming_kernels_give_the_numpy_results(monkeypatch):
     verifier = Verifier(sets, 0.4, containment=0.9, min_containment_shingles=8)
     pairs = np.array([(a, b) for b in range(len(rows)) for a in range(len(rows)) if a != b and (a * b) % 3 != 1])
     dedup = CorpusDedup.__new__(CorpusDedup)
-    fast = (bands.lookup_pairs(queries), sets, dedup._first_matches(verifier, pairs, np.arange(len(pairs)) + 100))
+    stored = SignatureFilter(DedupParams())
+    sigs = rng.integers(0, 1 << 32, (60, 128), dtype=np.uint32) | 0xF0  # low bytes from a few values
+    stored.add(np.arange(10, 50), sigs[:40], rng.integers(1, 80, 40))
+    cand_rows, cand_ids = rng.integers(0, 20, 500), rng.integers(0, 60, 500)
+    keep_args = (cand_rows, cand_ids, sigs[40:], rng.integers(1, 80, 20))
+    fast = (bands.lookup_pairs(queries), sets, dedup._first_matches(verifier, pairs, np.arange(len(pairs)) + 100),
+            stored.keep(*keep_args))
     monkeypatch.setattr(_fast, "AVAILABLE", False)
     slow = (bands.lookup_pairs(queries), batch.shingle_sets(rows),
             dedup._first_matches(Verifier(sets, 0.4, containment=0.9, min_containment_shingles=8), pairs,
-                                 np.arange(len(pairs)) + 100))
+                                 np.arange(len(pairs)) + 100), stored.keep(*keep_args))
+    assert np.array_equal(fast[3], slow[3]) and 0 < fast[3].sum() < len(fast[3])
     assert all(np.array_equal(f, s) for f, s in zip(fast[0], slow[0])) and len(fast[0][0])
     assert np.array_equal(fast[1].offsets, slow[1].offsets) and np.array_equal(fast[1].values, slow[1].values)
     for k, i in enumerate(rows.tolist()):

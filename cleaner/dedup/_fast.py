@@ -68,6 +68,12 @@ def unique_segments(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) ->
                                np.ascontiguousarray(ends, dtype=np.int64))
 
 
+def row_agreements(a: np.ndarray, b: np.ndarray, ra: np.ndarray, rb: np.ndarray) -> np.ndarray:
+    """For every ``k``, how many positions rows ``a[ra[k]]`` and ``b[rb[k]]`` hold equal values (no gathered copies)."""
+    return _k._row_agreements(np.ascontiguousarray(a), np.ascontiguousarray(b),
+                              np.ascontiguousarray(ra, dtype=np.int64), np.ascontiguousarray(rb, dtype=np.int64))
+
+
 def set_sizes_and_intersections(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray):
     """For every pair ``(i, j)`` of paragraphs: ``|S_i|``, ``|S_j|`` and ``|S_i ∩ S_j|`` of their shingle sets."""
     need = np.unique(pairs)

@@ -350,3 +350,17 @@ def _bucket_members(keys, ids, queries, order):
                 out[pos] = ids[b, t]
                 pos += 1
     return rows, out
+
+
+@numba.njit(cache=True, nogil=True)
+def _row_agreements(a, b, ra, rb):
+    m = len(ra)
+    out = np.empty(m, dtype=np.int64)
+    for p in range(m):
+        x, y = ra[p], rb[p]
+        c = 0
+        for k in range(a.shape[1]):
+            if a[x, k] == b[y, k]:
+                c += 1
+        out[p] = c
+    return out

@@ -607,6 +607,7 @@ class SignatureFilter:
 
     def keep(self, rows: np.ndarray, ids: np.ndarray, signatures: np.ndarray, sizes: np.ndarray) -> np.ndarray:
         """Which candidate pairs (batch row, representative id) may pass (a boolean mask)."""
+        from cleaner.dedup import _fast
         from cleaner.dedup.core import _may_pass
 
         margin = self.params.prefilter_margin
@@ -617,11 +618,15 @@ class SignatureFilter:
         keep = np.ones(len(rows), dtype=bool)
         k_rows, k_ids = rows[known], ids[known]
         low_batch = signatures.astype(np.uint8)
-        step = 1 << 15
-        upper = np.empty(len(k_rows), dtype=np.float64)
-        for lo in range(0, len(k_rows), step):
-            upper[lo : lo + step] = np.count_nonzero(
-                low_batch[k_rows[lo : lo + step]] == self.low[k_ids[lo : lo + step]], axis=1) / self.num_perm
+        fast = _fast.kernels(len(k_rows))
+        if fast is not None:  # the same counts, compiled, without gathering the rows
+            upper = fast.row_agreements(low_batch, self.low, k_rows, k_ids) / self.num_perm
+        else:
+            step = 1 << 15
+            upper = np.empty(len(k_rows), dtype=np.float64)
+            for lo in range(0, len(k_rows), step):
+                upper[lo : lo + step] = np.count_nonzero(
+                    low_batch[k_rows[lo : lo + step]] == self.low[k_ids[lo : lo + step]], axis=1) / self.num_perm
         keep[known] = _may_pass(upper, sizes[k_rows], self.size[k_ids], self.params, float(margin))
         return keep
 
