@@ -667,6 +667,7 @@ class CorpusDedup:
         sigs, hashes = batch["sigs"], batch["hashes"]
         n = len(paragraphs)
         sizes = sets.counts()
+        # Candidates by paragraph, then oldest representative first.
         if hasattr(self.store, "lookup_pairs"):
             rows, ids = self.store.lookup_pairs(sigs, hashes)
         else:
@@ -674,10 +675,10 @@ class CorpusDedup:
             counts = np.fromiter(map(len, found), dtype=np.int64, count=n)
             rows = np.repeat(np.arange(n), counts)
             ids = np.fromiter((pid for f in found for pid in f), dtype=np.int64, count=int(counts.sum()))
+            order = np.lexsort((ids, rows))
+            rows, ids = rows[order], ids[order]
         keep = self.filter.keep(rows, ids, sigs, sizes)  # candidates the signatures do not rule out
         rows, ids = rows[keep], ids[keep]
-        order = np.lexsort((ids, rows))  # by paragraph, then oldest representative first
-        rows, ids = rows[order], ids[order]
         rep_ids = self.cache.fetch(np.unique(ids), self.store)
         # One shingle batch for the paragraphs and the indexed candidates, so the verifier
         # builds each shingle set once: rows 0..n-1 are this batch, then the representatives.
