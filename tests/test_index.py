@@ -305,12 +305,12 @@ def test_findings_are_worded_as_the_in_memory_stage_words_them():
     dedup = CorpusDedup.__new__(CorpusDedup)
     dedup.severity = "warning"
     rep = Rep(17, "wire-1", 4, 120, 480, np.zeros(0, dtype=np.uint32))
-    where = {"line": 3, "column": 1, "end_line": 3, "end_column": 90}
+    where = (3, 1, 3, 90)
     for sim in (Similarity(0.61234, 0.9, "jaccard", 0.61234), Similarity(0.3, 0.951, "containment", 0.951)):
         got = dedup._finding(rep, "wire-2", 2, 10, 99, where, sim)
         rep_ref = ParagraphRef(rep.doc, rep.number, rep.start, rep.end, "")
         me = Member(ParagraphRef("wire-2", 2, 10, 99, ""), sim.score, sim.measure, sim.jaccard, sim.containment)
         cluster = DuplicateCluster(rep.id, rep_ref, [Member(rep_ref, 1.0, "representative", 1.0, 1.0), me])
-        want = {"start": 10, "end": 99, **where, "code": "D001", "name": "near-duplicate",
+        want = {"start": 10, "end": 99, "line": 3, "column": 1, "end_line": 3, "end_column": 90, "code": "D001", "name": "near-duplicate",
                 "message": _message(cluster, me), "severity": "warning", "data": _data(cluster, me)}
         assert json.dumps(got) == json.dumps(want)

@@ -104,9 +104,10 @@ class ParagraphSigner:
         ``items``
             ``(position, doc id, number, start, end, where, paragraph)``, where
             ``start``/``end`` are offsets in the original text, ``where`` their
-            line and column, and ``paragraph`` the
-            :class:`~cleaner.dedup.segment.Paragraph` in the cleaned text
-            (without its text), for ``--drop-duplicates``;
+            ``(line, column, end line, end column)``, and ``paragraph`` the
+            fields of the :class:`~cleaner.dedup.segment.Paragraph` in the
+            cleaned text but its text (for ``--drop-duplicates``); plain tuples,
+            made into a dict and a ``Paragraph`` only for a repeated paragraph;
         ``shingles``
             their exact shingle sets, a :class:`~cleaner.dedup.minhash.ShingleBatch`
             of sorted distinct hashes;
@@ -122,9 +123,9 @@ class ParagraphSigner:
         from cleaner.dedup.cluster import Verifier
         from cleaner.dedup.lsh import band_hashes, candidate_pairs
         from cleaner.dedup.minhash import minhash_signatures, shingle_batch
-        from cleaner.dedup.segment import Paragraph, segment_paragraphs
+        from cleaner.dedup.segment import segment_paragraphs
         from cleaner.engine import OffsetMap
-        from cleaner.pipeline import LineIndex, locate
+        from cleaner.pipeline import LineIndex
 
         p = self.params
         texts: list[str] = []
@@ -151,8 +152,8 @@ class ParagraphSigner:
             omap, index = maps
             start = omap.to_original(para.start, right=True)
             end = max(start, omap.to_original(para.end, right=False))
-            items.append((pos, doc.id, para.number, start, end, locate(index, start, end),
-                          Paragraph(para.number, para.start, para.end, "", para.kind, para.first_line, para.last_line)))
+            items.append((pos, doc.id, para.number, start, end, (*index.position(start), *index.position(end)),
+                          (para.number, para.start, para.end, para.kind, para.first_line, para.last_line)))
         sets = batch.shingle_sets(keep)
         kept_sigs = sigs[keep]
         verifier = Verifier(sets, float(p.threshold), containment=p.containment,
@@ -662,6 +663,7 @@ class CorpusDedup:
         """
         from cleaner.dedup.cluster import Verifier, similarity_from
         from cleaner.dedup.minhash import ShingleBatch
+        from cleaner.dedup.segment import Paragraph
 
         if not batch:
             return []
@@ -743,7 +745,8 @@ class CorpusDedup:
             rep, sim = best
             owner[i] = rep
             self.clusters_hit.add(rep.id)
-            out.append((pos, doc, self._finding(rep, doc, number, start, end, where, sim), para))
+            out.append((pos, doc, self._finding(rep, doc, number, start, end, where, sim),
+                        Paragraph(para[0], para[1], para[2], "", *para[3:])))
         self.store.add(new, hashes[new_rows] if new_rows else hashes[:0])
         self.cache.add([r for r, _ in new])
         if new_rows:
@@ -780,7 +783,7 @@ class CorpusDedup:
         return {r: (pid, similarity_from(c, j, k)) for r, pid, c, j, k in
                 zip(rows.tolist(), ids[at].tolist(), codes.tolist(), jac.tolist(), cont.tolist())}
 
-    def _finding(self, rep: Rep, doc: str, number: int, start: int, end: int, where: dict[str, int],
+    def _finding(self, rep: Rep, doc: str, number: int, start: int, end: int, where: tuple[int, int, int, int],
                  sim: Any) -> dict[str, Any]:
         """The D001 finding of paragraph *number* of *doc*, worded and shaped as the in-memory stage words and shapes it.
 
@@ -790,7 +793,9 @@ class CorpusDedup:
         """
         from cleaner.dedup.stage import _score
 
-        return {"start": start, "end": end, **where, "code": RULE_CODE, "name": "near-duplicate",
+        line, column, end_line, end_column = where
+        return {"start": start, "end": end, "line": line, "column": column, "end_line": end_line,
+                "end_column": end_column, "code": RULE_CODE, "name": "near-duplicate",
                 "message": f"near-duplicate of {rep.doc} paragraph {rep.number}, "
                            f"{_score(sim.measure, sim.score, sim.jaccard, sim.containment)}",
                 "severity": self.severity,
