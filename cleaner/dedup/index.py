@@ -196,11 +196,13 @@ class RepCache:
     here spares a store read (and a Python object) for each of them each
     time.  Everything is in flat arrays indexed by representative id (as in
     :class:`SignatureFilter`): the document (a code), number and span of
-    every representative seen (28 bytes each), and the shingle sets copied
-    into one arena (never views of a batch, which would keep the whole batch
-    alive).  When the arena is full, the sets not used for longest are
-    dropped and the rest compacted, so it stays at *capacity* shingle values
-    (4 bytes each), or the sets one batch needs if that is more.
+    every representative seen and its set's place (48 bytes each), and the
+    shingle sets copied into one arena (never views of a batch, which would
+    keep the whole batch alive).  When the arena is full, the sets not used
+    for longest are dropped and the rest compacted, so it stays at
+    *capacity* shingle values (4 bytes each; the default holds the 7.6
+    million of a 100 MB news corpus), or the sets one batch needs if that is
+    more.
     """
 
     def __init__(self, capacity: int = 1 << 23):
@@ -344,8 +346,8 @@ class BandIndex:
         """:meth:`lookup` as two arrays: ``(row, id)`` pairs, each once, sorted by row, then id."""
         from cleaner.dedup import _fast
 
-        # Each band's queries are searched in sorted order (numpy's binary search then starts
-        # from the previous answer and stays in cache): several times faster on a large level.
+        # Each band's queries are searched in sorted order: a search starts from the previous
+        # answer and stays in cache (numpy's searchsorted measured 1.5x faster than unsorted).
         q = np.ascontiguousarray(hashes.view(np.int64).T)  # (bands, n)
         order = np.argsort(q, axis=1)
         q = np.take_along_axis(q, order, axis=1)
