@@ -97,6 +97,19 @@ def test_segments_blank_line_separated_one_per_line_and_wrapped_blocks():
         assert text[p.start : p.end] == p.text
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "B.", " ", "\t", "\n", "\r", "\r\n", "\u00a0", "\u2028", "\x0b"]),
+                max_size=40).map("".join))
+def test_segment_lines_are_the_line_spans_lines(text):
+    from cleaner.dedup.segment import _lines
+    from cleaner.rules._lines import line_spans
+
+    for t in (text, text.replace("\r", "")):  # the fast split, and the line_spans path
+        starts, contents = _lines(t)
+        assert [(s, s + len(c)) for s, c in zip(starts, contents)] == [(ln.start, ln.end) for ln in line_spans(t)]
+        assert all(t[s : s + len(c)] == c for s, c in zip(starts, contents))
+
+
 def test_run_on_body_is_cut_into_sentence_windows_with_exact_offsets():
     text = read_seed("000")
     paras = segment_paragraphs(text)

@@ -6,6 +6,7 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from cleaner.batch import RunOptions, run
@@ -235,3 +236,81 @@ def test_a_paragraph_matching_several_representatives_names_the_oldest(tmp_path)
     got = d001(tmp_path / "out" / "a.jsonl")
     assert got["first"] == [] and got["second"] == []  # x and y are both representatives
     assert [f["data"]["duplicate_of"]["path"] for f in got["third"]] == ["first"]
+
+
+def test_a_small_representative_cache_gives_the_same_findings(tmp_path, monkeypatch):
+    """The cache of representatives only spares store reads: evicting (or never holding) sets changes nothing."""
+    from cleaner.dedup import index
+
+    docs = [{"id": f"a{i}", "text": prose(i)} for i in range(12)] + [{"id": "wire-1", "text": WIRE}]
+    docs += [{"id": f"wire-{k}", "text": edited(WIRE) if k % 2 else WIRE} for k in range(2, 9)]
+    write(tmp_path / "in" / "a.jsonl", docs)
+    run([str(tmp_path / "in")], tmp_path / "big", Config(), RunOptions(jobs=1, progress="off", batch_docs=3))
+    monkeypatch.setattr(index.RepCache.__init__, "__defaults__", (50,))  # a set or two: compacted, grown
+    run([str(tmp_path / "in")], tmp_path / "small", Config(), RunOptions(jobs=1, progress="off", batch_docs=3))
+    assert (tmp_path / "big" / "a.jsonl").read_bytes() == (tmp_path / "small" / "a.jsonl").read_bytes()
+    assert sum(len(f) for f in d001(tmp_path / "small" / "a.jsonl").values()) >= 3 * 7
+
+
+def test_compiled_streaming_kernels_give_the_numpy_results(monkeypatch):
+    """Band lookups, distinct sorted sets and first matches: the same with and without numba."""
+    from cleaner.dedup import _fast
+    from cleaner.dedup.cluster import Verifier
+    from cleaner.dedup.core import DedupParams
+    from cleaner.dedup.index import BandIndex, CorpusDedup, SignatureFilter
+    from cleaner.dedup.minhash import shingle_batch
+
+    if _fast.kernels() is None:
+        pytest.skip("numba is not available")
+    monkeypatch.setattr(_fast, "MIN_ITEMS", 0)
+    rng = np.random.default_rng(3)
+    pool = rng.integers(0, 2**64 - 1, 40, dtype=np.uint64)  # few distinct hashes: crowded buckets
+    bands = BandIndex(5)
+    for k in range(9):
+        bands.add(np.arange(20 * k, 20 * k + 20), rng.choice(pool, (20, 5)))
+    queries = rng.choice(pool, (30, 5))
+    texts = [prose(i % 6, paragraphs=1, words=12 + i) for i in range(40)] + ["", "too short"]
+    batch = shingle_batch(texts, 3)
+    rows = np.array([0, 3, 5, 6, 7, 8, 11, 20, 39, 40, 41])
+    sets = batch.shingle_sets(rows)
+    verifier = Verifier(sets, 0.4, containment=0.9, min_containment_shingles=8)
+    pairs = np.array([(a, b) for b in range(len(rows)) for a in range(len(rows)) if a != b and (a * b) % 3 != 1])
+    dedup = CorpusDedup.__new__(CorpusDedup)
+    stored = SignatureFilter(DedupParams())
+    sigs = rng.integers(0, 1 << 32, (60, 128), dtype=np.uint32) | 0xF0  # low bytes from a few values
+    stored.add(np.arange(10, 50), sigs[:40], rng.integers(1, 80, 40))
+    cand_rows, cand_ids = rng.integers(0, 20, 500), rng.integers(0, 60, 500)
+    keep_args = (cand_rows, cand_ids, sigs[40:], rng.integers(1, 80, 20))
+    fast = (bands.lookup_pairs(queries), sets, dedup._first_matches(verifier, pairs, np.arange(len(pairs)) + 100),
+            stored.keep(*keep_args))
+    monkeypatch.setattr(_fast, "AVAILABLE", False)
+    slow = (bands.lookup_pairs(queries), batch.shingle_sets(rows),
+            dedup._first_matches(Verifier(sets, 0.4, containment=0.9, min_containment_shingles=8), pairs,
+                                 np.arange(len(pairs)) + 100), stored.keep(*keep_args))
+    assert np.array_equal(fast[3], slow[3]) and 0 < fast[3].sum() < len(fast[3])
+    assert all(np.array_equal(f, s) for f, s in zip(fast[0], slow[0])) and len(fast[0][0])
+    assert np.array_equal(fast[1].offsets, slow[1].offsets) and np.array_equal(fast[1].values, slow[1].values)
+    for k, i in enumerate(rows.tolist()):
+        assert np.array_equal(sets.shingles(k), np.unique(batch.shingles(i)))
+    assert fast[2] == slow[2] and fast[2]
+    assert DedupParams().threshold == verifier.threshold
+
+
+def test_findings_are_worded_as_the_in_memory_stage_words_them():
+    from cleaner.dedup.cluster import Similarity
+    from cleaner.dedup.core import DuplicateCluster, Member, ParagraphRef
+    from cleaner.dedup.index import CorpusDedup, Rep
+    from cleaner.dedup.stage import _data, _message
+
+    dedup = CorpusDedup.__new__(CorpusDedup)
+    dedup.severity = "warning"
+    rep = Rep(17, "wire-1", 4, 120, 480, np.zeros(0, dtype=np.uint32))
+    where = (3, 1, 3, 90)
+    for sim in (Similarity(0.61234, 0.9, "jaccard", 0.61234), Similarity(0.3, 0.951, "containment", 0.951)):
+        got = dedup._finding(rep, "wire-2", 2, 10, 99, where, sim)
+        rep_ref = ParagraphRef(rep.doc, rep.number, rep.start, rep.end, "")
+        me = Member(ParagraphRef("wire-2", 2, 10, 99, ""), sim.score, sim.measure, sim.jaccard, sim.containment)
+        cluster = DuplicateCluster(rep.id, rep_ref, [Member(rep_ref, 1.0, "representative", 1.0, 1.0), me])
+        want = {"start": 10, "end": 99, "line": 3, "column": 1, "end_line": 3, "end_column": 90, "code": "D001", "name": "near-duplicate",
+                "message": _message(cluster, me), "severity": "warning", "data": _data(cluster, me)}
+        assert json.dumps(got) == json.dumps(want)

@@ -8,7 +8,8 @@ off (the numpy path is then used even where numba is installed).
 
 numba is imported only when a pass is large enough to gain from it
 (:func:`kernels` with a size of at least :data:`MIN_ITEMS`), so small runs
-(a few files) do not pay its import.  Kernels are compiled on first use and
+(a few files) do not pay its import; once imported, the kernels serve
+passes of any size (the small batches of the corpus engine).  Kernels are compiled on first use and
 cached on disk (``cache=True``), so only the first run after installation
 pays the compilation (a few seconds).
 """
@@ -29,9 +30,13 @@ _k = None
 
 
 def kernels(size: int | None = None):
-    """This module with its kernels compiled, or ``None`` (numba missing or disabled, or *size* below :data:`MIN_ITEMS`)."""
+    """This module with its kernels compiled, or ``None``.
+
+    ``None`` when numba is missing or disabled, or when *size* is below
+    :data:`MIN_ITEMS` and numba is not imported yet.
+    """
     global AVAILABLE, _loaded, _k
-    if not AVAILABLE or (size is not None and size < MIN_ITEMS):
+    if not AVAILABLE or (size is not None and size < MIN_ITEMS and not _loaded):
         return None
     if not _loaded:
         try:
@@ -55,6 +60,18 @@ def match_counts(signatures: np.ndarray, pa: np.ndarray, pb: np.ndarray) -> np.n
     """Number of equal signature values of every pair ``(pa[k], pb[k])``."""
     return _k._match_counts(np.ascontiguousarray(signatures), np.ascontiguousarray(pa, dtype=np.int64),
                             np.ascontiguousarray(pb, dtype=np.int64))
+
+
+def unique_segments(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique`` of every run ``values[starts[k] : ends[k]]``, one after the other: ``(values, offsets)``."""
+    return _k._unique_segments(np.ascontiguousarray(values), np.ascontiguousarray(starts, dtype=np.int64),
+                               np.ascontiguousarray(ends, dtype=np.int64))
+
+
+def row_agreements(a: np.ndarray, b: np.ndarray, ra: np.ndarray, rb: np.ndarray) -> np.ndarray:
+    """For every ``k``, how many positions rows ``a[ra[k]]`` and ``b[rb[k]]`` hold equal values (no gathered copies)."""
+    return _k._row_agreements(np.ascontiguousarray(a), np.ascontiguousarray(b),
+                              np.ascontiguousarray(ra, dtype=np.int64), np.ascontiguousarray(rb, dtype=np.int64))
 
 
 def set_sizes_and_intersections(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray):
@@ -111,3 +128,28 @@ def bucket_pairs(packed: np.ndarray, shift: int, idx: np.ndarray, n: int, max_bu
 def words(arr: np.ndarray, size: int):
     """Word ``starts``, ``ends`` (runs of bytes other than space in ``arr[:size]``) and the words with a byte >= 0x80."""
     return _k._words(arr, int(size))
+
+
+def first_verified(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, starts: np.ndarray, threshold: float,
+                   containment: float | None, min_small: int):
+    """The first near-duplicate pair of every group ``pairs[starts[g] : starts[g + 1]]`` of a batch of sorted, distinct sets.
+
+    Returns the pair's index (-1: none in the group) and its verdict, Jaccard and containment, with
+    the verdicts and values of ``Verifier.similarity_arrays``; a group's later pairs are not compared.
+    """
+    return _k._first_verified(np.ascontiguousarray(values), np.ascontiguousarray(offsets, dtype=np.int64),
+                              np.ascontiguousarray(pairs[:, 0], dtype=np.int64),
+                              np.ascontiguousarray(pairs[:, 1], dtype=np.int64),
+                              np.ascontiguousarray(starts, dtype=np.int64), float(threshold), containment is not None,
+                              float(containment if containment is not None else 0.0), int(min_small))
+
+
+def bucket_members(keys: np.ndarray, ids: np.ndarray, queries: np.ndarray, order: np.ndarray):
+    """``(query row, id)`` for every entry of a :class:`~cleaner.dedup.index.BandIndex` level sharing a bucket with a query.
+
+    *keys*/*ids* are the level (``(bands, m)``, each band sorted by key),
+    *queries* the band hashes to look up (``(bands, n)``, each band sorted)
+    and *order* the query row of each; the same pairs as the level's numpy
+    loop in ``BandIndex.lookup_pairs``, band by band.
+    """
+    return _k._bucket_members(keys, ids, queries, order)

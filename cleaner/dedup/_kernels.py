@@ -272,3 +272,95 @@ def _words(arr, size):
     if inside:
         ends[k] = size
     return starts, ends, np.flatnonzero(high)
+
+
+@numba.njit(cache=True, nogil=True)
+def _first_verified(values, offsets, pa, pb, starts, jaccard_min, use_containment, containment_min, min_small):
+    groups = len(starts) - 1
+    first = np.full(groups, -1, dtype=np.int64)
+    codes = np.zeros(groups, dtype=np.int8)
+    jac = np.zeros(groups, dtype=np.float64)
+    cont = np.zeros(groups, dtype=np.float64)
+    for g in range(groups):
+        for p in range(starts[g], starts[g + 1]):
+            i, i_end = offsets[pa[p]], offsets[pa[p] + 1]
+            j, j_end = offsets[pb[p]], offsets[pb[p] + 1]
+            la, lb = i_end - i, j_end - j
+            if la == 0 or lb == 0:
+                continue
+            c = 0
+            while i < i_end and j < j_end:
+                x, y = values[i], values[j]
+                if x == y:
+                    c += 1
+                    i += 1
+                    j += 1
+                elif x < y:
+                    i += 1
+                else:
+                    j += 1
+            small = min(la, lb)
+            jv = c / (la + lb - c)
+            cv = c / small
+            if jv >= jaccard_min:
+                code = 1
+            elif use_containment and cv >= containment_min and small >= min_small:
+                code = 2
+            else:
+                continue
+            first[g] = p
+            codes[g] = code
+            jac[g] = jv
+            cont[g] = cv
+            break
+    return first, codes, jac, cont
+
+
+@numba.njit(cache=True, nogil=True)
+def _bucket_members(keys, ids, queries, order):
+    bands, m = keys.shape
+    n = queries.shape[1]
+    first = np.empty((bands, n), dtype=np.int64)
+    count = np.empty((bands, n), dtype=np.int64)
+    total = 0
+    for b in range(bands):
+        lo = 0
+        for k in range(n):
+            q = queries[b, k]
+            hi = m
+            while lo < hi:  # the first key >= q, at or after the previous query's (queries are sorted)
+                mid = (lo + hi) >> 1
+                if keys[b, mid] < q:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            end = lo
+            while end < m and keys[b, end] == q:
+                end += 1
+            first[b, k] = lo
+            count[b, k] = end - lo
+            total += end - lo
+    rows = np.empty(total, dtype=np.int64)
+    out = np.empty(total, dtype=np.int64)
+    pos = 0
+    for b in range(bands):
+        for k in range(n):
+            for t in range(first[b, k], first[b, k] + count[b, k]):
+                rows[pos] = order[b, k]
+                out[pos] = ids[b, t]
+                pos += 1
+    return rows, out
+
+
+@numba.njit(cache=True, nogil=True)
+def _row_agreements(a, b, ra, rb):
+    m = len(ra)
+    out = np.empty(m, dtype=np.int64)
+    for p in range(m):
+        x, y = ra[p], rb[p]
+        c = 0
+        for k in range(a.shape[1]):
+            if a[x, k] == b[y, k]:
+                c += 1
+        out[p] = c
+    return out

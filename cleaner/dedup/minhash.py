@@ -111,6 +111,35 @@ class ShingleBatch:
         """The exact shingle set of paragraph *i*."""
         return frozenset(self.shingles(i).tolist())
 
+    def shingle_sets(self, rows: np.ndarray) -> ShingleBatch:
+        """The exact shingle sets of paragraphs *rows* as a batch of their own: each row's distinct hashes, sorted.
+
+        Row ``k`` of the result holds ``np.unique(self.shingles(rows[k]))``,
+        for all rows in one sort of ``(row, hash)`` keys (or one compiled
+        pass).
+        """
+        from cleaner.dedup import _fast
+
+        rows = np.asarray(rows, dtype=np.int64)
+        starts = self.offsets[rows]
+        fast = _fast.kernels(len(self.values))
+        if fast is not None:  # each set sorted on its own, compiled
+            values, offsets = fast.unique_segments(self.values, starts, self.offsets[rows + 1])
+            return ShingleBatch(offsets, values, self.n_words[rows], self.ngram)
+        lengths = self.offsets[rows + 1] - starts
+        bounds = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=bounds[1:])
+        flat = np.repeat(starts - bounds[:-1], lengths) + np.arange(bounds[-1], dtype=np.int64)
+        keys = np.repeat(np.arange(len(rows), dtype=np.uint64) << np.uint64(32), lengths)
+        keys |= self.values[flat]
+        keys.sort()
+        distinct = np.ones(len(keys), dtype=bool)
+        np.not_equal(keys[1:], keys[:-1], out=distinct[1:])
+        keys = keys[distinct]
+        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(np.bincount((keys >> np.uint64(32)).astype(np.int64), minlength=len(rows)), out=offsets[1:])
+        return ShingleBatch(offsets, keys.astype(np.uint32), self.n_words[rows], self.ngram)
+
 
 #: Texts are tokenised in blocks of about this many characters (bounded memory, warm caches).
 BLOCK_CHARS = 500_000  # measured on 200,000 paragraphs: 1.2 s for a first pass against 2.0 s with 4,000,000

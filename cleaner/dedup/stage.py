@@ -116,16 +116,16 @@ def _selected(config: Config, rule: Any, path: str) -> bool:
     return any(r.code == rule.code for r in config.active_rules(path))
 
 
-def _score(m: Any) -> str:
-    if m.measure == "containment":
-        return f"contained C={m.containment:.2f}, J={m.jaccard:.2f}"
-    return f"J={m.similarity:.2f}"
+def _score(measure: str, similarity: float, jaccard: float, containment: float) -> str:
+    if measure == "containment":
+        return f"contained C={containment:.2f}, J={jaccard:.2f}"
+    return f"J={similarity:.2f}"
 
 
 def _message(c: DuplicateCluster, m: Any) -> str:
     rep = c.representative
     where = "of this document" if c.kind == "intra-document" else f"of {rep.doc}"
-    return f"near-duplicate {where} paragraph {rep.number}, {_score(m)}"
+    return f"near-duplicate {where} paragraph {rep.number}, {_score(m.measure, m.similarity, m.jaccard, m.containment)}"
 
 
 def _data(c: DuplicateCluster, m: Any) -> dict[str, Any]:
