@@ -356,6 +356,13 @@ def _expire(signum: int, frame: Any) -> None:
 #: pass changes nothing: that is what makes ``clean(clean(x)) == clean(x)``.
 DEFAULT_MAX_PASSES = 3
 
+#: Past ``max_passes``, a pass runs again only while the one before made the
+#: text shorter, up to this many passes in all.  Markup nested in broken
+#: markup (``<<a href='<a href='…-->``) loses one layer a pass, and every
+#: such pass removes something, so this ends; text that still changes after
+#: it gets the warning finding.
+MAX_SHRINKING_PASSES = 64
+
 
 def run_rules(
     text: str,
@@ -376,7 +383,9 @@ def run_rules(
     rules are skipped and a finding says so.
 
     With ``max_passes`` > 1 the whole rule list runs again while a pass still
-    changes the text (a fixpoint), up to ``max_passes`` passes.  Each rule's
+    changes the text (a fixpoint), up to ``max_passes`` passes, and beyond
+    that while each pass makes the text shorter (up to
+    :data:`MAX_SHRINKING_PASSES`).  Each rule's
     findings are those of the first pass in which it found anything: that
     pass saw the text as the rule was written to see it (a cut that ``Q001``
     reports is glued in the first pass and repaired by the J rules before the
@@ -397,17 +406,20 @@ def run_rules(
     state = _PassState(text, rules, doc_id, options, severities, corpus, time_limit)
     try:
         with _deadline(time_limit, state.alarm):
-            for n in range(max(1, max_passes)):
+            passes = 0
+            while True:
                 before = state.current
                 state.run_pass()
-                if state.stopped or state.current == before:
+                passes += 1
+                if state.stopped or state.current == before or max_passes <= 1:
                     break
-                if max_passes > 1 and n == max_passes - 1:
+                if passes >= max_passes and not (len(state.current) < len(before) and passes < MAX_SHRINKING_PASSES):
                     changer = state.changer
                     state.findings.append(
-                        Finding(0, 0, f"text still changed in pass {max_passes} of the rules (last by "
+                        Finding(0, 0, f"text still changed in pass {passes} of the rules (last by "
                                 f"{changer.code} {changer.name}); cleaning the output again may change it further",
                                 code=changer.code, name=changer.name, severity="warning"))
+                    break
     except RuleTimeout:  # the alarm fired between two rules
         state.timed_out(None)
     findings = state.findings

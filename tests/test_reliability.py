@@ -617,3 +617,33 @@ def test_rules_run_to_a_fixpoint_and_say_so_when_they_do_not_converge():
     assert res.cleaned == "x!!!"
     assert [f.severity for f in res.findings] == ["warning"]
     assert "W987" in res.findings[0].message and "pass 3" in res.findings[0].message
+
+
+def test_passes_go_on_past_max_passes_while_each_one_shrinks_the_text():
+    from cleaner.engine import MAX_SHRINKING_PASSES, restore_text
+
+    # "<x>" nested in itself loses one layer a pass ("<<x>x>" -> "<x>" -> "").
+    peel = _rule("W988", lambda t, c: [Edit(i, i + 3, "", "tag") for i in range(len(t) - 2) if t[i:i + 3] == "<x>"][:1])
+    nested = "<" * 6 + "x>" * 6
+    res = run_rules(nested, [peel], max_passes=3)
+    assert res.cleaned == "" and res.findings == []
+    assert run_rules(res.cleaned, [peel], max_passes=3).cleaned == res.cleaned  # idempotent
+    assert restore_text(res.cleaned, res.edits) == nested
+    # Shrinking forever is still stopped, with the warning.
+    cut = _rule("W989", lambda t, c: [Edit(0, 1, "", "cut")] if t else [])
+    res = run_rules("y" * (MAX_SHRINKING_PASSES + 10), [cut], max_passes=3)
+    assert len(res.cleaned) == 10
+    assert [f.severity for f in res.findings] == ["warning"] and f"pass {MAX_SHRINKING_PASSES}" in res.findings[0].message
+    # One pass means one pass.
+    assert run_rules(nested, [peel], max_passes=1).cleaned == "<" * 5 + "x>" * 5
+
+
+def test_html_nested_in_broken_html_is_cleaned_idempotently():
+    # Found by the fuzz test: each pass of H001/H003 bared a new tag.
+    from cleaner.config import Config
+    from cleaner.engine import clean_text
+
+    text = "<<a href='<a href='<a href='<a href='!---->-->\"Both-->\"Both-->\"Both leaders said.\n"
+    once = clean_text(text, Config())
+    assert clean_text(once.cleaned, Config()).cleaned == once.cleaned
+    assert not [f for f in once.findings if "still changed" in f.message]
