@@ -174,31 +174,60 @@ def _dumps(obj: Any) -> bytes:
         return json.dumps(obj, ensure_ascii=True).encode("ascii")
 
 
-def _record_line(record: dict[str, Any], field: dict[str, Any]) -> tuple[bytes, int | None]:
-    """The output line of a JSONL *record* with its ``cleaner`` *field*, and where the field's JSON starts.
+def _record_line(record: dict[str, Any], field: dict[str, Any]) -> tuple[bytes, tuple | None]:
+    """The output line of a JSONL *record* with its ``cleaner`` *field*, and where the field's findings are.
 
-    The line is exactly ``_dumps(record | {"cleaner": field}) + b"\\n"``.  When
-    the field is the record's last key (the usual case: the input had no
-    ``cleaner`` key) and both parts encode as UTF-8, the record is dumped
-    once without the field and the field spliced in, and the offset lets the
-    driver patch the field (D001 findings) without parsing or dumping the
-    text again; otherwise the offset is None.
+    The line is exactly ``_dumps(record | {"cleaner": field}) + b"\\n"``.  In
+    the usual case (the input has no ``cleaner`` key, the field's findings
+    come last, everything encodes as UTF-8) the line ends with the findings'
+    JSON, and the second value says where each finding's JSON is, so that
+    the driver can add D001 findings (:func:`_add_findings`) without parsing
+    or dumping the record again; otherwise it is None.
     """
-    if CLEANER_FIELD not in record:
+    if CLEANER_FIELD not in record and next(reversed(field), None) == "findings":
         try:
             head = json.dumps(record, ensure_ascii=False).encode("utf-8")
-            tail = json.dumps(field, ensure_ascii=False).encode("utf-8")
+            opening = json.dumps({**field, "findings": []}, ensure_ascii=False).encode("utf-8")[:-2]  # ... [
+            items = [json.dumps(f, ensure_ascii=False).encode("utf-8") for f in field["findings"]]
         except UnicodeEncodeError:
             pass
         else:
             if len(head) > 2:  # not "{}": the field follows ", "
-                start = len(head) - 1 + len(_FIELD_KEY)
-                return head[:-1] + _FIELD_KEY + tail + b"}\n", start
+                line = b"".join((head[:-1], _FIELD_KEY, opening, b", ".join(items), b"]}}\n"))
+                slots = (len(head) - 1 + len(_FIELD_KEY) + len(opening),
+                         [_finding_key(f) for f in field["findings"]], [len(x) for x in items])
+                return line, slots
     record[CLEANER_FIELD] = field
     return _dumps(record) + b"\n", None
 
 
 _FIELD_KEY = b', "' + CLEANER_FIELD.encode("ascii") + b'": '
+
+
+def _finding_key(f: dict[str, Any]) -> tuple[int, int, str]:
+    return f["start"], f["end"], f["code"]
+
+
+def _add_findings(line: bytes, slots: tuple, new: list[dict[str, Any]]) -> tuple[bytes, tuple] | None:
+    """*line* (from :func:`_record_line`) with the *new* findings among its own, in order; None if one is not UTF-8.
+
+    The findings stay sorted by (start, end, code), a new one after the
+    line's own with the same key: what extending the list and sorting it
+    again gives.
+    """
+    start, keys, lengths = slots
+    try:
+        added = [json.dumps(f, ensure_ascii=False).encode("utf-8") for f in new]
+    except UnicodeEncodeError:
+        return None
+    items, at = [], start
+    for n in lengths:
+        items.append(line[at : at + n])
+        at += n + 2
+    end = start + sum(lengths) + 2 * max(len(lengths) - 1, 0)
+    merged = sorted(zip(keys + [_finding_key(f) for f in new], range(len(keys) + len(new)), items + added))
+    joined = b", ".join(item for _, _, item in merged)
+    return line[:start] + joined + line[end:], (start, [k for k, _, _ in merged], [len(x) for _, _, x in merged])
 
 
 def _clean(doc: Document) -> Document:
@@ -268,7 +297,7 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
         return res
     if kind == "lines":
         chunks: list[bytes] = []  # one output line per record kept
-        splits: list[int | None] = []  # where each line's cleaner field starts (see _record_line)
+        slots: list[tuple | None] = []  # where each line's findings are (see _record_line)
         kept: list[tuple[int, Document]] = []
         for i, line in enumerate(units):
             n = first + i
@@ -288,7 +317,7 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
                 _check_text(text)
                 doc = _clean(Document(id=doc_id, text=text, source={"file": rel, "line": n}))
                 record[text_field] = doc.cleaned if doc.cleaned is not None else doc.text
-                out, split = _record_line(record, _cleaner_field(doc, config))
+                out, slot = _record_line(record, _cleaner_field(doc, config))
             except Exception as exc:  # one bad record must not stop the run
                 errors.append(f"{rel}:{n}: cannot clean this record ({exc}); record skipped")
                 stats.errors += 1
@@ -297,9 +326,9 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
             stats.bytes_in += len(text.encode("utf-8", "surrogatepass"))
             stats.bytes_out += len(record[text_field].encode("utf-8", "surrogatepass"))
             chunks.append(out)
-            splits.append(split)
+            slots.append(slot)
             kept.append((len(chunks) - 1, doc))
-        return _with_docs({"chunks": chunks, "splits": splits, "errors": errors, "stats": stats,
+        return _with_docs({"chunks": chunks, "slots": slots, "errors": errors, "stats": stats,
                            "sigs": _signatures(kept)}, kept)
     if kind == "columns":
         texts, ids = units["texts"], units["ids"]
@@ -385,17 +414,12 @@ def _apply_dedup(dedup: Any, batch: Batch, res: dict[str, Any]) -> None:
     docs: dict[int, Document] = res.get("docs") or {}
     for pos, new in by_pos.items():
         doc = docs.get(pos)
-        if doc is None and batch.kind == "lines" and res["splits"][pos] is not None:
-            # findings only, and the line ends with its cleaner field: patch the field, not the whole record
-            line, start = res["chunks"][pos], res["splits"][pos]
-            field = json.loads(line[start:-2])
-            field["findings"].extend(f for f, _ in new)
-            field["findings"].sort(key=lambda f: (f["start"], f["end"], f["code"]))
-            try:
-                res["chunks"][pos] = line[:start] + json.dumps(field, ensure_ascii=False).encode("utf-8") + b"}\n"
+        if doc is None and batch.kind == "lines" and res["slots"][pos] is not None:
+            # findings only, and the line ends with its findings: splice them in, leave the rest as it is
+            patched = _add_findings(res["chunks"][pos], res["slots"][pos], [f for f, _ in new])
+            if patched is not None:
+                res["chunks"][pos], res["slots"][pos] = patched
                 continue
-            except UnicodeEncodeError:  # the whole line must then be escaped, as _dumps does: below
-                pass
         if doc is None:  # findings only: patch the record's ``cleaner`` field
             rec = json.loads(res["chunks"][pos] if batch.kind == "lines" else res["cleaner"][pos])
             findings = (rec[CLEANER_FIELD] if batch.kind == "lines" else rec)["findings"]

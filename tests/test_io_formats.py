@@ -297,17 +297,29 @@ def test_html_reader_drops_link_lists_but_keeps_paragraphs_with_links():
     {"id": "\ud800", "text": "a lone surrogate in the id"},  # the whole line must be escaped
     {"text": "x", "n": [1, 2, {"deep": None}]},
 ])
-def test_a_spliced_record_line_is_the_plain_dump(record):
-    from cleaner.batch import _dumps, _record_line
+@pytest.mark.parametrize("findings", [[], [{"start": 0, "end": 1, "code": "Q001", "message": "\u2026cut\u27c2"}],
+                                      [{"start": 0, "end": 4, "code": "Q003"}, {"start": 2, "end": 3, "code": "W001"}]])
+def test_a_record_line_is_the_plain_dump_and_takes_new_findings_in_order(record, findings):
+    from cleaner.batch import _add_findings, _dumps, _record_line
 
-    field = {"id": record.get("id", "f:1"), "edits": [], "findings": [{"code": "Q001", "start": 0, "end": 1}]}
-    expected = _dumps({**record, "cleaner": field}) + b"\n"
-    line, start = _record_line(dict(record), field)
-    assert line == expected
-    if start is None:
+    field = {"id": record.get("id", "f:1"), "edits": [{"start": 0, "end": 1}], "findings": findings}
+    line, slots = _record_line(dict(record), {**field, "findings": list(findings)})
+    assert line == _dumps({**record, "cleaner": field}) + b"\n"
+    if slots is None:
         assert "cleaner" in record or "\ud800" in json.dumps(record, ensure_ascii=False)
-    else:  # the offset is where the field's JSON starts
-        assert json.loads(line[start:-2]) == field
+        return
+    # D001 findings spliced in: the same line as adding them to the list, sorting it and dumping it all again
+    new = [{"start": 2, "end": 3, "code": "D001", "data": {"members": ["\u00e9"]}},
+           {"start": 0, "end": 1, "code": "Q001", "message": "a second one with an equal key goes after"},
+           {"start": 9, "end": 9, "code": "D001"}]
+    for added in (new[:1], new):
+        patched, slots2 = _add_findings(line, slots, added)
+        every = sorted(findings + added, key=lambda f: (f["start"], f["end"], f["code"]))
+        assert patched == _dumps({**record, "cleaner": {**field, "findings": every}}) + b"\n"
+        again, _ = _add_findings(patched, slots2, [{"start": 1, "end": 2, "code": "D001"}])
+        every = sorted(every + [{"start": 1, "end": 2, "code": "D001"}], key=lambda f: (f["start"], f["end"], f["code"]))
+        assert again == _dumps({**record, "cleaner": {**field, "findings": every}}) + b"\n"
+    assert _add_findings(line, slots, [{"start": 0, "end": 1, "code": "D001", "message": "\udc80"}]) is None
 
 
 def test_duplicate_findings_patched_into_the_field_equal_a_full_rewrite(tmp_path):
