@@ -290,3 +290,29 @@ def test_quoted_paragraph_mid_text_without_a_gap_is_not_reported():
             '"We are ready to talk to anyone who is ready to talk to us about peace."\n\n'
             "The talks will go on next week, officials said.\n")
     assert findings(text, "Q004") == []
+
+
+def test_verb_prefix_tree_finds_what_the_plain_alternation_finds():
+    import re
+
+    from cleaner.rules import quotes
+
+    verbs = sorted(quotes.speech_verbs(), key=len, reverse=True)
+    plain = re.compile("(?:" + "|".join(map(re.escape, verbs)) + ")(?![A-Za-z])")
+    text = ("He said: it, she says; thesaid, warns warnsx warned, Told told, replies replied. "
+            "reiterateds adds added addsaid saidsays: announce announced stated stressed.")
+    assert [m.span() for m in quotes._verb_pattern().finditer(text)] == [m.span() for m in plain.finditer(text)]
+    assert quotes._prefix_tree(["warn", "warned", "warns"]) == "warn(?:ed|s)?"
+
+
+def test_body_words_are_the_lower_case_runs_of_letters_and_digits():
+    import re
+
+    from cleaner.rules import quotes
+
+    text = "“Quoted ONE.”\n\nBody—text, naïve Café 2024 K\u212aelvin İstanbul ’s\n\n“Quoted two”\n\nEnd…"
+    paras = quotes.paragraphs(text)
+    quoted = [text[s] == "“" for s, _ in paras]
+    body = " ".join(text[s:e] for (s, e), q in zip(paras, quoted) if not q)
+    words = re.findall("[a-z0-9]+", body.lower())
+    assert quotes._body_words(text, paras, quoted) == " " + " ".join(words) + " "

@@ -475,7 +475,9 @@ def speech_verbs() -> frozenset[str]:
 
 
 _COLON = re.compile(r":(?<=[A-Za-z0-9)\]\"”’]:)(?![0-9/])")
-_BOUNDARY = re.compile(r"(?<=[a-z0-9)])[.!?][\"”]?(?=\s|[\"“]?[A-Za-z])")
+# A sentence end.  The mark first, then the look-behind: the engine skips
+# ahead to the marks at C speed (a leading look-behind is tried at every position).
+_BOUNDARY = re.compile(r"[.!?](?<=[a-z0-9)][.!?])[\"”]?(?=\s|[\"“]?[A-Za-z])")
 _WORDS = re.compile(r"[A-Za-z]+")
 
 
@@ -490,8 +492,31 @@ class LeadIn:
 
 @lru_cache(maxsize=1)
 def _verb_pattern() -> re.Pattern:
-    verbs = sorted(speech_verbs(), key=len, reverse=True)
-    return re.compile("(?:" + "|".join(map(re.escape, verbs)) + ")(?![A-Za-z])")
+    """A reporting verb that ends a run of letters.
+
+    When the verbs are plain letters, as a tree of their common prefixes
+    (``a(?:d(?:d(?:ed|s)|mitted)|…)``): the engine reads each letter once
+    instead of trying each verb in turn at every position.  The matches are
+    the same: a match ends where its run of letters ends, so at most one
+    verb can match at a position, whatever the order of the alternatives.
+    """
+    if _longest_verb() < 0:
+        verbs = sorted(speech_verbs(), key=len, reverse=True)
+        return re.compile("(?:" + "|".join(map(re.escape, verbs)) + ")(?![A-Za-z])")
+    return re.compile(_prefix_tree(sorted(speech_verbs())) + "(?![A-Za-z])")
+
+
+def _prefix_tree(words: list[str]) -> str:
+    """A pattern matching exactly *words* (sorted, distinct, lower-case letters), branching on common prefixes."""
+    by_first: dict[str, list[str]] = {}
+    for w in words:
+        by_first.setdefault(w[:1], []).append(w[1:])
+    ends_here = "" in by_first
+    branches = [first + _prefix_tree(rests) for first, rests in by_first.items() if first]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 and not ends_here else "(?:" + "|".join(branches) + ")"
+    return body + "?" if ends_here else body
 
 
 def _speech_verb_positions(text: str) -> list[int]:
@@ -769,7 +794,8 @@ def _shingles(words: list[str], n: int = 5) -> set[tuple[str, ...]]:
     return set(zip(*(words[k:] for k in range(n))))
 
 
-_NOT_NORM = re.compile(r"[^a-z0-9]+")
+#: For bytes.translate: a byte of ``_NORM`` ([a-z0-9]) stays, any other becomes a space.
+_NORM_BYTES = bytes(c if c in b"abcdefghijklmnopqrstuvwxyz0123456789" else 32 for c in range(256))
 
 
 def _body_words(text: str, paras: list[tuple[int, int]], quoted: list[bool]) -> str:
@@ -784,10 +810,14 @@ def _body_words(text: str, paras: list[tuple[int, int]], quoted: list[bool]) -> 
     since = 0
     for (s, e), q in zip(paras, quoted):
         if q:
-            parts.append(_NOT_NORM.sub(" ", text[since:s].lower()).strip())
+            parts.append(text[since:s])
             since = e
-    parts.append(_NOT_NORM.sub(" ", text[since:].lower()).strip())
-    return " " + " ".join(p for p in parts if p) + " "
+    parts.append(text[since:])
+    # The words are the runs of [a-z0-9] once lower-cased: every other character,
+    # "?" for each one outside ASCII, becomes a space (bytes.translate), and
+    # split() and join() leave one space between two words.
+    lowered = " ".join(parts).lower().encode("ascii", "replace").translate(_NORM_BYTES)
+    return " " + b" ".join(lowered.split()).decode("ascii") + " "
 
 
 def find_orphans(text: str) -> tuple[list[Orphan], list[tuple[int, int]]]:
