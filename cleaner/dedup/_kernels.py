@@ -78,24 +78,28 @@ def _unique_segments(values, starts, ends):
 
 
 @numba.njit(cache=True, nogil=True)
+def _overlap(values, i, i_end, j, j_end):
+    """How many values the sorted, distinct runs ``values[i:i_end]`` and ``values[j:j_end]`` share (a merge)."""
+    c = 0
+    while i < i_end and j < j_end:
+        x, y = values[i], values[j]
+        if x == y:
+            c += 1
+            i += 1
+            j += 1
+        elif x < y:
+            i += 1
+        else:
+            j += 1
+    return c
+
+
+@numba.njit(cache=True, nogil=True)
 def _intersections(uniq, offs, pa, pb):
     m = len(pa)
     inter = np.empty(m, dtype=np.int64)
     for p in range(m):
-        i, i_end = offs[pa[p]], offs[pa[p] + 1]
-        j, j_end = offs[pb[p]], offs[pb[p] + 1]
-        c = 0
-        while i < i_end and j < j_end:
-            x, y = uniq[i], uniq[j]
-            if x == y:
-                c += 1
-                i += 1
-                j += 1
-            elif x < y:
-                i += 1
-            else:
-                j += 1
-        inter[p] = c
+        inter[p] = _overlap(uniq, offs[pa[p]], offs[pa[p] + 1], offs[pb[p]], offs[pb[p] + 1])
     return inter
 
 
@@ -288,17 +292,7 @@ def _first_verified(values, offsets, pa, pb, starts, jaccard_min, use_containmen
             la, lb = i_end - i, j_end - j
             if la == 0 or lb == 0:
                 continue
-            c = 0
-            while i < i_end and j < j_end:
-                x, y = values[i], values[j]
-                if x == y:
-                    c += 1
-                    i += 1
-                    j += 1
-                elif x < y:
-                    i += 1
-                else:
-                    j += 1
+            c = _overlap(values, i, i_end, j, j_end)
             small = min(la, lb)
             jv = c / (la + lb - c)
             cv = c / small
