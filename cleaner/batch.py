@@ -426,7 +426,7 @@ def _apply_dedup(dedup: Any, batch: Batch, res: dict[str, Any]) -> None:
             findings.extend(f for f, _ in new)
             findings.sort(key=lambda f: (f["start"], f["end"], f["code"]))
             if batch.kind == "lines":
-                res["chunks"][pos] = _dumps(rec) + b"\n"
+                res["chunks"][pos], res["slots"][pos] = _dumps(rec) + b"\n", None
             else:
                 res["cleaner"][pos] = _dumps(rec).decode("utf-8")
             continue
@@ -449,7 +449,7 @@ def _apply_dedup(dedup: Any, batch: Batch, res: dict[str, Any]) -> None:
             rec = json.loads(res["chunks"][pos])
             rec[_STATE["text_field"]] = after
             rec[CLEANER_FIELD] = _cleaner_field(doc, config)
-            res["chunks"][pos] = _dumps(rec) + b"\n"
+            res["chunks"][pos], res["slots"][pos] = _dumps(rec) + b"\n", None
         else:
             res["texts"][pos] = after
             res["cleaner"][pos] = _dumps(_cleaner_field(doc, config)).decode("utf-8")

@@ -633,3 +633,13 @@ def test_template_lines_match_the_pattern_reference():
         assert got == _template_reference(text, ctx), repr(text[:120])
         hits += bool(got)
     assert hits > 100
+
+
+def test_line_spans_keep_no_large_text_alive(monkeypatch):
+    import cleaner.rules._lines as lines_module
+
+    monkeypatch.setattr(lines_module, "KEEP_LINES_OF", 100)
+    small, large = "a\nb\n", "x\n" * 100
+    assert line_spans(small) is line_spans(small)
+    assert line_spans(large) == line_spans(large) and line_spans(large) is not line_spans(large)
+    assert lines_module._last_spans[0] is small  # the large text was not kept

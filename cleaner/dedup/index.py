@@ -65,8 +65,8 @@ def _gc_paused(method):
     A batch allocates tens of thousands of small containers (paragraph
     tuples, findings) that form no cycles; each collection they trigger
     would re-scan the whole live heap of the run for nothing (measured: 8%
-    of a dedup-only run).  They are collected once the method returns, as
-    the in-memory pass does (:func:`cleaner.dedup.core.dedup_paragraphs`).
+    of a dedup-only run).  Reference counting frees them as usual; the
+    in-memory pass does the same (:func:`cleaner.dedup.core.dedup_paragraphs`).
     """
 
     @functools.wraps(method)
@@ -196,7 +196,9 @@ class RepCache:
     here spares a store read (and a Python object) for each of them each
     time.  Everything is in flat arrays indexed by representative id (as in
     :class:`SignatureFilter`): the document (a code), number and span of
-    every representative seen and its set's place (48 bytes each), and the
+    every representative seen and its set's place (48 bytes for each id up
+    to the largest seen, plus each document name once: this part grows with
+    the index, like the signature filter), and the
     shingle sets copied into one arena (never views of a batch, which would
     keep the whole batch alive).  When the arena is full, the sets not used
     for longest are dropped and the rest compacted, so it stays at

@@ -267,7 +267,8 @@ class Scan:
     (:meth:`markers`).  Each kind is made when a rule first asks for it,
     then kept for the other rules on the same text; a rule that needs
     several asks for them together (:meth:`make`), so that one call of the
-    kernel makes them all.
+    kernel makes them all.  The lists are shared: callers must not change
+    them.
     """
 
     def __init__(self, text: str, kernels):

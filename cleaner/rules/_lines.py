@@ -77,14 +77,22 @@ def line_spans(text: str) -> list[Line]:
     """Split *text* into lines, keeping exact offsets (any of CRLF, LF, CR).
 
     Several rules in a row ask for the lines of the same text, so the answer
-    for the last text asked about is kept and given again (the same list:
-    callers must not change it).
+    for the last text asked about (up to :data:`KEEP_LINES_OF` characters:
+    no larger document stays alive after its run) is kept and given again
+    (the same list: callers must not change it).
     """
     global _last_spans
     cached = _last_spans
-    if cached[0] is not text:
-        cached = _last_spans = (text, _split_lines(text))
-    return cached[1]
+    if cached[0] is text:
+        return cached[1]
+    lines = _split_lines(text)
+    if len(text) <= KEEP_LINES_OF:
+        _last_spans = (text, lines)
+    return lines
+
+
+#: The longest text whose lines :func:`line_spans` keeps for the next call.
+KEEP_LINES_OF = 1 << 20
 
 
 def _split_lines(text: str) -> list[Line]:
