@@ -322,6 +322,27 @@ def test_a_record_line_is_the_plain_dump_and_takes_new_findings_in_order(record,
     assert _add_findings(line, slots, [{"start": 0, "end": 1, "code": "D001", "message": "\udc80"}]) is None
 
 
+@pytest.mark.parametrize("obj", [
+    {"text": "Caf\u00e9 \u201cq\u201d \\ \" \n\t\x00\x1f \u2028 \U0001f600", "n": -12, "big": 2**80},
+    {"f": [0.1, 1e300, -0.0, float("nan"), float("inf"), -float("inf")], "b": [True, False, None]},
+    {"nested": {"a": [{"b": []}, {}], "": ""}, 3: "int key", None: "none key", 1.5: "float key"},
+    [], "plain \u00e9", 7,
+])
+def test_the_record_encoder_gives_json_dumps_bytes(obj):
+    from cleaner.batch import _dumps, _to_json
+
+    assert _to_json(obj) == json.dumps(obj, ensure_ascii=False)
+    assert _dumps(obj) == json.dumps(obj, ensure_ascii=False).encode("utf-8")
+
+
+def test_the_record_encoder_escapes_lone_surrogates_and_refuses_what_json_cannot_hold():
+    from cleaner.batch import _dumps, _to_json
+
+    assert _dumps({"id": "\ud800"}) == json.dumps({"id": "\ud800"}).encode("ascii") == b'{"id": "\\ud800"}'
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        _to_json({"s": {1, 2}})
+
+
 def test_duplicate_findings_patched_into_the_field_equal_a_full_rewrite(tmp_path):
     """D001 findings added by the driver give the same line as dumping the whole record again."""
     paragraph = ("The ministry said the talks would resume next week in Geneva after both delegations "
