@@ -167,6 +167,31 @@ def test_no_mojibake_match_is_wider_than_the_search_window():
     assert width <= unicode._BADNESS_WIDTH
 
 
+def test_fix_and_explain_is_ftfys_on_damaged_lines():
+    """The encoding-only repair gives ftfy's text and explanation, also for several layers and leftovers."""
+    import ftfy
+
+    config = ftfy.TextFixerConfig(unescape_html=False, fix_line_breaks=False, remove_terminal_escapes=True,
+                                  explain=True, max_decode_length=10**6, **unicode._DEFAULTS)
+    _, touchable, suspect = unicode._ftfy_prefilter()
+    rnd = random.Random(11)
+    lines = [ln for t in ARTICLES[:40] for ln in t.splitlines() if ln.strip()]
+    cases = []
+    for ln in rnd.sample(lines, min(60, len(lines))):
+        once = ln.encode("utf-8").decode("cp1252", errors="replace")
+        twice = once.encode("utf-8").decode("cp1252", errors="replace")
+        latin = ln.encode("utf-8").decode("latin-1")  # C1 controls where cp1252 has no character
+        cases += [once, twice, latin, latin + " \x9d\x1b[0m", ln + " Ã©", once + " \x85 end"]
+    cases += ["Putinâ€™s", "â€œquotedâ€\x9d", "Ã\x83Â©", "caf\u00c3\u00a9 \x07bell", "Ã© \udc80"]
+    fast = 0
+    for line in cases:
+        if touchable.search(line) or unicode._is_bad(line, suspect):
+            got = unicode._fix_and_explain(line, config, touchable, suspect)
+            assert tuple(got) == tuple(ftfy.fix_and_explain(line, config=config)), line
+            fast += not touchable.search(got[0])
+    assert fast > 100  # most damaged lines take the encoding-only path
+
+
 # ----------------------------------------------------------------- lines
 
 
