@@ -399,6 +399,24 @@ def test_matching_at_the_marks_equals_scanning_every_character():
         assert quotes.match_quotes(text, 0, len(text), marks) == quotes.match_quotes(text, 0, len(text)), text
 
 
+def test_matching_a_paragraph_in_place_equals_matching_its_copy():
+    """The loop over a span's known marks in the whole text gives what matching ``text[s:e]`` gives."""
+    rnd = random.Random(12)
+    pieces = MARK_PIECES + ["\n", "x", "9"]
+    for _ in range(3000):
+        text = _soup(rnd, pieces, rnd.randrange(40))
+        spans = quotes.paragraphs(text) + [tuple(sorted(rnd.sample(range(len(text) + 1), 2))) for _ in range(2)
+                                           if len(text) > 1]
+        for s, e in spans:
+            marks = [m.start() for m in quotes._MARK.finditer(text, s, e)]
+            copy = quotes.match_quotes(text[s:e], 0, e - s, [q - s for q in marks])
+            shifted = quotes.QuoteMarks([(a + s, b + s) for a, b in copy.pairs], [q + s for q in copy.unmatched_open],
+                                        [q + s for q in copy.unmatched_close],
+                                        None if copy.first_open is None else copy.first_open + s)
+            assert quotes.match_quotes(text, s, e, marks) == shifted, (text, s, e)
+            assert quotes.match_quotes(text, s, e) == shifted, (text, s, e)
+
+
 def test_dense_marks_take_the_bulk_scan():
     assert quotes._mark_starts('"' * 10000, 0, 10000) is None
     sparse = "a fairly long sentence with “one” quote. " * 100
