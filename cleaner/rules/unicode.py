@@ -230,8 +230,8 @@ def _fix_and_explain(line: str, config, touchable: re.Pattern[str], suspect: re.
     import ftfy
 
     step = getattr(ftfy, "_fix_encoding_one_step_and_explain", None)
-    if step is None:  # another ftfy: its public function
-        return ftfy.fix_and_explain(line, config=config)
+    if step is None or not config.fix_encoding or config.unescape_html or config.fix_line_breaks:
+        return ftfy.fix_and_explain(line, config=config)  # another ftfy, or settings this rule never uses
     text = line
     steps: list = []
     while not text.isascii() and _is_bad(text, suspect):
