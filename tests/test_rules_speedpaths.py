@@ -613,6 +613,38 @@ def test_boilerplate_gates_find_every_matching_line_of_real_text():
                 assert m.start() in candidates, m.group()
 
 
+def test_boilerplate_gate_literals_start_every_match():
+    """A gate skipped because its first character is not in the text could not have matched."""
+    gates = boilerplate._gates()
+    patterns = list(gates[3]) + list(gates[4])
+    literals = [boilerplate._first_literal(g) for g in patterns]
+    assert any(lit is not None for lit in literals)
+    rnd = random.Random(13)
+    pieces = ["(", "[", ":", " ", "AFP", "ap", "Photo", "credit", "image", "file", "getty", "x", "\n", ")"]
+    texts = _variants(ARTICLES) + [_soup(rnd, pieces, rnd.randrange(1, 40)) for _ in range(2000)]
+    for g, lit in zip(patterns, literals):
+        if lit is None:
+            continue
+        assert lit.lower() == lit.upper()  # uncased: ``in`` answers for an IGNORECASE pattern
+        for text in texts:
+            assert all(text[m.start()] == lit for m in g.finditer(text)), (g.pattern[:40], text[:60])
+
+
+def test_boilerplate_trailing_credits_without_gate_characters_are_skipped_the_same():
+    trail_re = boilerplate._compiled()[1]
+    gates = boilerplate._gates()
+    rnd = random.Random(14)
+    pieces = ["Photo", " (Photo: Jane Doe)", " Image: A. Smith/AFP", " (Credit: x)", "Getty Images", "word", " ",
+              "\n", "\n\n", "text.", ": ", "/Reuters", "(", ")"]
+    found = 0
+    for _ in range(3000):
+        text = _soup(rnd, pieces, rnd.randrange(1, 30))
+        got = [m.span() for m in boilerplate._trailing_matches(text, trail_re, *gates[4:])]
+        assert got == [m.span() for m in trail_re.finditer(text)], repr(text)
+        found += bool(got)
+    assert found > 100
+
+
 def test_boilerplate_gate_reader_gives_up_on_patterns_it_cannot_read(monkeypatch):
     weird = boilerplate.Pattern("weird", r"(?>a+) line", "an atomic group", "line")
     trailing = tuple(p for p in boilerplate.catalogue() if p.kind == "trailing")
