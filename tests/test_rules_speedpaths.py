@@ -167,6 +167,31 @@ def test_no_mojibake_match_is_wider_than_the_search_window():
     assert width <= unicode._BADNESS_WIDTH
 
 
+def test_fix_and_explain_is_ftfys_on_damaged_lines():
+    """The encoding-only repair gives ftfy's text and explanation, also for several layers and leftovers."""
+    import ftfy
+
+    config = ftfy.TextFixerConfig(unescape_html=False, fix_line_breaks=False, remove_terminal_escapes=True,
+                                  explain=True, max_decode_length=10**6, **unicode._DEFAULTS)
+    _, touchable, suspect = unicode._ftfy_prefilter()
+    rnd = random.Random(11)
+    lines = [ln for t in ARTICLES[:40] for ln in t.splitlines() if ln.strip()]
+    cases = []
+    for ln in rnd.sample(lines, min(60, len(lines))):
+        once = ln.encode("utf-8").decode("cp1252", errors="replace")
+        twice = once.encode("utf-8").decode("cp1252", errors="replace")
+        latin = ln.encode("utf-8").decode("latin-1")  # C1 controls where cp1252 has no character
+        cases += [once, twice, latin, latin + " \x9d\x1b[0m", ln + " Ã©", once + " \x85 end"]
+    cases += ["Putinâ€™s", "â€œquotedâ€\x9d", "Ã\x83Â©", "caf\u00c3\u00a9 \x07bell", "Ã© \udc80"]
+    fast = 0
+    for line in cases:
+        if touchable.search(line) or unicode._is_bad(line, suspect):
+            got = unicode._fix_and_explain(line, config, touchable, suspect)
+            assert tuple(got) == tuple(ftfy.fix_and_explain(line, config=config)), line
+            fast += not touchable.search(got[0])
+    assert fast > 100  # most damaged lines take the encoding-only path
+
+
 # ----------------------------------------------------------------- lines
 
 
@@ -374,6 +399,24 @@ def test_matching_at_the_marks_equals_scanning_every_character():
         assert quotes.match_quotes(text, 0, len(text), marks) == quotes.match_quotes(text, 0, len(text)), text
 
 
+def test_matching_a_paragraph_in_place_equals_matching_its_copy():
+    """The loop over a span's known marks in the whole text gives what matching ``text[s:e]`` gives."""
+    rnd = random.Random(12)
+    pieces = MARK_PIECES + ["\n", "x", "9"]
+    for _ in range(3000):
+        text = _soup(rnd, pieces, rnd.randrange(40))
+        spans = quotes.paragraphs(text) + [tuple(sorted(rnd.sample(range(len(text) + 1), 2))) for _ in range(2)
+                                           if len(text) > 1]
+        for s, e in spans:
+            marks = [m.start() for m in quotes._MARK.finditer(text, s, e)]
+            copy = quotes.match_quotes(text[s:e], 0, e - s, [q - s for q in marks])
+            shifted = quotes.QuoteMarks([(a + s, b + s) for a, b in copy.pairs], [q + s for q in copy.unmatched_open],
+                                        [q + s for q in copy.unmatched_close],
+                                        None if copy.first_open is None else copy.first_open + s)
+            assert quotes.match_quotes(text, s, e, marks) == shifted, (text, s, e)
+            assert quotes.match_quotes(text, s, e) == shifted, (text, s, e)
+
+
 def test_dense_marks_take_the_bulk_scan():
     assert quotes._mark_starts('"' * 10000, 0, 10000) is None
     sparse = "a fairly long sentence with “one” quote. " * 100
@@ -568,6 +611,38 @@ def test_boilerplate_gates_find_every_matching_line_of_real_text():
         for m in boilerplate._LINE_TEXT.finditer(text):
             if line_re.fullmatch(m.group()):
                 assert m.start() in candidates, m.group()
+
+
+def test_boilerplate_gate_literals_start_every_match():
+    """A gate skipped because its first character is not in the text could not have matched."""
+    gates = boilerplate._gates()
+    patterns = list(gates[3]) + list(gates[4])
+    literals = [boilerplate._first_literal(g) for g in patterns]
+    assert any(lit is not None for lit in literals)
+    rnd = random.Random(13)
+    pieces = ["(", "[", ":", " ", "AFP", "ap", "Photo", "credit", "image", "file", "getty", "x", "\n", ")"]
+    texts = _variants(ARTICLES) + [_soup(rnd, pieces, rnd.randrange(1, 40)) for _ in range(2000)]
+    for g, lit in zip(patterns, literals):
+        if lit is None:
+            continue
+        assert lit.lower() == lit.upper()  # uncased: ``in`` answers for an IGNORECASE pattern
+        for text in texts:
+            assert all(text[m.start()] == lit for m in g.finditer(text)), (g.pattern[:40], text[:60])
+
+
+def test_boilerplate_trailing_credits_without_gate_characters_are_skipped_the_same():
+    trail_re = boilerplate._compiled()[1]
+    gates = boilerplate._gates()
+    rnd = random.Random(14)
+    pieces = ["Photo", " (Photo: Jane Doe)", " Image: A. Smith/AFP", " (Credit: x)", "Getty Images", "word", " ",
+              "\n", "\n\n", "text.", ": ", "/Reuters", "(", ")"]
+    found = 0
+    for _ in range(3000):
+        text = _soup(rnd, pieces, rnd.randrange(1, 30))
+        got = [m.span() for m in boilerplate._trailing_matches(text, trail_re, *gates[4:])]
+        assert got == [m.span() for m in trail_re.finditer(text)], repr(text)
+        found += bool(got)
+    assert found > 100
 
 
 def test_boilerplate_gate_reader_gives_up_on_patterns_it_cannot_read(monkeypatch):

@@ -205,6 +205,10 @@ def match_quotes(text: str, start: int, end: int, marks: list[int] | None = None
     :func:`_mark_starts` finds them): the pattern is then tried only there,
     instead of scanning every character.
     """
+    if marks is not None and (start == 0 or text[start - 1].isspace()):
+        qm = _match_marks(text, start, end, marks)
+        if qm is not None:
+            return qm
     seg = text[start:end]
     stack: list[int] = []
     push, pop = stack.append, stack.pop
@@ -280,6 +284,60 @@ def match_quotes(text: str, start: int, end: int, marks: list[int] | None = None
             push(b - 1)
         step(_MARK_KIND.match(seg, r - 1).lastindex, r - 1)
     return QuoteMarks(pairs, stack, unmatched_close, opened[0] if opened else None)
+
+
+def _match_marks(text: str, start: int, end: int, marks: list[int]) -> QuoteMarks | None:
+    """:func:`match_quotes` at the known *marks* of a span preceded by a space; None at a run of marks.
+
+    The common case -- a paragraph with a few marks -- in one loop over the
+    whole text, without copying the span: the pattern's look-behinds see the
+    space before *start* as they would see the start of the span (both
+    count as a space), and its look-aheads stop at *end*.  A run of marks
+    (``_MARK_RUN``'s bulk alternatives) is left to :func:`match_quotes`.
+    """
+    stack: list[int] = []
+    pairs: list[tuple[int, int]] = []
+    unmatched_close: list[int] = []
+    first_open = None
+    match = _MARK_RUN.match
+    done = 0
+    for p in marks:
+        if p < done:
+            continue
+        m = match(text, p, end)
+        if m is None:
+            continue
+        done = m.end()
+        kind = m.lastindex - 2
+        if kind < 1:
+            return None  # a run: matched in bulk by match_quotes
+        if kind == 1:
+            continue
+        if kind == 5:  # between two non-spaces
+            if stack:
+                pairs.append((stack.pop(), p))
+                continue
+            if p > start and text[p - 1].isdigit():
+                continue  # an inch mark: 12"
+        elif kind == 3:  # before an end
+            if stack:
+                pairs.append((stack.pop(), p))
+            elif not (p > start and text[p - 1].isdigit()):
+                unmatched_close.append(p)
+            continue
+        elif kind == 4:
+            if stack:
+                pairs.append((stack.pop(), p))
+            else:
+                unmatched_close.append(p)
+            continue
+        elif kind == 6 and stack and text[stack[-1]] == "„":
+            pairs.append((stack.pop(), p))  # German: „so“
+            continue
+        stack.append(p)
+        if first_open is None:
+            first_open = p
+    return QuoteMarks(pairs, stack, unmatched_close, first_open)
 
 
 def _inside_quotation(index: "_QuoteIndex", para: int, pos: int) -> bool:

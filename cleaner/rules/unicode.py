@@ -200,16 +200,50 @@ def _repair(line: str, config) -> tuple[int, int, str, str] | None:
     import ftfy
 
     style = config.uncurl_quotes or config.fix_latin_ligatures or config.fix_character_width or config.normalization
-    if not style:
+    if style:
+        fixed, explanation = ftfy.fix_and_explain(line, config=config)
+    else:
         _, touchable, suspect = _ftfy_prefilter()
         if not (touchable.search(line) or _is_bad(line, suspect)):
             return None
-    fixed, explanation = ftfy.fix_and_explain(line, config=config)
+        fixed, explanation = _fix_and_explain(line, config, touchable, suspect)
     if fixed == line:
         return None
     steps = ", ".join(step for step, _ in (explanation or [])) or "ftfy"
     a, b_before, b_after = _narrow(line, fixed)
     return a, b_before, fixed[a:b_after], f"encoding damage repaired ({steps})"
+
+
+def _fix_and_explain(line: str, config, touchable: re.Pattern[str], suspect: re.Pattern[str]):
+    """``ftfy.fix_and_explain(line, config)``, without style options.
+
+    ftfy first undoes layers of mojibake (its own step, repeated while its
+    detector fires), then runs its other fixers, and runs the whole again
+    while the text changes.  When the result of the first part holds no
+    *touchable* character, the other fixers leave it alone, so the result
+    is that of the first part: ftfy's step, with :func:`_is_bad` (which looks
+    only around the suspect characters) instead of a scan of the whole line
+    for each result and again in the second round -- the costliest part of
+    a repair.  Otherwise (a C1 control or a control character survives,
+    mostly when nothing was decoded) ftfy repairs the line itself.
+    """
+    import ftfy
+
+    step = getattr(ftfy, "_fix_encoding_one_step_and_explain", None)
+    if step is None or not config.fix_encoding or config.unescape_html or config.fix_line_breaks:
+        return ftfy.fix_and_explain(line, config=config)  # another ftfy, or settings this rule never uses
+    text = line
+    steps: list = []
+    while not text.isascii() and _is_bad(text, suspect):
+        fixed, plan = step(text, config)
+        if plan:
+            steps.extend(plan)
+        if fixed == text:
+            break
+        text = fixed
+    if touchable.search(text):
+        return ftfy.fix_and_explain(line, config=config)
+    return text, steps
 
 
 # Lines repeat across documents (syndicated copy, a site's own furniture)
