@@ -29,8 +29,9 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from contextlib import contextmanager
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
@@ -302,13 +303,8 @@ class RuleTimeout(BaseException):
     """
 
 
-try:  # the C functions: ``signal.signal`` also converts handlers to and from enums, several µs a call
-    import _signal as _signals
-except ImportError:  # pragma: no cover - not CPython
-    _signals = signal
-
-
-class _deadline:
+@contextmanager
+def _deadline(seconds: float | None, handler: Callable[[int, Any], None] | None = None) -> Iterator[None]:
     """Interrupt the code in the block with :class:`RuleTimeout` after *seconds*.
 
     Uses ``SIGALRM`` (``setitimer``), so it works in the main thread on
@@ -322,48 +318,32 @@ class _deadline:
     ``bench/adversarial.py`` checks that each rule is.
 
     One timer covers a whole document (all rules, all passes): arming it
-    costs two system calls, so it is armed once, not once per rule, and the
-    handler is swapped with the C functions of ``_signal`` (a few µs a
-    document less than ``signal.signal``).  A *handler* given instead of
-    the default decides what the alarm does (the engine's raises only while
-    a rule is running).  The previous handler comes back on the way out.
+    costs two system calls, so it is armed once, not once per rule.  A
+    *handler* given instead of the default decides what the alarm does (the
+    engine's raises only while a rule is running).
     """
+    if (
+        seconds is None
+        or not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+        or signal.getitimer(signal.ITIMER_REAL)[0] > 0
+    ):
+        yield
+        return
 
-    __slots__ = ("seconds", "handler", "previous", "armed")
-
-    def __init__(self, seconds: float | None, handler: Callable[[int, Any], None] | None = None):
-        self.seconds = seconds
-        self.handler = handler
-        self.armed = False
-
-    def __enter__(self) -> None:
-        seconds = self.seconds
-        if (
-            seconds is None
-            or not hasattr(signal, "setitimer")
-            or threading.current_thread() is not threading.main_thread()
-            or signal.getitimer(signal.ITIMER_REAL)[0] > 0
-        ):
-            return
+    try:
+        previous = signal.signal(signal.SIGALRM, handler or _expire)
+    except ValueError:  # not the main interpreter
+        yield
+        return
+    try:
+        signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3))
+        yield
+    finally:
         try:
-            self.previous = _signals.signal(signal.SIGALRM, self.handler or _expire)
-        except ValueError:  # not the main interpreter
-            return
-        self.armed = True
-        try:
-            signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3))
-        except BaseException:
-            self.__exit__(None, None, None)
-            raise
-
-    def __exit__(self, *exc: Any) -> bool:
-        if self.armed:
-            self.armed = False
-            try:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-            finally:  # even if the alarm fires right here, the old handler comes back
-                _signals.signal(signal.SIGALRM, self.previous)
-        return False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        finally:  # even if the alarm fires right here, the old handler comes back
+            signal.signal(signal.SIGALRM, previous)
 
 
 def _expire(signum: int, frame: Any) -> None:
