@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaner.batch import RunOptions, run
 from cleaner.config import Config
@@ -314,3 +316,59 @@ def test_findings_are_worded_as_the_in_memory_stage_words_them():
         want = {"start": 10, "end": 99, "line": 3, "column": 1, "end_line": 3, "end_column": 90, "code": "D001", "name": "near-duplicate",
                 "message": _message(cluster, me), "severity": "warning", "data": _data(cluster, me)}
         assert json.dumps(got) == json.dumps(want)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "bc", " ", "\n", "\n\n", "\u2028", "\x85", "é"]), max_size=40).map("".join),
+       st.lists(st.integers(0, 80), max_size=12))
+def test_line_columns_are_the_line_index_positions(text, cuts):
+    from cleaner.dedup.index import _line_columns
+    from cleaner.pipeline import LineIndex
+
+    offsets = sorted(min(c, len(text)) for c in cuts)
+    bounds = list(zip(offsets[0::2], offsets[1::2]))
+    bounds += [(b, b) for b in offsets[:3]]  # out of text order too
+    index = LineIndex(text)
+    assert _line_columns(text, bounds) == [(*index.position(s), *index.position(e)) for s, e in bounds]
+
+
+def test_signed_paragraphs_are_placed_in_the_original_text_as_before(tmp_path):
+    """Rows of ParagraphSigner.paragraphs: original offsets through the edits, lines and columns as LineIndex gives them."""
+    from cleaner.dedup.core import DedupParams
+    from cleaner.dedup.index import ParagraphSigner
+    from cleaner.dedup.segment import segment_paragraphs
+    from cleaner.engine import OffsetMap
+    from cleaner.model import Document
+    from cleaner.pipeline import LineIndex, clean_document
+
+    texts = [prose(7) + "\n" + "Caf\u00e9 ne\u00adws \u201cquoted\u201d  text   with   spaces " * 6 + "\n", "\r\n".join(prose(8).split("\n")),
+             "  \n" + prose(9, paragraphs=1) * 3, prose(10)]
+    docs = [(k, clean_document(Document(id=f"d{k}", text=t), Config())) for k, t in enumerate(texts)]
+    assert any(d.edits for _, d in docs) and any(not d.edits for _, d in docs)
+    params = DedupParams()
+    out = ParagraphSigner(params, *params.bands_rows()).paragraphs(docs)
+    expected = []
+    for pos, doc in docs:
+        omap, index = OffsetMap(doc.edits), LineIndex(doc.text)
+        for para in segment_paragraphs(doc.cleaned if doc.cleaned is not None else doc.text):
+            if len(para.text.split()) < params.min_words:
+                continue
+            start = omap.to_original(para.start, right=True)
+            end = max(start, omap.to_original(para.end, right=False))
+            expected.append((pos, doc.id, para.number, start, end, (*index.position(start), *index.position(end)),
+                             (para.number, para.start, para.end, para.kind, para.first_line, para.last_line)))
+    assert out["items"] == expected
+
+
+def test_candidate_pairs_from_given_band_hashes_are_the_same():
+    from cleaner.dedup.lsh import band_hashes, band_hashes_by_band, candidate_pairs
+
+    rng = np.random.default_rng(3)
+    sigs = rng.integers(0, 4, size=(300, 128), dtype=np.uint32)  # many equal bands
+    for bands, rows in ((32, 4), (9, 13)):
+        by_band = band_hashes_by_band(sigs, None, bands, rows)
+        assert (by_band.T == band_hashes(sigs, bands, rows)).all()
+        valid = rng.random(300) < 0.8
+        given = band_hashes_by_band(sigs, np.flatnonzero(valid), bands, rows)
+        assert np.array_equal(candidate_pairs(sigs, bands, rows, valid=valid, hashes=given),
+                              candidate_pairs(sigs, bands, rows, valid=valid))

@@ -121,20 +121,18 @@ class ParagraphSigner:
         Everything but ``items`` is a few numpy arrays, cheap to pickle.
         """
         from cleaner.dedup.cluster import Verifier
-        from cleaner.dedup.lsh import band_hashes, candidate_pairs
+        from cleaner.dedup.lsh import band_hashes_by_band, candidate_pairs
         from cleaner.dedup.minhash import minhash_signatures, shingle_batch
-        from cleaner.dedup.segment import segment_paragraphs
-        from cleaner.engine import OffsetMap
-        from cleaner.pipeline import LineIndex
+        from cleaner.dedup.segment import paragraph_spans
 
         p = self.params
         texts: list[str] = []
-        found: list[tuple[int, Any, Any]] = []  # (position, document, paragraph)
+        found: list[tuple[int, Any, tuple]] = []  # (position, document, paragraph span)
         for pos, doc in docs:
             current = doc.cleaned if doc.cleaned is not None else doc.text
-            for para in segment_paragraphs(current, max_chars=p.max_chars, window_chars=p.window_chars):
-                found.append((pos, doc, para))
-                texts.append(para.text)
+            spans = paragraph_spans(current, p.max_chars, p.window_chars)
+            found.extend([(pos, doc, number, span) for number, span in enumerate(spans, 1)])
+            texts.extend([span[2] for span in spans])
         if not texts:
             return None
         batch = shingle_batch(texts, int(p.ngram))
@@ -143,25 +141,78 @@ class ParagraphSigner:
         if not len(keep):
             return None
         items = []
-        placed: dict[int, tuple[Any, Any]] = {}  # position -> (OffsetMap, LineIndex), built for kept paragraphs only
-        for i in keep.tolist():
-            pos, doc, para = found[i]
-            maps = placed.get(pos)
-            if maps is None:
-                maps = placed[pos] = (OffsetMap(doc.edits), LineIndex(doc.text))
-            omap, index = maps
-            start = omap.to_original(para.start, right=True)
-            end = max(start, omap.to_original(para.end, right=False))
-            items.append((pos, doc.id, para.number, start, end, (*index.position(start), *index.position(end)),
-                          (para.number, para.start, para.end, para.kind, para.first_line, para.last_line)))
+        k = 0
+        kept = keep.tolist()
+        while k < len(kept):  # the kept paragraphs of one document at a time
+            pos, doc = found[kept[k]][:2]
+            first = k
+            while k < len(kept) and found[kept[k]][0] == pos and found[kept[k]][1] is doc:
+                k += 1
+            items.extend(_placed(pos, doc, [found[i][2:] for i in kept[first:k]]))
         sets = batch.shingle_sets(keep)
         kept_sigs = sigs[keep]
         verifier = Verifier(sets, float(p.threshold), containment=p.containment,
                             min_containment_shingles=int(p.min_containment_shingles))
-        cands = candidate_pairs(kept_sigs, self.bands, self.rows)
-        return {"items": items, "shingles": sets, "sigs": kept_sigs,
-                "hashes": band_hashes(kept_sigs, self.bands, self.rows),
+        by_band = band_hashes_by_band(kept_sigs, None, self.bands, self.rows)
+        hashes = np.ascontiguousarray(by_band.T)
+        cands = candidate_pairs(kept_sigs, self.bands, self.rows, hashes=by_band)  # (overwrites by_band)
+        return {"items": items, "shingles": sets, "sigs": kept_sigs, "hashes": hashes,
                 "pairs": (cands, *verifier.similarity_arrays(cands))}
+
+
+def _placed(pos: int, doc: Any, paras: list[tuple[int, tuple]]) -> list[tuple]:
+    """The ``items`` rows of :meth:`ParagraphSigner.paragraphs` for paragraphs *paras* (``(number, span)``, in order) of *doc*.
+
+    Offsets are mapped back to the original text through the document's
+    edits (:class:`~cleaner.engine.OffsetMap`), then given their line and
+    column (:class:`~cleaner.pipeline.LineIndex`; for text without carriage
+    returns, the same numbers counted directly, without indexing every line).
+    """
+    from cleaner.engine import OffsetMap
+
+    if doc.edits:
+        omap = OffsetMap(doc.edits)
+        bounds = []
+        for _, (s, e, *_rest) in paras:
+            start = omap.to_original(s, right=True)
+            bounds.append((start, max(start, omap.to_original(e, right=False))))
+    else:
+        bounds = [(s, e) for _, (s, e, *_rest) in paras]
+    text = doc.text
+    if "\r" in text:
+        from cleaner.pipeline import LineIndex
+
+        position = LineIndex(text).position
+        where = [(*position(s), *position(e)) for s, e in bounds]
+    else:
+        where = _line_columns(text, bounds)
+    out = []
+    for (number, (s, e, _text, kind, first_line, last_line)), (start, end), w in zip(paras, bounds, where):
+        out.append((pos, doc.id, number, start, end, w, (number, s, e, kind, first_line, last_line)))
+    return out
+
+
+def _line_columns(text: str, bounds: list[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
+    """``(*LineIndex(text).position(start), *LineIndex(text).position(end))`` of every span, for *text* without ``\\r``.
+
+    A line is then what follows a line feed: an offset's line is one more
+    than the line feeds before it, its column its distance from the last
+    one.  The spans are in text order, so the line feeds are counted once,
+    from one offset to the next.
+    """
+    out = []
+    line, at = 1, 0  # the line of offset *at*
+    count, rfind = text.count, text.rfind
+    for s, e in bounds:  # (s <= e)
+        if s >= at:
+            line += count("\n", at, s)
+        else:  # (not in text order: count from the start)
+            line = count("\n", 0, s) + 1
+        start_line = line
+        line += count("\n", s, e)
+        at = e
+        out.append((start_line, s - rfind("\n", 0, s), line, e - rfind("\n", 0, e)))
+    return out
 
 
 # ---------------------------------------------------------------------------
