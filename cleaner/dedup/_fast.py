@@ -153,3 +153,13 @@ def bucket_members(keys: np.ndarray, ids: np.ndarray, queries: np.ndarray, order
     loop in ``BandIndex.lookup_pairs``, band by band.
     """
     return _k._bucket_members(keys, ids, queries, order)
+
+
+def merge_rows(k1: np.ndarray, i1: np.ndarray, k2: np.ndarray, i2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Merge two :class:`~cleaner.dedup.index.BandIndex` levels row by row (``(bands, m)``, each row sorted by key).
+
+    The same ``(keys, ids)`` as a stable sort of every concatenated row: on
+    equal keys the first level's entries come first.
+    """
+    return _k._merge_rows(np.ascontiguousarray(k1), np.ascontiguousarray(i1), np.ascontiguousarray(k2),
+                          np.ascontiguousarray(i2))

@@ -380,7 +380,17 @@ class BandIndex:
         self.levels.append(self._sorted(keys, ids_b))
         while len(self.levels) > 1 and self.levels[-1][0].shape[1] * 2 >= self.levels[-2][0].shape[1]:
             (k2, i2), (k1, i1) = self.levels.pop(), self.levels.pop()
-            self.levels.append(self._sorted(np.concatenate([k1, k2], axis=1), np.concatenate([i1, i2], axis=1)))
+            self.levels.append(self._merged(k1, i1, k2, i2))
+
+    @classmethod
+    def _merged(cls, k1: np.ndarray, i1: np.ndarray, k2: np.ndarray, i2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Levels ``(k1, i1)`` and ``(k2, i2)`` as one: the first's entries before the second's on equal keys."""
+        from cleaner.dedup import _fast
+
+        fast = _fast.kernels(k1.size + k2.size)
+        if fast is not None:  # one linear merge per band, compiled
+            return fast.merge_rows(k1, i1, k2, i2)
+        return cls._sorted(np.concatenate([k1, k2], axis=1), np.concatenate([i1, i2], axis=1))
 
     @staticmethod
     def _sorted(keys: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -870,6 +880,60 @@ class CorpusDedup:
 
     def close(self) -> None:
         self.store.close()
+
+
+def finding_json(f: dict[str, Any]) -> bytes:
+    """``json.dumps(f, ensure_ascii=False).encode("utf-8")`` for a finding of :meth:`CorpusDedup._finding`, without json.dumps.
+
+    The finding's layout is fixed, so only its values are encoded (strings
+    as the json module encodes them, numbers with ``int.__repr__`` and
+    ``float.__repr__``, as it does): about 2.5x faster on a corpus where
+    every other paragraph repeats.  Raises :class:`UnicodeEncodeError` where
+    the json module's output cannot be UTF-8 either.
+    """
+    d = f["data"]
+    o = d["duplicate_of"]
+    a, b = d["members"]
+    r, q, e = int.__repr__, _float_json, _encode_string
+    return (f'{{"start": {r(f["start"])}, "end": {r(f["end"])}, "line": {r(f["line"])}, "column": {r(f["column"])}, '
+            f'"end_line": {r(f["end_line"])}, "end_column": {r(f["end_column"])}, "code": {e(f["code"])}, '
+            f'"name": {e(f["name"])}, "message": {e(f["message"])}, "severity": {e(f["severity"])}, '
+            f'"data": {{"cluster": {r(d["cluster"])}, "kind": {e(d["kind"])}, "paragraph": {r(d["paragraph"])}, '
+            f'"duplicate_of": {{"path": {e(o["path"])}, "paragraph": {r(o["paragraph"])}, "start": {r(o["start"])}, '
+            f'"end": {r(o["end"])}}}, "similarity": {q(d["similarity"])}, "measure": {e(d["measure"])}, '
+            f'"jaccard": {q(d["jaccard"])}, "containment": {q(d["containment"])}, "size": {r(d["size"])}, '
+            f'"members": [{{"path": {e(a["path"])}, "paragraph": {r(a["paragraph"])}}}, '
+            f'{{"path": {e(b["path"])}, "paragraph": {r(b["paragraph"])}}}]}}}}').encode("utf-8")
+
+
+def _float_json(x: float) -> str:
+    if x != x or x in (float("inf"), float("-inf")):
+        return json.dumps(x)
+    return float.__repr__(x)
+
+
+_encode_string = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) encodes strings with
+
+
+def add_findings(line: bytes, slots: tuple, new: list[dict[str, Any]]) -> tuple[bytes, tuple] | None:
+    """:func:`cleaner.batch._add_findings` for findings of :meth:`CorpusDedup._finding`, encoded by :func:`finding_json`.
+
+    The same line and slots (tests compare the two); None if a finding is not UTF-8.
+    """
+    start, keys, lengths = slots
+    try:
+        added = [finding_json(f) for f in new]
+    except UnicodeEncodeError:
+        return None
+    items, at = [], start
+    for n in lengths:
+        items.append(line[at : at + n])
+        at += n + 2
+    end = start + sum(lengths) + 2 * max(len(lengths) - 1, 0)
+    merged = sorted(zip(keys + [(f["start"], f["end"], f["code"]) for f in new], range(len(keys) + len(new)),
+                        items + added))
+    joined = b", ".join(item for _, _, item in merged)
+    return line[:start] + joined + line[end:], (start, [k for k, _, _ in merged], [len(x) for _, _, x in merged])
 
 
 def open_corpus_dedup(spec: str, config: Any) -> CorpusDedup | None:
