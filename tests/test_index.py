@@ -417,3 +417,31 @@ def test_d001_findings_splice_into_a_record_line_as_batch_add_findings_does():
             assert add_findings(patched, slots2, more) == _add_findings(patched, slots2, more)
     lone = [_a_finding("x", "\udc80", 0.5, 0.5, 0.5, "jaccard")]
     assert add_findings(line, slots, lone) is None and _add_findings(line, slots, lone) is None
+
+
+def test_band_index_levels_merge_as_a_stable_sort_with_and_without_numba(monkeypatch):
+    """The compiled merge of two levels keeps every band sorted, older entries first on equal keys."""
+    from cleaner.dedup import _fast
+    from cleaner.dedup.index import BandIndex
+
+    if _fast.kernels() is None:
+        pytest.skip("numba is not available")
+    monkeypatch.setattr(_fast, "MIN_ITEMS", 0)
+    rng = np.random.default_rng(5)
+    pool = rng.integers(0, 2**64 - 1, 30, dtype=np.uint64)  # many equal keys
+    sizes = [int(x) for x in rng.integers(1, 40, 25)]
+    adds = [(np.arange(1000 * k, 1000 * k + n), rng.choice(pool, (n, 4))) for k, n in enumerate(sizes)]
+    levels = []
+    for compiled in (True, False):
+        monkeypatch.setattr(_fast, "AVAILABLE", compiled)
+        index = BandIndex(4)
+        for ids, hashes in adds:
+            index.add(ids, hashes)
+        levels.append(index.levels)
+    assert len(levels[0]) == len(levels[1]) > 1 and any(k.shape[1] > 40 for k, _ in levels[0])
+    for (k1, i1), (k2, i2) in zip(*levels):
+        assert np.array_equal(k1, k2) and np.array_equal(i1, i2)
+    # every band of a level is sorted, and ids (given in increasing order) increase among equal keys
+    for k, i in levels[0]:
+        assert (np.diff(k, axis=1) >= 0).all()
+        assert ((np.diff(k, axis=1) > 0) | (np.diff(i, axis=1) > 0)).all()
