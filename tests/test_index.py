@@ -75,6 +75,27 @@ def test_sqlite_index_is_reused_across_runs(tmp_path):
     check_two_runs(tmp_path, str(tmp_path / "index.sqlite"))
 
 
+def test_an_index_file_with_other_pages_is_reused_as_it_is(tmp_path):
+    """New index files get 64 KB pages; one written with smaller pages (earlier versions: 16 KB) opens and works alike."""
+    import sqlite3
+
+    old = tmp_path / "old.sqlite"
+    db = sqlite3.connect(old)
+    db.execute("PRAGMA page_size=4096")
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")  # as an earlier version left it
+    db.commit()
+    db.close()
+    check_two_runs(tmp_path / "a", str(old))
+    check_two_runs(tmp_path / "b", str(tmp_path / "new.sqlite"))
+    for path, size in ((old, 4096), (tmp_path / "new.sqlite", 65536)):
+        db = sqlite3.connect(path)
+        assert db.execute("PRAGMA page_size").fetchone()[0] == size
+        assert db.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0] == 31
+        db.close()
+    for name in ("out1/a.jsonl", "out2/b.jsonl"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
 def test_streaming_pass_agrees_with_the_in_memory_clusters(tmp_path):
     docs = {"d0": prose(1), "d1": edited(prose(1)), "d2": prose(2), "d3": prose(7, 1) + "\n" + prose(2, 1),
             "d4": edited(edited(prose(1)))}
