@@ -408,7 +408,8 @@ def _a_finding(doc: str, rep_doc: str, sim: float, jac: float, cont: float, meas
 @pytest.mark.parametrize("doc, rep_doc", [("a", "b"), ("Caf\u00e9 \u201cq\u201d/\\\"x\"\t\n", "\u00e9\u4e2d\U0001f600\x00\x1f"),
                                           ("\ud800lone", "b")])
 @pytest.mark.parametrize("sim, jac, cont, measure", [(0.78125, 0.78125, 0.9, "jaccard"), (1.0, 1 / 3, 1.0, "containment"),
-                                                     (0.4, 0.4, 0.123456789, "jaccard"), (np.float64(0.5), 0.5, 0.5, "jaccard")])
+                                                     (0.4, 0.4, 0.123456789, "jaccard"), (np.float64(0.5), 0.5, 0.5, "jaccard"),
+                                                     (float("nan"), 1e-300, float("-inf"), "jaccard")])
 def test_finding_json_is_the_json_module_dump(doc, rep_doc, sim, jac, cont, measure):
     from cleaner.dedup.index import finding_json
 
