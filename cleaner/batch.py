@@ -404,6 +404,8 @@ def _apply_dedup(dedup: Any, batch: Batch, res: dict[str, Any]) -> None:
     hits = dedup.check_batch(res.get("sigs"))
     if not hits:
         return
+    from cleaner.dedup.index import add_findings
+
     config: Config = _STATE["config"]
     stats: Stats = res["stats"]
     by_pos: dict[int, list[tuple[dict[str, Any], Any]]] = {}
@@ -417,8 +419,6 @@ def _apply_dedup(dedup: Any, batch: Batch, res: dict[str, Any]) -> None:
         if doc is None and batch.kind == "lines" and res["slots"][pos] is not None:
             # findings only, and the line ends with its findings: splice them in, leave the rest as it is
             # (_add_findings, with the D001 findings encoded without json.dumps)
-            from cleaner.dedup.index import add_findings
-
             patched = add_findings(res["chunks"][pos], res["slots"][pos], [f for f, _ in new])
             if patched is not None:
                 res["chunks"][pos], res["slots"][pos] = patched

@@ -467,3 +467,14 @@ def test_band_index_levels_merge_as_a_stable_sort_with_and_without_numba(monkeyp
     for k, i in levels[0]:
         assert (np.diff(k, axis=1) >= 0).all()
         assert ((np.diff(k, axis=1) > 0) | (np.diff(i, axis=1) > 0)).all()
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 50, 5000])
+def test_distinct_is_np_unique(n):
+    from cleaner.dedup._fast import distinct
+
+    rng = np.random.default_rng(n)
+    values = rng.integers(-5, 20 if n < 100 else 1 << 40, n)
+    values = np.concatenate([values, values[: n // 2]])
+    got = distinct(values.copy())
+    assert np.array_equal(got, np.unique(values)) and got.dtype == values.dtype

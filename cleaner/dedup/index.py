@@ -53,6 +53,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from cleaner.dedup._fast import distinct
 from cleaner.dedup.core import DedupParams
 from cleaner.io.files import InputError
 
@@ -447,7 +448,7 @@ class BandIndex:
         if not len(ids_cat):
             return ids_cat, ids_cat.copy()
         shift = max(int(ids_cat.max()), 1).bit_length()  # row and id packed into one int64 key
-        keys = np.unique((np.concatenate(rows_all) << shift) | ids_cat)
+        keys = distinct((np.concatenate(rows_all) << shift) | ids_cat)
         return keys >> shift, keys & ((1 << shift) - 1)
 
 
@@ -763,7 +764,7 @@ class CorpusDedup:
             rows, ids = rows[order], ids[order]
         keep = self.filter.keep(rows, ids, sigs, sizes)  # candidates the signatures do not rule out
         rows, ids = rows[keep], ids[keep]
-        rep_ids = self.cache.fetch(np.unique(ids), self.store)
+        rep_ids = self.cache.fetch(distinct(ids.copy()), self.store)
         # One shingle batch for the paragraphs and the indexed candidates, so the verifier
         # builds each shingle set once: rows 0..n-1 are this batch, then the representatives.
         rep_offsets, rep_values = self.cache.sets(rep_ids)
