@@ -718,6 +718,8 @@ class SignatureFilter:
 class CorpusDedup:
     """The streaming D001 pass: check each batch's paragraphs against the index, in order, then index them."""
 
+    _score = None  # cleaner.dedup.stage._score (see _finding)
+
     def __init__(self, spec: str, params: DedupParams, severity: str = "warning"):
         self.params = params
         self.bands, self.rows = params.bands_rows()  # datasketch's optimum: computed once, here
@@ -876,8 +878,11 @@ class CorpusDedup:
         :func:`~cleaner.dedup.stage._data` for a cluster of two (*rep* and
         this paragraph) whose id is the representative's, built directly.
         """
-        from cleaner.dedup.stage import _score
+        _score = self._score
+        if _score is None:  # (imported once, not for every finding)
+            from cleaner.dedup.stage import _score
 
+            self._score = _score
         line, column, end_line, end_column = where
         return {"start": start, "end": end, "line": line, "column": column, "end_line": end_line,
                 "end_column": end_column, "code": RULE_CODE, "name": "near-duplicate",
