@@ -110,6 +110,65 @@ def test_segment_lines_are_the_line_spans_lines(text):
         assert all(t[s : s + len(c)] == c for s, c in zip(starts, contents))
 
 
+def _reference_segments(text, max_chars, window_chars):
+    """segment_paragraphs as it was written first: line by line, trimming character by character."""
+    from cleaner.dedup.segment import _lines, _mid_sentence_break, _trim, sentence_windows
+
+    starts, contents = _lines(text)
+    blocks, current = [], []
+    for i, content in enumerate(contents):
+        if content and not content.isspace():
+            current.append(i)
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    raw = []
+    for block in blocks:
+        first, last = block[0], block[-1]
+        if first != last:
+            mid = sum(_mid_sentence_break(contents[a], contents[b]) for a, b in zip(block, block[1:]))
+            if 2 * mid >= len(block) - 1:
+                raw.append((*_trim(text, starts[first], starts[last] + len(contents[last])), "block", first, last))
+                continue
+        for i in block:
+            raw.append((*_trim(text, starts[i], starts[i] + len(contents[i])), "line", i, i))
+    out = []
+    for s, e, kind, first, last in raw:
+        windows = sentence_windows(text, s, e, window_chars) if e - s > max_chars else []
+        if len(windows) > 1:
+            out.extend((ws, we, text[ws:we], "window", first, last) for ws, we in windows)
+        else:
+            out.append((s, e, text[s:e], kind, first, last))
+    return out
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["a", "B", "x.", "lower", "7", " ", "\t", "\n", "\n\n", "\r", "\r\n", "\u00a0",
+                                 "\u2028", "\x0b", "\x1c", "\u201d", "Word. "]), max_size=60).map("".join),
+       st.sampled_from([(1200, 500), (30, 10), (6, 2)]))
+def test_paragraph_spans_are_the_paragraphs_and_the_reference_segmentation(text, sizes):
+    from cleaner.dedup.segment import paragraph_spans
+
+    spans = paragraph_spans(text, *sizes)
+    assert spans == _reference_segments(text, *sizes)
+    paras = segment_paragraphs(text, max_chars=sizes[0], window_chars=sizes[1])
+    assert [(p.number, p.start, p.end, p.text, p.kind, p.first_line, p.last_line) for p in paras] == [
+        (k, *span) for k, span in enumerate(spans, 1)]
+    for s, e, t, *_ in spans:
+        assert text[s:e] == t
+
+
+def test_paragraph_spans_of_the_seeds_are_the_reference_segmentation():
+    from cleaner.dedup.segment import paragraph_spans
+
+    for name in ("000", "001", "002", "003", "004"):
+        text = read_seed(name)
+        for sizes in ((1200, 500), (300, 100)):
+            assert paragraph_spans(text, *sizes) == _reference_segments(text, *sizes)
+
+
 def test_run_on_body_is_cut_into_sentence_windows_with_exact_offsets():
     text = read_seed("000")
     paras = segment_paragraphs(text)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaner.batch import RunOptions, run
 from cleaner.config import Config
@@ -71,6 +73,27 @@ def check_two_runs(tmp_path: Path, index: str) -> None:
 
 def test_sqlite_index_is_reused_across_runs(tmp_path):
     check_two_runs(tmp_path, str(tmp_path / "index.sqlite"))
+
+
+def test_an_index_file_with_other_pages_is_reused_as_it_is(tmp_path):
+    """New index files get 64 KB pages; one written with smaller pages (earlier versions: 16 KB) opens and works alike."""
+    import sqlite3
+
+    old = tmp_path / "old.sqlite"
+    db = sqlite3.connect(old)
+    db.execute("PRAGMA page_size=4096")
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")  # as an earlier version left it
+    db.commit()
+    db.close()
+    check_two_runs(tmp_path / "a", str(old))
+    check_two_runs(tmp_path / "b", str(tmp_path / "new.sqlite"))
+    for path, size in ((old, 4096), (tmp_path / "new.sqlite", 65536)):
+        db = sqlite3.connect(path)
+        assert db.execute("PRAGMA page_size").fetchone()[0] == size
+        assert db.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0] == 31
+        db.close()
+    for name in ("out1/a.jsonl", "out2/b.jsonl"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
 def test_streaming_pass_agrees_with_the_in_memory_clusters(tmp_path):
@@ -314,3 +337,144 @@ def test_findings_are_worded_as_the_in_memory_stage_words_them():
         want = {"start": 10, "end": 99, "line": 3, "column": 1, "end_line": 3, "end_column": 90, "code": "D001", "name": "near-duplicate",
                 "message": _message(cluster, me), "severity": "warning", "data": _data(cluster, me)}
         assert json.dumps(got) == json.dumps(want)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "bc", " ", "\n", "\n\n", "\u2028", "\x85", "é"]), max_size=40).map("".join),
+       st.lists(st.integers(0, 80), max_size=12))
+def test_line_columns_are_the_line_index_positions(text, cuts):
+    from cleaner.dedup.index import _line_columns
+    from cleaner.pipeline import LineIndex
+
+    offsets = sorted(min(c, len(text)) for c in cuts)
+    bounds = list(zip(offsets[0::2], offsets[1::2]))
+    bounds += [(b, b) for b in offsets[:3]]  # out of text order too
+    index = LineIndex(text)
+    assert _line_columns(text, bounds) == [(*index.position(s), *index.position(e)) for s, e in bounds]
+
+
+def test_signed_paragraphs_are_placed_in_the_original_text_as_before(tmp_path):
+    """Rows of ParagraphSigner.paragraphs: original offsets through the edits, lines and columns as LineIndex gives them."""
+    from cleaner.dedup.core import DedupParams
+    from cleaner.dedup.index import ParagraphSigner
+    from cleaner.dedup.segment import segment_paragraphs
+    from cleaner.engine import OffsetMap
+    from cleaner.model import Document
+    from cleaner.pipeline import LineIndex, clean_document
+
+    texts = [prose(7) + "\n" + "Caf\u00e9 ne\u00adws \u201cquoted\u201d  text   with   spaces " * 6 + "\n", "\r\n".join(prose(8).split("\n")),
+             "  \n" + prose(9, paragraphs=1) * 3, prose(10)]
+    docs = [(k, clean_document(Document(id=f"d{k}", text=t), Config())) for k, t in enumerate(texts)]
+    assert any(d.edits for _, d in docs) and any(not d.edits for _, d in docs)
+    params = DedupParams()
+    out = ParagraphSigner(params, *params.bands_rows()).paragraphs(docs)
+    expected = []
+    for pos, doc in docs:
+        omap, index = OffsetMap(doc.edits), LineIndex(doc.text)
+        for para in segment_paragraphs(doc.cleaned if doc.cleaned is not None else doc.text):
+            if len(para.text.split()) < params.min_words:
+                continue
+            start = omap.to_original(para.start, right=True)
+            end = max(start, omap.to_original(para.end, right=False))
+            expected.append((pos, doc.id, para.number, start, end, (*index.position(start), *index.position(end)),
+                             (para.number, para.start, para.end, para.kind, para.first_line, para.last_line)))
+    assert out["items"] == expected
+
+
+def test_candidate_pairs_from_given_band_hashes_are_the_same():
+    from cleaner.dedup.lsh import band_hashes, band_hashes_by_band, candidate_pairs
+
+    rng = np.random.default_rng(3)
+    sigs = rng.integers(0, 4, size=(300, 128), dtype=np.uint32)  # many equal bands
+    for bands, rows in ((32, 4), (9, 13)):
+        by_band = band_hashes_by_band(sigs, None, bands, rows)
+        assert (by_band.T == band_hashes(sigs, bands, rows)).all()
+        valid = rng.random(300) < 0.8
+        given = band_hashes_by_band(sigs, np.flatnonzero(valid), bands, rows)
+        assert np.array_equal(candidate_pairs(sigs, bands, rows, valid=valid, hashes=given),
+                              candidate_pairs(sigs, bands, rows, valid=valid))
+
+
+def _a_finding(doc: str, rep_doc: str, sim: float, jac: float, cont: float, measure: str, start: int = 5):
+    from cleaner.dedup.cluster import Similarity
+    from cleaner.dedup.index import CorpusDedup, Rep
+
+    dedup = CorpusDedup.__new__(CorpusDedup)  # _finding needs only the severity
+    dedup.severity = "warning"
+    rep = Rep(12, rep_doc, 3, 40, 90, np.zeros(0, dtype=np.uint32))
+    return dedup._finding(rep, doc, 7, start, start + 50, (2, 1, 2, 51), Similarity(jac, cont, measure, sim))
+
+
+@pytest.mark.parametrize("doc, rep_doc", [("a", "b"), ("Caf\u00e9 \u201cq\u201d/\\\"x\"\t\n", "\u00e9\u4e2d\U0001f600\x00\x1f"),
+                                          ("\ud800lone", "b")])
+@pytest.mark.parametrize("sim, jac, cont, measure", [(0.78125, 0.78125, 0.9, "jaccard"), (1.0, 1 / 3, 1.0, "containment"),
+                                                     (0.4, 0.4, 0.123456789, "jaccard"), (np.float64(0.5), 0.5, 0.5, "jaccard"),
+                                                     (float("nan"), 1e-300, float("-inf"), "jaccard")])
+def test_finding_json_is_the_json_module_dump(doc, rep_doc, sim, jac, cont, measure):
+    from cleaner.dedup.index import finding_json
+
+    f = _a_finding(doc, rep_doc, sim, jac, cont, measure)
+    try:
+        want = json.dumps(f, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        with pytest.raises(UnicodeEncodeError):
+            finding_json(f)
+        return
+    assert finding_json(f) == want
+
+
+def test_d001_findings_splice_into_a_record_line_as_batch_add_findings_does():
+    from cleaner.batch import _add_findings, _record_line
+    from cleaner.dedup.index import add_findings
+
+    own = [{"start": 0, "end": 4, "code": "Q003"}, {"start": 5, "end": 55, "code": "W001", "message": "\u2026"},
+           {"start": 90, "end": 95, "code": "Q001"}]
+    for k in range(len(own) + 1):
+        line, slots = _record_line({"id": "x", "text": "t\u00e9"}, {"id": "x", "edits": [], "findings": own[:k]})
+        new = [_a_finding("x", "b\u00e9", 0.5, 0.5, 0.6, "jaccard", start) for start in (5, 0, 99)]
+        for added in (new[:1], new, new[::-1]):
+            assert add_findings(line, slots, added) == _add_findings(line, slots, added)
+            patched, slots2 = add_findings(line, slots, added)
+            more = [_a_finding("x", "c", 1.0, 0.3, 1.0, "containment", 4)]
+            assert add_findings(patched, slots2, more) == _add_findings(patched, slots2, more)
+    lone = [_a_finding("x", "\udc80", 0.5, 0.5, 0.5, "jaccard")]
+    assert add_findings(line, slots, lone) is None and _add_findings(line, slots, lone) is None
+
+
+def test_band_index_levels_merge_as_a_stable_sort_with_and_without_numba(monkeypatch):
+    """The compiled merge of two levels keeps every band sorted, older entries first on equal keys."""
+    from cleaner.dedup import _fast
+    from cleaner.dedup.index import BandIndex
+
+    if _fast.kernels() is None:
+        pytest.skip("numba is not available")
+    monkeypatch.setattr(_fast, "MIN_ITEMS", 0)
+    rng = np.random.default_rng(5)
+    pool = rng.integers(0, 2**64 - 1, 30, dtype=np.uint64)  # many equal keys
+    sizes = [int(x) for x in rng.integers(1, 40, 25)]
+    adds = [(np.arange(1000 * k, 1000 * k + n), rng.choice(pool, (n, 4))) for k, n in enumerate(sizes)]
+    levels = []
+    for compiled in (True, False):
+        monkeypatch.setattr(_fast, "AVAILABLE", compiled)
+        index = BandIndex(4)
+        for ids, hashes in adds:
+            index.add(ids, hashes)
+        levels.append(index.levels)
+    assert len(levels[0]) == len(levels[1]) > 1 and any(k.shape[1] > 40 for k, _ in levels[0])
+    for (k1, i1), (k2, i2) in zip(*levels):
+        assert np.array_equal(k1, k2) and np.array_equal(i1, i2)
+    # every band of a level is sorted, and ids (given in increasing order) increase among equal keys
+    for k, i in levels[0]:
+        assert (np.diff(k, axis=1) >= 0).all()
+        assert ((np.diff(k, axis=1) > 0) | (np.diff(i, axis=1) > 0)).all()
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 50, 5000])
+def test_distinct_is_np_unique(n):
+    from cleaner.dedup._fast import distinct
+
+    rng = np.random.default_rng(n)
+    values = rng.integers(-5, 20 if n < 100 else 1 << 40, n)
+    values = np.concatenate([values, values[: n // 2]])
+    got = distinct(values.copy())
+    assert np.array_equal(got, np.unique(values)) and got.dtype == values.dtype

@@ -74,9 +74,25 @@ def row_agreements(a: np.ndarray, b: np.ndarray, ra: np.ndarray, rb: np.ndarray)
                               np.ascontiguousarray(ra, dtype=np.int64), np.ascontiguousarray(rb, dtype=np.int64))
 
 
+def distinct(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` of a 1-d integer array, sorting *values* in place (plain numpy, no kernel).
+
+    A sort and a neighbour test: numpy 2's hash-based ``np.unique`` measured
+    3x to 7x slower here (1,000 to 400,000 keys, such as a batch's
+    ``(paragraph, candidate)`` pairs).
+    """
+    values.sort()
+    if len(values) < 2:
+        return values
+    keep = np.empty(len(values), dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
+
+
 def set_sizes_and_intersections(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray):
     """For every pair ``(i, j)`` of paragraphs: ``|S_i|``, ``|S_j|`` and ``|S_i ∩ S_j|`` of their shingle sets."""
-    need = np.unique(pairs)
+    need = distinct(pairs.ravel().copy())
     uniq, offs = _k._unique_segments(np.ascontiguousarray(values), offsets[need].astype(np.int64),
                                      offsets[need + 1].astype(np.int64))
     pa = np.searchsorted(need, pairs[:, 0])
@@ -153,3 +169,13 @@ def bucket_members(keys: np.ndarray, ids: np.ndarray, queries: np.ndarray, order
     loop in ``BandIndex.lookup_pairs``, band by band.
     """
     return _k._bucket_members(keys, ids, queries, order)
+
+
+def merge_rows(k1: np.ndarray, i1: np.ndarray, k2: np.ndarray, i2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Merge two :class:`~cleaner.dedup.index.BandIndex` levels row by row (``(bands, m)``, each row sorted by key).
+
+    The same ``(keys, ids)`` as a stable sort of every concatenated row: on
+    equal keys the first level's entries come first.
+    """
+    return _k._merge_rows(np.ascontiguousarray(k1), np.ascontiguousarray(i1), np.ascontiguousarray(k2),
+                          np.ascontiguousarray(i2))

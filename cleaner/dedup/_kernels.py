@@ -358,3 +358,24 @@ def _row_agreements(a, b, ra, rb):
                 c += 1
         out[p] = c
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _merge_rows(k1, i1, k2, i2):
+    bands, m1 = k1.shape
+    m2 = k2.shape[1]
+    keys = np.empty((bands, m1 + m2), dtype=k1.dtype)
+    ids = np.empty((bands, m1 + m2), dtype=i1.dtype)
+    for b in range(bands):
+        x = 0
+        y = 0
+        for t in range(m1 + m2):
+            if y >= m2 or (x < m1 and k1[b, x] <= k2[b, y]):  # ties: the first level's entry first
+                keys[b, t] = k1[b, x]
+                ids[b, t] = i1[b, x]
+                x += 1
+            else:
+                keys[b, t] = k2[b, y]
+                ids[b, t] = i2[b, y]
+                y += 1
+    return keys, ids

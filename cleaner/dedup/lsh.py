@@ -91,7 +91,21 @@ def band_hashes(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     about 2**-64 (and a collision only adds a candidate that verification
     rejects).
     """
-    return np.ascontiguousarray(_band_hashes_by_band(signatures, bands, rows).T)
+    return np.ascontiguousarray(band_hashes_by_band(signatures, None, bands, rows).T)
+
+
+def band_hashes_by_band(signatures: np.ndarray, rows_idx: np.ndarray | None, bands: int, rows: int) -> np.ndarray:
+    """:func:`band_hashes` of rows *rows_idx* (all rows: None), transposed: a contiguous ``(bands, m)`` matrix.
+
+    Compiled where numba is available (reading the rows in place), with numpy otherwise.
+    """
+    from cleaner.dedup import _fast
+
+    idx = np.arange(len(signatures), dtype=np.int64) if rows_idx is None else rows_idx
+    fast = _fast.kernels(len(idx))
+    if fast is not None:
+        return fast.band_hashes(signatures, idx, bands, rows)
+    return _band_hashes_by_band(signatures if rows_idx is None else signatures[rows_idx], bands, rows)
 
 
 def _band_hashes_by_band(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
@@ -136,11 +150,15 @@ def candidate_pairs(
     *,
     valid: np.ndarray | None = None,
     max_bucket: int = MAX_BUCKET,
+    hashes: np.ndarray | None = None,
 ) -> np.ndarray:
     """Candidate pairs of a batch: an ``(m, 2)`` int64 array of ``i < j``, sorted, unique.
 
     Only rows where *valid* is true take part (paragraphs too short to
     shingle have empty signatures and must not all land in one bucket).
+    *hashes*, when the caller has them, are the valid rows' band hashes,
+    band by band (``band_hashes(signatures[valid], bands, rows).T``, a
+    contiguous ``(bands, m)`` uint64 matrix); they are overwritten.
     """
     n = len(signatures)
     idx = np.arange(n, dtype=np.int64) if valid is None else np.flatnonzero(valid)
@@ -150,10 +168,8 @@ def candidate_pairs(
     from cleaner.dedup import _fast
 
     fast = _fast.kernels(m)
-    if fast is not None:  # the same hashes, compiled, reading the valid rows in place
-        hashes = fast.band_hashes(signatures, idx, bands, rows)
-    else:
-        hashes = _band_hashes_by_band(signatures if valid is None else signatures[idx], bands, rows)
+    if hashes is None:
+        hashes = band_hashes_by_band(signatures, idx if valid is not None else None, bands, rows)
     # Each band is sorted as one uint64 array (faster than an argsort): the
     # high bits are the band hash, the low ``shift`` bits the row's position,
     # so equal keys come out in row order (as a stable argsort would give) and

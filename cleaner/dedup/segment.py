@@ -149,39 +149,57 @@ def segment_paragraphs(
     (``kind="line"``).  Any paragraph longer than *max_chars* is replaced by
     its sentence windows (``kind="window"``).
     """
+    return [Paragraph(k, *span) for k, span in enumerate(paragraph_spans(text, max_chars, window_chars), 1)]
+
+
+def paragraph_spans(
+    text: str, max_chars: int = MAX_CHARS, window_chars: int = WINDOW_CHARS
+) -> list[tuple[int, int, str, str, int, int]]:
+    """The paragraphs of :func:`segment_paragraphs` as plain tuples ``(start, end, text, kind, first_line, last_line)``.
+
+    Paragraph ``k`` (1-based) is ``Paragraph(k, *spans[k - 1])``; the corpus
+    engine reads millions of them and needs no object for each.
+    """
     starts, contents = _lines(text)
-    blocks: list[list[int]] = []
-    current: list[int] = []
-    for i, content in enumerate(contents):
-        if content and not content.isspace():
-            current.append(i)
-        elif current:
-            blocks.append(current)
-            current = []
-    if current:
-        blocks.append(current)
-
-    raw: list[tuple[int, int, str, int, int]] = []  # start, end, kind, first, last line
-    for block in blocks:
-        first, last = block[0], block[-1]
-        if first != last:
-            breaks = len(block) - 1
-            mid = sum(_mid_sentence_break(contents[a], contents[b]) for a, b in zip(block, block[1:]))
-            if 2 * mid >= breaks:
-                s, e = _trim(text, starts[first], starts[last] + len(contents[last]))
-                raw.append((s, e, "block", first, last))
+    out: list[tuple[int, int, str, str, int, int]] = []
+    append = out.append
+    n = len(contents)
+    i = 0
+    while i < n:
+        content = contents[i]
+        if not content or content.isspace():
+            i += 1
+            continue
+        j = i + 1  # the block is lines i .. j - 1
+        while j < n and contents[j] and not contents[j].isspace():
+            j += 1
+        if j - i > 1:
+            mid = sum(_mid_sentence_break(contents[a], contents[a + 1]) for a in range(i, j - 1))
+            if 2 * mid >= j - 1 - i:
+                last = contents[j - 1]
+                s = starts[i] + len(content) - len(content.lstrip())
+                e = starts[j - 1] + len(last.rstrip())
+                _add(out, text, s, e, text[s:e], "block", i, j - 1, max_chars, window_chars)
+                i = j
                 continue
-        for i in block:
-            s, e = _trim(text, starts[i], starts[i] + len(contents[i]))
-            raw.append((s, e, "line", i, i))
-
-    out: list[Paragraph] = []
-    for s, e, kind, first, last in raw:
-        if e - s > max_chars:
-            windows = sentence_windows(text, s, e, window_chars)
-            if len(windows) > 1:
-                for ws, we in windows:
-                    out.append(Paragraph(len(out) + 1, ws, we, text[ws:we], "window", first, last))
-                continue
-        out.append(Paragraph(len(out) + 1, s, e, text[s:e], kind, first, last))
+        for k in range(i, j):
+            line = contents[k]
+            stripped = line.strip()  # the first and last characters are not spaces: nothing else changes
+            s = starts[k] + len(line) - len(line.lstrip())
+            if len(stripped) > max_chars:
+                _add(out, text, s, s + len(stripped), stripped, "line", k, k, max_chars, window_chars)
+            else:
+                append((s, s + len(stripped), stripped, "line", k, k))
+        i = j
     return out
+
+
+def _add(out: list, text: str, s: int, e: int, para: str, kind: str, first: int, last: int,
+         max_chars: int, window_chars: int) -> None:
+    """Append paragraph ``text[s:e]`` (*para*) to *out*, or its sentence windows when it is longer than *max_chars*."""
+    if e - s > max_chars:
+        windows = sentence_windows(text, s, e, window_chars)
+        if len(windows) > 1:
+            out.extend((ws, we, text[ws:we], "window", first, last) for ws, we in windows)
+            return
+    out.append((s, e, para, kind, first, last))
