@@ -428,8 +428,6 @@ def _apply_dedup(dedup: Any, batch: Batch, res: dict[str, Any]) -> None:
     hits = dedup.check_batch(res.get("sigs"))
     if not hits:
         return
-    from cleaner.dedup.index import add_findings
-
     config: Config = _STATE["config"]
     stats: Stats = res["stats"]
     by_pos: dict[int, list[tuple[dict[str, Any], Any]]] = {}
@@ -442,8 +440,7 @@ def _apply_dedup(dedup: Any, batch: Batch, res: dict[str, Any]) -> None:
         doc = docs.get(pos)
         if doc is None and batch.kind == "lines" and res["slots"][pos] is not None:
             # findings only, and the line ends with its findings: splice them in, leave the rest as it is
-            # (_add_findings, with the D001 findings encoded without json.dumps)
-            patched = add_findings(res["chunks"][pos], res["slots"][pos], [f for f, _ in new])
+            patched = _add_findings(res["chunks"][pos], res["slots"][pos], [f for f, _ in new])
             if patched is not None:
                 res["chunks"][pos], res["slots"][pos] = patched
                 continue

@@ -410,35 +410,12 @@ def _a_finding(doc: str, rep_doc: str, sim: float, jac: float, cont: float, meas
 @pytest.mark.parametrize("sim, jac, cont, measure", [(0.78125, 0.78125, 0.9, "jaccard"), (1.0, 1 / 3, 1.0, "containment"),
                                                      (0.4, 0.4, 0.123456789, "jaccard"), (np.float64(0.5), 0.5, 0.5, "jaccard"),
                                                      (float("nan"), 1e-300, float("-inf"), "jaccard")])
-def test_finding_json_is_the_json_module_dump(doc, rep_doc, sim, jac, cont, measure):
-    from cleaner.dedup.index import finding_json
+def test_d001_findings_encode_as_the_json_module_does(doc, rep_doc, sim, jac, cont, measure):
+    """The record writer's encoder (cleaner.batch._to_json) on every kind of value a D001 finding holds."""
+    from cleaner.batch import _to_json
 
     f = _a_finding(doc, rep_doc, sim, jac, cont, measure)
-    try:
-        want = json.dumps(f, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        with pytest.raises(UnicodeEncodeError):
-            finding_json(f)
-        return
-    assert finding_json(f) == want
-
-
-def test_d001_findings_splice_into_a_record_line_as_batch_add_findings_does():
-    from cleaner.batch import _add_findings, _record_line
-    from cleaner.dedup.index import add_findings
-
-    own = [{"start": 0, "end": 4, "code": "Q003"}, {"start": 5, "end": 55, "code": "W001", "message": "\u2026"},
-           {"start": 90, "end": 95, "code": "Q001"}]
-    for k in range(len(own) + 1):
-        line, slots = _record_line({"id": "x", "text": "t\u00e9"}, {"id": "x", "edits": [], "findings": own[:k]})
-        new = [_a_finding("x", "b\u00e9", 0.5, 0.5, 0.6, "jaccard", start) for start in (5, 0, 99)]
-        for added in (new[:1], new, new[::-1]):
-            assert add_findings(line, slots, added) == _add_findings(line, slots, added)
-            patched, slots2 = add_findings(line, slots, added)
-            more = [_a_finding("x", "c", 1.0, 0.3, 1.0, "containment", 4)]
-            assert add_findings(patched, slots2, more) == _add_findings(patched, slots2, more)
-    lone = [_a_finding("x", "\udc80", 0.5, 0.5, 0.5, "jaccard")]
-    assert add_findings(line, slots, lone) is None and _add_findings(line, slots, lone) is None
+    assert _to_json(f) == json.dumps(f, ensure_ascii=False)
 
 
 def test_band_index_levels_merge_as_a_stable_sort_with_and_without_numba(monkeypatch):

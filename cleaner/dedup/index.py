@@ -907,61 +907,6 @@ class CorpusDedup:
         self.store.close()
 
 
-def finding_json(f: dict[str, Any]) -> bytes:
-    """``json.dumps(f, ensure_ascii=False).encode("utf-8")`` for a finding of :meth:`CorpusDedup._finding`, without json.dumps.
-
-    The finding's layout is fixed, so only its values are encoded (strings
-    as the json module encodes them, floats with ``float.__repr__`` as it
-    does, and the integers, all Python ints, with their ``repr``): about
-    2.5x faster on a corpus where every other paragraph repeats.  Raises
-    :class:`UnicodeEncodeError` where the json module's output cannot be
-    UTF-8 either.
-    """
-    d = f["data"]
-    o = d["duplicate_of"]
-    a, b = d["members"]
-    q, e = _float_json, _encode_string
-    return (f'{{"start": {f["start"]!r}, "end": {f["end"]!r}, "line": {f["line"]!r}, "column": {f["column"]!r}, '
-            f'"end_line": {f["end_line"]!r}, "end_column": {f["end_column"]!r}, "code": {e(f["code"])}, '
-            f'"name": {e(f["name"])}, "message": {e(f["message"])}, "severity": {e(f["severity"])}, '
-            f'"data": {{"cluster": {d["cluster"]!r}, "kind": {e(d["kind"])}, "paragraph": {d["paragraph"]!r}, '
-            f'"duplicate_of": {{"path": {e(o["path"])}, "paragraph": {o["paragraph"]!r}, "start": {o["start"]!r}, '
-            f'"end": {o["end"]!r}}}, "similarity": {q(d["similarity"])}, "measure": {e(d["measure"])}, '
-            f'"jaccard": {q(d["jaccard"])}, "containment": {q(d["containment"])}, "size": {d["size"]!r}, '
-            f'"members": [{{"path": {e(a["path"])}, "paragraph": {a["paragraph"]!r}}}, '
-            f'{{"path": {e(b["path"])}, "paragraph": {b["paragraph"]!r}}}]}}}}').encode("utf-8")
-
-
-def _float_json(x: float) -> str:
-    if x - x == 0.0:  # finite
-        return float.__repr__(x)
-    return json.dumps(x)  # NaN, Infinity
-
-
-_encode_string = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) encodes strings with
-
-
-def add_findings(line: bytes, slots: tuple, new: list[dict[str, Any]]) -> tuple[bytes, tuple] | None:
-    """:func:`cleaner.batch._add_findings` for findings of :meth:`CorpusDedup._finding`, encoded by :func:`finding_json`.
-
-    The same line and slots (tests compare the two); None if a finding is not UTF-8.
-    """
-    start, keys, lengths = slots
-    try:
-        added = [finding_json(f) for f in new]
-    except UnicodeEncodeError:
-        return None
-    items, at = [], start
-    for n in lengths:
-        items.append(line[at : at + n])
-        at += n + 2
-    end = start + sum(lengths) + 2 * max(len(lengths) - 1, 0)
-    merged = sorted(zip(keys + [(f["start"], f["end"], f["code"]) for f in new], range(len(keys) + len(new)),
-                        items + added))
-    joined = b", ".join(item for _, _, item in merged)
-    return line[:start] + joined + line[end:], (start, [k for k, _, _ in merged], [len(x) for _, _, x in merged])
-
-
 def open_corpus_dedup(spec: str, config: Any) -> CorpusDedup | None:
     """The streaming D001 pass for *config*, or None when D001 is not selected.
 
