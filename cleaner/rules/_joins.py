@@ -211,13 +211,21 @@ def _code_points(text: str):
     return np.frombuffer(data, dtype=np.uint32)
 
 
-def _table(words: list[str], values: list[int], bits: int, lower: bool):
+def _table(words, values, bits: int, lower: bool, sizes: tuple[int, int] | None = None):
+    """The kernel's hash table of *words* (an iterable of words without line breaks), or of those
+    that are ``sizes[0]`` to ``sizes[1]`` characters long, each with its value from *values*
+    (None: all 0)."""
     import numpy as np
 
-    chars = _code_points("".join(words))
-    offsets = np.zeros(len(words) + 1, dtype=np.int64)
-    np.cumsum([len(w) for w in words], out=offsets[1:])
-    return _kernel_state["module"].build_table(chars, offsets, np.asarray(values, dtype=np.int32), bits, lower)
+    chars = _code_points("\n".join(words) + "\n")
+    ends = np.flatnonzero(chars == 10)
+    starts = np.zeros_like(ends)
+    starts[1:] = ends[:-1] + 1
+    values = np.zeros(len(ends), dtype=np.int32) if values is None else np.asarray(values, dtype=np.int32)
+    if sizes is not None:
+        keep = (ends - starts >= sizes[0]) & (ends - starts <= sizes[1])
+        starts, ends, values = starts[keep], ends[keep], values[keep]
+    return _kernel_state["module"].build_table(chars, starts, ends, values, bits, lower)
 
 
 @lru_cache(maxsize=1)
@@ -245,12 +253,11 @@ def _plain_table():
     from wordfreq import get_frequency_list
 
     plain = _plain_words()
-    words = [w for w in plain if 4 <= len(w) <= MAX_TOKEN]
     # wordfreq's list: one list of words per frequency, most frequent first.
     by_frequency = (w for bucket in get_frequency_list("en", wordlist="best") for w in bucket)
     frequent = list(islice((w for w in by_frequency if 4 <= len(w) <= MAX_TOKEN and w in plain), 10_000))
-    hot, _ = _table(frequent, [0] * len(frequent), 15, True)
-    keys, _ = _table(words, [0] * len(words), 20, True)
+    hot, _ = _table(frequent, None, 15, True)
+    keys, _ = _table(plain, None, 20, True, (4, MAX_TOKEN))
     return hot, keys
 
 

@@ -45,14 +45,14 @@ def _hash(a, s, e, lower):
 
 
 @numba.njit(cache=True, nogil=True)
-def build_table(chars, offsets, values, bits, lower):
-    """An open-addressing table of the hashes of ``chars[offsets[k]:offsets[k+1]]`` (value ``values[k]``)."""
+def build_table(chars, starts, ends, values, bits, lower):
+    """An open-addressing table of the hashes of ``chars[starts[k]:ends[k]]`` (value ``values[k]``)."""
     size = 1 << bits
     mask = np.uint64(size - 1)
     keys = np.zeros(size, dtype=np.uint64)
     vals = np.zeros(size, dtype=np.int32)
-    for k in range(len(offsets) - 1):
-        h = _hash(chars, offsets[k], offsets[k + 1], lower)
+    for k in range(len(starts)):
+        h = _hash(chars, starts[k], ends[k], lower)
         i = h & mask
         while keys[i] != 0 and keys[i] != h:
             i = (i + np.uint64(1)) & mask
