@@ -261,8 +261,10 @@ def _plain_table():
     return hot, keys
 
 
-#: The kinds of candidates a :class:`Scan` makes (the bits of the kernel's *want*).
-SENTENCE, CASE, UNKNOWN, MARKERS = 1, 2, 4, 8
+@lru_cache(maxsize=1)
+def _kernel_tables() -> tuple:
+    """The tables the kernel's :func:`candidates` takes, in its order (built once)."""
+    return (*_marker_table(), *_plain_table())
 
 
 class Scan:
@@ -271,68 +273,35 @@ class Scan:
     ``sentence`` and ``spaced_lower`` (positions), ``case_runs``
     (``(start, end)``), ``case_any`` (positions), ``unknown`` (``(start,
     end)``) and the language marker counts of the text's start
-    (:meth:`markers`).  Each kind is made when a rule first asks for it,
-    then kept for the other rules on the same text; a rule that needs
-    several asks for them together (:meth:`make`), so that one call of the
-    kernel makes them all.  The lists are shared: callers must not change
-    them.
+    (:meth:`markers`).  One call of the kernel makes them all, in one pass
+    over the text (it costs about what a pass for one kind would), when the
+    text is first scanned; they are then kept for the other rules on the
+    same text.  The lists are shared: callers must not change them.
     """
 
     def __init__(self, text: str, kernels):
         self.code_points = _code_points(text)
         self.kernels = kernels
-        self.made = 0
-        self._markers: dict[int, tuple[list[int], int]] = {}
-
-    def make(self, want: int) -> Scan:
-        """Make the kinds of *want* (a sum of SENTENCE, CASE, UNKNOWN, MARKERS) not made yet."""
-        want &= ~self.made
-        if not want:
-            return self
         size = LANGUAGE_SAMPLES[0]
-        flat = self.kernels.candidates(self.code_points, want, size, *_marker_table(), *_plain_table()).tolist()
+        flat = kernels.candidates(self.code_points, 15, size, *_kernel_tables()).tolist()
+        n_sentence, n_spaced, n_runs, n_any, n_unknown = flat[:5]
         k = 5 + len(_language_markers()[0])
-        if want & MARKERS:
-            self._markers[size] = (flat[5:k], flat[k])
+        self._markers: dict[int, tuple[list[int], int]] = {size: (flat[5:k], flat[k])}
         k += 1
-        lists = []
-        for n in flat[:5]:
-            lists.append(flat[k : k + n])
-            k += n
-        sentence, spaced_lower, runs, case_any, unknown = lists
-        if want & SENTENCE:
-            self._sentence, self._spaced_lower = sentence, spaced_lower
-        if want & CASE:
-            self._case_runs, self._case_any = list(zip(runs[::2], runs[1::2])), case_any
-        if want & UNKNOWN:
-            self._unknown = list(zip(unknown[::2], unknown[1::2]))
-        self.made |= want
-        return self
-
-    @property
-    def sentence(self) -> list[int]:
-        return self.make(SENTENCE)._sentence
-
-    @property
-    def spaced_lower(self) -> list[int]:
-        return self.make(SENTENCE)._spaced_lower
-
-    @property
-    def case_runs(self) -> list[tuple[int, int]]:
-        return self.make(CASE)._case_runs
-
-    @property
-    def case_any(self) -> list[int]:
-        return self.make(CASE)._case_any
-
-    @property
-    def unknown(self) -> list[tuple[int, int]]:
-        return self.make(UNKNOWN)._unknown
+        self.sentence: list[int] = flat[k : k + n_sentence]
+        k += n_sentence
+        self.spaced_lower: list[int] = flat[k : k + n_spaced]
+        k += n_spaced
+        runs = iter(flat[k : k + n_runs])
+        self.case_runs: list[tuple[int, int]] = list(zip(runs, runs))
+        k += n_runs
+        self.case_any: list[int] = flat[k : k + n_any]
+        k += n_any
+        unknown = iter(flat[k : k + n_unknown])
+        self.unknown: list[tuple[int, int]] = list(zip(unknown, unknown))
 
     def markers(self, size: int) -> tuple[list[int], int]:
         """For each language, how many of the words of the first *size* characters are its marker words; and the word count."""
-        if size == LANGUAGE_SAMPLES[0]:
-            self.make(MARKERS)
         if size not in self._markers:
             scores, n_words = self.kernels.marker_scores(self.code_points, size, *_marker_table())
             self._markers[size] = (scores.tolist(), n_words)
@@ -1173,8 +1142,6 @@ def find_glued_words(text: str) -> list[Join]:
     """
     out: list[Join] = []
     scan = _scan(text)
-    if scan is not None:
-        scan.make(MARKERS | UNKNOWN)
     if not looks_english(text):
         model = word_model(document_language(text))
         return _glued_words_in(text, model) if model is not None and model.glued else out
@@ -1371,9 +1338,6 @@ def find_case_joins(text: str) -> list[Join]:
     rule is idempotent).  Only in English text (see :func:`looks_english`).
     """
     out: list[Join] = []
-    scan = _scan(text)
-    if scan is not None:
-        scan.make(CASE | MARKERS)
     case, caps, single = _case_matches(text)
     if not (case or caps or single) or not looks_english(text):
         model = word_model(document_language(text)) if not looks_english(text) else None
@@ -1536,9 +1500,6 @@ def find_joins(text: str) -> list[Join]:
 
 
 def _find_joins(text: str) -> list[Join]:
-    scan = _scan(text)
-    if scan is not None:
-        scan.make(SENTENCE | CASE | UNKNOWN | MARKERS)
     joins = find_sentence_joins(text) + find_glued_words(text) + find_case_joins(text)
     joins.sort(key=lambda j: j.pos)
     return joins
