@@ -34,7 +34,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import islice
+from itertools import compress, islice
 
 from cleaner.rules._lines import load_word_list, matches_at
 
@@ -102,17 +102,27 @@ class TextCache:
     def __init__(self, size: int = 4):
         self.size = size
         self.items: OrderedDict[tuple[int, int], object] = OrderedDict()
+        self.last: tuple[int, int, object] = (-1, -1, None)  # the key and value asked for last
 
     def get(self, text: str, compute):
+        last_hash, last_len, value = self.last
+        if hash(text) == last_hash and len(text) == last_len:
+            return value  # (already the most recent item)
         key = (len(text), hash(text))
         if key in self.items:
             self.items.move_to_end(key)
-            return self.items[key]
-        value = compute(text)
-        self.items[key] = value
-        while len(self.items) > self.size:
-            self.items.popitem(last=False)
+            value = self.items[key]
+        else:
+            value = compute(text)
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        self.last = (key[1], key[0], value)
         return value
+
+    def clear(self) -> None:
+        self.items.clear()
+        self.last = (-1, -1, None)
 
 
 # ---------------------------------------------------------------- languages
@@ -272,8 +282,8 @@ class Scan:
 
     ``sentence`` and ``spaced_lower`` (positions), ``case_runs``
     (``(start, end)``), ``case_any`` (positions), ``unknown`` (``(start,
-    end)``) and the language marker counts of the text's start
-    (:meth:`markers`).  One call of the kernel makes them all, in one pass
+    end)``), ``apostrophes`` and ``ellipses`` (positions) and the language
+    marker counts of the text's start (:meth:`markers`).  One call of the kernel makes them all, in one pass
     over the text (it costs about what a pass for one kind would), when the
     text is first scanned; they are then kept for the other rules on the
     same text.  The lists are shared: callers must not change them.
@@ -284,9 +294,9 @@ class Scan:
         self.kernels = kernels
         size = LANGUAGE_SAMPLES[0]
         flat = kernels.candidates(self.code_points, 15, size, *_kernel_tables()).tolist()
-        n_sentence, n_spaced, n_runs, n_any, n_unknown = flat[:5]
-        k = 5 + len(_language_markers()[0])
-        self._markers: dict[int, tuple[list[int], int]] = {size: (flat[5:k], flat[k])}
+        n_sentence, n_spaced, n_runs, n_any, n_unknown, n_apostrophes, n_ellipses = flat[:7]
+        k = 7 + len(_language_markers()[0])
+        self._markers: dict[int, tuple[list[int], int]] = {size: (flat[7:k], flat[k])}
         k += 1
         self.sentence: list[int] = flat[k : k + n_sentence]
         k += n_sentence
@@ -299,6 +309,10 @@ class Scan:
         k += n_any
         unknown = iter(flat[k : k + n_unknown])
         self.unknown: list[tuple[int, int]] = list(zip(unknown, unknown))
+        k += n_unknown
+        self.apostrophes: list[int] = flat[k : k + n_apostrophes]
+        k += n_apostrophes
+        self.ellipses: list[int] = flat[k : k + n_ellipses]
 
     def markers(self, size: int) -> tuple[list[int], int]:
         """For each language, how many of the words of the first *size* characters are its marker words; and the word count."""
@@ -1019,12 +1033,21 @@ _CONTRACTION_GLUE = tuple(
 _LOWER_RUN = re.compile(r"[a-z]+")
 
 
+def _contraction_matches(text: str) -> list[re.Match]:
+    """The matches of the patterns of ``_CONTRACTION_GLUE``, by position (from the kernel's candidates when it is in use)."""
+    scan = _scan(text)
+    if scan is None:
+        matches = [m for pattern in _CONTRACTION_GLUE if pattern.pattern[0] in text for m in pattern.finditer(text)]
+        return sorted(matches, key=lambda m: m.start())
+    straight, curly = (pattern.match for pattern in _CONTRACTION_GLUE)
+    return [m for p in scan.apostrophes if (m := (straight if text[p] == "'" else curly)(text, p)) is not None]
+
+
 def _contraction_joins(text: str) -> list[Join]:
     """``they’refor``, ``Google’sand``: a contraction glued to the next word."""
     out = []
     fw, weak = function_words(), weak_function_words()
-    matches = [m for pattern in _CONTRACTION_GLUE if pattern.pattern[0] in text for m in pattern.finditer(text)]
-    for m in sorted(matches, key=lambda m: m.start()):
+    for m in _contraction_matches(text):
         ending = m.group("c")
         rest = _LOWER_RUN.match(text, m.end()).group()
         token = ending + rest
@@ -1150,7 +1173,7 @@ def find_glued_words(text: str) -> list[Join]:
     else:
         splits = {token: parts for token in _glued_candidates(text) if (parts := split_glued(token)) is not None}
         out.extend(_glued_joins(text, splits, _GLUED_TOKEN))
-    if "'" in text or "’" in text:
+    if scan.apostrophes if scan is not None else "'" in text or "’" in text:
         out.extend(_contraction_joins(text))
     out.sort(key=lambda j: j.pos)
     return out
@@ -1200,7 +1223,9 @@ def _glued_candidates_in(text: str, model: WordModel) -> list[str]:
     built.
     """
     known = _frequencies_in(model.lang)
-    rest = [t for t in set(text.split()) if not (t.isalpha() and t.lower() in known)]
+    tokens = set(text.split())
+    alpha = list(filter(str.isalpha, tokens))
+    rest = tokens.difference(compress(alpha, map(known.__contains__, map(str.lower, alpha))))
     found = set(_LETTER_RUN.findall(" ".join(rest)))
     return [
         token for token in sorted(found)
@@ -1484,6 +1509,15 @@ def _spaced_lower_sentences(text: str) -> list[re.Match]:
     return [m for p in scan.spaced_lower if (m := match(text, p)) is not None]
 
 
+def _ellipses(text: str) -> list[re.Match]:
+    """The matches of ``_ELLIPSIS``, by position (from the kernel's candidates when it is in use)."""
+    scan = _scan(text)
+    if scan is None:
+        return _literal_led(_ELLIPSIS, text)
+    dots, ellipsis = (pattern.match for pattern, _ in _ELLIPSIS)
+    return [m for p in scan.ellipses if (m := (dots if text[p] == "." else ellipsis)(text, p)) is not None]
+
+
 def _literal_led(patterns: tuple[tuple[re.Pattern, str], ...], text: str) -> list[re.Match]:
     """The matches of *patterns* in *text*, by position (each skipped when its literal is absent)."""
     found = [m for p, first in patterns if first in text for m in p.finditer(text)]
@@ -1541,7 +1575,7 @@ def find_cuts(text: str, *, inside_closed_quote=None) -> list[Cut]:
         pos = e - 1  # just after the punctuation, before the space
         cuts.setdefault(pos, Cut(pos, "lower-case-sentence",
                                  f"sentence starts lower-case after {text[s:e].strip()}"))
-    for m in _literal_led(_ELLIPSIS, text):
+    for m in _ellipses(text):
         if inside_closed_quote is not None and inside_closed_quote(m.start()):
             continue
         cuts.setdefault(m.end(), Cut(m.end(), "ellipsis", f"ellipsis glued between words: {m.group()}"))

@@ -155,6 +155,12 @@ def _digit(c):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
+def _contraction(c):
+    # the first letter of s|re|ll|ve|d|m|t
+    return c == 115 or c == 114 or c == 108 or c == 118 or c == 100 or c == 109 or c == 116
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
 def _sentence_at(a, n, p, c, out, k, spaced, m):
     """The sentence candidates at *p* (not an ASCII letter, ``p + 1 < n``): where a match of
     _SENTENCE_JOIN may start (for each of its alternatives, the character it starts with and
@@ -245,7 +251,9 @@ def _scan(a, want, hot_keys, keys):
     runs = np.empty(n if case else 0, dtype=np.int64)
     any_hits = np.empty(n if case else 0, dtype=np.int64)
     found = np.empty(n if unknown else 0, dtype=np.int64)
-    k = m = r = j = u = 0
+    apostrophes = np.empty(n if unknown else 0, dtype=np.int64)
+    ellipses = np.empty(n if sentence else 0, dtype=np.int64)
+    k = m = r = j = u = q = e = 0
     s = -1  # the start of the run of ASCII letters being read, or -1
     h = _OFFSET
     shape = hit = before = False
@@ -303,7 +311,19 @@ def _scan(a, want, hot_keys, keys):
             j += 1
         if sentence and p + 1 < n:
             k, m = _sentence_at(a, n, p, c, out, k, spaced, m)
-    return out[:k], spaced[:m], runs[:r], any_hits[:j], found[:u]
+            if (c == 46 or c == 0x2026) and p > 0 and _lower(a[p - 1]):
+                if c == 0x2026:
+                    glued = _lower(a[p + 1])
+                else:
+                    glued = p + 3 < n and a[p + 1] == 46 and a[p + 2] == 46 and _lower(a[p + 3])
+                if glued:
+                    ellipses[e] = p  # _ELLIPSIS: "for...at", "for…at"
+                    e += 1
+        if unknown and (c == 39 or c == 0x2019) and p > 0 and p + 2 < n and (
+                _lower(a[p - 1]) or _upper(a[p - 1])) and _contraction(a[p + 1]) and _lower(a[p + 2]):
+            apostrophes[q] = p  # _CONTRACTION_GLUE: "they’refor", "Google’sand"
+            q += 1
+    return out[:k], spaced[:m], runs[:r], any_hits[:j], found[:u], apostrophes[:q], ellipses[:e]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -313,36 +333,38 @@ def candidates(a, want, size, marker_keys, marker_vals, member, hot_keys, keys):
     candidates), 2 (the case candidates), 4 (the unknown words) and 8 (the marker scores);
     the lists not asked for are empty.  The array holds:
 
-    * the lengths of the five lists below;
+    * the lengths of the seven lists below;
     * the marker scores of each language in ``a[:size]`` and the number of words there
       (:func:`marker_scores`), or zeros;
     * where a sentence join may start (a superset of the starts of ``_SENTENCE_JOIN``);
     * where ``_SPACED_LOWER_SENTENCE`` may match (``said. of``);
     * the case runs, as start, end, start, end …;
     * the case hits of ``_CASE_HIT_ANY``;
-    * the unknown words, as start, end, start, end ….
+    * the unknown words, as start, end, start, end …;
+    * where a pattern of ``_CONTRACTION_GLUE`` may match (with the unknown words);
+    * where a pattern of ``_ELLIPSIS`` matches (with the sentence candidates).
     """
     empty = np.empty(0, dtype=np.int64)
-    sentence, spaced, runs, any_hits, unknown = empty, empty, empty, empty, empty
+    parts = (empty, empty, empty, empty, empty, empty, empty)
     if want & 7:
-        sentence, spaced, runs, any_hits, unknown = _scan(a, want, hot_keys, keys)
+        parts = _scan(a, want, hot_keys, keys)
     n_langs = member.shape[1]
     scores = np.zeros(n_langs, dtype=np.int64)
     words = 0
     if want & 8:
         scores, words = marker_scores(a, size, marker_keys, marker_vals, member)
-    head = 5 + n_langs + 1
-    out = np.empty(head + len(sentence) + len(spaced) + len(runs) + len(any_hits) + len(unknown), dtype=np.int64)
-    out[0] = len(sentence)
-    out[1] = len(spaced)
-    out[2] = len(runs)
-    out[3] = len(any_hits)
-    out[4] = len(unknown)
+    head = len(parts) + n_langs + 1
+    total = head
+    for part in parts:
+        total += len(part)
+    out = np.empty(total, dtype=np.int64)
+    for i in range(len(parts)):
+        out[i] = len(parts[i])
     for i in range(n_langs):
-        out[5 + i] = scores[i]
-    out[5 + n_langs] = words
+        out[len(parts) + i] = scores[i]
+    out[head - 1] = words
     k = head
-    for part in (sentence, spaced, runs, any_hits, unknown):
+    for part in parts:
         for i in range(len(part)):
             out[k + i] = part[i]
         k += len(part)
