@@ -1124,15 +1124,19 @@ def _glued_joins(text: str, splits: dict[str, tuple[str, str]], pattern: re.Patt
     return out
 
 
+@lru_cache(maxsize=65536)
+def _glued_split(token: str) -> tuple[str, str] | None:
+    """:func:`split_glued` of *token* if it is a :func:`_glued_candidate`, else None (one cache for both)."""
+    return split_glued(token) if _glued_candidate(token) else None
+
+
 def _glued_joins_from_spans(text: str, spans: list[tuple[int, int]]) -> list[Join]:
     """The joins at the kernel's unknown words that are tokens of _GLUED_TOKEN and split."""
     out = []
     match = _GLUED_TOKEN.match
     for start, end in spans:
         token = text[start:end]
-        if not _glued_candidate(token):
-            continue
-        parts = split_glued(token)
+        parts = _glued_split(token)
         if parts is None:
             continue
         m = match(text, start)
@@ -1398,6 +1402,10 @@ def find_case_joins(text: str) -> list[Join]:
             if not (fr or fl) and (left.lower() in compound_prefixes() or right.lower() in compound_suffixes()):
                 continue
             if not (fr or fl):
+                if text.count(left) <= 1 and text.count(right) <= 1:
+                    # Each part occurs once, in this token: the test below would skip it
+                    # (a part has no more mentions than it occurs, and the pair occurs here).
+                    continue
                 if proper is None:
                     proper = _proper_nouns(text)
                 # Mentions of each part outside this pair, glued or split ("Putin" elsewhere).
