@@ -34,7 +34,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import compress, islice
+from itertools import compress, filterfalse, islice
 
 from cleaner.rules._lines import load_word_list, matches_at
 
@@ -1070,10 +1070,11 @@ def _plain_words() -> frozenset[str]:
     """
     fw = function_words()
     never = _lower_list("joins/function_word_compounds.txt")
+    frequencies = _frequencies()
     pairs = {a + b for a in fw if len(a) >= 2 for b in fw if len(b) >= 2 or b == "a"}
-    plain = set(filter(str.islower, filter(str.isalpha, filter(str.isascii, _frequencies()))))
-    plain -= {w for w in pairs & plain if zipf(w) < GLUED_FUNCTION_WORDS and w not in never}
-    return frozenset(plain)
+    rare = {w for w in pairs if w in frequencies and zipf(w) < GLUED_FUNCTION_WORDS and w not in never}
+    # (filters in C, straight into the frozenset: no set to copy)
+    return frozenset(filterfalse(rare.__contains__, filter(str.islower, filter(str.isalpha, filter(str.isascii, frequencies)))))
 
 
 _GLUED_CANDIDATES = TextCache(4)
