@@ -102,7 +102,7 @@ class TextCache:
     def __init__(self, size: int = 4):
         self.size = size
         self.items: OrderedDict[tuple[int, int], object] = OrderedDict()
-        self.last: tuple[int, int, object] = (-1, -1, None)  # the key and value asked for last
+        self.last: tuple[int, int, object] = (-1, -1, None)  # hash, length and value of the text asked for last
 
     def get(self, text: str, compute):
         last_hash, last_len, value = self.last
@@ -283,16 +283,18 @@ class Scan:
     ``sentence`` and ``spaced_lower`` (positions), ``case_runs``
     (``(start, end)``), ``case_any`` (positions), ``unknown`` (``(start,
     end)``), ``apostrophes`` and ``ellipses`` (positions) and the language
-    marker counts of the text's start (:meth:`markers`).  One call of the kernel makes them all, in one pass
-    over the text (it costs about what a pass for one kind would), when the
-    text is first scanned; they are then kept for the other rules on the
-    same text.  The lists are shared: callers must not change them.
+    marker counts of the text's start (:meth:`markers`).  One call of the
+    kernel makes them all when the text is first scanned (its one pass over
+    the text costs about what a pass for one kind would); they are then kept
+    for the other rules on the same text.  The lists are shared: callers
+    must not change them.
     """
 
     def __init__(self, text: str, kernels):
         self.code_points = _code_points(text)
         self.kernels = kernels
         size = LANGUAGE_SAMPLES[0]
+        # want 15: the sentence and case candidates, the unknown words and the marker scores.
         flat = kernels.candidates(self.code_points, 15, size, *_kernel_tables()).tolist()
         n_sentence, n_spaced, n_runs, n_any, n_unknown, n_apostrophes, n_ellipses = flat[:7]
         k = 7 + len(_language_markers()[0])
@@ -1178,7 +1180,8 @@ def find_glued_words(text: str) -> list[Join]:
     else:
         splits = {token: parts for token in _glued_candidates(text) if (parts := split_glued(token)) is not None}
         out.extend(_glued_joins(text, splits, _GLUED_TOKEN))
-    if scan.apostrophes if scan is not None else "'" in text or "’" in text:
+    apostrophes = scan.apostrophes if scan is not None else ("'" in text or "’" in text)
+    if apostrophes:
         out.extend(_contraction_joins(text))
     out.sort(key=lambda j: j.pos)
     return out

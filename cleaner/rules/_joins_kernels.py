@@ -13,7 +13,9 @@ whole text:
   not a plain word, and the case hits of ``_CASE_HIT_ANY``;
 * every run of ASCII letters of the shape ``[A-Za-z][a-z]+``, 4 to 40
   letters long, whose lower-case form is not a plain English word (a hash
-  table of 64-bit FNV-1a hashes of ``_plain_words``, lower-case).
+  table of 64-bit FNV-1a hashes of ``_plain_words``, lower-case);
+* where a contraction may be glued to the next word (``_CONTRACTION_GLUE``)
+  and where an ellipsis is glued between two words (``_ELLIPSIS``).
 
 Each list is exact or a superset of what the Python path finds, and the
 Python code checks every candidate with the same patterns, so the results
@@ -237,7 +239,12 @@ def _scan(a, want, hot_keys, keys):
     * the runs that hold a case hit, as (start, end), less those that are a
       plain word (4 to 40 letters); and the hits of _CASE_HIT_ANY;
     * the runs shaped ``[A-Za-z][a-z]+``, 4 to 40 letters, that are not a
-      plain word, as (start, end).
+      plain word, as (start, end);
+    * with the unknown words (bit 4), the apostrophes after an ASCII letter
+      and before ``s r l v d m t`` and a lower-case letter, where a pattern of
+      _CONTRACTION_GLUE may match; with the sentence candidates (bit 1), the
+      ellipses (``...``, ``…``) between two lower-case letters, the matches of
+      _ELLIPSIS.
 
     The small table of the most frequent words (it stays in the processor's
     cache) is asked before the full one.
