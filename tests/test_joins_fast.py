@@ -55,10 +55,10 @@ def path(request, monkeypatch):
         monkeypatch.setitem(J._kernel_state, "module", None)
         monkeypatch.setitem(J._kernel_state, "enabled", False)
     for cache in (J._SCANS, J._LANGUAGE, J._GLUED_CANDIDATES):
-        cache.items.clear()
+        cache.clear()
     yield request.param
     for cache in (J._SCANS, J._LANGUAGE, J._GLUED_CANDIDATES):
-        cache.items.clear()
+        cache.clear()
 
 
 def spans(matches) -> list[tuple[int, int]]:
@@ -172,6 +172,15 @@ def test_contraction_patterns_equal_the_look_behind_pattern():
     for text in TEXTS:
         fast = sorted(m.span("c") for p in J._CONTRACTION_GLUE for m in p.finditer(text))
         assert fast == spans(reference.finditer(text))
+
+
+def test_contraction_and_ellipsis_candidates_on_both_paths(path):
+    extra = ["they’refor", "Google’sand", "it'sthe", "I’mnot", "x’s", "A’ll", "é’sand", "we’ve", "do’tthat",
+             "for...at", "for....at", "for…at", "a...B", "...at", "for...", "a…", "…b", "a... b"]
+    for text in TEXTS + extra + [" ".join(extra)]:
+        reference = sorted(m.span() for p in J._CONTRACTION_GLUE for m in p.finditer(text))
+        assert spans(J._contraction_matches(text)) == reference, text[:80]
+        assert spans(J._ellipses(text)) == spans(J._literal_led(J._ELLIPSIS, text)), text[:80]
 
 
 def test_cached_results_are_copies():

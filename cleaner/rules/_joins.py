@@ -34,7 +34,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import islice
+from itertools import compress, filterfalse, islice
 
 from cleaner.rules._lines import load_word_list, matches_at
 
@@ -102,17 +102,27 @@ class TextCache:
     def __init__(self, size: int = 4):
         self.size = size
         self.items: OrderedDict[tuple[int, int], object] = OrderedDict()
+        self.last: tuple[int, int, object] = (-1, -1, None)  # hash, length and value of the text asked for last
 
     def get(self, text: str, compute):
+        last_hash, last_len, value = self.last
+        if hash(text) == last_hash and len(text) == last_len:
+            return value  # (already the most recent item)
         key = (len(text), hash(text))
         if key in self.items:
             self.items.move_to_end(key)
-            return self.items[key]
-        value = compute(text)
-        self.items[key] = value
-        while len(self.items) > self.size:
-            self.items.popitem(last=False)
+            value = self.items[key]
+        else:
+            value = compute(text)
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        self.last = (key[1], key[0], value)
         return value
+
+    def clear(self) -> None:
+        self.items.clear()
+        self.last = (-1, -1, None)
 
 
 # ---------------------------------------------------------------- languages
@@ -211,13 +221,21 @@ def _code_points(text: str):
     return np.frombuffer(data, dtype=np.uint32)
 
 
-def _table(words: list[str], values: list[int], bits: int, lower: bool):
+def _table(words, values, bits: int, lower: bool, sizes: tuple[int, int] | None = None):
+    """The kernel's hash table of *words* (an iterable of words without line breaks), or of those
+    that are ``sizes[0]`` to ``sizes[1]`` characters long, each with its value from *values*
+    (None: all 0)."""
     import numpy as np
 
-    chars = _code_points("".join(words))
-    offsets = np.zeros(len(words) + 1, dtype=np.int64)
-    np.cumsum([len(w) for w in words], out=offsets[1:])
-    return _kernel_state["module"].build_table(chars, offsets, np.asarray(values, dtype=np.int32), bits, lower)
+    chars = _code_points("\n".join(words) + "\n")
+    ends = np.flatnonzero(chars == 10)
+    starts = np.zeros_like(ends)
+    starts[1:] = ends[:-1] + 1
+    values = np.zeros(len(ends), dtype=np.int32) if values is None else np.asarray(values, dtype=np.int32)
+    if sizes is not None:
+        keep = (ends - starts >= sizes[0]) & (ends - starts <= sizes[1])
+        starts, ends, values = starts[keep], ends[keep], values[keep]
+    return _kernel_state["module"].build_table(chars, starts, ends, values, bits, lower)
 
 
 @lru_cache(maxsize=1)
@@ -245,17 +263,18 @@ def _plain_table():
     from wordfreq import get_frequency_list
 
     plain = _plain_words()
-    words = [w for w in plain if 4 <= len(w) <= MAX_TOKEN]
     # wordfreq's list: one list of words per frequency, most frequent first.
     by_frequency = (w for bucket in get_frequency_list("en", wordlist="best") for w in bucket)
     frequent = list(islice((w for w in by_frequency if 4 <= len(w) <= MAX_TOKEN and w in plain), 10_000))
-    hot, _ = _table(frequent, [0] * len(frequent), 15, True)
-    keys, _ = _table(words, [0] * len(words), 20, True)
+    hot, _ = _table(frequent, None, 15, True)
+    keys, _ = _table(plain, None, 20, True, (4, MAX_TOKEN))
     return hot, keys
 
 
-#: The kinds of candidates a :class:`Scan` makes (the bits of the kernel's *want*).
-SENTENCE, CASE, UNKNOWN, MARKERS = 1, 2, 4, 8
+@lru_cache(maxsize=1)
+def _kernel_tables() -> tuple:
+    """The tables the kernel's :func:`candidates` takes, in its order (built once)."""
+    return (*_marker_table(), *_plain_table())
 
 
 class Scan:
@@ -263,69 +282,42 @@ class Scan:
 
     ``sentence`` and ``spaced_lower`` (positions), ``case_runs``
     (``(start, end)``), ``case_any`` (positions), ``unknown`` (``(start,
-    end)``) and the language marker counts of the text's start
-    (:meth:`markers`).  Each kind is made when a rule first asks for it,
-    then kept for the other rules on the same text; a rule that needs
-    several asks for them together (:meth:`make`), so that one call of the
-    kernel makes them all.  The lists are shared: callers must not change
-    them.
+    end)``), ``apostrophes`` and ``ellipses`` (positions) and the language
+    marker counts of the text's start (:meth:`markers`).  One call of the
+    kernel makes them all when the text is first scanned (its one pass over
+    the text costs about what a pass for one kind would); they are then kept
+    for the other rules on the same text.  The lists are shared: callers
+    must not change them.
     """
 
     def __init__(self, text: str, kernels):
         self.code_points = _code_points(text)
         self.kernels = kernels
-        self.made = 0
-        self._markers: dict[int, tuple[list[int], int]] = {}
-
-    def make(self, want: int) -> Scan:
-        """Make the kinds of *want* (a sum of SENTENCE, CASE, UNKNOWN, MARKERS) not made yet."""
-        want &= ~self.made
-        if not want:
-            return self
         size = LANGUAGE_SAMPLES[0]
-        flat = self.kernels.candidates(self.code_points, want, size, *_marker_table(), *_plain_table()).tolist()
-        k = 5 + len(_language_markers()[0])
-        if want & MARKERS:
-            self._markers[size] = (flat[5:k], flat[k])
+        # want 15: the sentence and case candidates, the unknown words and the marker scores.
+        flat = kernels.candidates(self.code_points, 15, size, *_kernel_tables()).tolist()
+        n_sentence, n_spaced, n_runs, n_any, n_unknown, n_apostrophes, n_ellipses = flat[:7]
+        k = 7 + len(_language_markers()[0])
+        self._markers: dict[int, tuple[list[int], int]] = {size: (flat[7:k], flat[k])}
         k += 1
-        lists = []
-        for n in flat[:5]:
-            lists.append(flat[k : k + n])
-            k += n
-        sentence, spaced_lower, runs, case_any, unknown = lists
-        if want & SENTENCE:
-            self._sentence, self._spaced_lower = sentence, spaced_lower
-        if want & CASE:
-            self._case_runs, self._case_any = list(zip(runs[::2], runs[1::2])), case_any
-        if want & UNKNOWN:
-            self._unknown = list(zip(unknown[::2], unknown[1::2]))
-        self.made |= want
-        return self
-
-    @property
-    def sentence(self) -> list[int]:
-        return self.make(SENTENCE)._sentence
-
-    @property
-    def spaced_lower(self) -> list[int]:
-        return self.make(SENTENCE)._spaced_lower
-
-    @property
-    def case_runs(self) -> list[tuple[int, int]]:
-        return self.make(CASE)._case_runs
-
-    @property
-    def case_any(self) -> list[int]:
-        return self.make(CASE)._case_any
-
-    @property
-    def unknown(self) -> list[tuple[int, int]]:
-        return self.make(UNKNOWN)._unknown
+        self.sentence: list[int] = flat[k : k + n_sentence]
+        k += n_sentence
+        self.spaced_lower: list[int] = flat[k : k + n_spaced]
+        k += n_spaced
+        runs = iter(flat[k : k + n_runs])
+        self.case_runs: list[tuple[int, int]] = list(zip(runs, runs))
+        k += n_runs
+        self.case_any: list[int] = flat[k : k + n_any]
+        k += n_any
+        unknown = iter(flat[k : k + n_unknown])
+        self.unknown: list[tuple[int, int]] = list(zip(unknown, unknown))
+        k += n_unknown
+        self.apostrophes: list[int] = flat[k : k + n_apostrophes]
+        k += n_apostrophes
+        self.ellipses: list[int] = flat[k : k + n_ellipses]
 
     def markers(self, size: int) -> tuple[list[int], int]:
         """For each language, how many of the words of the first *size* characters are its marker words; and the word count."""
-        if size == LANGUAGE_SAMPLES[0]:
-            self.make(MARKERS)
         if size not in self._markers:
             scores, n_words = self.kernels.marker_scores(self.code_points, size, *_marker_table())
             self._markers[size] = (scores.tolist(), n_words)
@@ -1043,12 +1035,21 @@ _CONTRACTION_GLUE = tuple(
 _LOWER_RUN = re.compile(r"[a-z]+")
 
 
+def _contraction_matches(text: str) -> list[re.Match]:
+    """The matches of the patterns of ``_CONTRACTION_GLUE``, by position (from the kernel's candidates when it is in use)."""
+    scan = _scan(text)
+    if scan is None:
+        matches = [m for pattern in _CONTRACTION_GLUE if pattern.pattern[0] in text for m in pattern.finditer(text)]
+        return sorted(matches, key=lambda m: m.start())
+    straight, curly = (pattern.match for pattern in _CONTRACTION_GLUE)
+    return [m for p in scan.apostrophes if (m := (straight if text[p] == "'" else curly)(text, p)) is not None]
+
+
 def _contraction_joins(text: str) -> list[Join]:
     """``they’refor``, ``Google’sand``: a contraction glued to the next word."""
     out = []
     fw, weak = function_words(), weak_function_words()
-    matches = [m for pattern in _CONTRACTION_GLUE if pattern.pattern[0] in text for m in pattern.finditer(text)]
-    for m in sorted(matches, key=lambda m: m.start()):
+    for m in _contraction_matches(text):
         ending = m.group("c")
         rest = _LOWER_RUN.match(text, m.end()).group()
         token = ending + rest
@@ -1071,10 +1072,11 @@ def _plain_words() -> frozenset[str]:
     """
     fw = function_words()
     never = _lower_list("joins/function_word_compounds.txt")
+    frequencies = _frequencies()
     pairs = {a + b for a in fw if len(a) >= 2 for b in fw if len(b) >= 2 or b == "a"}
-    plain = set(filter(str.islower, filter(str.isalpha, filter(str.isascii, _frequencies()))))
-    plain -= {w for w in pairs & plain if zipf(w) < GLUED_FUNCTION_WORDS and w not in never}
-    return frozenset(plain)
+    rare = {w for w in pairs if w in frequencies and zipf(w) < GLUED_FUNCTION_WORDS and w not in never}
+    # (filters in C, straight into the frozenset: no set to copy)
+    return frozenset(filterfalse(rare.__contains__, filter(str.islower, filter(str.isalpha, filter(str.isascii, frequencies)))))
 
 
 _GLUED_CANDIDATES = TextCache(4)
@@ -1125,15 +1127,19 @@ def _glued_joins(text: str, splits: dict[str, tuple[str, str]], pattern: re.Patt
     return out
 
 
+@lru_cache(maxsize=65536)
+def _glued_split(token: str) -> tuple[str, str] | None:
+    """:func:`split_glued` of *token* if it is a :func:`_glued_candidate`, else None (one cache for both)."""
+    return split_glued(token) if _glued_candidate(token) else None
+
+
 def _glued_joins_from_spans(text: str, spans: list[tuple[int, int]]) -> list[Join]:
     """The joins at the kernel's unknown words that are tokens of _GLUED_TOKEN and split."""
     out = []
     match = _GLUED_TOKEN.match
     for start, end in spans:
         token = text[start:end]
-        if not _glued_candidate(token):
-            continue
-        parts = split_glued(token)
+        parts = _glued_split(token)
         if parts is None:
             continue
         m = match(text, start)
@@ -1166,8 +1172,6 @@ def find_glued_words(text: str) -> list[Join]:
     """
     out: list[Join] = []
     scan = _scan(text)
-    if scan is not None:
-        scan.make(MARKERS | UNKNOWN)
     if not looks_english(text):
         model = word_model(document_language(text))
         return _glued_words_in(text, model) if model is not None and model.glued else out
@@ -1176,7 +1180,8 @@ def find_glued_words(text: str) -> list[Join]:
     else:
         splits = {token: parts for token in _glued_candidates(text) if (parts := split_glued(token)) is not None}
         out.extend(_glued_joins(text, splits, _GLUED_TOKEN))
-    if "'" in text or "’" in text:
+    apostrophes = scan.apostrophes if scan is not None else ("'" in text or "’" in text)
+    if apostrophes:
         out.extend(_contraction_joins(text))
     out.sort(key=lambda j: j.pos)
     return out
@@ -1226,7 +1231,9 @@ def _glued_candidates_in(text: str, model: WordModel) -> list[str]:
     built.
     """
     known = _frequencies_in(model.lang)
-    rest = [t for t in set(text.split()) if not (t.isalpha() and t.lower() in known)]
+    tokens = set(text.split())
+    alpha = list(filter(str.isalpha, tokens))
+    rest = tokens.difference(compress(alpha, map(known.__contains__, map(str.lower, alpha))))
     found = set(_LETTER_RUN.findall(" ".join(rest)))
     return [
         token for token in sorted(found)
@@ -1364,9 +1371,6 @@ def find_case_joins(text: str) -> list[Join]:
     rule is idempotent).  Only in English text (see :func:`looks_english`).
     """
     out: list[Join] = []
-    scan = _scan(text)
-    if scan is not None:
-        scan.make(CASE | MARKERS)
     case, caps, single = _case_matches(text)
     if not (case or caps or single) or not looks_english(text):
         model = word_model(document_language(text)) if not looks_english(text) else None
@@ -1402,6 +1406,10 @@ def find_case_joins(text: str) -> list[Join]:
             if not (fr or fl) and (left.lower() in compound_prefixes() or right.lower() in compound_suffixes()):
                 continue
             if not (fr or fl):
+                if text.count(left) <= 1 and text.count(right) <= 1:
+                    # Each part occurs once, in this token: the test below would skip it
+                    # (a part has no more mentions than it occurs, and the pair occurs here).
+                    continue
                 if proper is None:
                     proper = _proper_nouns(text)
                 # Mentions of each part outside this pair, glued or split ("Putin" elsewhere).
@@ -1513,6 +1521,15 @@ def _spaced_lower_sentences(text: str) -> list[re.Match]:
     return [m for p in scan.spaced_lower if (m := match(text, p)) is not None]
 
 
+def _ellipses(text: str) -> list[re.Match]:
+    """The matches of ``_ELLIPSIS``, by position (from the kernel's candidates when it is in use)."""
+    scan = _scan(text)
+    if scan is None:
+        return _literal_led(_ELLIPSIS, text)
+    dots, ellipsis = (pattern.match for pattern, _ in _ELLIPSIS)
+    return [m for p in scan.ellipses if (m := (dots if text[p] == "." else ellipsis)(text, p)) is not None]
+
+
 def _literal_led(patterns: tuple[tuple[re.Pattern, str], ...], text: str) -> list[re.Match]:
     """The matches of *patterns* in *text*, by position (each skipped when its literal is absent)."""
     found = [m for p, first in patterns if first in text for m in p.finditer(text)]
@@ -1529,9 +1546,6 @@ def find_joins(text: str) -> list[Join]:
 
 
 def _find_joins(text: str) -> list[Join]:
-    scan = _scan(text)
-    if scan is not None:
-        scan.make(SENTENCE | CASE | UNKNOWN | MARKERS)
     joins = find_sentence_joins(text) + find_glued_words(text) + find_case_joins(text)
     joins.sort(key=lambda j: j.pos)
     return joins
@@ -1573,7 +1587,7 @@ def find_cuts(text: str, *, inside_closed_quote=None) -> list[Cut]:
         pos = e - 1  # just after the punctuation, before the space
         cuts.setdefault(pos, Cut(pos, "lower-case-sentence",
                                  f"sentence starts lower-case after {text[s:e].strip()}"))
-    for m in _literal_led(_ELLIPSIS, text):
+    for m in _ellipses(text):
         if inside_closed_quote is not None and inside_closed_quote(m.start()):
             continue
         cuts.setdefault(m.end(), Cut(m.end(), "ellipsis", f"ellipsis glued between words: {m.group()}"))

@@ -1,8 +1,9 @@
 """The numba kernels of the J rules' candidate scans (loaded by :func:`cleaner.rules._joins._kernels`).
 
-A pass over the text's code points (``text.encode("utf-32-le")``) per kind
-of candidate finds what the rules would otherwise find with regular
-expressions and a split of the whole text:
+One pass over the text's code points (``text.encode("utf-32-le")``), and
+one over its first characters for the language markers, find what the
+rules would otherwise find with regular expressions and a split of the
+whole text:
 
 * the marker words of each language among the words of the language
   sample, ``text[:size].split()`` (:func:`cleaner.rules._joins.document_language`);
@@ -12,7 +13,9 @@ expressions and a split of the whole text:
   not a plain word, and the case hits of ``_CASE_HIT_ANY``;
 * every run of ASCII letters of the shape ``[A-Za-z][a-z]+``, 4 to 40
   letters long, whose lower-case form is not a plain English word (a hash
-  table of 64-bit FNV-1a hashes of ``_plain_words``, lower-case).
+  table of 64-bit FNV-1a hashes of ``_plain_words``, lower-case);
+* where a contraction may be glued to the next word (``_CONTRACTION_GLUE``)
+  and where an ellipsis is glued between two words (``_ELLIPSIS``).
 
 Each list is exact or a superset of what the Python path finds, and the
 Python code checks every candidate with the same patterns, so the results
@@ -44,14 +47,14 @@ def _hash(a, s, e, lower):
 
 
 @numba.njit(cache=True, nogil=True)
-def build_table(chars, offsets, values, bits, lower):
-    """An open-addressing table of the hashes of ``chars[offsets[k]:offsets[k+1]]`` (value ``values[k]``)."""
+def build_table(chars, starts, ends, values, bits, lower):
+    """An open-addressing table of the hashes of ``chars[starts[k]:ends[k]]`` (value ``values[k]``)."""
     size = 1 << bits
     mask = np.uint64(size - 1)
     keys = np.zeros(size, dtype=np.uint64)
     vals = np.zeros(size, dtype=np.int32)
-    for k in range(len(offsets) - 1):
-        h = _hash(chars, offsets[k], offsets[k + 1], lower)
+    for k in range(len(starts)):
+        h = _hash(chars, starts[k], ends[k], lower)
         i = h & mask
         while keys[i] != 0 and keys[i] != h:
             i = (i + np.uint64(1)) & mask
@@ -74,6 +77,8 @@ def _find(keys, vals, h):
 @numba.njit(cache=True, nogil=True, inline="always")
 def _space(c):
     # str.isspace(): the characters str.split() splits on.
+    if c < 128:
+        return (9 <= c <= 13) or (28 <= c <= 32)
     return (9 <= c <= 13) or (28 <= c <= 32) or c == 0x85 or c == 0xA0 or c == 0x1680 or (
         0x2000 <= c <= 0x200A) or c == 0x2028 or c == 0x2029 or c == 0x202F or c == 0x205F or c == 0x3000
 
@@ -113,11 +118,17 @@ def marker_scores(a, size, keys, vals, member):
             i += 1
         if i >= n:
             break
-        s = i
-        while i < n and not _space(a[i]):
+        h = _OFFSET  # (the hash of _hash, made while the word is read)
+        while i < n:
+            c = a[i]
+            if _space(c):
+                break
+            h = (h ^ np.uint64(c)) * _PRIME
             i += 1
+        if h == 0:
+            h = np.uint64(1)
         words += 1
-        g = _find(keys, vals, _hash(a, s, i, False))
+        g = _find(keys, vals, h)
         if g >= 0:
             counts[g] += 1
     scores = np.zeros(n_langs, dtype=np.int64)
@@ -145,61 +156,61 @@ def _digit(c):
     return 48 <= c <= 57
 
 
-@numba.njit(cache=True, nogil=True)
-def _sentence(a):
-    """Where a match of _SENTENCE_JOIN may start: for each of its alternatives,
-    the character it starts with and (a superset of) what it needs around it;
-    and where _SPACED_LOWER_SENTENCE may match."""
-    n = len(a)
-    out = np.empty(n, dtype=np.int64)
-    k = 0
-    spaced = np.empty(n // 2 + 1, dtype=np.int64)
-    m = 0
-    for p in range(n - 1):
-        c = a[p]
-        q = a[p + 1]
-        prev = a[p - 1] if p > 0 else 32
-        hit = False
-        if c == 46 or c == 33 or c == 63:  # . ! ?
-            if q == 32 and p > 0 and p + 2 < n and _lower(a[p + 2]) and (_lower(prev) or _digit(prev)):
-                spaced[m] = p  # _SPACED_LOWER_SENTENCE: "said. of"
-                m += 1
-            if _letter(q) or (c == 46 and q == 46):
-                hit = True  # stop, pstop; an ellipsis ".."
-            elif _quote(q):
-                e = p + 1
-                while e < n and e <= p + 3 and _quote(a[e]):
-                    e += 1
-                hit = e < n and _letter(a[e])  # stop with quotes: Russia."Biden
-            elif _digit(q):
-                hit = _letter(prev)  # num, numstart
-        elif c == 58:  # :
-            hit = _letter(q) or _digit(q)  # colon, colnum
-        elif c == 44 or c == 59:  # , ;
-            hit = _letter(q)  # comma
-        elif c == 34 or c == 0x201D:  # " ”
-            if _letter(prev) or _digit(prev):
-                hit = _letter(q) or ((q == 34 or q == 0x201C) and p + 2 < n and _letter(a[p + 2]))  # q2
-            if c == 0x201D and q == 0x201C:
-                hit = True  # quotes
-        elif c == 0x2026:  # …
-            hit = _upper(q)  # ellipsis
-        elif c == 41 or c == 93:  # ) ]
-            hit = _letter(q)  # close, hclose
-        elif c == 40:  # (
-            hit = _lower(prev) and _upper(q)  # open
-        elif c == 91:  # [
-            hit = q >= 128  # hopen
-        elif _digit(c):
-            if _upper(q) or q == 41 or q == 97 or q == 0xAA or q == 0xBA:
-                hit = True  # money; item
-            elif _digit(q) and p + 2 < n:
-                r = a[p + 2]
-                hit = r == 41 or r == 97 or r == 0xAA or r == 0xBA  # item
-        if hit:
-            out[k] = p
-            k += 1
-    return out[:k], spaced[:m]
+@numba.njit(cache=True, nogil=True, inline="always")
+def _contraction(c):
+    # the first letter of s|re|ll|ve|d|m|t
+    return c == 115 or c == 114 or c == 108 or c == 118 or c == 100 or c == 109 or c == 116
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _sentence_at(a, n, p, c, out, k, spaced, m):
+    """The sentence candidates at *p* (not an ASCII letter, ``p + 1 < n``): where a match of
+    _SENTENCE_JOIN may start (for each of its alternatives, the character it starts with and
+    a superset of what it needs around it), and where _SPACED_LOWER_SENTENCE may match.
+    Returns the new lengths of *out* and *spaced*."""
+    q = a[p + 1]
+    prev = a[p - 1] if p > 0 else 32
+    hit = False
+    if c == 46 or c == 33 or c == 63:  # . ! ?
+        if q == 32 and p > 0 and p + 2 < n and _lower(a[p + 2]) and (_lower(prev) or _digit(prev)):
+            spaced[m] = p  # _SPACED_LOWER_SENTENCE: "said. of"
+            m += 1
+        if _letter(q) or (c == 46 and q == 46):
+            hit = True  # stop, pstop; an ellipsis ".."
+        elif _quote(q):
+            e = p + 1
+            while e < n and e <= p + 3 and _quote(a[e]):
+                e += 1
+            hit = e < n and _letter(a[e])  # stop with quotes: Russia."Biden
+        elif _digit(q):
+            hit = _letter(prev)  # num, numstart
+    elif c == 58:  # :
+        hit = _letter(q) or _digit(q)  # colon, colnum
+    elif c == 44 or c == 59:  # , ;
+        hit = _letter(q)  # comma
+    elif c == 34 or c == 0x201D:  # " ”
+        if _letter(prev) or _digit(prev):
+            hit = _letter(q) or ((q == 34 or q == 0x201C) and p + 2 < n and _letter(a[p + 2]))  # q2
+        if c == 0x201D and q == 0x201C:
+            hit = True  # quotes
+    elif c == 0x2026:  # …
+        hit = _upper(q)  # ellipsis
+    elif c == 41 or c == 93:  # ) ]
+        hit = _letter(q)  # close, hclose
+    elif c == 40:  # (
+        hit = _lower(prev) and _upper(q)  # open
+    elif c == 91:  # [
+        hit = q >= 128  # hopen
+    elif _digit(c):
+        if _upper(q) or q == 41 or q == 97 or q == 0xAA or q == 0xBA:
+            hit = True  # money; item
+        elif _digit(q) and p + 2 < n:
+            r = a[p + 2]
+            hit = r == 41 or r == 97 or r == 0xAA or r == 0xBA  # item
+    if hit:
+        out[k] = p
+        k += 1
+    return k, m
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -214,91 +225,112 @@ def _known(keys, h):
 
 
 @numba.njit(cache=True, nogil=True)
-def _case(a, hot_keys, keys):
-    """The runs of ASCII letters holding a case hit of _CASE_HIT, as (start, end), less
-    those that are a plain word (4 to 40 letters); and the hits of _CASE_HIT_ANY."""
-    n = len(a)
-    runs = np.empty(n, dtype=np.int64)
-    any_hits = np.empty(n, dtype=np.int64)
-    k = 0
-    j = 0
-    done = 0
-    for p in range(n):
-        c = a[p]
-        if not _upper_any(c):
-            continue
-        prev = a[p - 1] if p > 0 else 32
-        if p > 0 and _lower_any(prev):
-            any_hits[j] = p
-            j += 1
-        if p < done or not _upper(c):
-            continue
-        if not (_lower(prev) or (
-                p + 4 < n and _upper(a[p + 1]) and _upper(a[p + 2]) and _upper(a[p + 3]) and _lower(a[p + 4]))):
-            continue
-        s = p
-        while s > 0 and (_lower(a[s - 1]) or _upper(a[s - 1])):
-            s -= 1
-        e = p
-        while e < n and (_lower(a[e]) or _upper(a[e])):
-            e += 1
-        done = e
-        if 4 <= e - s <= 40:
-            h = _OFFSET
-            for i in range(s, e):
-                d = a[i]
-                if _upper(d):
-                    d += 32
-                h = (h ^ np.uint64(d)) * _PRIME
-            if h == 0:
-                h = np.uint64(1)
-            if _known(hot_keys, h) or _known(keys, h):
-                continue
-        runs[k] = s
-        runs[k + 1] = e
-        k += 2
-    return runs[:k], any_hits[:j]
+def _scan(a, want, hot_keys, keys):
+    """The sentence candidates, the case candidates and the unknown words of *a*, in one pass.
 
+    *want* as for :func:`candidates` (bits 1, 2 and 4).  A run of ASCII
+    letters is read once: its lower-case hash (FNV-1a, as the tables'), its
+    shape and whether it holds a case hit of _CASE_HIT (a capital after a
+    lower-case letter, or four capitals then a lower-case letter) are found
+    on the way, and the plain-word tables are asked once for it.  Gives:
 
-@numba.njit(cache=True, nogil=True)
-def _unknown(a, hot_keys, keys):
-    """(start, end) of each run of ASCII letters shaped [A-Za-z][a-z]+, 4 to 40 long, not a plain word.
+    * where a match of _SENTENCE_JOIN may start, and where
+      _SPACED_LOWER_SENTENCE may match (:func:`_sentence_at`);
+    * the runs that hold a case hit, as (start, end), less those that are a
+      plain word (4 to 40 letters); and the hits of _CASE_HIT_ANY;
+    * the runs shaped ``[A-Za-z][a-z]+``, 4 to 40 letters, that are not a
+      plain word, as (start, end);
+    * with the unknown words (bit 4), the apostrophes after an ASCII letter
+      and before ``s r l v d m t`` and a lower-case letter, where a pattern of
+      _CONTRACTION_GLUE may match; with the sentence candidates (bit 1), the
+      ellipses (``...``, ``…``) between two lower-case letters, the matches of
+      _ELLIPSIS.
 
-    The hash is computed while the run is read; the small table of the most
-    frequent words (it stays in the processor's cache) is asked first.
+    The small table of the most frequent words (it stays in the processor's
+    cache) is asked before the full one.
     """
     n = len(a)
-    out = np.empty(n, dtype=np.int64)
-    k = 0
-    p = 0
-    while p < n:
-        c = a[p]
-        if not (_lower(c) or _upper(c)):
-            p += 1
+    sentence = want & 1 != 0
+    case = want & 2 != 0
+    unknown = want & 4 != 0
+    out = np.empty(n if sentence else 0, dtype=np.int64)
+    spaced = np.empty(n // 2 + 1 if sentence else 0, dtype=np.int64)
+    runs = np.empty(n if case else 0, dtype=np.int64)
+    any_hits = np.empty(n if case else 0, dtype=np.int64)
+    found = np.empty(n if unknown else 0, dtype=np.int64)
+    apostrophes = np.empty(n if unknown else 0, dtype=np.int64)
+    ellipses = np.empty(n if sentence else 0, dtype=np.int64)
+    k = m = r = j = u = q = e = 0
+    s = -1  # the start of the run of ASCII letters being read, or -1
+    h = _OFFSET
+    shape = hit = before = False
+    for p in range(n + 1):
+        c = a[p] if p < n else 32
+        if _lower(c):
+            if s < 0:
+                s, h, shape, hit = p, _OFFSET, True, False
+            h = (h ^ np.uint64(c)) * _PRIME
+            before = True
             continue
-        s = p
         if _upper(c):
-            c += 32
-        h = (_OFFSET ^ np.uint64(c)) * _PRIME
-        p += 1
-        shape = True
-        while p < n:
-            c = a[p]
-            if _lower(c):
-                h = (h ^ np.uint64(c)) * _PRIME
-            elif _upper(c):
-                shape = False
+            if s < 0:
+                s, h, shape, hit = p, _OFFSET, True, False
+                if case and p > 0 and _lower_any(a[p - 1]):
+                    any_hits[j] = p
+                    j += 1
             else:
-                break
-            p += 1
-        if shape and 4 <= p - s <= 40:
-            if h == 0:
-                h = np.uint64(1)
-            if not _known(hot_keys, h) and not _known(keys, h):
-                out[k] = s
-                out[k + 1] = p
-                k += 2
-    return out[:k]
+                shape = False
+                if before:
+                    hit = True
+                    if case:
+                        any_hits[j] = p
+                        j += 1
+            if not hit and p + 4 < n and _upper(a[p + 1]) and _upper(a[p + 2]) and _upper(a[p + 3]) and _lower(a[p + 4]):
+                hit = True
+            h = (h ^ np.uint64(c + 32)) * _PRIME
+            before = False
+            continue
+        if s >= 0:
+            # The run s:p ends.
+            size = p - s
+            if 4 <= size <= 40 and ((case and hit) or (unknown and shape)):
+                if h == 0:
+                    h = np.uint64(1)
+                plain = _known(hot_keys, h) or _known(keys, h)
+                if case and hit and not plain:
+                    runs[r] = s
+                    runs[r + 1] = p
+                    r += 2
+                if unknown and shape and not plain:
+                    found[u] = s
+                    found[u + 1] = p
+                    u += 2
+            elif case and hit:
+                runs[r] = s
+                runs[r + 1] = p
+                r += 2
+            s = -1
+            before = False
+        if c == 32 or p >= n:
+            continue
+        if case and p > 0 and _upper_any(c) and _lower_any(a[p - 1]):
+            any_hits[j] = p
+            j += 1
+        if sentence and p + 1 < n:
+            k, m = _sentence_at(a, n, p, c, out, k, spaced, m)
+            if (c == 46 or c == 0x2026) and p > 0 and _lower(a[p - 1]):
+                if c == 0x2026:
+                    glued = _lower(a[p + 1])
+                else:
+                    glued = p + 3 < n and a[p + 1] == 46 and a[p + 2] == 46 and _lower(a[p + 3])
+                if glued:
+                    ellipses[e] = p  # _ELLIPSIS: "for...at", "for…at"
+                    e += 1
+        if unknown and (c == 39 or c == 0x2019) and p > 0 and p + 2 < n and (
+                _lower(a[p - 1]) or _upper(a[p - 1])) and _contraction(a[p + 1]) and _lower(a[p + 2]):
+            apostrophes[q] = p  # _CONTRACTION_GLUE: "they’refor", "Google’sand"
+            q += 1
+    return out[:k], spaced[:m], runs[:r], any_hits[:j], found[:u], apostrophes[:q], ellipses[:e]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -308,40 +340,38 @@ def candidates(a, want, size, marker_keys, marker_vals, member, hot_keys, keys):
     candidates), 2 (the case candidates), 4 (the unknown words) and 8 (the marker scores);
     the lists not asked for are empty.  The array holds:
 
-    * the lengths of the five lists below;
+    * the lengths of the seven lists below;
     * the marker scores of each language in ``a[:size]`` and the number of words there
       (:func:`marker_scores`), or zeros;
     * where a sentence join may start (a superset of the starts of ``_SENTENCE_JOIN``);
     * where ``_SPACED_LOWER_SENTENCE`` may match (``said. of``);
     * the case runs, as start, end, start, end …;
     * the case hits of ``_CASE_HIT_ANY``;
-    * the unknown words, as start, end, start, end ….
+    * the unknown words, as start, end, start, end …;
+    * where a pattern of ``_CONTRACTION_GLUE`` may match (with the unknown words);
+    * where a pattern of ``_ELLIPSIS`` matches (with the sentence candidates).
     """
     empty = np.empty(0, dtype=np.int64)
-    sentence, spaced, runs, any_hits, unknown = empty, empty, empty, empty, empty
-    if want & 1:
-        sentence, spaced = _sentence(a)
-    if want & 2:
-        runs, any_hits = _case(a, hot_keys, keys)
-    if want & 4:
-        unknown = _unknown(a, hot_keys, keys)
+    parts = (empty, empty, empty, empty, empty, empty, empty)
+    if want & 7:
+        parts = _scan(a, want, hot_keys, keys)
     n_langs = member.shape[1]
     scores = np.zeros(n_langs, dtype=np.int64)
     words = 0
     if want & 8:
         scores, words = marker_scores(a, size, marker_keys, marker_vals, member)
-    head = 5 + n_langs + 1
-    out = np.empty(head + len(sentence) + len(spaced) + len(runs) + len(any_hits) + len(unknown), dtype=np.int64)
-    out[0] = len(sentence)
-    out[1] = len(spaced)
-    out[2] = len(runs)
-    out[3] = len(any_hits)
-    out[4] = len(unknown)
+    head = len(parts) + n_langs + 1
+    total = head
+    for part in parts:
+        total += len(part)
+    out = np.empty(total, dtype=np.int64)
+    for i in range(len(parts)):
+        out[i] = len(parts[i])
     for i in range(n_langs):
-        out[5 + i] = scores[i]
-    out[5 + n_langs] = words
+        out[len(parts) + i] = scores[i]
+    out[head - 1] = words
     k = head
-    for part in (sentence, spaced, runs, any_hits, unknown):
+    for part in parts:
         for i in range(len(part)):
             out[k + i] = part[i]
         k += len(part)
