@@ -101,3 +101,41 @@ def test_progress_json_lines_when_not_a_terminal(corpus, tmp_path):
     events = [json.loads(x) for x in buf.getvalue().splitlines()]
     assert events[-1]["documents"] == 3 and events[-1]["bytes"] == 400 and events[-1]["total_bytes"] == 1000
     assert events[-1]["eta_s"] is not None and events[-1]["mb_per_s"] >= 0
+
+
+_WARM_RUN = r"""
+import sys
+from pathlib import Path
+import cleaner.batch as batch
+from cleaner.config import Config
+from cleaner.rules import _joins
+
+calls = []
+real = batch.warm_up
+batch.warm_up = lambda *a, **k: (calls.append(1), real(*a, **k))
+batch.WARM_UP_BYTES = int(sys.argv[3])
+batch.run([sys.argv[1]], Path(sys.argv[2]), Config(),
+          batch.RunOptions(jobs=2, progress="off", batch_docs=16, index=sys.argv[2] + ".sqlite"))
+print(len(calls), _joins._kernel_state["module"] is not None)
+"""
+
+
+@pytest.mark.parametrize("numba", ["1", "0"])
+def test_warming_up_before_forking_changes_no_output(corpus, tmp_path, numba):
+    """The driver builds the rules' kernels and tables once before the workers fork; the bytes do not change."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000", CLEANER_JOINS_NUMBA=numba)
+    outs = {}
+    for name, threshold in (("cold", 10**15), ("warm", 0)):
+        out = tmp_path / name
+        proc = subprocess.run([sys.executable, "-c", _WARM_RUN, str(corpus), str(out), str(threshold)],
+                              capture_output=True, text=True, env=env, check=True)
+        outs[name] = (tree_bytes(out), proc.stdout.split())
+    (cold, cold_said), (warm, warm_said) = outs["cold"], outs["warm"]
+    assert cold == warm and len(cold) == 6 + 8 + 1
+    assert cold_said == ["0", "False"]  # small corpus: no warm-up, and too little text for the kernel
+    # warmed up: the kernel was loaded in the driver (the workers inherit it), unless it is switched off
+    assert warm_said == ["1", "True" if numba == "1" else "False"]

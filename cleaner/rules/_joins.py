@@ -211,6 +211,20 @@ def _kernels(size: int):
     return _joins_kernels
 
 
+def load_kernel() -> bool:
+    """Load the kernel and build its tables now, whatever the amount of text seen; False if it cannot be used.
+
+    For a process about to fork workers (:func:`cleaner.batch.warm_up`): the
+    workers then share this copy instead of each building its own.
+    """
+    state = _kernel_state
+    state["seen"] = max(state["seen"], KERNEL_AFTER)
+    if _kernels(0) is None:
+        return False
+    _kernel_tables()
+    return True
+
+
 def _code_points(text: str):
     import numpy as np
 
