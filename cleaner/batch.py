@@ -185,7 +185,7 @@ def _json_encoder() -> Callable[[Any], str]:
     # (markers, default, encoder, indent, key_separator, item_separator, sort_keys, skipkeys, allow_nan);
     # markers=None skips the check for circular references: a record read from JSON has none.
     encode = c_make_encoder(None, default, encode_basestring, None, ": ", ", ", False, False, True)
-    return lambda obj: encode(obj, 0)[0]
+    return lambda obj: "".join(encode(obj, 0))  # a list of chunks: one, or several for a large object
 
 
 _to_json = _json_encoder()

@@ -455,3 +455,21 @@ def test_distinct_is_np_unique(n):
     values = np.concatenate([values, values[: n // 2]])
     got = distinct(values.copy())
     assert np.array_equal(got, np.unique(values)) and got.dtype == values.dtype
+
+
+@pytest.mark.parametrize("threshold, num_perm", [(0.99, 64), (0.8, 128)])
+def test_signed_band_hashes_are_the_signatures_bands_for_any_band_count(threshold, num_perm):
+    """The band hashes the signer sends to the index are those of its signatures (one band included)."""
+    from cleaner.dedup.core import DedupParams
+    from cleaner.dedup.index import ParagraphSigner
+    from cleaner.dedup.lsh import band_hashes
+    from cleaner.model import Document
+
+    params = DedupParams(threshold=threshold, num_perm=num_perm)
+    bands, rows = params.bands_rows()
+    docs = [(k, Document(id=f"d{k}", text=prose(k % 5, paragraphs=4))) for k in range(12)]  # repeats: in-batch pairs
+    out = ParagraphSigner(params, bands, rows).paragraphs(docs)
+    assert len(out["pairs"][0]) > 0
+    assert np.array_equal(out["hashes"], band_hashes(out["sigs"], bands, rows))
+    if threshold == 0.99:
+        assert bands == 1

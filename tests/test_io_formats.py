@@ -327,6 +327,7 @@ def test_a_record_line_is_the_plain_dump_and_takes_new_findings_in_order(record,
     {"f": [0.1, 1e300, -0.0, float("nan"), float("inf"), -float("inf")], "b": [True, False, None]},
     {"nested": {"a": [{"b": []}, {}], "": ""}, 3: "int key", None: "none key", 1.5: "float key"},
     [], "plain \u00e9", 7,
+    {"tokens": list(range(60_000)), "text": "x"},  # the C encoder gives a large object in several chunks
 ])
 def test_the_record_encoder_gives_json_dumps_bytes(obj):
     from cleaner.batch import _dumps, _to_json

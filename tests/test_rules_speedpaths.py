@@ -182,7 +182,9 @@ def test_fix_and_explain_is_ftfys_on_damaged_lines():
         twice = once.encode("utf-8").decode("cp1252", errors="replace")
         latin = ln.encode("utf-8").decode("latin-1")  # C1 controls where cp1252 has no character
         cases += [once, twice, latin, latin + " \x9d\x1b[0m", ln + " Ã©", once + " \x85 end"]
-    cases += ["Putinâ€™s", "â€œquotedâ€\x9d", "Ã\x83Â©", "caf\u00c3\u00a9 \x07bell", "Ã© \udc80"]
+    cases += ["Putinâ€™s", "â€œquotedâ€\x9d", "Ã\x83Â©", "caf\u00c3\u00a9 \x07bell", "Ã© \udc80",
+              # still bad after the repair: ftfy's second round explains one more try
+              "paid the \u0394\u201a\u03b2\u20ac\ufffd\u0393\u201a\u0395\ufffd81.5m"]
     fast = 0
     for line in cases:
         if touchable.search(line) or unicode._is_bad(line, suspect):
@@ -718,3 +720,12 @@ def test_line_spans_keep_no_large_text_alive(monkeypatch):
     assert line_spans(small) is line_spans(small)
     assert line_spans(large) == line_spans(large) and line_spans(large) is not line_spans(large)
     assert lines_module._last_spans[0] is small  # the large text was not kept
+
+
+def test_boilerplate_gate_literal_comes_from_the_first_atom_not_the_pattern_text():
+    """A gate whose first atom is a class (``[(\\[]``) starts with no one character: it is never skipped."""
+    colon, cls, escaped = boilerplate._by_first_atom({("[(\\[]", "a"), ("\\(", "b"), (":", "c")})  # in atom order
+    assert cls.pattern.startswith("[") and boilerplate._first_literal(cls) is None
+    assert cls.search("[a") and cls.search("(a")  # a skip on "[" would have missed this match
+    assert boilerplate._first_literal(escaped) == "(" and boilerplate._first_literal(colon) == ":"
+    assert boilerplate._first_literal(re.compile(r"\(x")) is None  # not a gate: nothing is assumed

@@ -155,7 +155,7 @@ class ParagraphSigner:
         verifier = Verifier(sets, float(p.threshold), containment=p.containment,
                             min_containment_shingles=int(p.min_containment_shingles))
         by_band = band_hashes_by_band(kept_sigs, None, self.bands, self.rows)
-        hashes = np.ascontiguousarray(by_band.T)
+        hashes = by_band.T.copy()  # a copy even with one band (.T is then contiguous already)
         cands = candidate_pairs(kept_sigs, self.bands, self.rows, hashes=by_band)  # (overwrites by_band)
         return {"items": items, "shingles": sets, "sigs": kept_sigs, "hashes": hashes,
                 "pairs": (cands, *verifier.similarity_arrays(cands))}

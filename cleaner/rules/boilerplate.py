@@ -387,14 +387,26 @@ def _by_first_atom(prefixes: set) -> list[re.Pattern[str]]:
     groups: dict[str, set] = {}
     for t in prefixes:
         groups.setdefault(t[0], set()).add(t)
-    return [re.compile(_trie(g), re.IGNORECASE) for _, g in sorted(groups.items())]
+    patterns = []
+    for atom, g in sorted(groups.items()):
+        pattern = re.compile(_trie(g), re.IGNORECASE)
+        _LITERALS[pattern] = atom[-1] if _skippable(atom) else None
+        patterns.append(pattern)
+    return patterns
 
 
-@lru_cache(maxsize=None)
+#: The first character of every match of each gate of :func:`_by_first_atom`, when it is a fast literal.
+_LITERALS: dict[re.Pattern[str], str | None] = {}
+
+
 def _first_literal(pattern: re.Pattern[str]) -> str | None:
-    """The character every match of a gate pattern starts with, when its first atom is a fast literal."""
-    atom = pattern.pattern[:2] if pattern.pattern.startswith("\\") else pattern.pattern[:1]
-    return atom[-1] if _skippable(atom) else None
+    """The character every match of a gate pattern starts with, when its first atom is a fast literal.
+
+    Known only for the gates :func:`_by_first_atom` makes (from their first
+    atom, not by reading the pattern: a class such as ``[(\[]`` is not a
+    literal); None for any other pattern.
+    """
+    return _LITERALS.get(pattern)
 
 
 def _candidate_lines(text: str, gates) -> list[int]:

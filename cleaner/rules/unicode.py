@@ -220,14 +220,18 @@ def _fix_and_explain(line: str, config, touchable: re.Pattern[str], suspect: re.
     ftfy first undoes layers of mojibake (its own step, repeated while its
     detector fires), then runs its other fixers, and runs the whole again
     while the text changes.  When the result of the first part holds no
-    *touchable* character, the other fixers leave it alone, so the result
-    is that of the first part: ftfy's step, with :func:`_is_bad` (which looks
+    *touchable* character and no longer looks bad to ftfy, the other fixers
+    and the second round leave it alone, so the result (and the steps) are
+    those of the first part: ftfy's step, with :func:`_is_bad` (which looks
     only around the suspect characters) instead of a scan of the whole line
-    for each result and again in the second round -- the costliest part of
-    a repair.  Otherwise (a C1 control or a control character survives,
-    mostly when nothing was decoded) ftfy repairs the line itself.
+    for each result -- the costliest part of a repair.  Otherwise (a C1
+    control or a control character survives, mostly when nothing was
+    decoded, or the result still looks bad, as with ``\ufffd\ufffd``, where
+    ftfy's second round adds the steps of one more try) ftfy repairs the
+    line itself.
     """
     import ftfy
+    from ftfy.badness import is_bad
 
     step = getattr(ftfy, "_fix_encoding_one_step_and_explain", None)
     if step is None or not config.fix_encoding or config.unescape_html or config.fix_line_breaks:
@@ -241,7 +245,8 @@ def _fix_and_explain(line: str, config, touchable: re.Pattern[str], suspect: re.
         if fixed == text:
             break
         text = fixed
-    if touchable.search(text):
+    if touchable.search(text) or (not text.isascii() and is_bad(text)):
+        # ftfy's other fixers would act, or its second round would try (and explain) one more step
         return ftfy.fix_and_explain(line, config=config)
     return text, steps
 
