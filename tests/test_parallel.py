@@ -114,6 +114,8 @@ calls = []
 real = batch.warm_up
 batch.warm_up = lambda *a, **k: (calls.append(1), real(*a, **k))
 batch.WARM_UP_BYTES = int(sys.argv[3])
+if len(sys.argv) > 4:
+    batch.WARM_UP_SAMPLE = sys.argv[4]
 batch.run([sys.argv[1]], Path(sys.argv[2]), Config(),
           batch.RunOptions(jobs=2, progress="off", batch_docs=16, index=sys.argv[2] + ".sqlite"))
 print(len(calls), _joins._kernel_state["module"] is not None)
@@ -129,13 +131,13 @@ def test_warming_up_before_forking_changes_no_output(corpus, tmp_path, numba):
 
     env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000", CLEANER_JOINS_NUMBA=numba)
     outs = {}
-    for name, threshold in (("cold", 10**15), ("warm", 0)):
+    for name, threshold, *sample in (("cold", 10**15), ("warm", 0), ("failed", 0, "no-such-sample.txt")):
         out = tmp_path / name
-        proc = subprocess.run([sys.executable, "-c", _WARM_RUN, str(corpus), str(out), str(threshold)],
+        proc = subprocess.run([sys.executable, "-c", _WARM_RUN, str(corpus), str(out), str(threshold), *sample],
                               capture_output=True, text=True, env=env, check=True)
         outs[name] = (tree_bytes(out), proc.stdout.split())
     (cold, cold_said), (warm, warm_said) = outs["cold"], outs["warm"]
-    assert cold == warm and len(cold) == 6 + 8 + 1
+    assert cold == warm == outs["failed"][0] and len(cold) == 6 + 8 + 1  # a warm-up that fails changes nothing
     assert cold_said == ["0", "False"]  # small corpus: no warm-up, and too little text for the kernel
     # warmed up: the kernel was loaded in the driver (the workers inherit it), unless it is switched off
     assert warm_said == ["1", "True" if numba == "1" else "False"]
