@@ -356,12 +356,15 @@ def _expire(signum: int, frame: Any) -> None:
 #: pass changes nothing: that is what makes ``clean(clean(x)) == clean(x)``.
 DEFAULT_MAX_PASSES = 3
 
-#: Past ``max_passes``, a pass runs again only while the one before made the
-#: text shorter, up to this many passes in all.  Markup nested in broken
-#: markup (``<<a href='<a href='…-->``) loses one layer a pass, and every
-#: such pass removes something, so this ends; text that still changes after
-#: it gets the warning finding.
-MAX_SHRINKING_PASSES = 64
+#: Past ``max_passes``, a pass runs again only while the text looks like it
+#: converges: the pass before changed it and made it at most 1% (and one
+#: character) longer; up to this many passes in all.  Markup nested in
+#: broken markup (``<<a href='<a href='…-->``) loses one layer a pass (the
+#: text shrinks); a chain of glued sentences (``Tow.Tow.Tow.Tow.Tow.``) gets
+#: one space a pass.  A rule whose output grows more than that is stopped at
+#: once (the extra passes can at most double the text); text that still
+#: changes after the last pass gets the warning finding.
+MAX_CONVERGING_PASSES = 64
 
 
 def run_rules(
@@ -384,8 +387,8 @@ def run_rules(
 
     With ``max_passes`` > 1 the whole rule list runs again while a pass still
     changes the text (a fixpoint), up to ``max_passes`` passes, and beyond
-    that while each pass makes the text shorter (up to
-    :data:`MAX_SHRINKING_PASSES`).  Each rule's
+    that while the text converges (each pass makes it at most 1% longer; up
+    to :data:`MAX_CONVERGING_PASSES` passes in all).  Each rule's
     findings are those of the first pass in which it found anything: that
     pass saw the text as the rule was written to see it (a cut that ``Q001``
     reports is glued in the first pass and repaired by the J rules before the
@@ -413,7 +416,8 @@ def run_rules(
                 passes += 1
                 if state.stopped or state.current == before or max_passes <= 1:
                     break
-                if passes >= max_passes and not (len(state.current) < len(before) and passes < MAX_SHRINKING_PASSES):
+                converging = len(state.current) <= len(before) * 1.01 + 1 and passes < MAX_CONVERGING_PASSES
+                if passes >= max_passes and not converging:
                     changer = state.changer
                     state.findings.append(
                         Finding(0, 0, f"text still changed in pass {passes} of the rules (last by "

@@ -611,16 +611,16 @@ def test_rules_run_to_a_fixpoint_and_say_so_when_they_do_not_converge():
     res = run_rules("a<x>b", [early, late], max_passes=3)
     assert res.cleaned == "A" and res.findings == []
     assert run_rules("a<x>b", [early, late], max_passes=1).cleaned == "ab"
-    # A rule that changes the text every time: stopped after max_passes, with a warning.
-    grow = _rule("W987", lambda t, c: [Edit(len(t), len(t), "!", "grow")])
-    res = run_rules("x", [grow], max_passes=3)
-    assert res.cleaned == "x!!!"
+    # A rule whose output grows fast every time: stopped after max_passes, with a warning.
+    double = _rule("W987", lambda t, c: [Edit(len(t), len(t), t, "double")])
+    res = run_rules("x", [double], max_passes=3)
+    assert res.cleaned == "x" * 8
     assert [f.severity for f in res.findings] == ["warning"]
     assert "W987" in res.findings[0].message and "pass 3" in res.findings[0].message
 
 
-def test_passes_go_on_past_max_passes_while_each_one_shrinks_the_text():
-    from cleaner.engine import MAX_SHRINKING_PASSES, restore_text
+def test_passes_go_on_past_max_passes_while_the_text_converges():
+    from cleaner.engine import MAX_CONVERGING_PASSES, restore_text
 
     # "<x>" nested in itself loses one layer a pass ("<<x>x>" -> "<x>" -> "").
     peel = _rule("W988", lambda t, c: [Edit(i, i + 3, "", "tag") for i in range(len(t) - 2) if t[i:i + 3] == "<x>"][:1])
@@ -631,9 +631,24 @@ def test_passes_go_on_past_max_passes_while_each_one_shrinks_the_text():
     assert restore_text(res.cleaned, res.edits) == nested
     # Shrinking forever is still stopped, with the warning.
     cut = _rule("W989", lambda t, c: [Edit(0, 1, "", "cut")] if t else [])
-    res = run_rules("y" * (MAX_SHRINKING_PASSES + 10), [cut], max_passes=3)
+    res = run_rules("y" * (MAX_CONVERGING_PASSES + 10), [cut], max_passes=3)
     assert len(res.cleaned) == 10
-    assert [f.severity for f in res.findings] == ["warning"] and f"pass {MAX_SHRINKING_PASSES}" in res.findings[0].message
+    assert [f.severity for f in res.findings] == ["warning"] and f"pass {MAX_CONVERGING_PASSES}" in res.findings[0].message
+    # Growing slowly (one character a pass) goes on too, and is stopped at the same bound.
+    grow = _rule("W987", lambda t, c: [Edit(len(t), len(t), "!", "grow")])
+    res = run_rules("x", [grow], max_passes=3)
+    assert res.cleaned == "x" + "!" * MAX_CONVERGING_PASSES
+    assert [f.severity for f in res.findings] == ["warning"] and f"pass {MAX_CONVERGING_PASSES}" in res.findings[0].message
+    # A chain that one space a pass unglues converges (found by the fuzz test: J001 repairs one join of
+    # "Tow.Tow.Tow" at a time, since the rest of the chain reads like a domain name until then).
+    from cleaner.config import Config
+    from cleaner.engine import clean_text
+
+    chain = "Toyota is big.\r\n\r\nTow.\r\n\r\nTow.Tow.Tow.Tow.Tow.<!--\r\n\r\nT<!--oyota is displaying a hybrid.\r\n"
+    once = clean_text(chain, Config())
+    assert "Tow. Tow. Tow. Tow. Tow." in once.cleaned
+    assert clean_text(once.cleaned, Config()).cleaned == once.cleaned
+    assert not [f for f in once.findings if "still changed" in f.message]
     # One pass means one pass.
     assert run_rules(nested, [peel], max_passes=1).cleaned == "<" * 5 + "x>" * 5
 

@@ -403,7 +403,7 @@ def _first_literal(pattern: re.Pattern[str]) -> str | None:
     """The character every match of a gate pattern starts with, when its first atom is a fast literal.
 
     Known only for the gates :func:`_by_first_atom` makes (from their first
-    atom, not by reading the pattern: a class such as ``[(\[]`` is not a
+    atom, not by reading the pattern: a class such as ``[(\\[]`` is not a
     literal); None for any other pattern.
     """
     return _LITERALS.get(pattern)
