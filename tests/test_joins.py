@@ -285,3 +285,22 @@ def test_share_bar_of_glued_names_is_repaired_in_one_pass():
     assert not [f for f in once.findings if "still changed" in f.message]
     assert clean_text(once.cleaned, Config()).cleaned == once.cleaned
     assert "with the Your comment" in once.cleaned
+
+
+def test_a_chain_of_glued_sentences_is_found_in_one_pass():
+    """Each join of ``Tow.Tow.Tow`` is judged on the token the join before it leaves, as the next pass would.
+
+    Found by the fuzz test: only the first join was found in a pass (the rest of the chain read like a
+    domain name), so a long chain needed a pass per join and cleaning was not idempotent.
+    """
+    from cleaner.rules._joins import find_joins
+
+    assert [(j.pos, j.left, j.right) for j in find_joins("Tow.Tow.Tow.Tow.")] == [(4, "Tow", "Tow"), (8, "Tow", "Tow"),
+                                                                                  (12, "Tow", "Tow")]
+    chain = "It ended." + "Tow." * 80 + " Then more."
+    once = clean_text(chain, Config())
+    assert "Tow.Tow" not in once.cleaned and clean_text(once.cleaned, Config()).cleaned == once.cleaned
+    assert not [f for f in once.findings if "still changed" in f.message]
+    # what is not a chain of sentences stays as it is
+    for text in ("U.S.President", "see abcnews.go.com now", "e.g.The", "He said.U.S.Army left"):
+        assert [j.right for j in find_joins(text)] in ([], ["U"]), text

@@ -753,6 +753,11 @@ def find_sentence_joins(text: str) -> list[Join]:
                 out.append(join)
             continue
         left_tok = _left_token(text, s)
+        if out and s - len(left_tok) < out[-1].pos <= s:
+            # The join just found splits this token: judge what will be left of it after the repair
+            # ("Tow.Tow.Tow" -> "Tow. Tow.Tow": the second "Tow" is a word, not part of a domain name),
+            # as the next pass would; so a chain is repaired in one pass.
+            left_tok = text[out[-1].pos : s]
         core = left_tok.rstrip(_CLOSERS + ",;.")
         stop = m.group("stop")
         if text[s - 1] in ",." and not stop:
