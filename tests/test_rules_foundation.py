@@ -310,3 +310,16 @@ def test_matches_at_equals_finditer_when_matches_start_at_the_candidates():
     starts = [i for i, c in enumerate(text) if c in '.!?"']
     assert [m.span() for m in matches_at(pattern, text, starts)] == [m.span() for m in pattern.finditer(text)]
     assert [m.group() for m in matches_at(pattern, text, starts)][:2] == [".B", "!!Dd"]
+
+
+def test_repeated_date_lines_move_into_metadata_in_one_pass():
+    # Found by the fuzz test: one line a pass, 70 repeated lines outlasted the passes (not idempotent).
+    text = "Dec 29, 2021 - World\n" * 70 + "\nDec 30, 2021 - Sport\n\nBiden accepts Putin request for phone call\n"
+    res = clean(text)
+    assert res.cleaned == "Biden accepts Putin request for phone call\n"
+    assert res.metadata == {"date": "Dec 29, 2021", "section": "Sport", "header_date": "Dec 30, 2021"}
+    assert [e.code for e in res.edits] == ["M002"] * 71 and clean(res.cleaned).edits == []
+    assert not res.findings
+    # a document that is only date lines keeps its last one
+    assert clean("Dec 29, 2021 - World\n" * 3).metadata == {"date": "Dec 29, 2021", "section": "World",
+                                                             "header_date": "Dec 29, 2021"}

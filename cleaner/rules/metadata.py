@@ -111,25 +111,34 @@ def date_section_header(text: str, ctx: RuleContext):
     hold nothing but a date, optionally a time, and optionally a section
     name after a dash or bar.  The values are recorded as ``date`` (or
     ``header_date`` when a scraper header already gave a date) and
-    ``section``.
+    ``section``.  A run of such lines (a scraper that repeated it) goes in
+    one pass, each line as its own edit, as passes one line at a time would
+    take them: the first line's date as ``date``, the later ones' as
+    ``header_date``; a document that is only date lines keeps its last one.
     """
     first = _first_line(text, 512)
     if first is None or not _DATELINE.fullmatch(text, *first):
         return []  # the common case: the first line is not a date line
-    lines = line_spans(text[:512])
+    lines = line_spans(text)
+    found = []  # (line index, match) of the leading date lines
     for i, ln in enumerate(lines):
         if is_blank(text, ln):
             continue
         m = _DATELINE.fullmatch(text, ln.start, ln.end)
         if not m:
-            return []
+            break
+        found.append((i, m))
+    edits = []
+    has_date = "date" in ctx.metadata
+    for i, m in found:
         j = i + 1
         while j < len(lines) and is_blank(text, lines[j]):
             j += 1
         if j >= len(lines):
-            return []  # a document that is only a date is left alone
-        meta = {"header_date" if "date" in ctx.metadata else "date": m.group("date")}
+            break  # a document that is only a date is left alone
+        meta = {"header_date" if has_date else "date": m.group("date")}
+        has_date = True
         if m.group("section"):
             meta["section"] = m.group("section").strip()
-        return [Edit(ln.start, lines[j].start, "", "date/section line moved to metadata", metadata=meta)]
-    return []
+        edits.append(Edit(lines[i].start, lines[j].start, "", "date/section line moved to metadata", metadata=meta))
+    return edits
