@@ -432,6 +432,28 @@ def run_rules(
                        metadata=state.metadata)
 
 
+class _RuleOrder:
+    """The indices of a pass's rules in order; :meth:`again` makes the next one the same rule once more."""
+
+    def __init__(self, n: int):
+        self.n, self.next, self.repeat = n, 0, -1
+
+    def __iter__(self) -> _RuleOrder:
+        return self
+
+    def __next__(self) -> int:
+        if self.repeat >= 0:
+            i, self.repeat = self.repeat, -1
+            return i
+        if self.next >= self.n:
+            raise StopIteration
+        self.next += 1
+        return self.next - 1
+
+    def again(self, i: int) -> None:
+        self.repeat = i
+
+
 class _PassState:
     """What :func:`run_rules` carries from one rule, and one pass, to the next."""
 
@@ -485,7 +507,9 @@ class _PassState:
         seen, settled, contexts = self.seen, self.settled, self.contexts
         time_limit, started, perf_counter = self.time_limit, self.started, time.perf_counter
         current = self.current
-        for i, r in enumerate(self.rules):
+        order = _RuleOrder(len(self.rules))
+        for i in order:
+            r = self.rules[i]
             if seen[i] is current or (r.fix == "none" and r.code in settled):
                 continue
             if time_limit is not None and perf_counter() - started >= time_limit:
@@ -529,6 +553,8 @@ class _PassState:
             self.composite = compose(self.text, self.composite, current, new, r)
             self.current = changed = apply_edits(current, new)
             seen[i] = None if changed != current else current
+            if r.repeat and len(changed) < len(current):
+                order.again(i)  # its own output may hold more of its work (markup nested in broken markup)
             current = changed
             self.changer = r
         new_codes = {f.code for f in found} - settled

@@ -73,6 +73,10 @@ class Rule:
     explanation: str = ""
     default_enabled: bool = True
     options: dict[str, Any] = field(default_factory=dict)
+    #: Its edits can bare more of its own work (removing a tag nested in a broken
+    #: one makes the outer one whole): the engine runs it again at once on its own
+    #: output, within the same pass, while that output gets shorter.
+    repeat: bool = False
 
     @property
     def family(self) -> str:
@@ -91,6 +95,7 @@ def rule(
     fix: str = "safe",
     default_enabled: bool = True,
     options: dict[str, Any] | None = None,
+    repeat: bool = False,
 ) -> Callable[[RuleFunction], RuleFunction]:
     """Register the decorated function as rule *code* / *name*.
 
@@ -117,6 +122,7 @@ def rule(
             explanation=_dedent(function.__doc__ or summary),
             default_enabled=default_enabled,
             options=dict(options or {}),
+            repeat=repeat,
         )
         return function
 

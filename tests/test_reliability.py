@@ -662,3 +662,34 @@ def test_html_nested_in_broken_html_is_cleaned_idempotently():
     once = clean_text(text, Config())
     assert clean_text(once.cleaned, Config()).cleaned == once.cleaned
     assert not [f for f in once.findings if "still changed" in f.message]
+
+
+def test_a_repeating_rule_runs_on_its_own_output_within_the_pass():
+    """A rule registered with repeat=True peels markup nested in broken markup in one pass, however deep."""
+    peel = lambda t, c: [Edit(i, i + 3, "", "tag") for i in range(len(t) - 2) if t[i:i + 3] == "<x>"][:1]  # noqa: E731
+    nested = "<" * 300 + "x>" * 300
+    once = Rule("W990", "test-w990", "test rule", peel, repeat=True)
+    res = run_rules(nested, [once], max_passes=1)
+    assert res.cleaned == "" and res.findings == []
+    from cleaner.engine import restore_text
+
+    assert restore_text(res.cleaned, res.edits) == nested
+    # without repeat, one layer a pass
+    assert run_rules(nested, [_rule("W991", peel)], max_passes=1).cleaned == "<" * 299 + "x>" * 299
+    # a repeating rule whose output does not get shorter runs once
+    calls = []
+    same_length = Rule("W992", "test-w992", "test rule",
+                       lambda t, c: calls.append(t) or [Edit(0, 1, "b" if t[0] == "a" else "a", "swap")], repeat=True)
+    assert run_rules("abc", [same_length], max_passes=1).cleaned == "bbc" and len(calls) == 1
+
+
+def test_tags_nested_in_broken_tags_are_removed_in_one_pass():
+    # Found by the long fuzz run: "<div\n<div\n…-->-->", H003 removed one layer a pass, more than 64 layers.
+    from cleaner.config import Config
+    from cleaner.engine import clean_text
+
+    text = "<!--<!---->" + "<div\n" * 100 + "-->" * 100 + "Both leaders said.\n"
+    once = clean_text(text, Config())
+    assert "<div" not in once.cleaned and "Both leaders said." in once.cleaned
+    assert clean_text(once.cleaned, Config()).cleaned == once.cleaned
+    assert not [f for f in once.findings if "still changed" in f.message]

@@ -140,7 +140,7 @@ _TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9]{0,15})(?:\s[^<>]{0,2000})?/?>")
 _SCRIPT = re.compile(r"<(script|style|noscript|template)\b[^<>]{0,2000}>", re.IGNORECASE)
 
 
-@rule("H003", "html-tag", "Remove stray HTML tags; drop script and style elements with their content.")
+@rule("H003", "html-tag", "Remove stray HTML tags; drop script and style elements with their content.", repeat=True)
 def html_tag(text: str, ctx: RuleContext):
     """Remove leftover HTML tags (``<p>``, ``</div>``, ``<a href=…>``).
 
