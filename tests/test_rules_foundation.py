@@ -323,3 +323,14 @@ def test_repeated_date_lines_move_into_metadata_in_one_pass():
     # a document that is only date lines keeps its last one
     assert clean("Dec 29, 2021 - World\n" * 3).metadata == {"date": "Dec 29, 2021", "section": "World",
                                                              "header_date": "Dec 29, 2021"}
+
+
+def test_a_long_scraper_header_moves_into_metadata_in_one_pass():
+    # M001 takes 12 header lines a call; registered with repeat=True it takes the rest in the same pass.
+    from cleaner.engine import run_rules
+    from cleaner.registry import get_rule
+
+    text = "date: 2021-12-31\n" * 1000 + "\nBody text.\n"
+    res = run_rules(text, [get_rule("M001")], max_passes=1)
+    assert res.cleaned == "Body text.\n" and res.metadata["date"] == "2021-12-31"
+    assert clean(text).cleaned == "Body text.\n" and not clean(text).findings

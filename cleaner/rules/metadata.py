@@ -49,7 +49,8 @@ def _first_line(text: str, limit: int) -> tuple[int, int] | None:
     return start, min(end, len(text))
 
 
-@rule("M001", "scraper-header", "Move scraper header fields (' date 2021-12-31 ', 'url: …') at the top of a file into metadata.")
+@rule("M001", "scraper-header", "Move scraper header fields (' date 2021-12-31 ', 'url: …') at the top of a file into metadata.",
+      repeat=True)
 def scraper_header(text: str, ctx: RuleContext):
     """Move ``key: value`` header lines at the top of a file into metadata.
 
@@ -103,7 +104,8 @@ _DATELINE = re.compile(
 )
 
 
-@rule("M002", "date-section-header", "Move a date (and section) line above the headline, such as 'Dec 29, 2021 - World', into metadata.")
+@rule("M002", "date-section-header", "Move a date (and section) line above the headline, such as 'Dec 29, 2021 - World', into metadata.",
+      repeat=True)
 def date_section_header(text: str, ctx: RuleContext):
     """Move a leading ``Dec 29, 2021 - World`` line into metadata.
 
@@ -112,33 +114,26 @@ def date_section_header(text: str, ctx: RuleContext):
     name after a dash or bar.  The values are recorded as ``date`` (or
     ``header_date`` when a scraper header already gave a date) and
     ``section``.  A run of such lines (a scraper that repeated it) goes in
-    one pass, each line as its own edit, as passes one line at a time would
-    take them: the first line's date as ``date``, the later ones' as
-    ``header_date``; a document that is only date lines keeps its last one.
+    one pass: the engine runs the rule again on its own output
+    (``repeat=True``), so the later lines' dates become ``header_date``.
     """
     first = _first_line(text, 512)
     if first is None or not _DATELINE.fullmatch(text, *first):
         return []  # the common case: the first line is not a date line
-    lines = line_spans(text)
-    found = []  # (line index, match) of the leading date lines
+    lines = line_spans(text[:512])
     for i, ln in enumerate(lines):
         if is_blank(text, ln):
             continue
         m = _DATELINE.fullmatch(text, ln.start, ln.end)
         if not m:
-            break
-        found.append((i, m))
-    edits = []
-    has_date = "date" in ctx.metadata
-    for i, m in found:
+            return []
         j = i + 1
         while j < len(lines) and is_blank(text, lines[j]):
             j += 1
         if j >= len(lines):
-            break  # a document that is only a date is left alone
-        meta = {"header_date" if has_date else "date": m.group("date")}
-        has_date = True
+            return []  # a document that is only a date is left alone
+        meta = {"header_date" if "date" in ctx.metadata else "date": m.group("date")}
         if m.group("section"):
             meta["section"] = m.group("section").strip()
-        edits.append(Edit(lines[i].start, lines[j].start, "", "date/section line moved to metadata", metadata=meta))
-    return edits
+        return [Edit(ln.start, lines[j].start, "", "date/section line moved to metadata", metadata=meta)]
+    return []
