@@ -394,7 +394,9 @@ def run_rules(
     reports is glued in the first pass and repaired by the J rules before the
     second), and findings are in original coordinates, so they stay valid
     whatever later passes change.  If the text still changes in the last
-    allowed pass, a warning finding says so.
+    allowed pass, a warning finding says so.  Within a pass, a rule
+    registered with ``repeat=True`` runs again at once on its own output
+    while that output gets shorter (markup nested in broken markup).
 
     A later pass skips what cannot change its outcome, so the result is the
     same as running every rule again: a rule whose input is the very text it
