@@ -254,3 +254,24 @@ def test_proper_noun_patterns_equal_the_look_behind_patterns():
         assert J._CASE_BOUNDARY.sub(r" \g<0>", text) == split
         assert J._PROPER.findall(split) == proper.findall(split)
         assert J._proper_nouns(text) == __import__("collections").Counter(proper.findall(split))
+
+
+class _SameHash(str):
+    """A text whose hash is that of every other _SameHash (a hash collision, on purpose)."""
+
+    def __hash__(self) -> int:
+        return 42
+
+
+def test_a_text_cache_never_serves_one_text_for_another_of_the_same_length_and_hash():
+    cache = J.TextCache(4)
+    first, second = _SameHash("said.of the"), _SameHash("said.in the")
+    assert len(first) == len(second) and hash(first) == hash(second)
+    assert cache.get(first, lambda t: f"result for {t}") == "result for said.of the"
+    assert cache.get(second, lambda t: f"result for {t}") == "result for said.in the"
+    assert cache.get(first, lambda t: "computed again") == "result for said.of the"  # a hit, the right one
+    plain = "said.at the"
+    cache.get(plain, lambda t: f"result for {t}")
+    copy = "".join(["said.", "at the"])
+    assert copy is not plain
+    assert cache.get(copy, lambda t: "computed again") == "result for said.at the"  # an equal text is a hit

@@ -92,37 +92,38 @@ def glue_verbs() -> frozenset[str]:
 
 
 class TextCache:
-    """A small cache of results per text, keyed by a fingerprint of the text.
+    """A small cache of results per text, for the last few texts asked about.
 
     The rules of one document ask the same questions of the same text
-    (``find_joins``, ``looks_english``); keying by ``(len, hash)`` instead of
-    the text itself keeps no large document alive after its run.
+    (``find_joins``, ``looks_english``).  A hit is an equal text (the same
+    object, most often: then no characters are compared), so a result is
+    never served for another text; the few texts kept alive are those of
+    the document being cleaned and the ones just before it.
     """
 
     def __init__(self, size: int = 4):
         self.size = size
-        self.items: OrderedDict[tuple[int, int], object] = OrderedDict()
-        self.last: tuple[int, int, object] = (-1, -1, None)  # hash, length and value of the text asked for last
+        self.items: OrderedDict[str, object] = OrderedDict()
+        self.last: tuple[str | None, object] = (None, None)  # the text asked about last and its value
 
     def get(self, text: str, compute):
-        last_hash, last_len, value = self.last
-        if hash(text) == last_hash and len(text) == last_len:
+        last_text, value = self.last
+        if text is last_text:
             return value  # (already the most recent item)
-        key = (len(text), hash(text))
-        if key in self.items:
-            self.items.move_to_end(key)
-            value = self.items[key]
+        if text in self.items:
+            self.items.move_to_end(text)
+            value = self.items[text]
         else:
             value = compute(text)
-            self.items[key] = value
+            self.items[text] = value
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
-        self.last = (key[1], key[0], value)
+        self.last = (text, value)
         return value
 
     def clear(self) -> None:
         self.items.clear()
-        self.last = (-1, -1, None)
+        self.last = (None, None)
 
 
 # ---------------------------------------------------------------- languages
