@@ -55,7 +55,8 @@ from cleaner.io.readers import Batch, InputFile, discover, extract_html_text, it
 from cleaner.io.writers import ParquetSink, Sink
 from cleaner.model import Document, Finding
 from cleaner.parallel import OrderedPool, default_jobs
-from cleaner.pipeline import LOG_NAME, MAX_FILE_BYTES, clean_document, log_line, log_record, safe_join, sha256_bytes
+from cleaner.pipeline import (LOG_NAME, MAX_FILE_BYTES, clean_document, json_bytes, log_line, log_record, safe_join,
+                              sha256_bytes, to_json)
 from cleaner.progress import Progress
 from cleaner.rules.boilerplate import CorpusStats
 from cleaner.stats import Stats, summary_line
@@ -167,41 +168,10 @@ def _check_text(text: str) -> None:
                          "that has no UTF-8 form") from None
 
 
-def _json_encoder() -> Callable[[Any], str]:
-    """``json.dumps(obj, ensure_ascii=False)``, without building an encoder for every call.
-
-    ``json.dumps`` with any argument makes a new :class:`json.JSONEncoder`
-    and a new C encoder each time; a record line takes a dozen calls, so
-    this one is made once (the C encoder with exactly the options
-    ``json.dumps`` gives it, or, without the C speedups, one
-    :class:`json.JSONEncoder`).  Same output, byte for byte
-    (tests/test_io_formats.py).
-    """
-    from json.encoder import c_make_encoder, encode_basestring
-
-    default = json.JSONEncoder().default  # the TypeError for what JSON cannot hold
-    if c_make_encoder is None:  # pragma: no cover - CPython always has it
-        return json.JSONEncoder(ensure_ascii=False).encode
-    # (markers, default, encoder, indent, key_separator, item_separator, sort_keys, skipkeys, allow_nan);
-    # markers=None skips the check for circular references: a record read from JSON has none.
-    encode = c_make_encoder(None, default, encode_basestring, None, ": ", ", ", False, False, True)
-    return lambda obj: "".join(encode(obj, 0))  # a list of chunks: one, or several for a large object
-
-
-_to_json = _json_encoder()
-
-
-def _dumps(obj: Any) -> bytes:
-    try:
-        return _to_json(obj).encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate from a \\ud800 escape: keep it escaped
-        return json.dumps(obj, ensure_ascii=True).encode("ascii")
-
-
 def _record_line(record: dict[str, Any], field: dict[str, Any]) -> tuple[bytes, tuple | None]:
     """The output line of a JSONL *record* with its ``cleaner`` *field*, and where the field's findings are.
 
-    The line is exactly ``_dumps(record | {"cleaner": field}) + b"\\n"``.  In
+    The line is exactly ``json_bytes(record | {"cleaner": field}) + b"\\n"``.  In
     the usual case (the input has no ``cleaner`` key, the field's findings
     come last, everything encodes as UTF-8) the line ends with the findings'
     JSON, and the second value says where each finding's JSON is, so that
@@ -210,9 +180,9 @@ def _record_line(record: dict[str, Any], field: dict[str, Any]) -> tuple[bytes, 
     """
     if CLEANER_FIELD not in record and next(reversed(field), None) == "findings":
         try:
-            head = _to_json(record).encode("utf-8")
-            opening = _to_json({**field, "findings": []}).encode("utf-8")[:-2]  # ... [
-            items = [_to_json(f).encode("utf-8") for f in field["findings"]]
+            head = to_json(record).encode("utf-8")
+            opening = to_json({**field, "findings": []}).encode("utf-8")[:-2]  # ... [
+            items = [to_json(f).encode("utf-8") for f in field["findings"]]
         except UnicodeEncodeError:
             pass
         else:
@@ -222,7 +192,7 @@ def _record_line(record: dict[str, Any], field: dict[str, Any]) -> tuple[bytes, 
                          [_finding_key(f) for f in field["findings"]], [len(x) for x in items])
                 return line, slots
     record[CLEANER_FIELD] = field
-    return _dumps(record) + b"\n", None
+    return json_bytes(record) + b"\n", None
 
 
 _FIELD_KEY = b', "' + CLEANER_FIELD.encode("ascii") + b'": '
@@ -241,7 +211,7 @@ def _add_findings(line: bytes, slots: tuple, new: list[dict[str, Any]]) -> tuple
     """
     start, keys, lengths = slots
     try:
-        added = [_to_json(f).encode("utf-8") for f in new]
+        added = [to_json(f).encode("utf-8") for f in new]
     except UnicodeEncodeError:
         return None
     items, at = [], start
@@ -373,7 +343,7 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
                 _check_text(text)
                 doc = _clean(Document(id=doc_id, text=text, source={"file": rel, "row": n}))
                 out = doc.cleaned if doc.cleaned is not None else doc.text
-                field = _dumps(_cleaner_field(doc, config)).decode("utf-8")
+                field = json_bytes(_cleaner_field(doc, config)).decode("utf-8")
             except Exception as exc:  # one bad row must not stop the run
                 errors.append(f"{rel}:row {n}: cannot clean this row ({exc}); row skipped")
                 stats.errors += 1
@@ -450,9 +420,9 @@ def _apply_dedup(dedup: Any, batch: Batch, res: dict[str, Any]) -> None:
             findings.extend(f for f, _ in new)
             findings.sort(key=lambda f: (f["start"], f["end"], f["code"]))
             if batch.kind == "lines":
-                res["chunks"][pos], res["slots"][pos] = _dumps(rec) + b"\n", None
+                res["chunks"][pos], res["slots"][pos] = json_bytes(rec) + b"\n", None
             else:
-                res["cleaner"][pos] = _dumps(rec).decode("utf-8")
+                res["cleaner"][pos] = json_bytes(rec).decode("utf-8")
             continue
         doc.findings.extend(Finding.from_json(f) for f, _ in new)
         doc.findings.sort(key=lambda f: (f.start, f.end, f.code))
@@ -473,10 +443,10 @@ def _apply_dedup(dedup: Any, batch: Batch, res: dict[str, Any]) -> None:
             rec = json.loads(res["chunks"][pos])
             rec[_STATE["text_field"]] = after
             rec[CLEANER_FIELD] = _cleaner_field(doc, config)
-            res["chunks"][pos], res["slots"][pos] = _dumps(rec) + b"\n", None
+            res["chunks"][pos], res["slots"][pos] = json_bytes(rec) + b"\n", None
         else:
             res["texts"][pos] = after
-            res["cleaner"][pos] = _dumps(_cleaner_field(doc, config)).decode("utf-8")
+            res["cleaner"][pos] = json_bytes(_cleaner_field(doc, config)).decode("utf-8")
 
 
 # ---------------------------------------------------------------------------
@@ -1037,7 +1007,7 @@ def restore_records(out_dir: Path, dest: Path) -> tuple[int, list[Any]]:
                             rec = json.loads(line)
                             info = rec.pop(CLEANER_FIELD)
                             rec[field_name] = original(rec[field_name], info)
-                            sink.write(_dumps(rec) + b"\n")
+                            sink.write(json_bytes(rec) + b"\n")
                 except BaseException:
                     sink.abort()
                     raise

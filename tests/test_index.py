@@ -411,8 +411,8 @@ def _a_finding(doc: str, rep_doc: str, sim: float, jac: float, cont: float, meas
                                                      (0.4, 0.4, 0.123456789, "jaccard"), (np.float64(0.5), 0.5, 0.5, "jaccard"),
                                                      (float("nan"), 1e-300, float("-inf"), "jaccard")])
 def test_d001_findings_encode_as_the_json_module_does(doc, rep_doc, sim, jac, cont, measure):
-    """The record writer's encoder (cleaner.batch._to_json) on every kind of value a D001 finding holds."""
-    from cleaner.batch import _to_json
+    """The record writer's encoder (cleaner.pipeline.to_json) on every kind of value a D001 finding holds."""
+    from cleaner.pipeline import to_json as _to_json
 
     f = _a_finding(doc, rep_doc, sim, jac, cont, measure)
     assert _to_json(f) == json.dumps(f, ensure_ascii=False)

@@ -300,7 +300,8 @@ def test_html_reader_drops_link_lists_but_keeps_paragraphs_with_links():
 @pytest.mark.parametrize("findings", [[], [{"start": 0, "end": 1, "code": "Q001", "message": "\u2026cut\u27c2"}],
                                       [{"start": 0, "end": 4, "code": "Q003"}, {"start": 2, "end": 3, "code": "W001"}]])
 def test_a_record_line_is_the_plain_dump_and_takes_new_findings_in_order(record, findings):
-    from cleaner.batch import _add_findings, _dumps, _record_line
+    from cleaner.batch import _add_findings, _record_line
+    from cleaner.pipeline import json_bytes as _dumps
 
     field = {"id": record.get("id", "f:1"), "edits": [{"start": 0, "end": 1}], "findings": findings}
     line, slots = _record_line(dict(record), {**field, "findings": list(findings)})
@@ -330,14 +331,14 @@ def test_a_record_line_is_the_plain_dump_and_takes_new_findings_in_order(record,
     {"tokens": list(range(60_000)), "text": "x"},  # the C encoder gives a large object in several chunks
 ])
 def test_the_record_encoder_gives_json_dumps_bytes(obj):
-    from cleaner.batch import _dumps, _to_json
+    from cleaner.pipeline import json_bytes as _dumps, to_json as _to_json
 
     assert _to_json(obj) == json.dumps(obj, ensure_ascii=False)
     assert _dumps(obj) == json.dumps(obj, ensure_ascii=False).encode("utf-8")
 
 
 def test_the_record_encoder_escapes_lone_surrogates_and_refuses_what_json_cannot_hold():
-    from cleaner.batch import _dumps, _to_json
+    from cleaner.pipeline import json_bytes as _dumps, to_json as _to_json
 
     assert _dumps({"id": "\ud800"}) == json.dumps({"id": "\ud800"}).encode("ascii") == b'{"id": "\\ud800"}'
     with pytest.raises(TypeError, match="not JSON serializable"):
