@@ -29,9 +29,8 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from contextlib import contextmanager
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
@@ -303,8 +302,18 @@ class RuleTimeout(BaseException):
     """
 
 
-@contextmanager
-def _deadline(seconds: float | None, handler: Callable[[int, Any], None] | None = None) -> Iterator[None]:
+try:  # signal.signal without the enum wrapping of its result, which costs more than the system call
+    from _signal import signal as _set_handler
+except ImportError:  # pragma: no cover - not CPython
+    _set_handler = signal.signal
+
+_HAS_TIMER = hasattr(signal, "setitimer")
+if _HAS_TIMER:
+    _SIGALRM, _ITIMER_REAL = int(signal.SIGALRM), signal.ITIMER_REAL
+    _getitimer, _setitimer = signal.getitimer, signal.setitimer
+
+
+class _deadline:
     """Interrupt the code in the block with :class:`RuleTimeout` after *seconds*.
 
     Uses ``SIGALRM`` (``setitimer``), so it works in the main thread on
@@ -320,30 +329,46 @@ def _deadline(seconds: float | None, handler: Callable[[int, Any], None] | None 
     One timer covers a whole document (all rules, all passes): arming it
     costs two system calls, so it is armed once, not once per rule.  A
     *handler* given instead of the default decides what the alarm does (the
-    engine's raises only while a rule is running).
+    engine's raises only while a rule is running).  On leaving the block the
+    timer is disarmed and the previous handler comes back.  (A class rather
+    than a generator: it is entered once per document.)
     """
-    if (
-        seconds is None
-        or not hasattr(signal, "setitimer")
-        or threading.current_thread() is not threading.main_thread()
-        or signal.getitimer(signal.ITIMER_REAL)[0] > 0
-    ):
-        yield
-        return
 
-    try:
-        previous = signal.signal(signal.SIGALRM, handler or _expire)
-    except ValueError:  # not the main interpreter
-        yield
-        return
-    try:
-        signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3))
-        yield
-    finally:
+    __slots__ = ("seconds", "handler", "previous")
+
+    def __init__(self, seconds: float | None, handler: Callable[[int, Any], None] | None = None):
+        self.seconds = seconds
+        self.handler = handler
+        self.previous: Any = None
+
+    def __enter__(self) -> None:
+        seconds = self.seconds
+        if (
+            seconds is None
+            or not _HAS_TIMER
+            or threading.current_thread() is not threading.main_thread()
+            or _getitimer(_ITIMER_REAL)[0] > 0
+        ):
+            return
         try:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            previous = _set_handler(_SIGALRM, self.handler or _expire)
+        except ValueError:  # not the main interpreter
+            return
+        self.previous = (previous,)  # armed (the previous handler itself may be None)
+        try:
+            _setitimer(_ITIMER_REAL, max(seconds, 1e-3))
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+
+    def __exit__(self, *exc_info: Any) -> None:
+        armed, self.previous = self.previous, None
+        if armed is None:
+            return
+        try:
+            _setitimer(_ITIMER_REAL, 0)
         finally:  # even if the alarm fires right here, the old handler comes back
-            signal.signal(signal.SIGALRM, previous)
+            _set_handler(_SIGALRM, armed[0])
 
 
 def _expire(signum: int, frame: Any) -> None:
@@ -434,28 +459,6 @@ def run_rules(
                        metadata=state.metadata)
 
 
-class _RuleOrder:
-    """The indices of a pass's rules in order; :meth:`again` makes the next one the same rule once more."""
-
-    def __init__(self, n: int):
-        self.n, self.next, self.repeat = n, 0, -1
-
-    def __iter__(self) -> _RuleOrder:
-        return self
-
-    def __next__(self) -> int:
-        if self.repeat >= 0:
-            i, self.repeat = self.repeat, -1
-            return i
-        if self.next >= self.n:
-            raise StopIteration
-        self.next += 1
-        return self.next - 1
-
-    def again(self, i: int) -> None:
-        self.repeat = i
-
-
 class _PassState:
     """What :func:`run_rules` carries from one rule, and one pass, to the next."""
 
@@ -509,10 +512,14 @@ class _PassState:
         seen, settled, contexts = self.seen, self.settled, self.contexts
         time_limit, started, perf_counter = self.time_limit, self.started, time.perf_counter
         current = self.current
-        order = _RuleOrder(len(self.rules))
-        for i in order:
-            r = self.rules[i]
-            if seen[i] is current or (r.fix == "none" and r.code in settled):
+        rules = self.rules
+        n = len(rules)
+        i = 0
+        while i < n:  # not a for loop: a rule with repeat=True can run again at once
+            k = i
+            i += 1
+            r = rules[k]
+            if seen[k] is current or (r.fix == "none" and r.code in settled):
                 continue
             if time_limit is not None and perf_counter() - started >= time_limit:
                 found.append(
@@ -521,10 +528,10 @@ class _PassState:
                 )
                 self.stopped = True
                 break
-            seen[i] = current
+            seen[k] = current
             self.running = r
             try:
-                out = r.function(current, contexts[i])
+                out = r.function(current, contexts[k])
                 if out:  # most calls find nothing: an empty list or None
                     new, rule_found = _clean_rule_output(out, len(current))
                 self.running = None
@@ -554,9 +561,9 @@ class _PassState:
                     seen[:] = [None] * len(seen)  # rules may read the metadata: none has seen this state
             self.composite = compose(self.text, self.composite, current, new, r)
             self.current = changed = apply_edits(current, new)
-            seen[i] = None if changed != current else current
+            seen[k] = None if changed != current else current
             if r.repeat and len(changed) < len(current):
-                order.again(i)  # its own output may hold more of its work (markup nested in broken markup)
+                i = k  # run it again: its own output may hold more of its work (markup nested in broken markup)
             current = changed
             self.changer = r
         new_codes = {f.code for f in found} - settled
@@ -566,9 +573,10 @@ class _PassState:
 
 def clean_text(text: str, config: Any = None, *, doc_id: str = "", corpus: Any = None) -> CleanResult:
     """Clean one text with the rules enabled in *config* (default settings if None)."""
-    from cleaner.config import Config
+    if config is None:
+        from cleaner.config import Config
 
-    config = config or Config()
+        config = Config()
     return run_rules(
         text,
         config.active_rules(doc_id),

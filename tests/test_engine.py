@@ -220,3 +220,41 @@ def test_a_metadata_edit_makes_every_rule_run_again():
     assert res.metadata == {"date": "x"}
     assert res.cleaned == "body!"
     assert calls.count("W908") == 3  # pass 1, pass 2 (the metadata), pass 3 (its own "!")
+
+
+def test_a_rule_that_changes_its_options_or_context_does_not_change_other_documents():
+    seen = []
+
+    def greedy(text, ctx):
+        seen.append((dict(ctx.options), dict(ctx.metadata)))
+        ctx.options["limit"] = 0  # a rule bug: it writes to its settings
+        ctx.options["extra"] = text
+        ctx.metadata["note"] = text
+        return []
+
+    r = Rule(code="W970", name="test-w970", summary="test", function=greedy, options={"limit": 5})
+    other = make_rule("W971", lambda t, c: seen.append(dict(c.options)) or [])
+    for doc in ("one", "two"):
+        run_rules(doc, [r, other])
+        run_rules(doc, [r, other], options={"W970": {"mode": "x"}})
+    assert seen == [({"limit": 5}, {}), {}, ({"limit": 5, "mode": "x"}, {}), {}] * 2
+    assert r.options == {"limit": 5}
+
+
+def test_a_rule_with_repeat_runs_again_before_the_next_rule():
+    calls = []
+
+    def peel(text, ctx):
+        calls.append(("peel", text))
+        i = text.find("()")
+        return [Edit(i, i + 2, "", "pair")] if i >= 0 else []
+
+    def after(text, ctx):
+        calls.append(("after", text))
+        return []
+
+    rules = [Rule(code="W972", name="test-w972", summary="test", function=peel, repeat=True),
+             make_rule("W973", after)]
+    res = run_rules("a((()))b", rules, max_passes=3)
+    assert res.cleaned == "ab"
+    assert calls == [("peel", "a((()))b"), ("peel", "a(())b"), ("peel", "a()b"), ("peel", "ab"), ("after", "ab")]
