@@ -168,9 +168,10 @@ def _interacts(s: int, t: int, cs: int, ce: int, old: Edit) -> bool:
 _span = attrgetter("start", "end")  # the sort key of edits
 
 
-def _clean_rule_output(
-    items: Iterable[Edit | Finding], text_len: int
-) -> tuple[list[Edit], list[Finding]]:
+def _clean_rule_output(items: Iterable[Edit | Finding], text: str) -> tuple[list[Edit], list[Finding]]:
+    """A rule's answer, cleaned: its edits inside *text*, sorted, the first of overlapping ones, and
+    without those that change nothing (unless they carry metadata); its findings inside *text*."""
+    text_len = len(text)
     edits: list[Edit] = []
     findings: list[Finding] = []
     for item in items:
@@ -180,6 +181,8 @@ def _clean_rule_output(
         elif isinstance(item, Finding):
             if 0 <= item.start <= item.end <= text_len:
                 findings.append(item)
+    if not edits:
+        return edits, findings
     edits.sort(key=_span)
     kept: list[Edit] = []
     last_end = -1
@@ -187,7 +190,9 @@ def _clean_rule_output(
     for e in edits:
         if e.start < last_end or (e.start == e.end and e.start == last_point):
             continue  # overlapping edits from one rule: keep the first
-        kept.append(e)
+        # An edit that changes nothing still keeps the edits it overlaps out.
+        if text[e.start : e.end] != e.after or e.metadata:
+            kept.append(e)
         last_end = e.end
         if e.start == e.end:
             last_point = e.start
@@ -195,18 +200,21 @@ def _clean_rule_output(
 
 
 def compose(
-    original: str, composite: list[Edit], current: str, new: list[Edit], rule: Rule
+    original: str, composite: list[Edit], current: str, new: list[Edit], rule: Rule,
+    omap: OffsetMap | None = None,
 ) -> list[Edit]:
     """Fold *new* edits (in *current* coordinates) into *composite*.
 
     Returns the new composite list, in original coordinates, sorted and
-    non-overlapping.
+    non-overlapping.  *omap*, if given, is the :class:`OffsetMap` of
+    *composite* (built here otherwise).
     """
     code, name = rule.code, rule.name
     if not composite:  # the first rule that changes anything: nothing to map
         return [Edit(e.start, e.end, e.after, e.reason, code, name, original[e.start : e.end], e.metadata)
                 for e in new]
-    omap = OffsetMap(composite)
+    if omap is None or omap.edits is not composite:
+        omap = OffsetMap(composite)
     cs_list, ce_list = omap.cur_start, omap.cur_end
     n_old = len(composite)
 
@@ -484,6 +492,14 @@ class _PassState:
         self.seen: list[str | None] = [None] * len(rules)  # the text each rule last ran on
         self.settled: set[str] = set()  # rules whose findings are settled
         self.running: Rule | None = None
+        self.omap: OffsetMap | None = None  # of some composite list; see offset_map()
+
+    def offset_map(self) -> OffsetMap:
+        """The :class:`OffsetMap` of the current composite (built once per composite)."""
+        omap = self.omap
+        if omap is None or omap.edits is not self.composite:
+            omap = self.omap = OffsetMap(self.composite)
+        return omap
 
     def alarm(self, signum: int, frame: Any) -> None:
         """The time limit's ``SIGALRM``: stop the running rule.
@@ -533,7 +549,7 @@ class _PassState:
             try:
                 out = r.function(current, contexts[k])
                 if out:  # most calls find nothing: an empty list or None
-                    new, rule_found = _clean_rule_output(out, len(current))
+                    new, rule_found = _clean_rule_output(out, current)
                 self.running = None
             except RuleTimeout:
                 self.running = None
@@ -549,17 +565,16 @@ class _PassState:
             if not out:
                 continue
             if rule_found:
-                omap = OffsetMap(self.composite)
                 severity = self.severities.get(r.code, r.severity)
+                omap = self.offset_map()
                 found.extend(map_finding(omap, f, r, severity) for f in rule_found)
-            new = [e for e in new if current[e.start : e.end] != e.after or e.metadata]
             if not new:
                 continue
             for e in new:
                 if e.metadata:
                     self.metadata.update(e.metadata)
                     seen[:] = [None] * len(seen)  # rules may read the metadata: none has seen this state
-            self.composite = compose(self.text, self.composite, current, new, r)
+            self.composite = compose(self.text, self.composite, current, new, r, self.omap)
             self.current = changed = apply_edits(current, new)
             seen[k] = None if changed != current else current
             if r.repeat and len(changed) < len(current):

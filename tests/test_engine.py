@@ -258,3 +258,51 @@ def test_a_rule_with_repeat_runs_again_before_the_next_rule():
     res = run_rules("a((()))b", rules, max_passes=3)
     assert res.cleaned == "ab"
     assert calls == [("peel", "a((()))b"), ("peel", "a(())b"), ("peel", "a()b"), ("peel", "ab"), ("after", "ab")]
+
+
+def test_an_edit_that_changes_nothing_is_dropped_but_still_keeps_overlapping_edits_out():
+    same = make_rule("W974", lambda t, c: [Edit(1, 3, "XX", "overlaps, comes second"), Edit(0, 2, "ab", "no change")])
+    res = run_rules("abc", [same])
+    assert res.cleaned == "abc" and res.edits == []
+    # Without the no-op edit, the other one applies.
+    res = run_rules("abc", [make_rule("W975", lambda t, c: [Edit(1, 3, "XX", "alone")])])
+    assert res.cleaned == "aXX"
+
+
+def test_findings_map_through_the_edits_made_before_them_whenever_those_change():
+    def find(word):
+        return lambda t, c: [Finding(t.index(word), t.index(word) + len(word), word)]
+
+    rules = [
+        make_rule("W976", lambda t, c: [Edit(0, 2, "", "drop xx")]),
+        make_rule("W977", find("b")),
+        make_rule("W978", find("c")),  # the same edits as for W977
+        make_rule("W979", lambda t, c: [Edit(t.index("yy"), t.index("yy") + 2, "", "drop yy")]),
+        make_rule("W980", find("d")),  # one edit more
+        make_rule("W981", lambda t, c: [Edit(0, 0, "12345", "insert")]),
+        make_rule("W982", find("e")),
+    ]
+    text = "xxabyycde"
+    res = run_rules(text, rules)
+    assert res.cleaned == "12345abcde"
+    got = {f.code: text[f.start:f.end] for f in res.findings}
+    assert got == {"W977": "b", "W978": "c", "W980": "d", "W982": "e"}
+
+
+def test_edit_and_finding_take_every_field_in_order():
+    import dataclasses
+    import inspect
+
+    for cls in (Edit, Finding):
+        params = list(inspect.signature(cls).parameters.values())
+        fields = dataclasses.fields(cls)
+        assert [p.name for p in params] == [f.name for f in fields]
+        assert [p.default for p in params] == [
+            inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default for f in fields
+        ]
+        args = [f"value-{f.name}" for f in fields]
+        obj = cls(*args)
+        assert [getattr(obj, f.name) for f in fields] == args
+        assert obj == cls(**{f.name: a for f, a in zip(fields, args)})
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            obj.start = 1
