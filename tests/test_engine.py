@@ -306,3 +306,43 @@ def test_edit_and_finding_take_every_field_in_order():
         assert obj == cls(**{f.name: a for f, a in zip(fields, args)})
         with pytest.raises(dataclasses.FrozenInstanceError):
             obj.start = 1
+
+
+def test_compose_keeps_the_log_exact_on_random_chains_of_edits():
+    """Random rules' edits, composed one rule at a time: the log always rebuilds both texts."""
+    import random
+
+    rng = random.Random(7)
+    merged = mapped = 0
+    for _ in range(3000):
+        original = "".join(rng.choice("ab \n") for _ in range(rng.randint(0, 12)))
+        composite: list[Edit] = []
+        current = original
+        for step in range(rng.randint(1, 4)):
+            points = sorted(rng.randint(0, len(current)) for _ in range(2 * rng.randint(1, 4)))
+            new, last_end, last_point = [], -1, -1
+            for s, t in zip(points[::2], points[1::2]):
+                after = rng.choice(["", "x", "yy", "a"])
+                if s < last_end or (s == t == last_point) or current[s:t] == after:
+                    continue
+                new.append(Edit(s, t, after, f"r{step}.{s}.{t}"))
+                last_end, last_point = t, (s if s == t else last_point)
+            if not new:
+                continue
+            rule = make_rule(f"W9{step}0", lambda t, c: [])
+            omap = OffsetMap(composite)
+            composite = compose(original, composite, current, new, rule)
+            current = apply_edits(current, new)
+            assert apply_edits(original, composite) == current
+            assert restore_text(current, composite) == original
+            assert all(e.before == original[e.start:e.end] for e in composite)
+            assert all(a.end <= b.start and (a.start, a.end) != (b.start, b.end) for a, b in zip(composite, composite[1:]))
+            for e in new:  # an edit merged with none lands where the offset map says
+                twins = [c for c in composite if c.reason == e.reason]
+                if twins:
+                    (twin,) = twins
+                    assert twin.start == omap.to_original(e.start, right=True)
+                    assert twin.end == (omap.to_original(e.end, right=False) if e.end > e.start else twin.start)
+                    mapped += 1
+            merged += any("then" in c.reason for c in composite)
+    assert merged > 100 and mapped > 1000  # both paths were exercised
