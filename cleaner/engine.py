@@ -18,7 +18,7 @@ never ambiguous.
 text (at most :data:`DEFAULT_MAX_PASSES` passes), so cleaning is idempotent
 even when one rule bares work for a rule that ran before it.  A per-document
 time limit interrupts a runaway rule (``SIGALRM`` where available, see
-:func:`_deadline`) and turns it into an error finding.
+:class:`_deadline`) and turns it into an error finding.
 
 :func:`restore_text` is the inverse: it rebuilds the original from the cleaned
 text and the edit log, checking every ``after`` against the cleaned text.
