@@ -18,7 +18,7 @@ never ambiguous.
 text (at most :data:`DEFAULT_MAX_PASSES` passes), so cleaning is idempotent
 even when one rule bares work for a rule that ran before it.  A per-document
 time limit interrupts a runaway rule (``SIGALRM`` where available, see
-:func:`_deadline`) and turns it into an error finding.
+:class:`_deadline`) and turns it into an error finding.
 
 :func:`restore_text` is the inverse: it rebuilds the original from the cleaned
 text and the edit log, checking every ``after`` against the cleaned text.
@@ -29,9 +29,8 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from contextlib import contextmanager
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
@@ -169,9 +168,10 @@ def _interacts(s: int, t: int, cs: int, ce: int, old: Edit) -> bool:
 _span = attrgetter("start", "end")  # the sort key of edits
 
 
-def _clean_rule_output(
-    items: Iterable[Edit | Finding], text_len: int
-) -> tuple[list[Edit], list[Finding]]:
+def _clean_rule_output(items: Iterable[Edit | Finding], text: str) -> tuple[list[Edit], list[Finding]]:
+    """A rule's answer, cleaned: its edits inside *text*, sorted, the first of overlapping ones, and
+    without those that change nothing (unless they carry metadata); its findings inside *text*."""
+    text_len = len(text)
     edits: list[Edit] = []
     findings: list[Finding] = []
     for item in items:
@@ -181,6 +181,8 @@ def _clean_rule_output(
         elif isinstance(item, Finding):
             if 0 <= item.start <= item.end <= text_len:
                 findings.append(item)
+    if not edits:
+        return edits, findings
     edits.sort(key=_span)
     kept: list[Edit] = []
     last_end = -1
@@ -188,7 +190,9 @@ def _clean_rule_output(
     for e in edits:
         if e.start < last_end or (e.start == e.end and e.start == last_point):
             continue  # overlapping edits from one rule: keep the first
-        kept.append(e)
+        # An edit that changes nothing still keeps the edits it overlaps out.
+        if text[e.start : e.end] != e.after or e.metadata:
+            kept.append(e)
         last_end = e.end
         if e.start == e.end:
             last_point = e.start
@@ -196,87 +200,77 @@ def _clean_rule_output(
 
 
 def compose(
-    original: str, composite: list[Edit], current: str, new: list[Edit], rule: Rule
+    original: str, composite: list[Edit], current: str, new: list[Edit], rule: Rule,
+    omap: OffsetMap | None = None,
 ) -> list[Edit]:
     """Fold *new* edits (in *current* coordinates) into *composite*.
 
     Returns the new composite list, in original coordinates, sorted and
-    non-overlapping.
+    non-overlapping.  *omap*, if given, is the :class:`OffsetMap` of
+    *composite* (built here otherwise).
     """
     code, name = rule.code, rule.name
     if not composite:  # the first rule that changes anything: nothing to map
         return [Edit(e.start, e.end, e.after, e.reason, code, name, original[e.start : e.end], e.metadata)
                 for e in new]
-    omap = OffsetMap(composite)
+    if omap is None or omap.edits is not composite:
+        omap = OffsetMap(composite)
     cs_list, ce_list = omap.cur_start, omap.cur_end
     n_old = len(composite)
 
-    # Group new edits with the old edits they interact with.
-    groups: list[tuple[list[int], list[Edit]]] = []  # (old indices, new edits)
-    last_group_old: set[int] = set()  # old indices of groups[-1], for O(1) membership
+    # Group new edits with the old edits they interact with; an edit that
+    # interacts with none (most) is mapped at once, a group is merged when it
+    # is complete.  ``out`` is filled in the order of the new edits.
+    out: list[Edit] = []
+    merged_old: set[int] = set()
+    group_old: list[int] = []  # old indices of the open group (empty: none open)
+    group_new: list[Edit] = []
+    group_set: set[int] = set()  # group_old, for O(1) membership
     for e in new:
-        first = bisect_left(ce_list, e.start)  # first old edit ending at or after s
+        s, t = e.start, e.end
+        first = bisect_left(ce_list, s)  # first old edit ending at or after s
         hits = []
         k = first - 1 if first > 0 else 0
-        while k < n_old and cs_list[k] <= e.end:
-            if _interacts(e.start, e.end, cs_list[k], ce_list[k], composite[k]):
+        while k < n_old and cs_list[k] <= t:
+            if _interacts(s, t, cs_list[k], ce_list[k], composite[k]):
                 hits.append(k)
             k += 1
-        if hits and groups and hits[0] in last_group_old:
-            old_idx, news = groups[-1]
+        if hits and hits[0] in group_set:  # joins the open group
             for h in hits:
-                if h not in last_group_old:
-                    old_idx.append(h)
-                    last_group_old.add(h)
-            news.append(e)
-        else:
-            groups.append((hits, [e]))
-            last_group_old = set(hits)
-
-    merged_old: set[int] = set()
-    out: list[Edit] = []
-    to_original = omap.to_original
-    for old_idx, news in groups:
-        if not old_idx:
-            e = news[0]
-            start = to_original(e.start, right=True)
-            end = to_original(e.end, right=False) if e.end > e.start else start
-            out.append(Edit(start, end, e.after, e.reason, code, name, original[start:end], e.metadata))
+                if h not in group_set:
+                    group_old.append(h)
+                    group_set.add(h)
+            group_new.append(e)
             continue
-        merged_old.update(old_idx)
-        olds = [composite[i] for i in sorted(old_idx)]
-        u_s = min(min(cs_list[i] for i in old_idx), news[0].start)
-        u_e = max(max(ce_list[i] for i in old_idx), news[-1].end)
-        o_s = min(o.start for o in olds)
-        if u_s < min(cs_list[i] for i in old_idx):
-            o_s = min(o_s, omap.to_original(u_s, right=True))
-        o_e = max(o.end for o in olds)
-        if u_e > max(ce_list[i] for i in old_idx):
-            o_e = max(o_e, omap.to_original(u_e, right=False))
-        after = apply_edits(current, news, u_s, u_e)
-        first = olds[0]
-        reasons = [f"{o.reason}" for o in olds]
-        reasons += [f"then {rule.code} {rule.name}: {n.reason}" for n in news]
-        meta: dict[str, Any] = {}
-        for o in olds:
-            meta.update(o.metadata or {})
-        for n in news:
-            meta.update(n.metadata or {})
-        before = original[o_s:o_e]
-        if before == after and not meta:
-            continue  # the merged edits cancel out
-        out.append(
-            Edit(
-                start=o_s,
-                end=o_e,
-                after=after,
-                reason="; ".join(dict.fromkeys(reasons)),
-                code=first.code,
-                name=first.name,
-                before=before,
-                metadata=meta or None,
-            )
-        )
+        if group_old:
+            _merge_group(original, composite, current, omap, group_old, group_new, rule, out)
+            merged_old.update(group_old)
+        if hits:
+            group_old, group_new, group_set = hits, [e], set(hits)
+            continue
+        group_old, group_set = [], set()
+        # OffsetMap.to_original(s, right=True) and (t, right=False), inline.
+        j = bisect_right(cs_list, s) - 1
+        if j < 0:
+            start = s
+        elif ce_list[j] <= s:
+            start = composite[j].end + (s - ce_list[j])
+        else:
+            start = composite[j].start if cs_list[j] == s else composite[j].end
+        if t > s:
+            i = bisect_left(ce_list, t, first)
+            if i == n_old:
+                end = composite[-1].end + (t - ce_list[-1])
+            elif cs_list[i] >= t:
+                end = composite[i].start - (cs_list[i] - t)
+            else:
+                end = composite[i].end if ce_list[i] == t else composite[i].start
+        else:
+            end = start
+        out.append(Edit(start, end, e.after, e.reason, code, name, original[start:end], e.metadata))
+    if group_old:
+        _merge_group(original, composite, current, omap, group_old, group_new, rule, out)
+        merged_old.update(group_old)
     # An edit not merged changes its span (the rule's edits that change
     # nothing are dropped before, and the span holds no earlier edit).
     if merged_old:
@@ -285,6 +279,46 @@ def compose(
         out.extend(composite)
     out.sort(key=_span)
     return out
+
+
+def _merge_group(original: str, composite: list[Edit], current: str, omap: OffsetMap, old_idx: list[int],
+                 news: list[Edit], rule: Rule, out: list[Edit]) -> None:
+    """Merge new edits with the old edits they interact with into one edit, appended to *out*
+    (nothing if they cancel out)."""
+    cs_list, ce_list = omap.cur_start, omap.cur_end
+    olds = [composite[i] for i in sorted(old_idx)]
+    u_s = min(min(cs_list[i] for i in old_idx), news[0].start)
+    u_e = max(max(ce_list[i] for i in old_idx), news[-1].end)
+    o_s = min(o.start for o in olds)
+    if u_s < min(cs_list[i] for i in old_idx):
+        o_s = min(o_s, omap.to_original(u_s, right=True))
+    o_e = max(o.end for o in olds)
+    if u_e > max(ce_list[i] for i in old_idx):
+        o_e = max(o_e, omap.to_original(u_e, right=False))
+    after = apply_edits(current, news, u_s, u_e)
+    first = olds[0]
+    reasons = [f"{o.reason}" for o in olds]
+    reasons += [f"then {rule.code} {rule.name}: {n.reason}" for n in news]
+    meta: dict[str, Any] = {}
+    for o in olds:
+        meta.update(o.metadata or {})
+    for n in news:
+        meta.update(n.metadata or {})
+    before = original[o_s:o_e]
+    if before == after and not meta:
+        return  # the merged edits cancel out
+    out.append(
+        Edit(
+            start=o_s,
+            end=o_e,
+            after=after,
+            reason="; ".join(dict.fromkeys(reasons)),
+            code=first.code,
+            name=first.name,
+            before=before,
+            metadata=meta or None,
+        )
+    )
 
 
 def map_finding(omap: OffsetMap, f: Finding, rule: Rule, severity: str) -> Finding:
@@ -303,8 +337,18 @@ class RuleTimeout(BaseException):
     """
 
 
-@contextmanager
-def _deadline(seconds: float | None, handler: Callable[[int, Any], None] | None = None) -> Iterator[None]:
+try:  # signal.signal without the enum wrapping of its result, which costs more than the system call
+    from _signal import signal as _set_handler
+except ImportError:  # pragma: no cover - not CPython
+    _set_handler = signal.signal
+
+_HAS_TIMER = hasattr(signal, "setitimer")
+if _HAS_TIMER:
+    _SIGALRM, _ITIMER_REAL = int(signal.SIGALRM), signal.ITIMER_REAL
+    _getitimer, _setitimer = signal.getitimer, signal.setitimer
+
+
+class _deadline:
     """Interrupt the code in the block with :class:`RuleTimeout` after *seconds*.
 
     Uses ``SIGALRM`` (``setitimer``), so it works in the main thread on
@@ -320,30 +364,46 @@ def _deadline(seconds: float | None, handler: Callable[[int, Any], None] | None 
     One timer covers a whole document (all rules, all passes): arming it
     costs two system calls, so it is armed once, not once per rule.  A
     *handler* given instead of the default decides what the alarm does (the
-    engine's raises only while a rule is running).
+    engine's raises only while a rule is running).  On leaving the block the
+    timer is disarmed and the previous handler comes back.  (A class rather
+    than a generator: it is entered once per document.)
     """
-    if (
-        seconds is None
-        or not hasattr(signal, "setitimer")
-        or threading.current_thread() is not threading.main_thread()
-        or signal.getitimer(signal.ITIMER_REAL)[0] > 0
-    ):
-        yield
-        return
 
-    try:
-        previous = signal.signal(signal.SIGALRM, handler or _expire)
-    except ValueError:  # not the main interpreter
-        yield
-        return
-    try:
-        signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3))
-        yield
-    finally:
+    __slots__ = ("seconds", "handler", "previous")
+
+    def __init__(self, seconds: float | None, handler: Callable[[int, Any], None] | None = None):
+        self.seconds = seconds
+        self.handler = handler
+        self.previous: Any = None
+
+    def __enter__(self) -> None:
+        seconds = self.seconds
+        if (
+            seconds is None
+            or not _HAS_TIMER
+            or threading.current_thread() is not threading.main_thread()
+            or _getitimer(_ITIMER_REAL)[0] > 0
+        ):
+            return
         try:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            previous = _set_handler(_SIGALRM, self.handler or _expire)
+        except ValueError:  # not the main interpreter
+            return
+        self.previous = (previous,)  # armed (the previous handler itself may be None)
+        try:
+            _setitimer(_ITIMER_REAL, max(seconds, 1e-3))
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+
+    def __exit__(self, *exc_info: Any) -> None:
+        armed, self.previous = self.previous, None
+        if armed is None:
+            return
+        try:
+            _setitimer(_ITIMER_REAL, 0)
         finally:  # even if the alarm fires right here, the old handler comes back
-            signal.signal(signal.SIGALRM, previous)
+            _set_handler(_SIGALRM, armed[0])
 
 
 def _expire(signum: int, frame: Any) -> None:
@@ -434,28 +494,6 @@ def run_rules(
                        metadata=state.metadata)
 
 
-class _RuleOrder:
-    """The indices of a pass's rules in order; :meth:`again` makes the next one the same rule once more."""
-
-    def __init__(self, n: int):
-        self.n, self.next, self.repeat = n, 0, -1
-
-    def __iter__(self) -> _RuleOrder:
-        return self
-
-    def __next__(self) -> int:
-        if self.repeat >= 0:
-            i, self.repeat = self.repeat, -1
-            return i
-        if self.next >= self.n:
-            raise StopIteration
-        self.next += 1
-        return self.next - 1
-
-    def again(self, i: int) -> None:
-        self.repeat = i
-
-
 class _PassState:
     """What :func:`run_rules` carries from one rule, and one pass, to the next."""
 
@@ -481,6 +519,14 @@ class _PassState:
         self.seen: list[str | None] = [None] * len(rules)  # the text each rule last ran on
         self.settled: set[str] = set()  # rules whose findings are settled
         self.running: Rule | None = None
+        self.omap: OffsetMap | None = None  # of some composite list; see offset_map()
+
+    def offset_map(self) -> OffsetMap:
+        """The :class:`OffsetMap` of the current composite (built once per composite)."""
+        omap = self.omap
+        if omap is None or omap.edits is not self.composite:
+            omap = self.omap = OffsetMap(self.composite)
+        return omap
 
     def alarm(self, signum: int, frame: Any) -> None:
         """The time limit's ``SIGALRM``: stop the running rule.
@@ -509,10 +555,14 @@ class _PassState:
         seen, settled, contexts = self.seen, self.settled, self.contexts
         time_limit, started, perf_counter = self.time_limit, self.started, time.perf_counter
         current = self.current
-        order = _RuleOrder(len(self.rules))
-        for i in order:
-            r = self.rules[i]
-            if seen[i] is current or (r.fix == "none" and r.code in settled):
+        rules = self.rules
+        n = len(rules)
+        i = 0
+        while i < n:  # not a for loop: a rule with repeat=True can run again at once
+            k = i
+            i += 1
+            r = rules[k]
+            if seen[k] is current or (r.fix == "none" and r.code in settled):
                 continue
             if time_limit is not None and perf_counter() - started >= time_limit:
                 found.append(
@@ -521,12 +571,12 @@ class _PassState:
                 )
                 self.stopped = True
                 break
-            seen[i] = current
+            seen[k] = current
             self.running = r
             try:
-                out = r.function(current, contexts[i])
+                out = r.function(current, contexts[k])
                 if out:  # most calls find nothing: an empty list or None
-                    new, rule_found = _clean_rule_output(out, len(current))
+                    new, rule_found = _clean_rule_output(out, current)
                 self.running = None
             except RuleTimeout:
                 self.running = None
@@ -542,21 +592,20 @@ class _PassState:
             if not out:
                 continue
             if rule_found:
-                omap = OffsetMap(self.composite)
                 severity = self.severities.get(r.code, r.severity)
+                omap = self.offset_map()
                 found.extend(map_finding(omap, f, r, severity) for f in rule_found)
-            new = [e for e in new if current[e.start : e.end] != e.after or e.metadata]
             if not new:
                 continue
             for e in new:
                 if e.metadata:
                     self.metadata.update(e.metadata)
                     seen[:] = [None] * len(seen)  # rules may read the metadata: none has seen this state
-            self.composite = compose(self.text, self.composite, current, new, r)
+            self.composite = compose(self.text, self.composite, current, new, r, self.omap)
             self.current = changed = apply_edits(current, new)
-            seen[i] = None if changed != current else current
+            seen[k] = None if changed != current else current
             if r.repeat and len(changed) < len(current):
-                order.again(i)  # its own output may hold more of its work (markup nested in broken markup)
+                i = k  # run it again: its own output may hold more of its work (markup nested in broken markup)
             current = changed
             self.changer = r
         new_codes = {f.code for f in found} - settled
@@ -566,9 +615,10 @@ class _PassState:
 
 def clean_text(text: str, config: Any = None, *, doc_id: str = "", corpus: Any = None) -> CleanResult:
     """Clean one text with the rules enabled in *config* (default settings if None)."""
-    from cleaner.config import Config
+    if config is None:
+        from cleaner.config import Config
 
-    config = config or Config()
+        config = Config()
     return run_rules(
         text,
         config.active_rules(doc_id),

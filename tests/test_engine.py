@@ -220,3 +220,129 @@ def test_a_metadata_edit_makes_every_rule_run_again():
     assert res.metadata == {"date": "x"}
     assert res.cleaned == "body!"
     assert calls.count("W908") == 3  # pass 1, pass 2 (the metadata), pass 3 (its own "!")
+
+
+def test_a_rule_that_changes_its_options_or_context_does_not_change_other_documents():
+    seen = []
+
+    def greedy(text, ctx):
+        seen.append((dict(ctx.options), dict(ctx.metadata)))
+        ctx.options["limit"] = 0  # a rule bug: it writes to its settings
+        ctx.options["extra"] = text
+        ctx.metadata["note"] = text
+        return []
+
+    r = Rule(code="W970", name="test-w970", summary="test", function=greedy, options={"limit": 5})
+    other = make_rule("W971", lambda t, c: seen.append(dict(c.options)) or [])
+    for doc in ("one", "two"):
+        run_rules(doc, [r, other])
+        run_rules(doc, [r, other], options={"W970": {"mode": "x"}})
+    assert seen == [({"limit": 5}, {}), {}, ({"limit": 5, "mode": "x"}, {}), {}] * 2
+    assert r.options == {"limit": 5}
+
+
+def test_a_rule_with_repeat_runs_again_before_the_next_rule():
+    calls = []
+
+    def peel(text, ctx):
+        calls.append(("peel", text))
+        i = text.find("()")
+        return [Edit(i, i + 2, "", "pair")] if i >= 0 else []
+
+    def after(text, ctx):
+        calls.append(("after", text))
+        return []
+
+    rules = [Rule(code="W972", name="test-w972", summary="test", function=peel, repeat=True),
+             make_rule("W973", after)]
+    res = run_rules("a((()))b", rules, max_passes=3)
+    assert res.cleaned == "ab"
+    assert calls == [("peel", "a((()))b"), ("peel", "a(())b"), ("peel", "a()b"), ("peel", "ab"), ("after", "ab")]
+
+
+def test_an_edit_that_changes_nothing_is_dropped_but_still_keeps_overlapping_edits_out():
+    same = make_rule("W974", lambda t, c: [Edit(1, 3, "XX", "overlaps, comes second"), Edit(0, 2, "ab", "no change")])
+    res = run_rules("abc", [same])
+    assert res.cleaned == "abc" and res.edits == []
+    # Without the no-op edit, the other one applies.
+    res = run_rules("abc", [make_rule("W975", lambda t, c: [Edit(1, 3, "XX", "alone")])])
+    assert res.cleaned == "aXX"
+
+
+def test_findings_map_through_the_edits_made_before_them_whenever_those_change():
+    def find(word):
+        return lambda t, c: [Finding(t.index(word), t.index(word) + len(word), word)]
+
+    rules = [
+        make_rule("W976", lambda t, c: [Edit(0, 2, "", "drop xx")]),
+        make_rule("W977", find("b")),
+        make_rule("W978", find("c")),  # the same edits as for W977
+        make_rule("W979", lambda t, c: [Edit(t.index("yy"), t.index("yy") + 2, "", "drop yy")]),
+        make_rule("W980", find("d")),  # one edit more
+        make_rule("W981", lambda t, c: [Edit(0, 0, "12345", "insert")]),
+        make_rule("W982", find("e")),
+    ]
+    text = "xxabyycde"
+    res = run_rules(text, rules)
+    assert res.cleaned == "12345abcde"
+    got = {f.code: text[f.start:f.end] for f in res.findings}
+    assert got == {"W977": "b", "W978": "c", "W980": "d", "W982": "e"}
+
+
+def test_edit_and_finding_take_every_field_in_order():
+    import dataclasses
+    import inspect
+
+    for cls in (Edit, Finding):
+        params = list(inspect.signature(cls).parameters.values())
+        fields = dataclasses.fields(cls)
+        assert [p.name for p in params] == [f.name for f in fields]
+        assert [p.default for p in params] == [
+            inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default for f in fields
+        ]
+        args = [f"value-{f.name}" for f in fields]
+        obj = cls(*args)
+        assert [getattr(obj, f.name) for f in fields] == args
+        assert obj == cls(**{f.name: a for f, a in zip(fields, args)})
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            obj.start = 1
+
+
+def test_compose_keeps_the_log_exact_on_random_chains_of_edits():
+    """Random rules' edits, composed one rule at a time: the log always rebuilds both texts."""
+    import random
+
+    rng = random.Random(7)
+    merged = mapped = 0
+    for _ in range(3000):
+        original = "".join(rng.choice("ab \n") for _ in range(rng.randint(0, 12)))
+        composite: list[Edit] = []
+        current = original
+        for step in range(rng.randint(1, 4)):
+            points = sorted(rng.randint(0, len(current)) for _ in range(2 * rng.randint(1, 4)))
+            new, last_end, last_point = [], -1, -1
+            for s, t in zip(points[::2], points[1::2]):
+                after = rng.choice(["", "x", "yy", "a"])
+                if s < last_end or (s == t == last_point) or current[s:t] == after:
+                    continue
+                new.append(Edit(s, t, after, f"r{step}.{s}.{t}"))
+                last_end, last_point = t, (s if s == t else last_point)
+            if not new:
+                continue
+            rule = make_rule(f"W9{step}0", lambda t, c: [])
+            omap = OffsetMap(composite)
+            composite = compose(original, composite, current, new, rule)
+            current = apply_edits(current, new)
+            assert apply_edits(original, composite) == current
+            assert restore_text(current, composite) == original
+            assert all(e.before == original[e.start:e.end] for e in composite)
+            assert all(a.end <= b.start and (a.start, a.end) != (b.start, b.end) for a, b in zip(composite, composite[1:]))
+            for e in new:  # an edit merged with none lands where the offset map says
+                twins = [c for c in composite if c.reason == e.reason]
+                if twins:
+                    (twin,) = twins
+                    assert twin.start == omap.to_original(e.start, right=True)
+                    assert twin.end == (omap.to_original(e.end, right=False) if e.end > e.start else twin.start)
+                    mapped += 1
+            merged += any("then" in c.reason for c in composite)
+    assert merged > 100 and mapped > 1000  # both paths were exercised

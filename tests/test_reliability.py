@@ -604,6 +604,48 @@ def test_time_limit_restores_the_previous_alarm_handler():
         signal.signal(signal.SIGALRM, previous)
 
 
+def test_time_limit_restores_the_default_handler_and_stops_every_document():
+    if not hasattr(signal, "setitimer"):
+        pytest.skip("no interval timers here")
+
+    def runaway(text, ctx):
+        while True:  # a rule bug: never returns
+            pass
+
+    previous = signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    try:
+        for doc in ("abc", "def"):  # the timer is armed again for each document
+            started = time.perf_counter()
+            res = run_rules(doc, [_rule("W988", runaway)], time_limit=0.2)
+            assert time.perf_counter() - started < 5
+            assert [f.code for f in res.findings] == ["W988"] and "time limit" in res.findings[0].message
+            assert signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
+            assert signal.getitimer(signal.ITIMER_REAL)[0] == 0
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_time_limit_leaves_a_timer_armed_by_someone_else_alone():
+    if not hasattr(signal, "setitimer"):
+        pytest.skip("no interval timers here")
+    fired = []
+
+    def mine(signum, frame):  # pragma: no cover - only if the test is very slow
+        fired.append(signum)
+
+    previous = signal.signal(signal.SIGALRM, mine)
+    signal.setitimer(signal.ITIMER_REAL, 60)
+    try:
+        res = run_rules("abc", [_rule("W989", lambda t, c: [Edit(0, 1, "X", "x")])], time_limit=5)
+        assert res.cleaned == "Xbc"
+        assert signal.getsignal(signal.SIGALRM) is mine
+        assert 0 < signal.getitimer(signal.ITIMER_REAL)[0] <= 60  # still armed: not disarmed, not re-armed
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert not fired
+
+
 def test_rules_run_to_a_fixpoint_and_say_so_when_they_do_not_converge():
     # Removing "<x>" bares "ab" for a rule that ran before: a second pass catches it.
     early = _rule("W985", lambda t, c: [Edit(i, i + 2, "A", "ab") for i in range(len(t) - 1) if t[i:i + 2] == "ab"])
