@@ -18,7 +18,7 @@ never ambiguous.
 text (at most :data:`DEFAULT_MAX_PASSES` passes), so cleaning is idempotent
 even when one rule bares work for a rule that ran before it.  A per-document
 time limit interrupts a runaway rule (``SIGALRM`` where available, see
-:class:`_deadline`) and turns it into an error finding.
+:func:`_deadline`) and turns it into an error finding.
 
 :func:`restore_text` is the inverse: it rebuilds the original from the cleaned
 text and the edit log, checking every ``after`` against the cleaned text.
@@ -29,8 +29,9 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from contextlib import contextmanager
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
@@ -218,59 +219,72 @@ def compose(
     cs_list, ce_list = omap.cur_start, omap.cur_end
     n_old = len(composite)
 
-    # Group new edits with the old edits they interact with; an edit that
-    # interacts with none (most) is mapped at once, a group is merged when it
-    # is complete.  ``out`` is filled in the order of the new edits.
-    out: list[Edit] = []
-    merged_old: set[int] = set()
-    group_old: list[int] = []  # old indices of the open group (empty: none open)
-    group_new: list[Edit] = []
-    group_set: set[int] = set()  # group_old, for O(1) membership
+    # Group new edits with the old edits they interact with.
+    groups: list[tuple[list[int], list[Edit]]] = []  # (old indices, new edits)
+    last_group_old: set[int] = set()  # old indices of groups[-1], for O(1) membership
     for e in new:
-        s, t = e.start, e.end
-        first = bisect_left(ce_list, s)  # first old edit ending at or after s
+        first = bisect_left(ce_list, e.start)  # first old edit ending at or after s
         hits = []
         k = first - 1 if first > 0 else 0
-        while k < n_old and cs_list[k] <= t:
-            if _interacts(s, t, cs_list[k], ce_list[k], composite[k]):
+        while k < n_old and cs_list[k] <= e.end:
+            if _interacts(e.start, e.end, cs_list[k], ce_list[k], composite[k]):
                 hits.append(k)
             k += 1
-        if hits and hits[0] in group_set:  # joins the open group
+        if hits and groups and hits[0] in last_group_old:
+            old_idx, news = groups[-1]
             for h in hits:
-                if h not in group_set:
-                    group_old.append(h)
-                    group_set.add(h)
-            group_new.append(e)
-            continue
-        if group_old:
-            _merge_group(original, composite, current, omap, group_old, group_new, rule, out)
-            merged_old.update(group_old)
-        if hits:
-            group_old, group_new, group_set = hits, [e], set(hits)
-            continue
-        group_old, group_set = [], set()
-        # OffsetMap.to_original(s, right=True) and (t, right=False), inline.
-        j = bisect_right(cs_list, s) - 1
-        if j < 0:
-            start = s
-        elif ce_list[j] <= s:
-            start = composite[j].end + (s - ce_list[j])
+                if h not in last_group_old:
+                    old_idx.append(h)
+                    last_group_old.add(h)
+            news.append(e)
         else:
-            start = composite[j].start if cs_list[j] == s else composite[j].end
-        if t > s:
-            i = bisect_left(ce_list, t, first)
-            if i == n_old:
-                end = composite[-1].end + (t - ce_list[-1])
-            elif cs_list[i] >= t:
-                end = composite[i].start - (cs_list[i] - t)
-            else:
-                end = composite[i].end if ce_list[i] == t else composite[i].start
-        else:
-            end = start
-        out.append(Edit(start, end, e.after, e.reason, code, name, original[start:end], e.metadata))
-    if group_old:
-        _merge_group(original, composite, current, omap, group_old, group_new, rule, out)
-        merged_old.update(group_old)
+            groups.append((hits, [e]))
+            last_group_old = set(hits)
+
+    merged_old: set[int] = set()
+    out: list[Edit] = []
+    to_original = omap.to_original
+    for old_idx, news in groups:
+        if not old_idx:
+            e = news[0]
+            start = to_original(e.start, right=True)
+            end = to_original(e.end, right=False) if e.end > e.start else start
+            out.append(Edit(start, end, e.after, e.reason, code, name, original[start:end], e.metadata))
+            continue
+        merged_old.update(old_idx)
+        olds = [composite[i] for i in sorted(old_idx)]
+        u_s = min(min(cs_list[i] for i in old_idx), news[0].start)
+        u_e = max(max(ce_list[i] for i in old_idx), news[-1].end)
+        o_s = min(o.start for o in olds)
+        if u_s < min(cs_list[i] for i in old_idx):
+            o_s = min(o_s, omap.to_original(u_s, right=True))
+        o_e = max(o.end for o in olds)
+        if u_e > max(ce_list[i] for i in old_idx):
+            o_e = max(o_e, omap.to_original(u_e, right=False))
+        after = apply_edits(current, news, u_s, u_e)
+        first = olds[0]
+        reasons = [f"{o.reason}" for o in olds]
+        reasons += [f"then {rule.code} {rule.name}: {n.reason}" for n in news]
+        meta: dict[str, Any] = {}
+        for o in olds:
+            meta.update(o.metadata or {})
+        for n in news:
+            meta.update(n.metadata or {})
+        before = original[o_s:o_e]
+        if before == after and not meta:
+            continue  # the merged edits cancel out
+        out.append(
+            Edit(
+                start=o_s,
+                end=o_e,
+                after=after,
+                reason="; ".join(dict.fromkeys(reasons)),
+                code=first.code,
+                name=first.name,
+                before=before,
+                metadata=meta or None,
+            )
+        )
     # An edit not merged changes its span (the rule's edits that change
     # nothing are dropped before, and the span holds no earlier edit).
     if merged_old:
@@ -279,46 +293,6 @@ def compose(
         out.extend(composite)
     out.sort(key=_span)
     return out
-
-
-def _merge_group(original: str, composite: list[Edit], current: str, omap: OffsetMap, old_idx: list[int],
-                 news: list[Edit], rule: Rule, out: list[Edit]) -> None:
-    """Merge new edits with the old edits they interact with into one edit, appended to *out*
-    (nothing if they cancel out)."""
-    cs_list, ce_list = omap.cur_start, omap.cur_end
-    olds = [composite[i] for i in sorted(old_idx)]
-    u_s = min(min(cs_list[i] for i in old_idx), news[0].start)
-    u_e = max(max(ce_list[i] for i in old_idx), news[-1].end)
-    o_s = min(o.start for o in olds)
-    if u_s < min(cs_list[i] for i in old_idx):
-        o_s = min(o_s, omap.to_original(u_s, right=True))
-    o_e = max(o.end for o in olds)
-    if u_e > max(ce_list[i] for i in old_idx):
-        o_e = max(o_e, omap.to_original(u_e, right=False))
-    after = apply_edits(current, news, u_s, u_e)
-    first = olds[0]
-    reasons = [f"{o.reason}" for o in olds]
-    reasons += [f"then {rule.code} {rule.name}: {n.reason}" for n in news]
-    meta: dict[str, Any] = {}
-    for o in olds:
-        meta.update(o.metadata or {})
-    for n in news:
-        meta.update(n.metadata or {})
-    before = original[o_s:o_e]
-    if before == after and not meta:
-        return  # the merged edits cancel out
-    out.append(
-        Edit(
-            start=o_s,
-            end=o_e,
-            after=after,
-            reason="; ".join(dict.fromkeys(reasons)),
-            code=first.code,
-            name=first.name,
-            before=before,
-            metadata=meta or None,
-        )
-    )
 
 
 def map_finding(omap: OffsetMap, f: Finding, rule: Rule, severity: str) -> Finding:
@@ -337,18 +311,8 @@ class RuleTimeout(BaseException):
     """
 
 
-try:  # signal.signal without the enum wrapping of its result, which costs more than the system call
-    from _signal import signal as _set_handler
-except ImportError:  # pragma: no cover - not CPython
-    _set_handler = signal.signal
-
-_HAS_TIMER = hasattr(signal, "setitimer")
-if _HAS_TIMER:
-    _SIGALRM, _ITIMER_REAL = int(signal.SIGALRM), signal.ITIMER_REAL
-    _getitimer, _setitimer = signal.getitimer, signal.setitimer
-
-
-class _deadline:
+@contextmanager
+def _deadline(seconds: float | None, handler: Callable[[int, Any], None] | None = None) -> Iterator[None]:
     """Interrupt the code in the block with :class:`RuleTimeout` after *seconds*.
 
     Uses ``SIGALRM`` (``setitimer``), so it works in the main thread on
@@ -364,46 +328,30 @@ class _deadline:
     One timer covers a whole document (all rules, all passes): arming it
     costs two system calls, so it is armed once, not once per rule.  A
     *handler* given instead of the default decides what the alarm does (the
-    engine's raises only while a rule is running).  On leaving the block the
-    timer is disarmed and the previous handler comes back.  (A class rather
-    than a generator: it is entered once per document.)
+    engine's raises only while a rule is running).
     """
+    if (
+        seconds is None
+        or not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+        or signal.getitimer(signal.ITIMER_REAL)[0] > 0
+    ):
+        yield
+        return
 
-    __slots__ = ("seconds", "handler", "previous")
-
-    def __init__(self, seconds: float | None, handler: Callable[[int, Any], None] | None = None):
-        self.seconds = seconds
-        self.handler = handler
-        self.previous: Any = None
-
-    def __enter__(self) -> None:
-        seconds = self.seconds
-        if (
-            seconds is None
-            or not _HAS_TIMER
-            or threading.current_thread() is not threading.main_thread()
-            or _getitimer(_ITIMER_REAL)[0] > 0
-        ):
-            return
+    try:
+        previous = signal.signal(signal.SIGALRM, handler or _expire)
+    except ValueError:  # not the main interpreter
+        yield
+        return
+    try:
+        signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3))
+        yield
+    finally:
         try:
-            previous = _set_handler(_SIGALRM, self.handler or _expire)
-        except ValueError:  # not the main interpreter
-            return
-        self.previous = (previous,)  # armed (the previous handler itself may be None)
-        try:
-            _setitimer(_ITIMER_REAL, max(seconds, 1e-3))
-        except BaseException:
-            self.__exit__(None, None, None)
-            raise
-
-    def __exit__(self, *exc_info: Any) -> None:
-        armed, self.previous = self.previous, None
-        if armed is None:
-            return
-        try:
-            _setitimer(_ITIMER_REAL, 0)
+            signal.setitimer(signal.ITIMER_REAL, 0)
         finally:  # even if the alarm fires right here, the old handler comes back
-            _set_handler(_SIGALRM, armed[0])
+            signal.signal(signal.SIGALRM, previous)
 
 
 def _expire(signum: int, frame: Any) -> None:
