@@ -37,7 +37,7 @@ from operator import attrgetter
 from typing import Any
 
 from cleaner.model import Edit, Finding
-from cleaner.registry import Rule, RuleContext
+from cleaner.registry import Rule, RuleContext, in_setup, setup_seconds
 
 
 @dataclass
@@ -391,7 +391,10 @@ def run_rules(
     ``options`` maps a rule code to its settings; ``severities`` overrides
     default severities.  A rule that raises becomes an error finding and the
     other rules go on; once ``time_limit`` seconds have passed, the remaining
-    rules are skipped and a finding says so.
+    rules are skipped and a finding says so.  One-time set-up that a rule
+    does for the whole process (:func:`cleaner.registry.setup`: compiling a
+    kernel, loading a word list) does not count: whether a document times
+    out must not depend on the documents before it.
 
     With ``max_passes`` > 1 the whole rule list runs again while a pass still
     changes the text (a fixpoint), up to ``max_passes`` passes, and beyond
@@ -455,6 +458,7 @@ class _PassState:
         self.rules = rules
         self.time_limit = time_limit
         self.started = time.perf_counter()
+        self.setup_before = setup_seconds()
         self.stopped = False
         self.changer: Rule | None = None
         self.severities = severities
@@ -476,13 +480,23 @@ class _PassState:
             omap = self.omap = OffsetMap(self.composite)
         return omap
 
+    def elapsed(self) -> float:
+        """Seconds spent on this document so far, less one-time set-up (:func:`cleaner.registry.setup`)."""
+        return time.perf_counter() - self.started - (setup_seconds() - self.setup_before)
+
     def alarm(self, signum: int, frame: Any) -> None:
         """The time limit's ``SIGALRM``: stop the running rule.
 
-        Between two rules (while edits are composed) nothing is interrupted:
-        the alarm is re-armed for a millisecond, so the next rule stops at
-        once, and the check before each rule ends the run cleanly.
+        If set-up took part of the time (or is under way), the limit is not
+        reached yet: the alarm is re-armed for what is left.  Between two
+        rules (while edits are composed) nothing is interrupted: the alarm
+        is re-armed for a millisecond, so the next rule stops at once, and
+        the check before each rule ends the run cleanly.
         """
+        left = self.time_limit - self.elapsed() if self.time_limit is not None else 0.0
+        if in_setup() or left > 1e-3:
+            signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3))
+            return
         if self.running is not None:
             raise RuleTimeout
         signal.setitimer(signal.ITIMER_REAL, 1e-3)
@@ -512,7 +526,8 @@ class _PassState:
             r = rules[k]
             if seen[k] is current or (r.fix == "none" and r.code in settled):
                 continue
-            if time_limit is not None and perf_counter() - started >= time_limit:
+            # (the wall-clock time first: set-up only takes time off it)
+            if time_limit is not None and perf_counter() - started >= time_limit and self.elapsed() >= time_limit:
                 found.append(
                     Finding(0, 0, f"time limit of {time_limit:g}s reached; rules from {r.code} on were skipped",
                             code=r.code, name=r.name, severity="error")

@@ -21,7 +21,9 @@ Example::
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +57,48 @@ class RuleContext:
     options: dict[str, Any] = field(default_factory=dict)
     corpus: Any = None
     metadata: dict[str, Any] = field(default_factory=dict)
+
+
+class _SetupClock:
+    """The process's time in :func:`setup` blocks so far (``seconds``), and the one under way, if any."""
+
+    depth = 0  # nested setup blocks open now
+    since = 0.0  # when the outermost one opened (time.perf_counter)
+    seconds = 0.0  # time in closed outermost blocks
+
+
+@contextmanager
+def setup() -> Iterator[None]:
+    """Mark one-time set-up done inside a rule: loading a word list, building a table, compiling a kernel.
+
+    The engine does not count this time against a document's time limit
+    (:func:`setup_seconds`).  Set-up is paid by whichever document first
+    needs it -- and on a fresh install compiling the numba kernels takes
+    longer than the default limit -- so without this, whether a document
+    timed out would depend on what the process had done before it, and
+    the output would not be the same from run to run.
+    """
+    clock = _SetupClock
+    if clock.depth == 0:
+        clock.since = time.perf_counter()
+    clock.depth += 1
+    try:
+        yield
+    finally:
+        clock.depth -= 1
+        if clock.depth == 0:
+            clock.seconds += time.perf_counter() - clock.since
+
+
+def setup_seconds() -> float:
+    """Seconds this process has spent in :func:`setup` blocks, counting one still open."""
+    clock = _SetupClock
+    return clock.seconds + (time.perf_counter() - clock.since if clock.depth else 0.0)
+
+
+def in_setup() -> bool:
+    """Whether a :func:`setup` block is open now."""
+    return _SetupClock.depth > 0
 
 
 RuleFunction = Callable[[str, RuleContext], Iterable["Edit | Finding"]]

@@ -313,3 +313,23 @@ def test_a_japanese_page_keeps_its_sentences_with_latin_words_in_them():
     res = b004(text)
     assert all(p in res.cleaned for p in article)
     assert "お問い合わせ" not in res.cleaned and "PAGETOP" not in res.cleaned
+
+
+def test_loading_the_kernels_is_setup_and_compiles_every_kernel_at_once():
+    """The first long page loads the kernels as set-up (not its own time) and leaves none to compile later."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numba; from cleaner.rules import page; from cleaner.registry import setup_seconds\n"
+        "assert setup_seconds() == 0\n"
+        "k = page._kernels(10**6)\n"
+        "assert k is not None and setup_seconds() > 0\n"
+        "kernels = [v for v in vars(k).values() if isinstance(v, numba.core.registry.CPUDispatcher)]\n"
+        "used = ('line_blocks', 'block_features', 'cut_lines')\n"
+        "assert {f.__name__ for f in kernels} >= set(used)\n"
+        "print(sorted(f.__name__ for f in kernels if f.__name__ in used and not f.signatures))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"  # each kernel B004 calls has its compiled version already

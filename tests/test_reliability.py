@@ -533,6 +533,48 @@ def test_time_limit_does_not_touch_fast_rules():
     assert res.cleaned == "Xbc" and res.findings == []
 
 
+def test_one_time_setup_inside_a_rule_does_not_count_against_the_time_limit():
+    """A kernel compiled or a word list loaded by the first document that needs it is not that document's time."""
+    from cleaner.registry import setup
+
+    def slow_setup_then_work(text, ctx):
+        with setup():  # e.g. numba compiling the kernels on a fresh install
+            time.sleep(0.8)
+        return [Edit(0, 1, "X", "first letter")]
+
+    after = _rule("W991", lambda t, c: [Edit(len(t), len(t), "!", "runs")])
+    res = run_rules("abc", [_rule("W990", slow_setup_then_work), after], time_limit=0.3)
+    assert res.cleaned == "Xbc!" and res.findings == []  # what a run with the set-up already done gives
+
+
+def test_the_time_limit_still_stops_a_rule_that_runs_long_after_its_setup():
+    from cleaner.registry import setup
+
+    def setup_then_runaway(text, ctx):
+        with setup():
+            time.sleep(0.3)
+        while True:
+            pass
+
+    started = time.perf_counter()
+    res = run_rules("abc", [_rule("W992", setup_then_runaway)], time_limit=0.3)
+    assert time.perf_counter() - started < 5
+    assert [f.code for f in res.findings] == ["W992"] and "time limit" in res.findings[0].message
+
+
+def test_setup_seconds_count_nested_and_open_blocks():
+    from cleaner.registry import in_setup, setup, setup_seconds
+
+    before = setup_seconds()
+    with setup():
+        with setup():
+            time.sleep(0.05)
+        assert in_setup()
+        assert setup_seconds() - before >= 0.05  # the open block counts
+    assert not in_setup()
+    assert 0.05 <= setup_seconds() - before < 5
+
+
 # --------------------------------------------------------------------------
 # the corpus engine (-j, JSONL): the same guarantees are expected there
 

@@ -43,7 +43,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from cleaner.model import Edit
-from cleaner.registry import RuleContext, rule
+from cleaner.registry import RuleContext, rule, setup
 from cleaner.rules._lines import load_toml
 
 
@@ -92,18 +92,38 @@ _kernel_module = None
 
 
 def _kernels(size: int):
-    """:mod:`cleaner.rules._page_kernels`, or ``None`` (numba missing, disabled, or *size* too small)."""
+    """:mod:`cleaner.rules._page_kernels`, or ``None`` (numba missing, disabled, or *size* too small).
+
+    Loading them is one-time set-up (:func:`cleaner.registry.setup`, not
+    the document's time): the import, the character tables and a first
+    run on a sample page, which compiles every kernel (tens of seconds on
+    a fresh install, before numba has cached them) or loads it from
+    numba's cache.
+    """
     global _NUMBA, _kernel_module
     if not _NUMBA or size < (NUMBA_SMALL_CHARS if _kernel_module is not None else NUMBA_MIN_CHARS):
         return None
     if _kernel_module is None:
-        try:
-            from cleaner.rules import _page_kernels
-        except Exception:  # no numba, or a numba that does not load with this numpy
-            _NUMBA = False
-            return None
-        _kernel_module = _page_kernels
+        with setup():
+            try:
+                from cleaner.rules import _page_kernels
+            except Exception:  # no numba, or a numba that does not load with this numpy
+                _NUMBA = False
+                return None
+            _kernel_module = _page_kernels
+            _char_tables()
+            find_article(_sample_page())
     return _kernel_module
+
+
+def _sample_page() -> str:
+    """A page that takes every kernel's path: the warm-up sample news text, with a menu, a footer and
+    the article once more as one long line (a minified page)."""
+    from cleaner.rules._lines import DATA_DIR
+
+    article = (DATA_DIR / "warm_up.txt").read_text(encoding="utf-8")
+    return ("Home\nWorld\nPolitics\nSport\n\n" + article * 2 + "\n" + " ".join(article.split()) * 2
+            + "\n\nAbout us\nContact\n© 2024 The Daily Ledger\n")
 
 
 @lru_cache(maxsize=1)
