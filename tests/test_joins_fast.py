@@ -329,3 +329,10 @@ def test_a_long_text_gives_the_candidates_of_the_patterns(path):
         assert scan.case_any == [m.start() for m in J._CASE_HIT_ANY.finditer(text)]
         assert fast_glued_kernel(text) == reference_glued(text)
     assert spans(J._sentence_matches(text)) == spans(J._SENTENCE_JOIN.finditer(text))
+
+
+@pytest.mark.parametrize("text", ["", "a", "\x00", "ab\x00\x00", "x\ud800y\udfff", "é😀\U0010ffff", "said.of the" * 500])
+def test_code_points_are_those_of_the_text(text):
+    points = J._code_points(text)
+    assert points.dtype.name == "uint32" and points.ndim == 1 and points.flags.c_contiguous
+    assert points.tolist() == [ord(c) for c in text]  # trailing NULs and lone surrogates kept
