@@ -1250,39 +1250,18 @@ def _glued_candidates_in(text: str, model: WordModel) -> list[str]:
     and to English.  A white-space token of letters only that the language
     knows (in any case) is left out before the letter runs are taken: it is
     its own only letter run, which the checks would drop.  The frequency
-    dictionary (or the kernel's table of its words) answers both
-    questions, a text's at once (:func:`_known_in`); no set of the
-    language's words is built.
+    dictionary answers both questions; no set of the language's words is
+    built.
     """
+    known = _frequencies_in(model.lang)
     tokens = set(text.split())
     alpha = list(filter(str.isalpha, tokens))
-    rest = tokens.difference(compress(alpha, _known_in(model.lang, list(map(str.lower, alpha)))))
+    rest = tokens.difference(compress(alpha, map(known.__contains__, map(str.lower, alpha))))
     found = set(_LETTER_RUN.findall(" ".join(rest)))
-    shaped = [token for token in sorted(found) if 4 <= len(token) <= MAX_TOKEN and token[1:].islower()]
-    known = _known_in(model.lang, [token.lower() for token in shaped])
-    return [token for token, k in zip(shaped, known) if not k and zipf(token) == 0.0]
-
-
-def _known_in(lang: str, words: list[str]):
-    """For each of *words* (without line breaks), whether wordfreq knows it in *lang* (as written: lower-case it first).
-
-    A language's dictionary is large (Portuguese: 270,000 words), and each
-    question to it costs a few cache misses; with the kernel in use, the
-    questions of a text go to it in one call instead, asked of a hash
-    table of the dictionary's words (64-bit FNV-1a hashes, as the English
-    plain words': equal hashes are taken for equal words).
-    """
-    kernels = _kernels(0)
-    if kernels is None or not words:
-        return map(_frequencies_in(lang).__contains__, words)
-    return kernels.known_lines(_code_points("\n".join(words)), _language_table(lang)).tolist()
-
-
-@lru_cache(maxsize=None)
-def _language_table(lang: str):
-    """The kernel's hash table of the words of *lang*'s frequency dictionary (for :func:`_known_in`), half full at most."""
-    words = [w for w in _frequencies_in(lang) if "\n" not in w]
-    return _table(words, None, max(10, (2 * len(words)).bit_length()), False)[0]
+    return [
+        token for token in sorted(found)
+        if 4 <= len(token) <= MAX_TOKEN and token[1:].islower() and token.lower() not in known and zipf(token) == 0.0
+    ]
 
 
 def _split_glued_in(token: str, model: WordModel) -> tuple[str, str] | None:

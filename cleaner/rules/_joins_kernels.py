@@ -106,31 +106,6 @@ def _upper_any(c):
 
 
 @numba.njit(cache=True, nogil=True)
-def known_lines(a, keys):
-    """Which lines of *a* (code points; the lines end with ``\n`` or at the end) are in the table *keys* (1) or not (0).
-
-    A line is in the table if its hash (FNV-1a, not lower-cased, as
-    :func:`build_table` makes with ``lower`` false) is a key there.
-    """
-    n = len(a)
-    count = 1
-    for i in range(n):
-        if a[i] == 10:
-            count += 1
-    hashes = np.empty(count, dtype=np.uint64)
-    line = 0
-    h = _OFFSET
-    for i in range(n + 1):
-        if i == n or a[i] == 10:
-            hashes[line] = h if h != 0 else np.uint64(1)
-            line += 1
-            h = _OFFSET
-        else:
-            h = (h ^ np.uint64(a[i])) * _PRIME
-    return _plain(hashes, count, (keys,))
-
-
-@numba.njit(cache=True, nogil=True)
 def marker_scores(a, size, keys, vals, member):
     """For each language, how many words of ``a[:size]`` (split on white space) are its marker words; and the word count."""
     n_groups, n_langs = member.shape
@@ -239,15 +214,15 @@ def _sentence_at(a, n, p, c, out, k, spaced, m):
 
 
 @numba.njit(cache=True, nogil=True)
-def _plain(hashes, count, tables):
-    """Which of ``hashes[:count]`` are keys of one of *tables* (a tuple of tables) (1) and which not (0).
+def _plain(hashes, count, hot_keys, keys):
+    """Which of ``hashes[:count]`` are keys of *hot_keys* or of *keys* (1) and which not (0).
 
     The lookups of a text are made together rather than one at a time as
     its words are read: a first loop loads the home slot of every hash
     (loads that do not wait for one another, so the processor overlaps
     their cache misses), a second settles each from that slot, probing on
-    only when the slot holds another key; the words not in the first table
-    (the small one of frequent words) go the same way through the next.
+    only when the slot holds another key; the words not in the small table
+    go the same way through the full one.
     """
     plain = np.zeros(count, dtype=np.uint8)
     first = np.empty(count, dtype=np.uint64)
@@ -255,7 +230,7 @@ def _plain(hashes, count, tables):
     m = count
     for i in range(count):
         todo[i] = i
-    for table in tables:
+    for table in (hot_keys, keys):
         mask = np.uint64(len(table) - 1)
         for t in range(m):
             first[t] = table[hashes[todo[t]] & mask]
@@ -393,7 +368,7 @@ def _scan(a, want, hot_keys, keys):
         if run_kind[i] != 4:
             run_hash[lookups] = run_hash[i]
             lookups += 1
-    plain = _plain(run_hash, lookups, (hot_keys, keys))
+    plain = _plain(run_hash, lookups, hot_keys, keys)
     t = 0
     for i in range(w):
         kind = run_kind[i]
