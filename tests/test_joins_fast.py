@@ -243,7 +243,8 @@ def test_word_lists_answer_as_the_dictionary_does(lang):
     assert [words.frequency(w) for w in asked] == [frequencies.get(w, 0.0) for w in asked]
     assert words.frequencies is None  # no dictionary built yet
     assert [words.frequency(w) for w in asked * 2] == [frequencies.get(w, 0.0) for w in asked * 2]
-    assert words.frequencies is frequencies
+    assert words.frequencies == frequencies and list(words.frequencies) == list(frequencies)
+    assert [type(f) for f in words.frequencies.values()] == [float] * len(frequencies)
 
 
 def test_proper_noun_patterns_equal_the_look_behind_patterns():
