@@ -243,7 +243,8 @@ def test_word_lists_answer_as_the_dictionary_does(lang):
     assert [words.frequency(w) for w in asked] == [frequencies.get(w, 0.0) for w in asked]
     assert words.frequencies is None  # no dictionary built yet
     assert [words.frequency(w) for w in asked * 2] == [frequencies.get(w, 0.0) for w in asked * 2]
-    assert words.frequencies is frequencies
+    assert words.frequencies == frequencies and list(words.frequencies) == list(frequencies)
+    assert [type(f) for f in words.frequencies.values()] == [float] * len(frequencies)
 
 
 def test_proper_noun_patterns_equal_the_look_behind_patterns():
@@ -275,3 +276,64 @@ def test_a_text_cache_never_serves_one_text_for_another_of_the_same_length_and_h
     copy = "".join(["said.", "at the"])
     assert copy is not plain
     assert cache.get(copy, lambda t: "computed again") == "result for said.at the"  # an equal text is a hit
+
+
+def _hashes(kernels, words: list[str], lower: bool = True):
+    import numpy as np
+
+    return np.array([kernels._hash(J._code_points(w), 0, len(w), lower) for w in words], dtype=np.uint64)
+
+
+def test_plain_word_lookups_are_exact_in_crowded_tables(path):
+    # Tables of 8 slots nearly full: most keys sit away from their home slot,
+    # some runs of probes wrap around the end of the table.
+    if path != "kernel":
+        return
+    kernels = J._kernels(0)
+    hot_words = ["that", "with", "from", "have", "this"]
+    full_words = ["exchange", "guarantees", "followed", "senior", "invaded", "during"]
+    hot, _ = J._table(hot_words, None, 3, True)
+    full, _ = J._table(full_words, None, 3, True)
+    assert (hot != 0).sum() == len(hot_words) and (full != 0).sum() == len(full_words)
+    asked = hot_words + full_words + ["exchangea", "thefollowed", "zzzz", "tha", "withh", "Senior", "DURING"] * 2
+    plain = kernels._plain(_hashes(kernels, asked), len(asked), hot, full)
+    expected = [w.lower() in hot_words or w.lower() in full_words for w in asked]
+    assert plain.tolist() == [int(e) for e in expected]
+    assert kernels._plain(_hashes(kernels, asked), 3, hot, full).tolist() == [1, 1, 1]  # only the first count
+    assert len(kernels._plain(_hashes(kernels, []), 0, hot, full)) == 0
+
+
+def test_plain_word_lookups_agree_with_the_word_set(path):
+    if path != "kernel":
+        return
+    kernels = J._kernels(0)
+    plain = J._plain_words()
+    hot, full = J._plain_table()
+    rnd = random.Random(3)
+    known = rnd.sample(sorted(w for w in plain if 4 <= len(w) <= J.MAX_TOKEN), 3000)
+    unknown = [w + "qx" for w in known[:1000]] + ["exchangea", "thefollowed", "ukrainethe", "saidthat"]
+    asked = known + [w.capitalize() for w in known[:500]] + unknown
+    got = kernels._plain(_hashes(kernels, asked), len(asked), hot, full).tolist()
+    assert got == [int(w.lower() in plain) for w in asked]
+    assert sum(got) >= 3500 and sum(got) < len(asked)
+
+
+def test_a_long_text_gives_the_candidates_of_the_patterns(path):
+    # Hundreds of thousands of characters in one scan: the kernel's output
+    # arrays and the lookups made after the pass hold every run.
+    text = "\n\n".join(TEXTS)
+    assert len(text) > 300_000
+    if path == "kernel":
+        scan = J._scan(text)
+        assert scan is not None
+        assert scan.case_runs == list(J._case_runs(text))
+        assert scan.case_any == [m.start() for m in J._CASE_HIT_ANY.finditer(text)]
+        assert fast_glued_kernel(text) == reference_glued(text)
+    assert spans(J._sentence_matches(text)) == spans(J._SENTENCE_JOIN.finditer(text))
+
+
+@pytest.mark.parametrize("text", ["", "a", "\x00", "ab\x00\x00", "x\ud800y\udfff", "é😀\U0010ffff", "said.of the" * 500])
+def test_code_points_are_those_of_the_text(text):
+    points = J._code_points(text)
+    assert points.dtype.name == "uint32" and points.ndim == 1 and points.flags.c_contiguous
+    assert points.tolist() == [ord(c) for c in text]  # trailing NULs and lone surrogates kept

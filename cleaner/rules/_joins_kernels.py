@@ -213,15 +213,45 @@ def _sentence_at(a, n, p, c, out, k, spaced, m):
     return k, m
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
-def _known(keys, h):
-    mask = np.uint64(len(keys) - 1)
-    i = h & mask
-    while keys[i] != 0:
-        if keys[i] == h:
-            return True
-        i = (i + np.uint64(1)) & mask
-    return False
+@numba.njit(cache=True, nogil=True)
+def _plain(hashes, count, hot_keys, keys):
+    """Which of ``hashes[:count]`` are keys of *hot_keys* or of *keys* (1) and which not (0).
+
+    The lookups of a text are made together rather than one at a time as
+    its words are read: a first loop loads the home slot of every hash
+    (loads that do not wait for one another, so the processor overlaps
+    their cache misses), a second settles each from that slot, probing on
+    only when the slot holds another key; the words not in the small table
+    go the same way through the full one.
+    """
+    plain = np.zeros(count, dtype=np.uint8)
+    first = np.empty(count, dtype=np.uint64)
+    todo = np.empty(count, dtype=np.int64)
+    m = count
+    for i in range(count):
+        todo[i] = i
+    for table in (hot_keys, keys):
+        mask = np.uint64(len(table) - 1)
+        for t in range(m):
+            first[t] = table[hashes[todo[t]] & mask]
+        left = 0
+        for t in range(m):
+            i = todo[t]
+            h = hashes[i]
+            key = first[t]
+            if key != h and key != 0:
+                slot = ((h & mask) + np.uint64(1)) & mask
+                key = table[slot]
+                while key != 0 and key != h:
+                    slot = (slot + np.uint64(1)) & mask
+                    key = table[slot]
+            if key == h:
+                plain[i] = 1
+            else:
+                todo[left] = i
+                left += 1
+        m = left
+    return plain
 
 
 @numba.njit(cache=True, nogil=True)
@@ -232,7 +262,8 @@ def _scan(a, want, hot_keys, keys):
     letters is read once: its lower-case hash (FNV-1a, as the tables'), its
     shape and whether it holds a case hit of _CASE_HIT (a capital after a
     lower-case letter, or four capitals then a lower-case letter) are found
-    on the way, and the plain-word tables are asked once for it.  Gives:
+    on the way, and the plain-word tables are asked once for it, after the
+    pass, together with the other runs' questions (:func:`_plain`).  Gives:
 
     * where a match of _SENTENCE_JOIN may start, and where
       _SPACED_LOWER_SENTENCE may match (:func:`_sentence_at`);
@@ -246,8 +277,8 @@ def _scan(a, want, hot_keys, keys):
       ellipses (``...``, ``…``) between two lower-case letters, the matches of
       _ELLIPSIS.
 
-    The small table of the most frequent words (it stays in the processor's
-    cache) is asked before the full one.
+    The small table of the most frequent words (most of a text's words are
+    among them) is asked before the full one.
     """
     n = len(a)
     sentence = want & 1 != 0
@@ -260,6 +291,15 @@ def _scan(a, want, hot_keys, keys):
     found = np.empty(n if unknown else 0, dtype=np.int64)
     apostrophes = np.empty(n if unknown else 0, dtype=np.int64)
     ellipses = np.empty(n if sentence else 0, dtype=np.int64)
+    # The runs to report or look up, in text order: start, end, hash and what they are
+    # (1 a case run to look up, 2 a word shape to look up, 4 a case run to report as is).
+    # A run is followed by a character that ends it, so there are at most n // 2 + 1.
+    bound = n // 2 + 1 if want & 6 else 0
+    run_start = np.empty(bound, dtype=np.int64)
+    run_end = np.empty(bound, dtype=np.int64)
+    run_hash = np.empty(bound, dtype=np.uint64)
+    run_kind = np.empty(bound, dtype=np.uint8)
+    w = 0
     k = m = r = j = u = q = e = 0
     s = -1  # the start of the run of ASCII letters being read, or -1
     h = _OFFSET
@@ -296,19 +336,12 @@ def _scan(a, want, hot_keys, keys):
             if 4 <= size <= 40 and ((case and hit) or (unknown and shape)):
                 if h == 0:
                     h = np.uint64(1)
-                plain = _known(hot_keys, h) or _known(keys, h)
-                if case and hit and not plain:
-                    runs[r] = s
-                    runs[r + 1] = p
-                    r += 2
-                if unknown and shape and not plain:
-                    found[u] = s
-                    found[u + 1] = p
-                    u += 2
+                run_start[w], run_end[w], run_hash[w] = s, p, h
+                run_kind[w] = (1 if case and hit else 0) | (2 if unknown and shape else 0)
+                w += 1
             elif case and hit:
-                runs[r] = s
-                runs[r + 1] = p
-                r += 2
+                run_start[w], run_end[w], run_hash[w], run_kind[w] = s, p, 0, 4
+                w += 1
             s = -1
             before = False
         if c == 32 or p >= n:
@@ -330,6 +363,30 @@ def _scan(a, want, hot_keys, keys):
                 _lower(a[p - 1]) or _upper(a[p - 1])) and _contraction(a[p + 1]) and _lower(a[p + 2]):
             apostrophes[q] = p  # _CONTRACTION_GLUE: "they’refor", "Google’sand"
             q += 1
+    lookups = 0
+    for i in range(w):
+        if run_kind[i] != 4:
+            run_hash[lookups] = run_hash[i]
+            lookups += 1
+    plain = _plain(run_hash, lookups, hot_keys, keys)
+    t = 0
+    for i in range(w):
+        kind = run_kind[i]
+        if kind == 4:
+            runs[r] = run_start[i]
+            runs[r + 1] = run_end[i]
+            r += 2
+            continue
+        if not plain[t]:
+            if kind & 1:
+                runs[r] = run_start[i]
+                runs[r + 1] = run_end[i]
+                r += 2
+            if kind & 2:
+                found[u] = run_start[i]
+                found[u + 1] = run_end[i]
+                u += 2
+        t += 1
     return out[:k], spaced[:m], runs[:r], any_hits[:j], found[:u], apostrophes[:q], ellipses[:e]
 
 
