@@ -11,6 +11,7 @@ the seeds and random text built from tricky pieces.
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 from pathlib import Path
@@ -337,3 +338,22 @@ def test_code_points_are_those_of_the_text(text):
     points = J._code_points(text)
     assert points.dtype.name == "uint32" and points.ndim == 1 and points.flags.c_contiguous
     assert points.tolist() == [ord(c) for c in text]  # trailing NULs and lone surrogates kept
+
+
+def test_loading_the_kernel_is_setup_and_compiles_every_kernel_at_once():
+    """The document that first needs the kernel does not pay for it (its time limit), and nothing is left to compile."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numba; from cleaner.rules import _joins as J; from cleaner.registry import setup_seconds\n"
+        "assert setup_seconds() == 0\n"
+        "k = J._kernels(10**6)\n"
+        "assert k is not None and setup_seconds() > 0\n"
+        "entry = ('build_table', 'candidates', 'marker_scores')\n"
+        "print(sorted(name for name in entry if not getattr(k, name).signatures))\n"
+    )
+    env = {**os.environ, "CLEANER_JOINS_NUMBA": "1"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

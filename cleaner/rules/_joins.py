@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress, filterfalse, islice
 
+from cleaner.registry import setup
 from cleaner.rules._lines import load_word_list, matches_at
 
 # ---------------------------------------------------------------- word lists
@@ -196,19 +197,32 @@ _kernel_state = {"enabled": os.environ.get("CLEANER_JOINS_NUMBA", "1").strip().l
 
 
 def _kernels(size: int):
-    """The kernel module, or None (disabled, not loadable, or too little text seen yet)."""
+    """The kernel module, or None (disabled, not loadable, or too little text seen yet).
+
+    Loading it is one-time set-up (:func:`cleaner.registry.setup`, not the
+    time of the document that asked): the import, the tables, and a first
+    scan of a sample text, which compiles every kernel (20 to 45 s on a
+    fresh install, before numba has cached them) or loads it from numba's
+    cache.
+    """
     state = _kernel_state
     if state["module"] is not None or not state["enabled"]:
         return state["module"]
     state["seen"] += size
     if state["seen"] < KERNEL_AFTER:
         return None
-    try:
-        from cleaner.rules import _joins_kernels
-    except Exception:  # numba missing, or one that does not load with this numpy
-        state["enabled"] = False
-        return None
-    state["module"] = _joins_kernels
+    with setup():
+        try:
+            from cleaner.rules import _joins_kernels
+        except Exception:  # numba missing, or one that does not load with this numpy
+            state["enabled"] = False
+            return None
+        state["module"] = _joins_kernels
+        _kernel_tables()
+        from cleaner.rules._lines import DATA_DIR
+
+        sample = (DATA_DIR / "warm_up.txt").read_text(encoding="utf-8")
+        Scan(sample, _joins_kernels).markers(LANGUAGE_SAMPLES[-1])  # candidates, then marker_scores
     return _joins_kernels
 
 
@@ -484,8 +498,9 @@ class _WordList:
             from wordfreq import cB_to_freq
 
             frequencies: dict[str, float] = {}
-            for index, words in self.lists:  # (a word in two lists keeps the last one's frequency)
-                frequencies.update(dict.fromkeys(words, cB_to_freq(-index)))
+            with setup():
+                for index, words in self.lists:  # (a word in two lists keeps the last one's frequency)
+                    frequencies.update(dict.fromkeys(words, cB_to_freq(-index)))
             self.frequencies = frequencies
             self.lists = []
         return self.frequencies
@@ -506,7 +521,8 @@ class _WordList:
 
 @lru_cache(maxsize=None)
 def _word_list(lang: str) -> _WordList:
-    return _WordList(lang)
+    with setup():  # reading wordfreq's lists of the language (a document's time limit leaves it out)
+        return _WordList(lang)
 
 
 def _frequencies_in(lang: str) -> dict[str, float]:
@@ -1104,10 +1120,12 @@ def _plain_words() -> frozenset[str]:
     fw = function_words()
     never = _lower_list("joins/function_word_compounds.txt")
     frequencies = _frequencies()
-    pairs = {a + b for a in fw if len(a) >= 2 for b in fw if len(b) >= 2 or b == "a"}
-    rare = {w for w in pairs if w in frequencies and zipf(w) < GLUED_FUNCTION_WORDS and w not in never}
-    # (filters in C, straight into the frozenset: no set to copy)
-    return frozenset(filterfalse(rare.__contains__, filter(str.islower, filter(str.isalpha, filter(str.isascii, frequencies)))))
+    with setup():
+        pairs = {a + b for a in fw if len(a) >= 2 for b in fw if len(b) >= 2 or b == "a"}
+        rare = {w for w in pairs if w in frequencies and zipf(w) < GLUED_FUNCTION_WORDS and w not in never}
+        # (filters in C, straight into the frozenset: no set to copy)
+        return frozenset(filterfalse(rare.__contains__,
+                                     filter(str.islower, filter(str.isalpha, filter(str.isascii, frequencies)))))
 
 
 _GLUED_CANDIDATES = TextCache(4)
