@@ -600,8 +600,8 @@ def test_every_rule_is_linear_on_adversarial_input():
 
     Not a timed test: a rule is flagged only when the larger input takes
     long (over half a second, where a linear rule takes milliseconds) *and*
-    more than 10 times the smaller one's time, so a busy machine, which
-    slows both, does not fail it.  One-time set-up (compiling kernels,
+    more than 10 times the smaller one's time, both the best of three
+    runs, so a busy machine, which slows both, does not fail it.  One-time set-up (compiling kernels,
     loading word lists: :func:`cleaner.registry.setup`) is left out.
     """
     import importlib.util
@@ -643,6 +643,9 @@ def test_every_rule_is_linear_on_adversarial_input():
             except Exception as exc:  # a crash is reported by the engine as a finding; note it here too
                 slow.append(f"{r.code} on {name}: {type(exc).__name__}: {exc}")
                 continue
+            if t_large > 0.5 and t_large > 10 * t_small:  # once more, best of three: a pause of the machine is not a rule's
+                t_small = min(seconds(r, small[name]) for _ in range(3))
+                t_large = min(seconds(r, large[name]) for _ in range(3))
             if t_large > 0.5 and t_large > 10 * t_small:
                 slow.append(f"{r.code} {r.name} on {name}: {t_small:.2f}s on 16 KB, {t_large:.1f}s on 64 KB")
     assert not slow, "rules that grow faster than linearly (quadratic?): " + "; ".join(slow)
