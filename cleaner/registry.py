@@ -10,6 +10,10 @@ rest.
 Rules run in registration order, which is the order of the modules imported by
 :mod:`cleaner.rules` and, inside a module, the order of definition.
 
+A rule that loads something once for the whole process (a word list, a
+table, a compiled kernel) does it inside :func:`setup`: that time does not
+count against the time limit of the document that happened to need it first.
+
 Example::
 
     @rule("W001", "trailing-whitespace", "Remove spaces and tabs at the end of a line.")
