@@ -494,8 +494,11 @@ class _PassState:
         the check before each rule ends the run cleanly.
         """
         left = self.time_limit - self.elapsed() if self.time_limit is not None else 0.0
-        if in_setup() or left > 1e-3:
-            signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3))
+        if in_setup():  # (a compile can take a while: look again in a tenth of a second, not every millisecond)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 0.1))
+            return
+        if left > 1e-3:
+            signal.setitimer(signal.ITIMER_REAL, left)
             return
         if self.running is not None:
             raise RuleTimeout

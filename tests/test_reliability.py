@@ -562,6 +562,26 @@ def test_the_time_limit_still_stops_a_rule_that_runs_long_after_its_setup():
     assert [f.code for f in res.findings] == ["W992"] and "time limit" in res.findings[0].message
 
 
+def test_setup_seconds_never_lose_a_block_while_it_closes(monkeypatch):
+    """An alarm can land at any point of setup()'s exit: the block's time must be counted at every one."""
+    from cleaner import registry
+
+    seen: list[float] = []
+
+    class Clock:  # registry._SetupClock, noting setup_seconds() after each change
+        depth, since, seconds = 0, 0.0, 0.0
+
+        def __setattr__(self, name, value):
+            object.__setattr__(self, name, value)
+            seen.append(registry.setup_seconds())
+
+    monkeypatch.setattr(registry, "_SetupClock", Clock())
+    with registry.setup():
+        time.sleep(0.05)
+        seen.clear()
+    assert seen and all(s >= 0.05 for s in seen), seen
+
+
 def test_setup_seconds_count_nested_and_open_blocks():
     from cleaner.registry import in_setup, setup, setup_seconds
 
