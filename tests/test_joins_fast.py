@@ -357,3 +357,21 @@ def test_loading_the_kernel_is_setup_and_compiles_every_kernel_at_once():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_a_text_cache_keeps_no_long_text_alive_and_still_hits_an_equal_one(monkeypatch):
+    import sys
+
+    monkeypatch.setattr(J, "KEEP_TEXT_CHARS", 20)
+    cache = J.TextCache(4)
+    long_text = "guarantees.During the call " * 3
+    before = sys.getrefcount(long_text)
+    assert cache.get(long_text, lambda t: ["computed"]) == ["computed"]
+    assert sys.getrefcount(long_text) == before  # neither a key nor the last text asked about
+    assert all(not isinstance(k, str) or len(k) <= 20 for k in cache.items)
+    copy = "".join(["guarantees.During the call "] * 3)
+    assert copy is not long_text and cache.get(copy, lambda t: ["again"]) == ["computed"]  # equal text: a hit
+    other = long_text[:-1] + "!"
+    assert cache.get(other, lambda t: ["other"]) == ["other"]  # same length, other text: a miss
+    short = "said.of the"
+    assert cache.get(short, lambda t: ["short"]) == ["short"] and short in cache.items
