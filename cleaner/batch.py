@@ -782,12 +782,12 @@ def warm_up(config: Config, signer: Any = None) -> None:
     """
     from cleaner.dedup import _fast
     from cleaner.rules import _joins
-    from cleaner.rules._lines import DATA_DIR
+    from cleaner.rules._lines import sample_text
 
     try:
         _joins.load_kernel()
         _fast.kernels()
-        sample = (DATA_DIR / WARM_UP_SAMPLE).read_text(encoding="utf-8")
+        sample = sample_text(WARM_UP_SAMPLE)
         doc = clean_document(Document(id="warm-up", text=sample, source={}), config)
         if signer is not None:
             signer.paragraphs([(0, doc)])

@@ -38,7 +38,7 @@ from functools import lru_cache
 from itertools import compress, filterfalse, islice
 
 from cleaner.registry import setup
-from cleaner.rules._lines import load_word_list, matches_at
+from cleaner.rules._lines import load_word_list, matches_at, sample_text
 
 # ---------------------------------------------------------------- word lists
 
@@ -233,10 +233,7 @@ def _kernels(size: int):
             return None
         state["module"] = _joins_kernels
         _kernel_tables()
-        from cleaner.rules._lines import DATA_DIR
-
-        sample = (DATA_DIR / "warm_up.txt").read_text(encoding="utf-8")
-        Scan(sample, _joins_kernels).markers(LANGUAGE_SAMPLES[-1])  # candidates, then marker_scores
+        Scan(sample_text(), _joins_kernels).markers(LANGUAGE_SAMPLES[-1])  # candidates, then marker_scores
     return _joins_kernels
 
 

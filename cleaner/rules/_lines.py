@@ -31,6 +31,11 @@ def load_toml(name: str) -> dict:
         return tomllib.load(fh)
 
 
+def sample_text(name: str = "warm_up.txt") -> str:
+    """A sample news text from ``cleaner/data``: what kernels are compiled on and workers warmed up with."""
+    return (DATA_DIR / name).read_text(encoding="utf-8")
+
+
 @lru_cache(maxsize=None)
 def load_word_list(name: str) -> frozenset[str]:
     """Load a word list (one entry a line, ``#`` comments) from ``cleaner/data``."""

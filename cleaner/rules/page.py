@@ -44,7 +44,7 @@ import numpy as np
 
 from cleaner.model import Edit
 from cleaner.registry import RuleContext, rule, setup
-from cleaner.rules._lines import load_toml
+from cleaner.rules._lines import load_toml, sample_text
 
 
 @lru_cache(maxsize=1)
@@ -119,9 +119,7 @@ def _kernels(size: int):
 def _sample_page() -> str:
     """A page that takes every kernel's path: the warm-up sample news text, with a menu, a footer and
     the article once more as one long line (a minified page)."""
-    from cleaner.rules._lines import DATA_DIR
-
-    article = (DATA_DIR / "warm_up.txt").read_text(encoding="utf-8")
+    article = sample_text()
     return ("Home\nWorld\nPolitics\nSport\n\n" + article * 2 + "\n" + " ".join(article.split()) * 2
             + "\n\nAbout us\nContact\n© 2024 The Daily Ledger\n")
 
