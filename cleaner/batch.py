@@ -53,6 +53,7 @@ from cleaner.io.decoding import NotTextError, decode, encode_output
 from cleaner.io.files import InputError, atomic_write
 from cleaner.io.readers import Batch, InputFile, discover, extract_html_text, iter_batches
 from cleaner.io.writers import ParquetSink, Sink
+from cleaner.engine import time_limit_scope
 from cleaner.model import Document, Finding
 from cleaner.parallel import OrderedPool, default_jobs
 from cleaner.pipeline import (LOG_NAME, MAX_FILE_BYTES, clean_document, json_bytes, log_line, log_record, safe_join,
@@ -111,7 +112,7 @@ _STATE: dict[str, Any] = {}
 def set_state(config: Config, corpus: CorpusStats | None, text_field: str, id_field: str | None,
               dedup: Any = None) -> None:
     """Set what the workers need (inherited by forked workers; sent once to Ray actors)."""
-    _STATE.update(config=config, corpus=corpus, text_field=text_field, id_field=id_field, dedup=dedup)
+    _STATE.update(config=config, corpus=corpus, text_field=text_field, id_field=id_field, dedup=dedup, rules=None)
 
 
 def _decode_unit(fmt: str, data: bytes) -> tuple[str, dict[str, Any]]:
@@ -225,8 +226,11 @@ def _add_findings(line: bytes, slots: tuple, new: list[dict[str, Any]]) -> tuple
 
 
 def _clean(doc: Document) -> Document:
-    doc = clean_document(doc, _STATE["config"], corpus=_STATE.get("corpus"))
-    return doc
+    config: Config = _STATE["config"]
+    rules = _STATE.get("rules")
+    if rules is None:  # once a run: without per-file ignores, every document has the same rules
+        rules = _STATE["rules"] = () if config.per_file_ignores else tuple(config.active_rules())
+    return clean_document(doc, config, corpus=_STATE.get("corpus"), rules=rules or None)
 
 
 def work(payload: tuple) -> dict[str, Any]:
@@ -234,7 +238,8 @@ def work(payload: tuple) -> dict[str, Any]:
     mode, items = payload
     if mode == "stats":
         return {"corpus": _corpus_stats(items)}
-    return {"results": [_work_batch(*item) for item in items]}
+    with time_limit_scope():  # (one SIGALRM handler for the payload, not one per document)
+        return {"results": [_work_batch(*item) for item in items]}
 
 
 def _corpus_stats(items: list[tuple]) -> CorpusStats:

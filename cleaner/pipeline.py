@@ -15,17 +15,18 @@ import json
 import os
 import stat
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cleaner import __version__
 from cleaner.config import Config
-from cleaner.engine import RestoreError, clean_text, restore_text
+from cleaner.engine import RestoreError, clean_text, restore_text, time_limit_scope
 from cleaner.io.decoding import NotTextError, decode, encode, encode_output
 from cleaner.io.files import InputError, atomic_write, iter_input_files
 from cleaner.model import Document, Edit, Finding
+from cleaner.registry import Rule
 from cleaner.rules.boilerplate import CorpusStats
 
 LOG_NAME = "cleaner-log.jsonl"
@@ -104,15 +105,17 @@ CROSS_DOCUMENT_STAGES: list[CrossDocumentStage] = []
 def process(docs: list[Document], config: Config) -> list[Document]:
     """Run the rules over *docs* (in place) and the cross-document stages."""
     stats = CorpusStats.from_texts(d.text for d in docs) if len(docs) > 1 else None
-    for doc in docs:
-        clean_document(doc, config, corpus=stats)
+    with time_limit_scope():
+        for doc in docs:
+            clean_document(doc, config, corpus=stats)
     for stage in CROSS_DOCUMENT_STAGES:
         stage(docs, config)
     return docs
 
 
-def clean_document(doc: Document, config: Config, corpus: Any = None) -> Document:
-    result = clean_text(doc.text, config, doc_id=doc.id, corpus=corpus)
+def clean_document(doc: Document, config: Config, corpus: Any = None, rules: Sequence[Rule] | None = None) -> Document:
+    """Run the rules over *doc* and fill in its cleaned text, edits, findings and metadata (see :func:`clean_text`)."""
+    result = clean_text(doc.text, config, doc_id=doc.id, corpus=corpus, rules=rules)
     doc.edits = result.edits
     doc.findings = result.findings
     doc.metadata.update(result.metadata)

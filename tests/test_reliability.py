@@ -729,6 +729,90 @@ def test_time_limit_leaves_a_timer_armed_by_someone_else_alone():
     assert not fired
 
 
+def test_a_time_limit_scope_stops_each_runaway_document_and_puts_the_handler_back():
+    """Inside ``time_limit_scope`` the handler stays installed: every document still gets its own limit."""
+    if not hasattr(signal, "setitimer"):
+        pytest.skip("no interval timers here")
+    from cleaner import engine
+
+    def runaway(text, ctx):
+        while True:  # a rule bug: never returns
+            pass
+
+    def mine(signum, frame):  # pragma: no cover - never called
+        pass
+
+    fix = _rule("W993", lambda t, c: [Edit(0, 1, "X", "first letter")])
+    previous = signal.signal(signal.SIGALRM, mine)
+    try:
+        with engine.time_limit_scope():
+            assert signal.getsignal(signal.SIGALRM) is not mine  # the scope's handler, once for the block
+            for doc in ("abc", "def"):
+                started = time.perf_counter()
+                res = run_rules(doc, [fix, _rule("W994", runaway)], time_limit=0.2)
+                assert time.perf_counter() - started < 5
+                assert res.cleaned == "X" + doc[1:]
+                assert [f.code for f in res.findings] == ["W994"] and "time limit" in res.findings[0].message
+                assert signal.getitimer(signal.ITIMER_REAL)[0] == 0  # disarmed between documents
+                # the next document starts a full limit of its own: a fast one is not stopped
+                assert run_rules(doc, [fix], time_limit=0.2).findings == []
+            # an alarm that lands between two documents is ignored
+            signal.setitimer(signal.ITIMER_REAL, 0.01)
+            time.sleep(0.1)
+        assert signal.getsignal(signal.SIGALRM) is mine
+        assert signal.getitimer(signal.ITIMER_REAL)[0] == 0
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_time_limit_scope_arms_nothing_in_another_thread_or_inside_another_scope():
+    if not hasattr(signal, "setitimer"):
+        pytest.skip("no interval timers here")
+    import threading
+
+    from cleaner import engine
+
+    fix = _rule("W995", lambda t, c: [Edit(0, 1, "X", "first letter")])
+    with engine.time_limit_scope():
+        handler = signal.getsignal(signal.SIGALRM)
+        with engine.time_limit_scope():  # nested: adds nothing, takes nothing away
+            assert signal.getsignal(signal.SIGALRM) is handler
+        assert signal.getsignal(signal.SIGALRM) is handler
+        results = []
+        worker = threading.Thread(target=lambda: results.append(run_rules("abc", [fix], time_limit=5)))
+        worker.start()
+        worker.join()
+        assert results[0].cleaned == "Xbc"  # another thread: the limit is checked between rules only
+        assert signal.getitimer(signal.ITIMER_REAL)[0] == 0
+
+
+def test_batch_workers_clean_a_payload_in_one_time_limit_scope(monkeypatch):
+    """``batch.work`` installs the handler once a payload, not once a document (the per-document path is not taken)."""
+    if not hasattr(signal, "setitimer"):
+        pytest.skip("no interval timers here")
+    from cleaner import batch, engine
+    from cleaner.config import Config
+
+    per_document = []
+    real = engine._deadline
+
+    def counting(seconds, handler=None):
+        per_document.append(seconds)
+        return real(seconds, handler)
+
+    monkeypatch.setattr(engine, "_deadline", counting)
+    batch.set_state(Config(), None, "text", None)
+    lines = [json.dumps({"text": f"Doc {i}&amp; text<!-- x -->"}).encode() for i in range(3)]
+    out = batch.work(("clean", [("lines", "jsonl", "a.jsonl", "a.jsonl", 1, lines)]))
+    res = out["results"][0]
+    assert len(res["chunks"]) == 3 and not res["errors"]
+    assert all(json.loads(c)["text"].startswith(f"Doc {i}& text") for i, c in enumerate(res["chunks"]))
+    assert per_document == []  # every document went through the scope
+    assert engine.clean_text("Doc&amp;").cleaned == "Doc&"  # outside a scope: the per-document path
+    assert len(per_document) == 1
+
+
 def test_rules_run_to_a_fixpoint_and_say_so_when_they_do_not_converge():
     # Removing "<x>" bares "ab" for a rule that ran before: a second pass catches it.
     early = _rule("W985", lambda t, c: [Edit(i, i + 2, "A", "ab") for i in range(len(t) - 1) if t[i:i + 2] == "ab"])
