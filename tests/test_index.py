@@ -418,6 +418,63 @@ def test_d001_findings_encode_as_the_json_module_does(doc, rep_doc, sim, jac, co
     assert _to_json(f) == json.dumps(f, ensure_ascii=False)
 
 
+def _a_match(doc: str, rep_doc: str, sim: float, jac: float, cont: float, measure: str, start: int = 5,
+             severity: str = "warning"):
+    """A :meth:`CorpusDedup.matches` row and the CorpusDedup to word it."""
+    from cleaner.dedup.cluster import Similarity
+    from cleaner.dedup.index import CorpusDedup, Rep
+
+    dedup = CorpusDedup.__new__(CorpusDedup)  # finding() and finding_json() need only the severity
+    dedup.severity = severity
+    rep = Rep(12, rep_doc, 3, 40, 90, np.zeros(0, dtype=np.uint32))
+    return dedup, (0, doc, rep, 7, start, start + 50, (2, 1, 2, 51), Similarity(jac, cont, measure, sim),
+                   (7, 0, 50, "line", 0, 0))
+
+
+@pytest.mark.parametrize("doc, rep_doc", [("a", "b"), ("Caf\u00e9 \u201cq\u201d/\\\"x\"\t\n", "\u00e9\u4e2d\U0001f600\x00\x1f"),
+                                          ("\ud800lone", "b"), ("\u2028\x7f\x85", "b\udcff")])
+@pytest.mark.parametrize("sim, jac, cont, measure", [(0.78125, 0.78125, 0.9, "jaccard"), (1.0, 1 / 3, 1.0, "containment"),
+                                                     (0.4, 0.4, 0.123456789, "jaccard"), (np.float64(0.5), 0.5, 0.5, "jaccard"),
+                                                     (float("nan"), 1e-300, float("-inf"), "jaccard"),
+                                                     (float("inf"), 1e22, 5e-324, "j\"acc"), (1, 0, 1, "containment")])
+def test_d001_finding_json_is_the_encoded_finding(doc, rep_doc, sim, jac, cont, measure):
+    """finding_json writes the text the record encoder writes for the finding's dict, without building it."""
+    from cleaner.pipeline import to_json
+
+    for severity in ("warning", "a \"loud\" one\n"):
+        dedup, m = _a_match(doc, rep_doc, sim, jac, cont, measure, severity=severity)
+        assert dedup.finding_json(m) == to_json(dedup.finding(m)) == json.dumps(dedup.finding(m), ensure_ascii=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=12), st.text(max_size=12), st.floats(), st.floats(), st.floats(),
+       st.sampled_from(["jaccard", "containment", ""]), st.integers(0, 10**12))
+def test_d001_finding_json_is_the_encoded_finding_for_any_value(doc, rep_doc, sim, jac, cont, measure, start):
+    from cleaner.pipeline import to_json
+
+    dedup, m = _a_match(doc, rep_doc, sim, jac, cont, measure, start=start)
+    assert dedup.finding_json(m) == to_json(dedup.finding(m))
+    assert dedup.paragraph(m).number == 7 and dedup.paragraph(m).text == ""
+
+
+def test_findings_spliced_as_text_are_the_findings_spliced_as_dicts():
+    """_add_findings with the findings' JSON texts (the D001 path) gives the line it gives for their dicts."""
+    from cleaner.batch import _add_findings, _record_line
+
+    own = [{"start": s, "end": e, "code": c, "message": "m"} for s, e, c in [(0, 4, "Q001"), (5, 55, "Z001"), (9, 9, "A001")]]
+    own.sort(key=lambda f: (f["start"], f["end"], f["code"]))
+    line, slots = _record_line({"id": "x", "text": "t"}, {"edits": [], "findings": own})
+    found = [_a_match("x", "wire", 0.8, 0.8, 0.9, "jaccard", start=s) for s in (5, 0, 9, 70)]
+    dicts = [dedup.finding(m) for dedup, m in found]
+    want = _add_findings(line, slots, dicts)
+    got = _add_findings(line, slots, [(f["start"], f["end"], f["code"]) for f in dicts],
+                        [dedup.finding_json(m) for dedup, m in found])
+    assert got == want and want is not None
+    assert json.loads(got[0])["cleaner"]["findings"] == sorted(own + dicts, key=lambda f: (f["start"], f["end"], f["code"]))
+    bad = _a_match("\ud800", "wire", 0.8, 0.8, 0.9, "jaccard")
+    assert _add_findings(line, slots, [(5, 55, "D001")], [bad[0].finding_json(bad[1])]) is None  # not UTF-8: the caller's fallback
+
+
 def test_band_index_levels_merge_as_a_stable_sort_with_and_without_numba(monkeypatch):
     """The compiled merge of two levels keeps every band sorted, older entries first on equal keys."""
     from cleaner.dedup import _fast

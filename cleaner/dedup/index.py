@@ -57,7 +57,20 @@ from cleaner.dedup._fast import distinct
 from cleaner.dedup.core import DedupParams
 from cleaner.io.files import InputError
 
+from json.encoder import encode_basestring as _quote  # a string's JSON as cleaner.pipeline.to_json writes it
+
 RULE_CODE = "D001"
+
+
+def _float(x: float) -> str:
+    """*x* as :func:`cleaner.pipeline.to_json` writes it: ``float.__repr__``, or ``NaN``, ``Infinity``, ``-Infinity``."""
+    if not isinstance(x, float):  # (an int, say)
+        from cleaner.pipeline import to_json
+
+        return to_json(x)
+    if x - x == 0.0:  # (finite)
+        return float.__repr__(x)
+    return "NaN" if x != x else ("Infinity" if x > 0 else "-Infinity")
 
 
 def _gc_paused(method):
@@ -733,7 +746,6 @@ class CorpusDedup:
         self.severity = severity
         self.clusters_hit: set[int] = set()
 
-    @_gc_paused
     def check_batch(self, batch: dict[str, Any] | None) -> list[tuple[int, str, dict[str, Any], Any]]:
         """``(position, doc id, finding JSON, paragraph)`` for every paragraph of *batch* that repeats a representative.
 
@@ -742,10 +754,61 @@ class CorpusDedup:
         sharing a bucket (earlier batches and runs, oldest first), then the
         representatives of its candidates within the batch; the first that
         verifies wins, otherwise the paragraph becomes a representative.
+        :meth:`matches` gives the same repeats unworded.
+        """
+        return [(m[0], m[1], self.finding(m), self.paragraph(m)) for m in self.matches(batch)]
+
+    @staticmethod
+    def paragraph(match: tuple) -> Any:
+        """The :class:`~cleaner.dedup.segment.Paragraph` (in the cleaned text, without its text) of a :meth:`matches` row."""
+        from cleaner.dedup.segment import Paragraph
+
+        para = match[8]
+        return Paragraph(para[0], para[1], para[2], "", *para[3:])
+
+    def finding(self, match: tuple) -> dict[str, Any]:
+        """The D001 finding of a :meth:`matches` row, as a dict (:meth:`_finding`)."""
+        _pos, doc, rep, number, start, end, where, sim, _para = match
+        return self._finding(rep, doc, number, start, end, where, sim)
+
+    def finding_json(self, match: tuple) -> str:
+        """``to_json(self.finding(match))``, the finding's JSON text, written directly: no dict is built.
+
+        Every string goes through the encoder's own string escaping and
+        every float through ``float.__repr__`` (``NaN``, ``Infinity`` and
+        ``-Infinity`` as the encoder writes them), so the text is the same,
+        byte for byte (tests/test_index.py).
+        """
+        _pos, doc, rep, number, start, end, (line, column, end_line, end_column), sim, _para = match
+        _score = self._score
+        if _score is None:
+            from cleaner.dedup.stage import _score
+
+            self._score = _score
+        rep_doc, rep_number = _quote(rep.doc), rep.number
+        message = _quote(f"near-duplicate of {rep.doc} paragraph {rep_number}, "
+                         f"{_score(sim.measure, sim.score, sim.jaccard, sim.containment)}")
+        return (f'{{"start": {start}, "end": {end}, "line": {line}, "column": {column}, "end_line": {end_line}, '
+                f'"end_column": {end_column}, "code": "{RULE_CODE}", "name": "near-duplicate", "message": {message}, '
+                f'"severity": {_quote(self.severity)}, "data": {{"cluster": {rep.id}, "kind": "cross-source", '
+                f'"paragraph": {number}, "duplicate_of": {{"path": {rep_doc}, "paragraph": {rep_number}, '
+                f'"start": {rep.start}, "end": {rep.end}}}, "similarity": {_float(round(sim.score, 4))}, '
+                f'"measure": {_quote(sim.measure)}, "jaccard": {_float(round(sim.jaccard, 4))}, '
+                f'"containment": {_float(round(sim.containment, 4))}, "size": 2, "members": [{{"path": {rep_doc}, '
+                f'"paragraph": {rep_number}}}, {{"path": {_quote(doc)}, "paragraph": {number}}}]}}}}')
+
+    @_gc_paused
+    def matches(self, batch: dict[str, Any] | None) -> list[tuple]:
+        """The repeats of :meth:`check_batch`, unworded: ``(position, doc id, representative, number, start, end, where, similarity, paragraph)``.
+
+        ``number``, ``start``, ``end`` and ``where`` place the repeated
+        paragraph as its ``items`` row does (:meth:`ParagraphSigner.paragraphs`),
+        ``paragraph`` is that row's paragraph fields; :meth:`finding`,
+        :meth:`finding_json` and :meth:`paragraph` make the rest of a repeat
+        when it is needed.  Indexes *batch*'s new representatives.
         """
         from cleaner.dedup.cluster import Verifier, similarity_from
         from cleaner.dedup.minhash import ShingleBatch
-        from cleaner.dedup.segment import Paragraph
 
         if not batch:
             return []
@@ -832,8 +895,7 @@ class CorpusDedup:
             rep, sim = best
             owner[i] = rep
             self.clusters_hit.add(rep.id)
-            out.append((pos, doc, self._finding(rep, doc, number, start, end, where, sim),
-                        Paragraph(para[0], para[1], para[2], "", *para[3:])))
+            out.append((pos, doc, rep, number, start, end, where, sim, para))
         self.store.add(new, hashes[new_rows] if new_rows else hashes[:0])
         self.cache.add([r for r, _ in new])
         if new_rows:
