@@ -475,6 +475,53 @@ def test_findings_spliced_as_text_are_the_findings_spliced_as_dicts():
     assert _add_findings(line, slots, [(5, 55, "D001")], [bad[0].finding_json(bad[1])]) is None  # not UTF-8: the caller's fallback
 
 
+def test_new_representatives_are_stored_and_cached_column_by_column_as_rep_by_rep(tmp_path):
+    """RepBatch rows are the blobs of each Rep; the cache holds the same representatives whichever way they came."""
+    from cleaner.dedup.index import Rep, RepBatch, RepCache, SQLiteStore
+
+    rng = np.random.default_rng(7)
+    sizes = rng.integers(0, 9, 6)
+    sizes[2] = 0  # (an empty set)
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    values = rng.integers(0, 2**32, int(offsets[-1]), dtype=np.uint64).astype(np.uint32)
+    sigs = rng.integers(0, 2**32, (6, 128), dtype=np.uint64).astype(np.uint32)
+    hashes = rng.integers(0, 2**63, (6, 4), dtype=np.uint64)
+    docs, numbers, starts, ends = ["d\u00e9", "d\u00e9", "x", "y", "x", "z"], [1, 2, 1, 1, 3, 9], [0, 5, 0, 7, 9, 1], [4, 9, 3, 8, 20, 2]
+    new = RepBatch(np.arange(40, 46), docs, numbers, starts, ends, offsets, values, sigs, hashes)
+    reps = [Rep(40 + k, docs[k], numbers[k], starts[k], ends[k], values[offsets[k] : offsets[k + 1]]) for k in range(6)]
+    assert new.rows() == [(r.id, r.doc, r.number, r.start, r.end, r.shingles.astype("<u4").tobytes(),
+                           sigs[k].astype("<u4").tobytes(), hashes[k].astype("<u8").tobytes()) for k, r in enumerate(reps)]
+    by_batch, by_rep = RepCache(capacity=20), RepCache(capacity=20)  # (small: compacted on the way)
+    for cache, add in ((by_batch, by_batch.add_batch), (by_rep, by_rep.add)):
+        cache.fetch(np.arange(0), None)
+        add(new if add == by_batch.add_batch else reps)
+        cache.fetch(np.arange(0), None)
+        add(RepBatch(np.arange(50, 52), ["q", "x"], [1, 2], [0, 1], [1, 2], np.array([0, 15, 30]),
+                     np.arange(30, dtype=np.uint32), sigs[:2], hashes[:2])
+            if add == by_batch.add_batch else
+            [Rep(50, "q", 1, 0, 1, np.arange(15, dtype=np.uint32)), Rep(51, "x", 2, 1, 2, np.arange(15, 30, dtype=np.uint32))])
+    assert by_batch.docs == by_rep.docs and np.array_equal(by_batch.offset >= 0, by_rep.offset >= 0)
+    cached = np.flatnonzero(by_batch.offset >= 0)
+    assert len(cached) and all(np.array_equal(x, y) for x, y in zip(by_batch.sets(cached), by_rep.sets(cached)))
+    got, want = by_batch.reps(cached.tolist()), by_rep.reps(cached.tolist())
+    assert [(r.id, r.doc, r.number, r.start, r.end, r.shingles.tolist()) for r in got.values()] == [
+        (r.id, r.doc, r.number, r.start, r.end, r.shingles.tolist()) for r in want.values()]
+    store = SQLiteStore(str(tmp_path / "i.sqlite"), {}, 4)
+    store.add(new)
+    store.commit()
+    again = SQLiteStore(str(tmp_path / "i.sqlite"), {}, 4)  # a later run reads them back
+    back = again.fetch(set(range(40, 46)))
+    assert [(r.id, r.doc, r.number, r.start, r.end, r.shingles.tolist()) for r in back.values()] == [
+        (r.id, r.doc, r.number, r.start, r.end, r.shingles.tolist()) for r in reps]
+    ids, stored_sigs, stored_sizes = again.signatures()
+    assert ids.tolist() == list(range(40, 46)) and np.array_equal(stored_sigs, sigs) and stored_sizes.tolist() == sizes.tolist()
+    rows, found = again.lookup_pairs(sigs, hashes[[3, 0]])
+    assert set(zip(rows.tolist(), found.tolist())) >= {(0, 43), (1, 40)}
+    assert again.reserve(1) == 46
+    store.close()
+    again.close()
+
+
 def test_band_index_levels_merge_as_a_stable_sort_with_and_without_numba(monkeypatch):
     """The compiled merge of two levels keeps every band sorted, older entries first on equal keys."""
     from cleaner.dedup import _fast

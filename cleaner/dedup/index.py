@@ -245,6 +245,37 @@ class Rep:
     shingles: np.ndarray
 
 
+@dataclass(slots=True)
+class RepBatch:
+    """New representatives of a batch, column by column, as the stores and caches index them."""
+
+    ids: np.ndarray  # int64, increasing
+    docs: list[str]
+    numbers: list[int]
+    starts: list[int]
+    ends: list[int]
+    offsets: np.ndarray  # the shingle sets in CSR layout: set k is values[offsets[k] : offsets[k + 1]]
+    values: np.ndarray  # uint32
+    sigs: np.ndarray  # (n, num_perm) uint32
+    hashes: np.ndarray  # (n, bands) uint64
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def rows(self) -> list[tuple[int, str, int, int, int, bytes, bytes, bytes]]:
+        """``(id, doc, number, start, end, shingles, signature, band hashes)`` of each, the blobs little-endian."""
+        sets = self.values.astype("<u4", copy=False).tobytes()
+        at = (4 * self.offsets).tolist()
+        sigs = np.ascontiguousarray(self.sigs, dtype="<u4").tobytes()
+        bands = np.ascontiguousarray(self.hashes, dtype="<u8").tobytes()
+        n = len(self.ids)
+        sw, bw = len(sigs) // max(n, 1), len(bands) // max(n, 1)
+        return [(pid, doc, number, start, end, sets[at[k] : at[k + 1]], sigs[k * sw : (k + 1) * sw],
+                 bands[k * bw : (k + 1) * bw])
+                for k, (pid, doc, number, start, end) in enumerate(
+                    zip(self.ids.tolist(), self.docs, self.numbers, self.starts, self.ends))]
+
+
 def _gather(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The runs ``values[starts[k] : starts[k] + lengths[k]]`` one after the other, in CSR layout: ``(offsets, values)``."""
     offsets = np.zeros(len(starts) + 1, dtype=np.int64)
@@ -344,22 +375,36 @@ class RepCache:
         """Cache *reps*, as used by the current batch."""
         if not reps:
             return
-        ids = np.fromiter((r.id for r in reps), dtype=np.int64, count=len(reps))
-        self._grow(int(ids.max()))
-        for r in reps:
-            if r.doc not in self.doc_code:
-                self.doc_code[r.doc] = len(self.docs)
-                self.docs.append(r.doc)
-        self.doc[ids] = [self.doc_code[r.doc] for r in reps]
-        self.number[ids] = [r.number for r in reps]
-        self.start[ids] = [r.start for r in reps]
-        self.end[ids] = [r.end for r in reps]
         sizes = np.fromiter((len(r.shingles) for r in reps), dtype=np.int64, count=len(reps))
-        total = int(sizes.sum())
+        offsets = np.zeros(len(reps) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        self._add(np.fromiter((r.id for r in reps), dtype=np.int64, count=len(reps)), [r.doc for r in reps],
+                  [r.number for r in reps], [r.start for r in reps], [r.end for r in reps],
+                  offsets, np.concatenate([r.shingles for r in reps]))
+
+    def add_batch(self, new: RepBatch) -> None:
+        """Cache the representatives *new*, as used by the current batch."""
+        if len(new):
+            self._add(new.ids, new.docs, new.numbers, new.starts, new.ends, new.offsets, new.values)
+
+    def _add(self, ids: np.ndarray, docs: list[str], numbers: list[int], starts: list[int], ends: list[int],
+             offsets: np.ndarray, values: np.ndarray) -> None:
+        self._grow(int(ids.max()))
+        doc_code = self.doc_code
+        for doc in docs:
+            if doc not in doc_code:
+                doc_code[doc] = len(self.docs)
+                self.docs.append(doc)
+        self.doc[ids] = [doc_code[doc] for doc in docs]
+        self.number[ids] = numbers
+        self.start[ids] = starts
+        self.end[ids] = ends
+        sizes = np.diff(offsets)
+        total = int(offsets[-1])
         if self.top + total > self.capacity:
             self._compact(total)
-        self.arena[self.top : self.top + total] = np.concatenate([r.shingles for r in reps])
-        self.offset[ids] = self.top + np.cumsum(sizes) - sizes
+        self.arena[self.top : self.top + total] = values
+        self.offset[ids] = self.top + offsets[:-1]
         self.size[ids] = sizes
         self.used[ids] = self.clock
         self.top += total
@@ -541,15 +586,11 @@ class SQLiteStore:
         return (np.array(ids, dtype=np.int64), np.frombuffer(b"".join(sigs), dtype="<u4").reshape(len(ids), -1),
                 np.array(sizes, dtype=np.int64))
 
-    def add(self, reps: list[tuple[Rep, bytes]], hashes: np.ndarray) -> None:
-        if not reps:
+    def add(self, new: RepBatch) -> None:
+        if not len(new):
             return
-        blobs = np.ascontiguousarray(hashes, dtype="<u8").tobytes()  # row i is blobs[i * width : (i + 1) * width]
-        width = len(blobs) // len(reps)
-        self.db.executemany("INSERT OR REPLACE INTO paragraphs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            [(r.id, r.doc, r.number, r.start, r.end, r.shingles.astype("<u4", copy=False).tobytes(),
-                              sig, blobs[at : at + width]) for (r, sig), at in zip(reps, range(0, len(blobs), width))])
-        self.bands.add(np.array([r.id for r, _ in reps], dtype=np.int64), hashes)
+        self.db.executemany("INSERT OR REPLACE INTO paragraphs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", new.rows())
+        self.bands.add(new.ids, new.hashes)
 
     def count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0]
@@ -613,16 +654,16 @@ class RedisStore:
     def reserve(self, n: int) -> int:
         return int(self.client.incrby(f"{self.prefix}:next", n)) - n + 1
 
-    def add(self, reps: list[tuple[Rep, bytes]], hashes: np.ndarray) -> None:
-        if not reps:
+    def add(self, new: RepBatch) -> None:
+        if not len(new):
             return
-        sigs = np.stack([np.frombuffer(sig, dtype="<u4") for _, sig in reps])
-        self.lsh.insert_batch([r.id for r, _ in reps], sigs)
+        rows = new.rows()
+        self.lsh.insert_batch(new.ids.tolist(), np.stack([np.frombuffer(sig, dtype="<u4") for *_, sig, _ in rows]))
         self.client.hset(f"{self.prefix}:docs", mapping={
-            str(r.id): json.dumps([r.doc, r.number, r.start, r.end]).encode() + b"\n" + r.shingles.astype("<u4").tobytes()
-            for r, _ in reps})
+            str(pid): json.dumps([doc, number, start, end]).encode() + b"\n" + sh
+            for pid, doc, number, start, end, sh, _sig, _bands in rows})
         self.client.hset(f"{self.prefix}:sigs", mapping={
-            str(r.id): np.int64(len(r.shingles)).astype("<i8").tobytes() + sig for r, sig in reps})
+            str(pid): np.int64(len(sh) // 4).astype("<i8").tobytes() + sig for pid, *_, sh, sig, _bands in rows})
 
     def signatures(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Ids, signatures and shingle-set sizes of the stored representatives (for :class:`SignatureFilter`)."""
@@ -859,47 +900,56 @@ class CorpusDedup:
         rep_row = dict(zip(rep_ids.tolist(), range(n, n + len(rep_ids))))
         matched = self.cache.reps([pid for pid, _ in indexed.values()])
         first_id = self.store.reserve(n)
-        owner: list[Any] = [None] * n  # row -> its Rep (its own if it is a representative)
-        own = sets.offsets.tolist()  # (the batch's own sets)
-        sig_bytes = sigs.astype("<u4").tobytes()  # row i is sig_bytes[i * width : (i + 1) * width]
-        width = 4 * sigs.shape[1]
-        new: list[tuple[Rep, bytes]] = []
-        new_rows: list[int] = []
+        # Only the paragraphs with a candidate are looked at one by one, in order; the others
+        # are new representatives.  A row repeats the Rep in owner[row], or is its own.
+        owner: dict[int, Rep] = {}
         out = []
-        for i, (pos, doc, number, start, end, where, para) in enumerate(paragraphs):
+        for i in sorted(indexed.keys() | earlier.keys()):
+            pos, doc, number, start, end, where, para = paragraphs[i]
             best = None
             if i in indexed:
                 pid, sim = indexed[i]
                 best = (matched[pid], sim)
-            if best is None and i in earlier:
+            else:
                 tried: set[int] = set()
+                best_id = -1
                 for j in sorted(earlier[i]):
-                    r = owner[j]
-                    if r.id in tried or r.doc == doc:
+                    r = owner.get(j)
+                    rid, rdoc = (first_id + j, paragraphs[j][1]) if r is None else (r.id, r.doc)
+                    if rid in tried or rdoc == doc:
                         continue
-                    tried.add(r.id)
-                    if r.id in rep_row:
-                        sim = verifier.similarity(rep_row[r.id], i)
+                    tried.add(rid)
+                    if rid in rep_row:
+                        sim = verifier.similarity(rep_row[rid], i)
                     else:
-                        k = known.get((r.id - first_id, i))  # a representative of this batch
-                        sim = (verifier.similarity(r.id - first_id, i) if k is None
+                        k = known.get((rid - first_id, i))  # a representative of this batch
+                        sim = (verifier.similarity(rid - first_id, i) if k is None
                                else similarity_from(codes[k], jac[k], cont[k]))
-                    if sim.ok and (best is None or r.id < best[0].id):
-                        best = (r, sim)
-            if best is None:
-                rep = Rep(first_id + i, doc, number, start, end, sets.values[own[i] : own[i + 1]])
-                owner[i] = rep
-                new.append((rep, sig_bytes[i * width : (i + 1) * width]))
-                new_rows.append(i)
-                continue
+                    if sim.ok and (best is None or rid < best_id):
+                        best, best_id = (r if r is not None else j, sim), rid
+                if best is None:
+                    continue
+                if not isinstance(best[0], Rep):  # (a new representative of this batch, row j)
+                    j = best[0]
+                    _pos, rdoc, rnumber, rstart, rend, *_rest = paragraphs[j]
+                    best = (Rep(first_id + j, rdoc, rnumber, rstart, rend, sets.shingles(j)), best[1])
             rep, sim = best
             owner[i] = rep
             self.clusters_hit.add(rep.id)
             out.append((pos, doc, rep, number, start, end, where, sim, para))
-        self.store.add(new, hashes[new_rows] if new_rows else hashes[:0])
-        self.cache.add([r for r, _ in new])
-        if new_rows:
-            self.filter.add(np.array([r.id for r, _ in new], dtype=np.int64), sigs[new_rows], sizes[new_rows])
+        if owner:
+            new_rows = np.delete(np.arange(n), np.fromiter(owner, dtype=np.int64, count=len(owner)))
+        else:
+            new_rows = np.arange(n)
+        if len(new_rows):
+            offsets, values = _gather(sets.values, sets.offsets[new_rows], sizes[new_rows])
+            rows = new_rows.tolist()
+            places = [paragraphs[i][1:5] for i in rows]  # (doc, number, start, end)
+            new = RepBatch(new_rows + first_id, *map(list, zip(*places)), offsets, values, sigs[new_rows],
+                           hashes[new_rows])
+            self.store.add(new)
+            self.cache.add_batch(new)
+            self.filter.add(new.ids, new.sigs, sizes[new_rows])
         return out
 
     def _first_matches(self, verifier: Any, pairs: np.ndarray, ids: np.ndarray) -> dict[int, tuple[int, Any]]:
