@@ -225,9 +225,10 @@ def _add_findings(line: bytes, slots: tuple, new: list[Any], texts: list[str] | 
         items.append(line[at : at + n])
         at += n + 2
     end = start + sum(lengths) + 2 * max(len(lengths) - 1, 0)
-    merged = sorted(zip(keys + new, range(len(keys) + len(new)), items + added))
-    joined = b", ".join(item for _, _, item in merged)
-    return line[:start] + joined + line[end:], (start, [k for k, _, _ in merged], [len(x) for _, _, x in merged])
+    keys, items = keys + new, items + added
+    order = sorted(range(len(keys)), key=keys.__getitem__)  # (stable: the line's own first on equal keys)
+    items = [items[k] for k in order]
+    return line[:start] + b", ".join(items) + line[end:], (start, [keys[k] for k in order], [len(x) for x in items])
 
 
 def _clean(doc: Document) -> Document:

@@ -457,6 +457,30 @@ def test_d001_finding_json_is_the_encoded_finding_for_any_value(doc, rep_doc, si
     assert dedup.paragraph(m).number == 7 and dedup.paragraph(m).text == ""
 
 
+@pytest.mark.parametrize("kept", [1 << 16, 2])
+def test_d001_finding_json_pieces_kept_across_findings_write_each_finding_as_encoded(kept, monkeypatch):
+    """Pieces of finding JSON kept by representative and similarity: never those of an equal but other-written value."""
+    from cleaner.dedup import index
+    from cleaner.dedup.cluster import Similarity
+    from cleaner.dedup.index import CorpusDedup, Rep
+    from cleaner.pipeline import to_json
+
+    monkeypatch.setattr(index, "_JSON_PARTS", kept)  # 2: the pieces are dropped again and again
+    dedup = CorpusDedup.__new__(CorpusDedup)
+    dedup.severity = "warning"
+    reps = [Rep(k, f"doc \"{k % 3}\"", k, 10 * k, 10 * k + 5, np.zeros(0, dtype=np.uint32)) for k in range(1, 5)]
+    sims = [Similarity(0.5, 0.75, "jaccard", 0.5), Similarity(np.float64(0.5), 0.75, "jaccard", np.float64(0.5)),
+            Similarity(1, 1, "jaccard", 1), Similarity(1.0, 1.0, "jaccard", 1.0), Similarity(0.0, 1.0, "containment", 1.0),
+            Similarity(-0.0, 1.0, "containment", 1.0), Similarity(0.5, 0.75, "containment", 0.75),
+            Similarity(float("nan"), 0.9, "jaccard", float("nan")), Similarity(0.123456, 0.98765, "containment", 0.98765)]
+    rng = random.Random(4)
+    for k in range(300):
+        rep, sim = rng.choice(reps), rng.choice(sims)
+        m = (0, rng.choice(["a", "b\u00e9"]), rep, k, k, k + 9, (1, k, 2, 3), sim, (k, 0, 9, "line", 0, 0))
+        assert dedup.finding_json(m) == to_json(dedup.finding(m))
+    assert 0 < len(dedup._json_parts[0]) <= kept and 0 < len(dedup._json_parts[1]) <= kept
+
+
 def test_findings_spliced_as_text_are_the_findings_spliced_as_dicts():
     """_add_findings with the findings' JSON texts (the D001 path) gives the line it gives for their dicts."""
     from cleaner.batch import _add_findings, _record_line

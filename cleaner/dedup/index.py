@@ -60,6 +60,7 @@ from cleaner.io.files import InputError
 from json.encoder import encode_basestring as _quote  # a string's JSON as cleaner.pipeline.to_json writes it
 
 RULE_CODE = "D001"
+_JSON_PARTS = 1 << 16  # pieces of finding JSON kept (CorpusDedup.finding_json)
 
 
 def _float(x: float) -> str:
@@ -818,25 +819,56 @@ class CorpusDedup:
         Every string goes through the encoder's own string escaping and
         every float through ``float.__repr__`` (``NaN``, ``Infinity`` and
         ``-Infinity`` as the encoder writes them), so the text is the same,
-        byte for byte (tests/test_index.py).
+        byte for byte (tests/test_index.py).  What depends only on the
+        representative (an id names one representative) or only on the
+        similarity is written once and kept, a bounded number of times.
         """
         _pos, doc, rep, number, start, end, (line, column, end_line, end_column), sim, _para = match
+        reps, sims = self._json_parts
+        if reps is None:
+            reps, sims = self._json_parts = ({}, {})
+        parts = reps.get(rep.id)
+        if parts is None:
+            if len(reps) >= _JSON_PARTS:
+                reps.clear()
+            rep_doc = _quote(rep.doc)
+            parts = reps[rep.id] = (
+                _quote(f"near-duplicate of {rep.doc} paragraph {rep.number}, ")[:-1],  # (the message, open)
+                f'"duplicate_of": {{"path": {rep_doc}, "paragraph": {rep.number}, "start": {rep.start}, '
+                f'"end": {rep.end}}}, ',
+                f'"members": [{{"path": {rep_doc}, "paragraph": {rep.number}}}, {{"path": ')
+        x, j, c = sim.score, sim.jaccard, sim.containment
+        # kept only where equal keys write the same text: floats (not 1 beside 1.0), positive (not -0.0 beside 0.0)
+        if type(x) is float and type(j) is float and type(c) is float and x > 0.0 and j > 0.0 and c > 0.0:
+            key = (sim.measure, x, j, c)
+            similar = sims.get(key)
+            if similar is None:
+                if len(sims) >= _JSON_PARTS:
+                    sims.clear()
+                similar = sims[key] = self._similarity_json(sim)
+        else:
+            similar = self._similarity_json(sim)
+        score, similarity = similar
+        message, duplicate_of, members = parts
+        return (f'{{"start": {start}, "end": {end}, "line": {line}, "column": {column}, "end_line": {end_line}, '
+                f'"end_column": {end_column}, "code": "{RULE_CODE}", "name": "near-duplicate", "message": '
+                f'{message}{score}, "severity": {_quote(self.severity)}, "data": {{"cluster": {rep.id}, '
+                f'"kind": "cross-source", "paragraph": {number}, {duplicate_of}{similarity}{members}'
+                f'{_quote(doc)}, "paragraph": {number}}}]}}}}')
+
+    _json_parts: tuple[dict | None, dict | None] = (None, None)  # (by representative id, by similarity)
+
+    def _similarity_json(self, sim: Any) -> tuple[str, str]:
+        """The end of the message's JSON (the score and the closing quote), and the finding's data from ``similarity`` to ``size``."""
         _score = self._score
         if _score is None:
             from cleaner.dedup.stage import _score
 
             self._score = _score
-        rep_doc, rep_number = _quote(rep.doc), rep.number
-        message = _quote(f"near-duplicate of {rep.doc} paragraph {rep_number}, "
-                         f"{_score(sim.measure, sim.score, sim.jaccard, sim.containment)}")
-        return (f'{{"start": {start}, "end": {end}, "line": {line}, "column": {column}, "end_line": {end_line}, '
-                f'"end_column": {end_column}, "code": "{RULE_CODE}", "name": "near-duplicate", "message": {message}, '
-                f'"severity": {_quote(self.severity)}, "data": {{"cluster": {rep.id}, "kind": "cross-source", '
-                f'"paragraph": {number}, "duplicate_of": {{"path": {rep_doc}, "paragraph": {rep_number}, '
-                f'"start": {rep.start}, "end": {rep.end}}}, "similarity": {_float(round(sim.score, 4))}, '
-                f'"measure": {_quote(sim.measure)}, "jaccard": {_float(round(sim.jaccard, 4))}, '
-                f'"containment": {_float(round(sim.containment, 4))}, "size": 2, "members": [{{"path": {rep_doc}, '
-                f'"paragraph": {rep_number}}}, {{"path": {_quote(doc)}, "paragraph": {number}}}]}}}}')
+        return (_quote(_score(sim.measure, sim.score, sim.jaccard, sim.containment))[1:],
+                f'"similarity": {_float(round(sim.score, 4))}, "measure": {_quote(sim.measure)}, '
+                f'"jaccard": {_float(round(sim.jaccard, 4))}, "containment": {_float(round(sim.containment, 4))}, '
+                f'"size": 2, ')
 
     @_gc_paused
     def matches(self, batch: dict[str, Any] | None) -> list[tuple]:
