@@ -202,7 +202,8 @@ def _finding_key(f: dict[str, Any]) -> tuple[int, int, str]:
     return f["start"], f["end"], f["code"]
 
 
-def _add_findings(line: bytes, slots: tuple, new: list[Any], texts: list[str] | None = None) -> tuple[bytes, tuple] | None:
+def _add_findings(line: bytes, slots: tuple, new: list[Any],
+                  texts: list[str] | None = None) -> tuple[bytes, tuple] | None:
     """*line* (from :func:`_record_line`) with the *new* findings among its own, in order; None if one is not UTF-8.
 
     *new* are findings as dicts or, when their JSON *texts* are given (as

@@ -47,6 +47,7 @@ import gc
 import json
 import sqlite3
 from dataclasses import dataclass
+from json.encoder import encode_basestring as _quote  # a string's JSON as cleaner.pipeline.to_json writes it
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -56,8 +57,6 @@ import numpy as np
 from cleaner.dedup._fast import distinct
 from cleaner.dedup.core import DedupParams
 from cleaner.io.files import InputError
-
-from json.encoder import encode_basestring as _quote  # a string's JSON as cleaner.pipeline.to_json writes it
 
 RULE_CODE = "D001"
 _JSON_PARTS = 1 << 16  # pieces of finding JSON kept (CorpusDedup.finding_json)
@@ -802,7 +801,7 @@ class CorpusDedup:
 
     @staticmethod
     def paragraph(match: tuple) -> Any:
-        """The :class:`~cleaner.dedup.segment.Paragraph` (in the cleaned text, without its text) of a :meth:`matches` row."""
+        """The :class:`~cleaner.dedup.segment.Paragraph` of a :meth:`matches` row (in the cleaned text, without text)."""
         from cleaner.dedup.segment import Paragraph
 
         para = match[8]
@@ -859,7 +858,7 @@ class CorpusDedup:
     _json_parts: tuple[dict | None, dict | None] = (None, None)  # (by representative id, by similarity)
 
     def _similarity_json(self, sim: Any) -> tuple[str, str]:
-        """The end of the message's JSON (the score and the closing quote), and the finding's data from ``similarity`` to ``size``."""
+        """The end of the message's JSON (score, closing quote) and the data's ``similarity`` to ``size`` fields."""
         _score = self._score
         if _score is None:
             from cleaner.dedup.stage import _score
@@ -872,8 +871,10 @@ class CorpusDedup:
 
     @_gc_paused
     def matches(self, batch: dict[str, Any] | None) -> list[tuple]:
-        """The repeats of :meth:`check_batch`, unworded: ``(position, doc id, representative, number, start, end, where, similarity, paragraph)``.
+        """The repeats of :meth:`check_batch`, unworded.
 
+        Each is ``(position, doc id, representative, number, start, end,
+        where, similarity, paragraph)``:
         ``number``, ``start``, ``end`` and ``where`` place the repeated
         paragraph as its ``items`` row does (:meth:`ParagraphSigner.paragraphs`),
         ``paragraph`` is that row's paragraph fields; :meth:`finding`,
