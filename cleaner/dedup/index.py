@@ -976,8 +976,7 @@ class CorpusDedup:
             new_rows = np.arange(n)
         if len(new_rows):
             offsets, values = _gather(sets.values, sets.offsets[new_rows], sizes[new_rows])
-            rows = new_rows.tolist()
-            places = [paragraphs[i][1:5] for i in rows]  # (doc, number, start, end)
+            places = [paragraphs[i][1:5] for i in new_rows.tolist()]  # (doc, number, start, end)
             new = RepBatch(new_rows + first_id, *map(list, zip(*places)), offsets, values, sigs[new_rows],
                            hashes[new_rows])
             self.store.add(new)
