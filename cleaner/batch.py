@@ -203,16 +203,23 @@ def _finding_key(f: dict[str, Any]) -> tuple[int, int, str]:
     return f["start"], f["end"], f["code"]
 
 
-def _add_findings(line: bytes, slots: tuple, new: list[dict[str, Any]]) -> tuple[bytes, tuple] | None:
+def _add_findings(line: bytes, slots: tuple, new: list[Any],
+                  texts: list[str] | None = None) -> tuple[bytes, tuple] | None:
     """*line* (from :func:`_record_line`) with the *new* findings among its own, in order; None if one is not UTF-8.
 
-    The findings stay sorted by (start, end, code), a new one after the
-    line's own with the same key: what extending the list and sorting it
-    again gives.
+    *new* are findings as dicts or, when their JSON *texts* are given (as
+    :func:`to_json` writes them), their ``(start, end, code)`` keys.  The
+    findings stay sorted by (start, end, code), a new one after the line's
+    own with the same key: what extending the list and sorting it again
+    gives.
     """
     start, keys, lengths = slots
     try:
-        added = [to_json(f).encode("utf-8") for f in new]
+        if texts is None:
+            added = [to_json(f).encode("utf-8") for f in new]
+            new = [_finding_key(f) for f in new]
+        else:
+            added = [t.encode("utf-8") for t in texts]
     except UnicodeEncodeError:
         return None
     items, at = [], start
@@ -220,9 +227,10 @@ def _add_findings(line: bytes, slots: tuple, new: list[dict[str, Any]]) -> tuple
         items.append(line[at : at + n])
         at += n + 2
     end = start + sum(lengths) + 2 * max(len(lengths) - 1, 0)
-    merged = sorted(zip(keys + [_finding_key(f) for f in new], range(len(keys) + len(new)), items + added))
-    joined = b", ".join(item for _, _, item in merged)
-    return line[:start] + joined + line[end:], (start, [k for k, _, _ in merged], [len(x) for _, _, x in merged])
+    keys, items = keys + new, items + added
+    order = sorted(range(len(keys)), key=keys.__getitem__)  # (stable: the line's own first on equal keys)
+    items = [items[k] for k in order]
+    return line[:start] + b", ".join(items) + line[end:], (start, [keys[k] for k in order], [len(x) for x in items])
 
 
 def _clean(doc: Document) -> Document:
@@ -400,25 +408,29 @@ def _apply_dedup(dedup: Any, batch: Batch, res: dict[str, Any]) -> None:
     as D001 edits composed into the document's edits (the in-memory stage's
     :func:`cleaner.dedup.stage._drop`), and the document is written again.
     """
-    hits = dedup.check_batch(res.get("sigs"))
-    if not hits:
+    from cleaner.dedup.index import RULE_CODE
+
+    matches = dedup.matches(res.get("sigs"))  # (position, doc id, ...): see CorpusDedup.matches
+    if not matches:
         return
     config: Config = _STATE["config"]
     stats: Stats = res["stats"]
-    by_pos: dict[int, list[tuple[dict[str, Any], Any]]] = {}
-    for pos, _doc, finding, para in hits:
-        by_pos.setdefault(pos, []).append((finding, para))
-        stats.duplicates += 1
-        stats.findings[finding["code"]] += 1
+    stats.duplicates += len(matches)
+    stats.findings[RULE_CODE] += len(matches)
+    by_pos: dict[int, list[tuple]] = {}
+    for m in matches:
+        by_pos.setdefault(m[0], []).append(m)
     docs: dict[int, Document] = res.get("docs") or {}
-    for pos, new in by_pos.items():
+    for pos, found in by_pos.items():
         doc = docs.get(pos)
         if doc is None and batch.kind == "lines" and res["slots"][pos] is not None:
-            # findings only, and the line ends with its findings: splice them in, leave the rest as it is
-            patched = _add_findings(res["chunks"][pos], res["slots"][pos], [f for f, _ in new])
+            # findings only, and the line ends with its findings: splice their JSON in, leave the rest as it is
+            patched = _add_findings(res["chunks"][pos], res["slots"][pos], [(m[4], m[5], RULE_CODE) for m in found],
+                                    [dedup.finding_json(m) for m in found])
             if patched is not None:
                 res["chunks"][pos], res["slots"][pos] = patched
                 continue
+        new = [(dedup.finding(m), m) for m in found]
         if doc is None:  # findings only: patch the record's ``cleaner`` field
             rec = json.loads(res["chunks"][pos] if batch.kind == "lines" else res["cleaner"][pos])
             findings = (rec[CLEANER_FIELD] if batch.kind == "lines" else rec)["findings"]
@@ -437,7 +449,7 @@ def _apply_dedup(dedup: Any, batch: Batch, res: dict[str, Any]) -> None:
             from cleaner.registry import get_rule
 
             n_edits = len(doc.edits)
-            _drop(doc, [(para, f["message"]) for f, para in new], get_rule("D001"))
+            _drop(doc, [(dedup.paragraph(m), f["message"]) for f, m in new], get_rule("D001"))
             stats.edits["D001"] += len(doc.edits) - n_edits
         after = doc.cleaned if doc.cleaned is not None else doc.text
         stats.bytes_out += len(after.encode("utf-8", "surrogatepass")) - len(before.encode("utf-8", "surrogatepass"))

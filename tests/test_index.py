@@ -418,6 +418,134 @@ def test_d001_findings_encode_as_the_json_module_does(doc, rep_doc, sim, jac, co
     assert _to_json(f) == json.dumps(f, ensure_ascii=False)
 
 
+def _a_match(doc: str, rep_doc: str, sim: float, jac: float, cont: float, measure: str, start: int = 5,
+             severity: str = "warning"):
+    """A :meth:`CorpusDedup.matches` row and the CorpusDedup to word it."""
+    from cleaner.dedup.cluster import Similarity
+    from cleaner.dedup.index import CorpusDedup, Rep
+
+    dedup = CorpusDedup.__new__(CorpusDedup)  # finding() and finding_json() need only the severity
+    dedup.severity = severity
+    rep = Rep(12, rep_doc, 3, 40, 90, np.zeros(0, dtype=np.uint32))
+    return dedup, (0, doc, rep, 7, start, start + 50, (2, 1, 2, 51), Similarity(jac, cont, measure, sim),
+                   (7, 0, 50, "line", 0, 0))
+
+
+@pytest.mark.parametrize("doc, rep_doc", [("a", "b"), ("Caf\u00e9 \u201cq\u201d/\\\"x\"\t\n", "\u00e9\u4e2d\U0001f600\x00\x1f"),
+                                          ("\ud800lone", "b"), ("\u2028\x7f\x85", "b\udcff")])
+@pytest.mark.parametrize("sim, jac, cont, measure", [(0.78125, 0.78125, 0.9, "jaccard"), (1.0, 1 / 3, 1.0, "containment"),
+                                                     (0.4, 0.4, 0.123456789, "jaccard"), (np.float64(0.5), 0.5, 0.5, "jaccard"),
+                                                     (float("nan"), 1e-300, float("-inf"), "jaccard"),
+                                                     (float("inf"), 1e22, 5e-324, "j\"acc"), (1, 0, 1, "containment")])
+def test_d001_finding_json_is_the_encoded_finding(doc, rep_doc, sim, jac, cont, measure):
+    """finding_json writes the text the record encoder writes for the finding's dict, without building it."""
+    from cleaner.pipeline import to_json
+
+    for severity in ("warning", "a \"loud\" one\n"):
+        dedup, m = _a_match(doc, rep_doc, sim, jac, cont, measure, severity=severity)
+        assert dedup.finding_json(m) == to_json(dedup.finding(m)) == json.dumps(dedup.finding(m), ensure_ascii=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=12), st.text(max_size=12), st.floats(), st.floats(), st.floats(),
+       st.sampled_from(["jaccard", "containment", ""]), st.integers(0, 10**12))
+def test_d001_finding_json_is_the_encoded_finding_for_any_value(doc, rep_doc, sim, jac, cont, measure, start):
+    from cleaner.pipeline import to_json
+
+    dedup, m = _a_match(doc, rep_doc, sim, jac, cont, measure, start=start)
+    assert dedup.finding_json(m) == to_json(dedup.finding(m))
+    assert dedup.paragraph(m).number == 7 and dedup.paragraph(m).text == ""
+
+
+@pytest.mark.parametrize("kept", [1 << 16, 2])
+def test_d001_finding_json_pieces_kept_across_findings_write_each_finding_as_encoded(kept, monkeypatch):
+    """Pieces of finding JSON kept by representative and similarity: never those of an equal but other-written value."""
+    from cleaner.dedup import index
+    from cleaner.dedup.cluster import Similarity
+    from cleaner.dedup.index import CorpusDedup, Rep
+    from cleaner.pipeline import to_json
+
+    monkeypatch.setattr(index, "_JSON_PARTS", kept)  # 2: the pieces are dropped again and again
+    dedup = CorpusDedup.__new__(CorpusDedup)
+    dedup.severity = "warning"
+    reps = [Rep(k, f"doc \"{k % 3}\"", k, 10 * k, 10 * k + 5, np.zeros(0, dtype=np.uint32)) for k in range(1, 5)]
+    sims = [Similarity(0.5, 0.75, "jaccard", 0.5), Similarity(np.float64(0.5), 0.75, "jaccard", np.float64(0.5)),
+            Similarity(1, 1, "jaccard", 1), Similarity(1.0, 1.0, "jaccard", 1.0), Similarity(0.0, 1.0, "containment", 1.0),
+            Similarity(-0.0, 1.0, "containment", 1.0), Similarity(0.5, 0.75, "containment", 0.75),
+            Similarity(float("nan"), 0.9, "jaccard", float("nan")), Similarity(0.123456, 0.98765, "containment", 0.98765)]
+    rng = random.Random(4)
+    for k in range(300):
+        rep, sim = rng.choice(reps), rng.choice(sims)
+        m = (0, rng.choice(["a", "b\u00e9"]), rep, k, k, k + 9, (1, k, 2, 3), sim, (k, 0, 9, "line", 0, 0))
+        assert dedup.finding_json(m) == to_json(dedup.finding(m))
+    assert 0 < len(dedup._json_parts[0]) <= kept and 0 < len(dedup._json_parts[1]) <= kept
+
+
+def test_findings_spliced_as_text_are_the_findings_spliced_as_dicts():
+    """_add_findings with the findings' JSON texts (the D001 path) gives the line it gives for their dicts."""
+    from cleaner.batch import _add_findings, _record_line
+
+    own = [{"start": s, "end": e, "code": c, "message": "m"} for s, e, c in [(0, 4, "Q001"), (5, 55, "Z001"), (9, 9, "A001")]]
+    own.sort(key=lambda f: (f["start"], f["end"], f["code"]))
+    line, slots = _record_line({"id": "x", "text": "t"}, {"edits": [], "findings": own})
+    found = [_a_match("x", "wire", 0.8, 0.8, 0.9, "jaccard", start=s) for s in (5, 0, 9, 70)]
+    dicts = [dedup.finding(m) for dedup, m in found]
+    want = _add_findings(line, slots, dicts)
+    got = _add_findings(line, slots, [(f["start"], f["end"], f["code"]) for f in dicts],
+                        [dedup.finding_json(m) for dedup, m in found])
+    assert got == want and want is not None
+    assert json.loads(got[0])["cleaner"]["findings"] == sorted(own + dicts, key=lambda f: (f["start"], f["end"], f["code"]))
+    bad = _a_match("\ud800", "wire", 0.8, 0.8, 0.9, "jaccard")
+    assert _add_findings(line, slots, [(5, 55, "D001")], [bad[0].finding_json(bad[1])]) is None  # not UTF-8: the caller's fallback
+
+
+def test_new_representatives_are_stored_and_cached_column_by_column_as_rep_by_rep(tmp_path):
+    """RepBatch rows are the blobs of each Rep; the cache holds the same representatives whichever way they came."""
+    from cleaner.dedup.index import Rep, RepBatch, RepCache, SQLiteStore
+
+    rng = np.random.default_rng(7)
+    sizes = rng.integers(0, 9, 6)
+    sizes[2] = 0  # (an empty set)
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    values = rng.integers(0, 2**32, int(offsets[-1]), dtype=np.uint64).astype(np.uint32)
+    sigs = rng.integers(0, 2**32, (6, 128), dtype=np.uint64).astype(np.uint32)
+    hashes = rng.integers(0, 2**63, (6, 4), dtype=np.uint64)
+    docs, numbers, starts, ends = ["d\u00e9", "d\u00e9", "x", "y", "x", "z"], [1, 2, 1, 1, 3, 9], [0, 5, 0, 7, 9, 1], [4, 9, 3, 8, 20, 2]
+    new = RepBatch(np.arange(40, 46), docs, numbers, starts, ends, offsets, values, sigs, hashes)
+    reps = [Rep(40 + k, docs[k], numbers[k], starts[k], ends[k], values[offsets[k] : offsets[k + 1]]) for k in range(6)]
+    assert new.rows() == [(r.id, r.doc, r.number, r.start, r.end, r.shingles.astype("<u4").tobytes(),
+                           sigs[k].astype("<u4").tobytes(), hashes[k].astype("<u8").tobytes()) for k, r in enumerate(reps)]
+    by_batch, by_rep = RepCache(capacity=20), RepCache(capacity=20)  # (small: compacted on the way)
+    for cache, add in ((by_batch, by_batch.add_batch), (by_rep, by_rep.add)):
+        cache.fetch(np.arange(0), None)
+        add(new if add == by_batch.add_batch else reps)
+        cache.fetch(np.arange(0), None)
+        add(RepBatch(np.arange(50, 52), ["q", "x"], [1, 2], [0, 1], [1, 2], np.array([0, 15, 30]),
+                     np.arange(30, dtype=np.uint32), sigs[:2], hashes[:2])
+            if add == by_batch.add_batch else
+            [Rep(50, "q", 1, 0, 1, np.arange(15, dtype=np.uint32)), Rep(51, "x", 2, 1, 2, np.arange(15, 30, dtype=np.uint32))])
+    assert by_batch.docs == by_rep.docs and np.array_equal(by_batch.offset >= 0, by_rep.offset >= 0)
+    cached = np.flatnonzero(by_batch.offset >= 0)
+    assert len(cached) and all(np.array_equal(x, y) for x, y in zip(by_batch.sets(cached), by_rep.sets(cached)))
+    got, want = by_batch.reps(cached.tolist()), by_rep.reps(cached.tolist())
+    assert [(r.id, r.doc, r.number, r.start, r.end, r.shingles.tolist()) for r in got.values()] == [
+        (r.id, r.doc, r.number, r.start, r.end, r.shingles.tolist()) for r in want.values()]
+    store = SQLiteStore(str(tmp_path / "i.sqlite"), {}, 4)
+    store.add(new)
+    store.commit()
+    again = SQLiteStore(str(tmp_path / "i.sqlite"), {}, 4)  # a later run reads them back
+    back = again.fetch(set(range(40, 46)))
+    assert [(r.id, r.doc, r.number, r.start, r.end, r.shingles.tolist()) for r in back.values()] == [
+        (r.id, r.doc, r.number, r.start, r.end, r.shingles.tolist()) for r in reps]
+    ids, stored_sigs, stored_sizes = again.signatures()
+    assert ids.tolist() == list(range(40, 46)) and np.array_equal(stored_sigs, sigs) and stored_sizes.tolist() == sizes.tolist()
+    rows, found = again.lookup_pairs(sigs, hashes[[3, 0]])
+    assert set(zip(rows.tolist(), found.tolist())) >= {(0, 43), (1, 40)}
+    assert again.reserve(1) == 46
+    store.close()
+    again.close()
+
+
 def test_band_index_levels_merge_as_a_stable_sort_with_and_without_numba(monkeypatch):
     """The compiled merge of two levels keeps every band sorted, older entries first on equal keys."""
     from cleaner.dedup import _fast

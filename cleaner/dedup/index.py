@@ -47,6 +47,7 @@ import gc
 import json
 import sqlite3
 from dataclasses import dataclass
+from json.encoder import encode_basestring as _quote  # a string's JSON as cleaner.pipeline.to_json writes it
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -58,6 +59,18 @@ from cleaner.dedup.core import DedupParams
 from cleaner.io.files import InputError
 
 RULE_CODE = "D001"
+_JSON_PARTS = 1 << 16  # pieces of finding JSON kept (CorpusDedup.finding_json)
+
+
+def _float(x: float) -> str:
+    """*x* as :func:`cleaner.pipeline.to_json` writes it: ``float.__repr__``, or ``NaN``, ``Infinity``, ``-Infinity``."""
+    if not isinstance(x, float):  # (an int, say)
+        from cleaner.pipeline import to_json
+
+        return to_json(x)
+    if x - x == 0.0:  # (finite)
+        return float.__repr__(x)
+    return "NaN" if x != x else ("Infinity" if x > 0 else "-Infinity")
 
 
 def _gc_paused(method):
@@ -232,6 +245,37 @@ class Rep:
     shingles: np.ndarray
 
 
+@dataclass(slots=True)
+class RepBatch:
+    """New representatives of a batch, column by column, as the stores and caches index them."""
+
+    ids: np.ndarray  # int64, increasing
+    docs: list[str]
+    numbers: list[int]
+    starts: list[int]
+    ends: list[int]
+    offsets: np.ndarray  # the shingle sets in CSR layout: set k is values[offsets[k] : offsets[k + 1]]
+    values: np.ndarray  # uint32
+    sigs: np.ndarray  # (n, num_perm) uint32
+    hashes: np.ndarray  # (n, bands) uint64
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def rows(self) -> list[tuple[int, str, int, int, int, bytes, bytes, bytes]]:
+        """``(id, doc, number, start, end, shingles, signature, band hashes)`` of each, the blobs little-endian."""
+        sets = self.values.astype("<u4", copy=False).tobytes()
+        at = (4 * self.offsets).tolist()
+        sigs = np.ascontiguousarray(self.sigs, dtype="<u4").tobytes()
+        bands = np.ascontiguousarray(self.hashes, dtype="<u8").tobytes()
+        n = len(self.ids)
+        sw, bw = len(sigs) // max(n, 1), len(bands) // max(n, 1)
+        return [(pid, doc, number, start, end, sets[at[k] : at[k + 1]], sigs[k * sw : (k + 1) * sw],
+                 bands[k * bw : (k + 1) * bw])
+                for k, (pid, doc, number, start, end) in enumerate(
+                    zip(self.ids.tolist(), self.docs, self.numbers, self.starts, self.ends))]
+
+
 def _gather(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The runs ``values[starts[k] : starts[k] + lengths[k]]`` one after the other, in CSR layout: ``(offsets, values)``."""
     offsets = np.zeros(len(starts) + 1, dtype=np.int64)
@@ -331,22 +375,36 @@ class RepCache:
         """Cache *reps*, as used by the current batch."""
         if not reps:
             return
-        ids = np.fromiter((r.id for r in reps), dtype=np.int64, count=len(reps))
-        self._grow(int(ids.max()))
-        for r in reps:
-            if r.doc not in self.doc_code:
-                self.doc_code[r.doc] = len(self.docs)
-                self.docs.append(r.doc)
-        self.doc[ids] = [self.doc_code[r.doc] for r in reps]
-        self.number[ids] = [r.number for r in reps]
-        self.start[ids] = [r.start for r in reps]
-        self.end[ids] = [r.end for r in reps]
         sizes = np.fromiter((len(r.shingles) for r in reps), dtype=np.int64, count=len(reps))
-        total = int(sizes.sum())
+        offsets = np.zeros(len(reps) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        self._add(np.fromiter((r.id for r in reps), dtype=np.int64, count=len(reps)), [r.doc for r in reps],
+                  [r.number for r in reps], [r.start for r in reps], [r.end for r in reps],
+                  offsets, np.concatenate([r.shingles for r in reps]))
+
+    def add_batch(self, new: RepBatch) -> None:
+        """Cache the representatives *new*, as used by the current batch."""
+        if len(new):
+            self._add(new.ids, new.docs, new.numbers, new.starts, new.ends, new.offsets, new.values)
+
+    def _add(self, ids: np.ndarray, docs: list[str], numbers: list[int], starts: list[int], ends: list[int],
+             offsets: np.ndarray, values: np.ndarray) -> None:
+        self._grow(int(ids.max()))
+        doc_code = self.doc_code
+        for doc in docs:
+            if doc not in doc_code:
+                doc_code[doc] = len(self.docs)
+                self.docs.append(doc)
+        self.doc[ids] = [doc_code[doc] for doc in docs]
+        self.number[ids] = numbers
+        self.start[ids] = starts
+        self.end[ids] = ends
+        sizes = np.diff(offsets)
+        total = int(offsets[-1])
         if self.top + total > self.capacity:
             self._compact(total)
-        self.arena[self.top : self.top + total] = np.concatenate([r.shingles for r in reps])
-        self.offset[ids] = self.top + np.cumsum(sizes) - sizes
+        self.arena[self.top : self.top + total] = values
+        self.offset[ids] = self.top + offsets[:-1]
         self.size[ids] = sizes
         self.used[ids] = self.clock
         self.top += total
@@ -528,15 +586,11 @@ class SQLiteStore:
         return (np.array(ids, dtype=np.int64), np.frombuffer(b"".join(sigs), dtype="<u4").reshape(len(ids), -1),
                 np.array(sizes, dtype=np.int64))
 
-    def add(self, reps: list[tuple[Rep, bytes]], hashes: np.ndarray) -> None:
-        if not reps:
+    def add(self, new: RepBatch) -> None:
+        if not len(new):
             return
-        blobs = np.ascontiguousarray(hashes, dtype="<u8").tobytes()  # row i is blobs[i * width : (i + 1) * width]
-        width = len(blobs) // len(reps)
-        self.db.executemany("INSERT OR REPLACE INTO paragraphs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            [(r.id, r.doc, r.number, r.start, r.end, r.shingles.astype("<u4", copy=False).tobytes(),
-                              sig, blobs[at : at + width]) for (r, sig), at in zip(reps, range(0, len(blobs), width))])
-        self.bands.add(np.array([r.id for r, _ in reps], dtype=np.int64), hashes)
+        self.db.executemany("INSERT OR REPLACE INTO paragraphs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", new.rows())
+        self.bands.add(new.ids, new.hashes)
 
     def count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0]
@@ -600,16 +654,16 @@ class RedisStore:
     def reserve(self, n: int) -> int:
         return int(self.client.incrby(f"{self.prefix}:next", n)) - n + 1
 
-    def add(self, reps: list[tuple[Rep, bytes]], hashes: np.ndarray) -> None:
-        if not reps:
+    def add(self, new: RepBatch) -> None:
+        if not len(new):
             return
-        sigs = np.stack([np.frombuffer(sig, dtype="<u4") for _, sig in reps])
-        self.lsh.insert_batch([r.id for r, _ in reps], sigs)
+        rows = new.rows()
+        self.lsh.insert_batch(new.ids.tolist(), np.stack([np.frombuffer(sig, dtype="<u4") for *_, sig, _ in rows]))
         self.client.hset(f"{self.prefix}:docs", mapping={
-            str(r.id): json.dumps([r.doc, r.number, r.start, r.end]).encode() + b"\n" + r.shingles.astype("<u4").tobytes()
-            for r, _ in reps})
+            str(pid): json.dumps([doc, number, start, end]).encode() + b"\n" + sh
+            for pid, doc, number, start, end, sh, _sig, _bands in rows})
         self.client.hset(f"{self.prefix}:sigs", mapping={
-            str(r.id): np.int64(len(r.shingles)).astype("<i8").tobytes() + sig for r, sig in reps})
+            str(pid): np.int64(len(sh) // 4).astype("<i8").tobytes() + sig for pid, *_, sh, sig, _bands in rows})
 
     def signatures(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Ids, signatures and shingle-set sizes of the stored representatives (for :class:`SignatureFilter`)."""
@@ -733,7 +787,6 @@ class CorpusDedup:
         self.severity = severity
         self.clusters_hit: set[int] = set()
 
-    @_gc_paused
     def check_batch(self, batch: dict[str, Any] | None) -> list[tuple[int, str, dict[str, Any], Any]]:
         """``(position, doc id, finding JSON, paragraph)`` for every paragraph of *batch* that repeats a representative.
 
@@ -742,10 +795,94 @@ class CorpusDedup:
         sharing a bucket (earlier batches and runs, oldest first), then the
         representatives of its candidates within the batch; the first that
         verifies wins, otherwise the paragraph becomes a representative.
+        :meth:`matches` gives the same repeats unworded.
+        """
+        return [(m[0], m[1], self.finding(m), self.paragraph(m)) for m in self.matches(batch)]
+
+    @staticmethod
+    def paragraph(match: tuple) -> Any:
+        """The :class:`~cleaner.dedup.segment.Paragraph` of a :meth:`matches` row (in the cleaned text, without text)."""
+        from cleaner.dedup.segment import Paragraph
+
+        para = match[8]
+        return Paragraph(para[0], para[1], para[2], "", *para[3:])
+
+    def finding(self, match: tuple) -> dict[str, Any]:
+        """The D001 finding of a :meth:`matches` row, as a dict (:meth:`_finding`)."""
+        _pos, doc, rep, number, start, end, where, sim, _para = match
+        return self._finding(rep, doc, number, start, end, where, sim)
+
+    def finding_json(self, match: tuple) -> str:
+        """``to_json(self.finding(match))``, the finding's JSON text, written directly: no dict is built.
+
+        Every string goes through the encoder's own string escaping and
+        every float through ``float.__repr__`` (``NaN``, ``Infinity`` and
+        ``-Infinity`` as the encoder writes them), so the text is the same,
+        byte for byte (tests/test_index.py).  What depends only on the
+        representative (an id names one representative) or only on the
+        similarity is written once and kept, a bounded number of times.
+        """
+        _pos, doc, rep, number, start, end, (line, column, end_line, end_column), sim, _para = match
+        reps, sims = self._json_parts
+        if reps is None:
+            reps, sims = self._json_parts = ({}, {})
+        parts = reps.get(rep.id)
+        if parts is None:
+            if len(reps) >= _JSON_PARTS:
+                reps.clear()
+            rep_doc = _quote(rep.doc)
+            parts = reps[rep.id] = (
+                _quote(f"near-duplicate of {rep.doc} paragraph {rep.number}, ")[:-1],  # (the message, open)
+                f'"duplicate_of": {{"path": {rep_doc}, "paragraph": {rep.number}, "start": {rep.start}, '
+                f'"end": {rep.end}}}, ',
+                f'"members": [{{"path": {rep_doc}, "paragraph": {rep.number}}}, {{"path": ')
+        x, j, c = sim.score, sim.jaccard, sim.containment
+        # kept only where equal keys write the same text: floats (not 1 beside 1.0), positive (not -0.0 beside 0.0)
+        if type(x) is float and type(j) is float and type(c) is float and x > 0.0 and j > 0.0 and c > 0.0:
+            key = (sim.measure, x, j, c)
+            similar = sims.get(key)
+            if similar is None:
+                if len(sims) >= _JSON_PARTS:
+                    sims.clear()
+                similar = sims[key] = self._similarity_json(sim)
+        else:
+            similar = self._similarity_json(sim)
+        score, similarity = similar
+        message, duplicate_of, members = parts
+        return (f'{{"start": {start}, "end": {end}, "line": {line}, "column": {column}, "end_line": {end_line}, '
+                f'"end_column": {end_column}, "code": "{RULE_CODE}", "name": "near-duplicate", "message": '
+                f'{message}{score}, "severity": {_quote(self.severity)}, "data": {{"cluster": {rep.id}, '
+                f'"kind": "cross-source", "paragraph": {number}, {duplicate_of}{similarity}{members}'
+                f'{_quote(doc)}, "paragraph": {number}}}]}}}}')
+
+    _json_parts: tuple[dict | None, dict | None] = (None, None)  # (by representative id, by similarity)
+
+    def _similarity_json(self, sim: Any) -> tuple[str, str]:
+        """The end of the message's JSON (score, closing quote) and the data's ``similarity`` to ``size`` fields."""
+        _score = self._score
+        if _score is None:
+            from cleaner.dedup.stage import _score
+
+            self._score = _score
+        return (_quote(_score(sim.measure, sim.score, sim.jaccard, sim.containment))[1:],
+                f'"similarity": {_float(round(sim.score, 4))}, "measure": {_quote(sim.measure)}, '
+                f'"jaccard": {_float(round(sim.jaccard, 4))}, "containment": {_float(round(sim.containment, 4))}, '
+                f'"size": 2, ')
+
+    @_gc_paused
+    def matches(self, batch: dict[str, Any] | None) -> list[tuple]:
+        """The repeats of :meth:`check_batch`, unworded.
+
+        Each is ``(position, doc id, representative, number, start, end,
+        where, similarity, paragraph)``:
+        ``number``, ``start``, ``end`` and ``where`` place the repeated
+        paragraph as its ``items`` row does (:meth:`ParagraphSigner.paragraphs`),
+        ``paragraph`` is that row's paragraph fields; :meth:`finding`,
+        :meth:`finding_json` and :meth:`paragraph` make the rest of a repeat
+        when it is needed.  Indexes *batch*'s new representatives.
         """
         from cleaner.dedup.cluster import Verifier, similarity_from
         from cleaner.dedup.minhash import ShingleBatch
-        from cleaner.dedup.segment import Paragraph
 
         if not batch:
             return []
@@ -796,48 +933,55 @@ class CorpusDedup:
         rep_row = dict(zip(rep_ids.tolist(), range(n, n + len(rep_ids))))
         matched = self.cache.reps([pid for pid, _ in indexed.values()])
         first_id = self.store.reserve(n)
-        owner: list[Any] = [None] * n  # row -> its Rep (its own if it is a representative)
-        own = sets.offsets.tolist()  # (the batch's own sets)
-        sig_bytes = sigs.astype("<u4").tobytes()  # row i is sig_bytes[i * width : (i + 1) * width]
-        width = 4 * sigs.shape[1]
-        new: list[tuple[Rep, bytes]] = []
-        new_rows: list[int] = []
+        # Only the paragraphs with a candidate are looked at one by one, in order; the others
+        # are new representatives.  A row repeats the Rep in owner[row], or is its own.
+        owner: dict[int, Rep] = {}
         out = []
-        for i, (pos, doc, number, start, end, where, para) in enumerate(paragraphs):
+        for i in sorted(indexed.keys() | earlier.keys()):
+            pos, doc, number, start, end, where, para = paragraphs[i]
             best = None
             if i in indexed:
                 pid, sim = indexed[i]
                 best = (matched[pid], sim)
-            if best is None and i in earlier:
+            else:
                 tried: set[int] = set()
+                best_id = -1
                 for j in sorted(earlier[i]):
-                    r = owner[j]
-                    if r.id in tried or r.doc == doc:
+                    r = owner.get(j)
+                    rid, rdoc = (first_id + j, paragraphs[j][1]) if r is None else (r.id, r.doc)
+                    if rid in tried or rdoc == doc:
                         continue
-                    tried.add(r.id)
-                    if r.id in rep_row:
-                        sim = verifier.similarity(rep_row[r.id], i)
+                    tried.add(rid)
+                    if rid in rep_row:
+                        sim = verifier.similarity(rep_row[rid], i)
                     else:
-                        k = known.get((r.id - first_id, i))  # a representative of this batch
-                        sim = (verifier.similarity(r.id - first_id, i) if k is None
+                        k = known.get((rid - first_id, i))  # a representative of this batch
+                        sim = (verifier.similarity(rid - first_id, i) if k is None
                                else similarity_from(codes[k], jac[k], cont[k]))
-                    if sim.ok and (best is None or r.id < best[0].id):
-                        best = (r, sim)
-            if best is None:
-                rep = Rep(first_id + i, doc, number, start, end, sets.values[own[i] : own[i + 1]])
-                owner[i] = rep
-                new.append((rep, sig_bytes[i * width : (i + 1) * width]))
-                new_rows.append(i)
-                continue
+                    if sim.ok and (best is None or rid < best_id):
+                        best, best_id = (r if r is not None else j, sim), rid
+                if best is None:
+                    continue
+                if not isinstance(best[0], Rep):  # (a new representative of this batch, row j)
+                    j = best[0]
+                    _pos, rdoc, rnumber, rstart, rend, *_rest = paragraphs[j]
+                    best = (Rep(first_id + j, rdoc, rnumber, rstart, rend, sets.shingles(j)), best[1])
             rep, sim = best
             owner[i] = rep
             self.clusters_hit.add(rep.id)
-            out.append((pos, doc, self._finding(rep, doc, number, start, end, where, sim),
-                        Paragraph(para[0], para[1], para[2], "", *para[3:])))
-        self.store.add(new, hashes[new_rows] if new_rows else hashes[:0])
-        self.cache.add([r for r, _ in new])
-        if new_rows:
-            self.filter.add(np.array([r.id for r, _ in new], dtype=np.int64), sigs[new_rows], sizes[new_rows])
+            out.append((pos, doc, rep, number, start, end, where, sim, para))
+        if owner:
+            new_rows = np.delete(np.arange(n), np.fromiter(owner, dtype=np.int64, count=len(owner)))
+        else:
+            new_rows = np.arange(n)
+        if len(new_rows):
+            offsets, values = _gather(sets.values, sets.offsets[new_rows], sizes[new_rows])
+            places = [paragraphs[i][1:5] for i in new_rows.tolist()]  # (doc, number, start, end)
+            new = RepBatch(new_rows + first_id, *map(list, zip(*places)), offsets, values, sigs[new_rows],
+                           hashes[new_rows])
+            self.store.add(new)
+            self.cache.add_batch(new)
+            self.filter.add(new.ids, new.sigs, sizes[new_rows])
         return out
 
     def _first_matches(self, verifier: Any, pairs: np.ndarray, ids: np.ndarray) -> dict[int, tuple[int, Any]]:
