@@ -231,9 +231,8 @@ def _fix_and_explain(line: str, config, touchable: re.Pattern[str], suspect: re.
     line itself.
     """
     import ftfy
-    from ftfy.badness import is_bad
 
-    step = getattr(ftfy, "_fix_encoding_one_step_and_explain", None)
+    step = _encoding_step()
     if step is None or not config.fix_encoding or config.unescape_html or config.fix_line_breaks:
         return ftfy.fix_and_explain(line, config=config)  # another ftfy, or settings this rule never uses
     text = line
@@ -245,10 +244,38 @@ def _fix_and_explain(line: str, config, touchable: re.Pattern[str], suspect: re.
         if fixed == text:
             break
         text = fixed
-    if touchable.search(text) or (not text.isascii() and is_bad(text)):
+    if touchable.search(text) or (not text.isascii() and _is_bad(text, suspect)):
         # ftfy's other fixers would act, or its second round would try (and explain) one more step
         return ftfy.fix_and_explain(line, config=config)
     return text, steps
+
+
+@lru_cache(maxsize=1)
+def _encoding_step():
+    """ftfy's one step of encoding repair, with :func:`_is_bad` as its detector; None if ftfy has no such step.
+
+    ftfy's step (``ftfy._fix_encoding_one_step_and_explain``) first asks
+    its detector whether the text looks bad, searching the whole line with
+    ``ftfy.badness.BADNESS_RE``: the costliest part of a repair.  This is
+    the same function with the detector that searches only around the
+    suspect characters (same answer, see :func:`_is_bad`); the module's
+    own function is left as it is.
+    """
+    import types
+
+    import ftfy
+    from ftfy.badness import is_bad
+
+    step = getattr(ftfy, "_fix_encoding_one_step_and_explain", None)
+    if not isinstance(step, types.FunctionType):
+        return None
+    if step.__globals__.get("is_bad") is not is_bad:
+        return step  # a version of ftfy that finds its detector elsewhere: use its step as it is
+    suspect = _ftfy_prefilter()[2]
+    namespace = dict(step.__globals__, is_bad=lambda text: _is_bad(text, suspect))
+    fast = types.FunctionType(step.__code__, namespace, step.__name__, step.__defaults__, step.__closure__)
+    fast.__kwdefaults__ = step.__kwdefaults__
+    return fast
 
 
 # Lines repeat across documents (syndicated copy, a site's own furniture)

@@ -1,0 +1,109 @@
+"""The shortcuts of the line rules (U, B, H, M, W) answer exactly as the plain code does.
+
+Each test drives a fast path and its plain counterpart with the same
+inputs -- real article lines, damaged copies of them and random strings
+drawn from the characters the shortcut is about -- and compares the
+answers, including the order in which a per-line cache is filled and
+asked, so that a cache can never give an answer that belongs to other
+input.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from cleaner.rules import unicode
+
+from test_rules_speedpaths import ARTICLES
+
+# ----------------------------------------------------------------- U001
+
+
+def _ftfy_config():
+    import ftfy
+
+    return ftfy.TextFixerConfig(unescape_html=False, fix_line_breaks=False, remove_terminal_escapes=True,
+                                explain=True, max_decode_length=10**6, **unicode._DEFAULTS)
+
+
+def _damaged_lines(seed: int, n: int = 400) -> list[str]:
+    """Article lines, their mojibake (one and two layers, Latin-1 and cp1252) and random soup of suspect characters."""
+    rnd = random.Random(seed)
+    lines = [ln for t in ARTICLES for ln in t.splitlines() if ln.strip()]
+    out = []
+    for ln in rnd.sample(lines, min(n // 4, len(lines))):
+        once = ln.encode("utf-8").decode("cp1252", errors="replace")
+        out += [ln, once, once.encode("utf-8").decode("cp1252", errors="replace"),
+                ln.encode("utf-8").decode("latin-1")]
+    # Characters around ftfy's detector: its categories, typographic marks, Cyrillic and Greek capitals.
+    alphabet = ("aeéü ÃÂâ€™œ”“‘’–—…ƒ†¦¤½²ВГРСЂЃЉЊЋџΒΓΞΟ°µ\x85\x9d\ufffd" + "".join(map(chr, range(0xC0, 0x100))))
+    for _ in range(n):
+        out.append("".join(rnd.choice(alphabet) for _ in range(rnd.randrange(1, 40))))
+    return out
+
+
+def test_windowed_detector_is_ftfys_is_bad():
+    from ftfy.badness import is_bad
+
+    suspect = unicode._ftfy_prefilter()[2]
+    lines = _damaged_lines(1)
+    bad = 0
+    for line in lines:
+        assert unicode._is_bad(line, suspect) == is_bad(line), line
+        bad += is_bad(line)
+    assert 100 < bad < len(lines)  # both answers occur
+
+
+def test_encoding_step_is_ftfys_step():
+    """ftfy's one step of encoding repair with the windowed detector gives ftfy's text and plan."""
+    import ftfy
+
+    fast = unicode._encoding_step()
+    assert fast is not None and fast is not ftfy._fix_encoding_one_step_and_explain
+    config = _ftfy_config()
+    changed = 0
+    for line in _damaged_lines(2) + ["", "plain ascii", "Putinâ€™s"]:
+        got = fast(line, config)
+        assert tuple(got) == tuple(ftfy._fix_encoding_one_step_and_explain(line, config)), line
+        changed += got[0] != line
+    assert changed > 100
+    assert ftfy._fix_encoding_one_step_and_explain.__globals__["is_bad"] is ftfy.badness.is_bad  # ftfy left alone
+
+
+def test_repair_is_ftfys_on_damaged_and_random_lines():
+    import ftfy
+
+    config = _ftfy_config()
+    _, touchable, suspect = unicode._ftfy_prefilter()
+    for line in _damaged_lines(3):
+        if touchable.search(line) or unicode._is_bad(line, suspect):
+            assert tuple(unicode._fix_and_explain(line, config, touchable, suspect)) == \
+                tuple(ftfy.fix_and_explain(line, config=config)), line
+
+
+@pytest.mark.parametrize("kind", ["not a function", "detector elsewhere"])
+def test_another_ftfy_step_is_used_as_it_is(monkeypatch, kind):
+    """A step that is not a plain function, or finds its detector elsewhere, is not rebuilt."""
+    import functools
+
+    import ftfy
+
+    original = ftfy._fix_encoding_one_step_and_explain
+    if kind == "not a function":
+        other = functools.partial(original)
+    else:
+        def other(text, config):  # this module's namespace has no ``is_bad``
+            return original(text, config)
+    config = _ftfy_config()
+    _, touchable, suspect = unicode._ftfy_prefilter()
+    unicode._encoding_step.cache_clear()
+    try:
+        monkeypatch.setattr(ftfy, "_fix_encoding_one_step_and_explain", other)
+        assert unicode._encoding_step() is (None if kind == "not a function" else other)
+        for line in ["Putinâ€™s", "â€œquotedâ€\x9d", "Ã\x83Â©"]:
+            assert tuple(unicode._fix_and_explain(line, config, touchable, suspect)) == \
+                tuple(ftfy.fix_and_explain(line, config=config))
+    finally:
+        unicode._encoding_step.cache_clear()
