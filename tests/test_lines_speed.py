@@ -107,3 +107,22 @@ def test_another_ftfy_step_is_used_as_it_is(monkeypatch, kind):
                 tuple(ftfy.fix_and_explain(line, config=config))
     finally:
         unicode._encoding_step.cache_clear()
+
+
+def test_a_bad_line_the_step_leaves_alone_is_ftfys_answer():
+    """A line ftfy's detector flags but its step neither changes nor explains comes back as ftfy gives it."""
+    import ftfy
+
+    config = _ftfy_config()
+    _, touchable, suspect = unicode._ftfy_prefilter()
+    step = unicode._encoding_step()
+    cases = ["Am 75. September in KÃ¶ln â€\" und comwrap", "Тест Ð´Ð° â€\" ok", "½ Ã© ¦ mixed Ð¿Ñ€Ð¸"]
+    cases += [ln for ln in _damaged_lines(4) if not touchable.search(ln)]
+    stuck = 0
+    for line in cases:
+        if unicode._is_bad(line, suspect) and tuple(step(line, config)) == (line, []):
+            stuck += 1
+        if touchable.search(line) or unicode._is_bad(line, suspect):
+            assert tuple(unicode._fix_and_explain(line, config, touchable, suspect)) == \
+                tuple(ftfy.fix_and_explain(line, config=config)), line
+    assert stuck >= 10  # the path is taken

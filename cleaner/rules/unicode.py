@@ -224,11 +224,13 @@ def _fix_and_explain(line: str, config, touchable: re.Pattern[str], suspect: re.
     and the second round leave it alone, so the result (and the steps) are
     those of the first part: ftfy's step, with :func:`_is_bad` (which looks
     only around the suspect characters) instead of a scan of the whole line
-    for each result -- the costliest part of a repair.  Otherwise (a C1
-    control or a control character survives, mostly when nothing was
-    decoded, or the result still looks bad, as with ``\ufffd\ufffd``, where
-    ftfy's second round adds the steps of one more try) ftfy repairs the
-    line itself.
+    for each result -- the costliest part of a repair.  A line that looks
+    bad but that the step leaves as it is, without explaining anything, is
+    ftfy's answer as it stands (ftfy's first round changes nothing, so there
+    is no second).  Otherwise (a C1 control or a control character
+    survives, mostly when nothing was decoded, or the result still looks
+    bad, as with ``\ufffd\ufffd``, where ftfy's second round adds the steps
+    of one more try) ftfy repairs the line itself.
     """
     import ftfy
 
@@ -237,17 +239,22 @@ def _fix_and_explain(line: str, config, touchable: re.Pattern[str], suspect: re.
         return ftfy.fix_and_explain(line, config=config)  # another ftfy, or settings this rule never uses
     text = line
     steps: list = []
-    while not text.isascii() and _is_bad(text, suspect):
+    bad = not text.isascii() and _is_bad(text, suspect)
+    while bad:
         fixed, plan = step(text, config)
         if plan:
             steps.extend(plan)
         if fixed == text:
             break
         text = fixed
-    if touchable.search(text) or (not text.isascii() and _is_bad(text, suspect)):
-        # ftfy's other fixers would act, or its second round would try (and explain) one more step
-        return ftfy.fix_and_explain(line, config=config)
-    return text, steps
+        bad = not text.isascii() and _is_bad(text, suspect)
+    if touchable.search(text) is None and (not bad or (text is line and not steps)):
+        # Nothing for ftfy's other fixers, and no second round: either the
+        # result looks fine, or the line looks bad but nothing was decoded
+        # or explained (ftfy's first round leaves it as it is, and so ends).
+        return text, steps
+    # ftfy's other fixers would act, or its second round would try (and explain) one more step
+    return ftfy.fix_and_explain(line, config=config)
 
 
 @lru_cache(maxsize=1)
