@@ -126,3 +126,41 @@ def test_a_bad_line_the_step_leaves_alone_is_ftfys_answer():
             assert tuple(unicode._fix_and_explain(line, config, touchable, suspect)) == \
                 tuple(ftfy.fix_and_explain(line, config=config)), line
     assert stuck >= 10  # the path is taken
+
+
+def _narrow_reference(before: str, after: str) -> tuple[int, int, int]:
+    n = min(len(before), len(after))
+    p = 0
+    while p < n and before[p] == after[p]:
+        p += 1
+    s = 0
+    while s < n - p and before[-1 - s] == after[-1 - s]:
+        s += 1
+    return p, len(before) - s, len(after) - s
+
+
+def test_narrow_matches_a_loop_per_character():
+    rnd = random.Random(6)
+    alphabet = ["a", "b", "é", "’", "\u20ac", "\U0001f600", "\udc80", "\x00", "\uffff"]
+    cases = [("", ""), ("a", ""), ("", "a"), ("same", "same"), ("aXa", "aYa"), ("abc", "abcd"), ("xabc", "abc"),
+             ("aa", "aaa"), ("\U0001f600", "\U0001f601"), ("ÿa", "Āa"), ("a\x00", "a\x01")]
+    for _ in range(3000):
+        base = "".join(rnd.choice(alphabet) for _ in range(rnd.randrange(0, 12)))
+        other = list(base)
+        for _ in range(rnd.randrange(0, 3)):
+            k = rnd.randrange(0, len(other) + 1)
+            if rnd.random() < 0.5 and k < len(other):
+                del other[k]
+            else:
+                other.insert(k, rnd.choice(alphabet))
+        cases.append((base, "".join(other)))
+    for line in _damaged_lines(5, 80):  # real repairs
+        cases.append((line, _ftfy_fixed(line)))
+    for before, after in cases:
+        assert unicode._narrow(before, after) == _narrow_reference(before, after), (before, after)
+
+
+def _ftfy_fixed(line: str) -> str:
+    import ftfy
+
+    return ftfy.fix_and_explain(line, config=_ftfy_config())[0]
