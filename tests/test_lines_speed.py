@@ -279,3 +279,58 @@ def test_kernel_that_cannot_load_leaves_the_pattern(monkeypatch):
 
     edits = unicode.mojibake("Putinâ€™s request\n", RuleContext(options=dict(unicode._DEFAULTS)))
     assert [(e.start, e.end, e.after) for e in edits] == [(5, 8, "’")]
+
+
+# ----------------------------------------------------------------- H001
+
+
+def _html_comment_reference(text: str) -> list[tuple]:
+    """H001 with the lines of the whole text read first (before the lines were read only for whole-line comments)."""
+    from bisect import bisect_right
+
+    from test_rules_speedpaths import _out
+
+    from cleaner.model import Edit, Finding
+    from cleaner.rules import html
+    from cleaner.rules._lines import line_spans, remove_lines
+
+    if "<!" not in text:
+        return []
+    spans, unclosed = html._comment_spans(text)
+    out: list = []
+    if spans:
+        lines = line_spans(text)
+        starts = [ln.start for ln in lines]
+        marked: dict[int, str] = {}
+        for s, e in spans:
+            first = bisect_right(starts, s) - 1
+            last = bisect_right(starts, max(s, e - 1)) - 1
+            if not text[lines[first].start : s].strip() and not text[e : lines[last].end].strip():
+                for k in range(first, last + 1):
+                    marked[k] = "HTML comment"
+            else:
+                out.append(Edit(s, e, "", "HTML comment inside a line"))
+        out.extend(remove_lines(text, lines, marked))
+    for s in unclosed:
+        out.append(Finding(s, s + 4, "HTML comment opener without a closing '-->': not removed", severity="warning"))
+    return _out(out)
+
+
+def test_html_comments_match_the_reference():
+    from test_rules_speedpaths import _out, _soup, _variants
+
+    from cleaner.registry import RuleContext
+    from cleaner.rules import html
+
+    rnd = random.Random(12)
+    pieces = ["<!-- ad slot -->", "<!– c –>", "<!— c —>", "<!-- a\nb -->", "<!-- a\r\nb -->", "<!--", "-->", "text",
+              " ", "  ", "\t", "\n", "\r\n", "\r", "\n\n", "word.", "<!-- x -->\n", "\u00a0"]
+    cases = _variants(ARTICLES[:10] + ["a <!-- c --> b\n<!-- whole -->\nnext\n", "<!-- only -->", "x\n  <!-- c -->  \n"])
+    cases += [_soup(rnd, pieces, rnd.randrange(1, 25)) for _ in range(3000)]
+    whole = inline = 0
+    for text in cases:
+        got = _out(html.html_comment(text, RuleContext()))
+        assert got == _html_comment_reference(text), repr(text[:120])
+        whole += any(g[4] == "HTML comment" for g in got)
+        inline += any(g[4] == "HTML comment inside a line" for g in got)
+    assert whole > 100 and inline > 100
