@@ -56,21 +56,27 @@ def html_comment(text: str, ctx: RuleContext):
         return []
     spans, unclosed = _comment_spans(text)
     out: list[Edit | Finding] = []
-    if spans:
+    whole: list[tuple[int, int]] = []  # comments that fill their lines
+    for s, e in spans:
+        # The text before the comment on its first line, and after it on its last.
+        line_start = max(text.rfind("\n", 0, s), text.rfind("\r", 0, s)) + 1
+        lf, cr = text.find("\n", e), text.find("\r", e)
+        line_end = len(text) if lf < 0 and cr < 0 else lf if cr < 0 else cr if lf < 0 else min(lf, cr)
+        if not text[line_start:s].strip() and not text[e:line_end].strip():
+            whole.append((s, e))
+        else:
+            out.append(Edit(s, e, "", "HTML comment inside a line"))
+    if whole:  # only then are the lines needed
         lines = line_spans(text)
         starts = [ln.start for ln in lines]
         from bisect import bisect_right
 
         marked: dict[int, str] = {}
-        for s, e in spans:
+        for s, e in whole:
             first = bisect_right(starts, s) - 1
             last = bisect_right(starts, max(s, e - 1)) - 1
-            whole = not text[lines[first].start : s].strip() and not text[e : lines[last].end].strip()
-            if whole:
-                for k in range(first, last + 1):
-                    marked[k] = "HTML comment"
-            else:
-                out.append(Edit(s, e, "", "HTML comment inside a line"))
+            for k in range(first, last + 1):
+                marked[k] = "HTML comment"
         out.extend(remove_lines(text, lines, marked))
     for s in unclosed:
         out.append(Finding(s, s + 4, "HTML comment opener without a closing '-->': not removed",

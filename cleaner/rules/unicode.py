@@ -10,16 +10,19 @@ are part of the text.
 ftfy runs at 1–3 MB/s, so only lines that hold a character mojibake is made
 of (``ftfy.badness``'s categories, not typographic quotes or dashes) are
 tested, and only those ftfy's own detector flags are given to it: a clean
-document costs one regular-expression scan.
+document costs one scan (a numba kernel over its code points once a process
+has read 200,000 characters, ``CLEANER_UNICODE_NUMBA=0`` to turn it off;
+otherwise a regular expression, which finds the same lines).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 
 from cleaner.model import Edit
-from cleaner.registry import RuleContext, rule
+from cleaner.registry import RuleContext, rule, setup
 
 # Lines are found with a pattern that cannot backtrack; ``str.isascii`` then
 # skips the ASCII ones at C speed.  (A pattern such as
@@ -75,7 +78,30 @@ def _ftfy_prefilter():
     (the touchable ones and those every mojibake match contains), so one
     scan of the whole document finds the few lines worth testing.
     """
-    from ftfy.badness import MOJIBAKE_CATEGORIES, is_bad
+    from ftfy.badness import is_bad
+
+    touchable, single, pairs = _suspect_classes()
+    leads = "".join(lead for lead, _ in pairs)
+    # One leading character class, so the search skips to candidates at C
+    # speed; the look-behinds then say which kind of candidate was found.
+    suspect = re.compile(
+        f"[{single}{leads}]"
+        f"(?:(?<=[{single}])"
+        + "".join(f"|(?<=[{lead}])[{follow}]" for lead, follow in pairs)
+        + ")"
+    )
+    return is_bad, touchable, suspect
+
+
+@lru_cache(maxsize=1)
+def _suspect_classes() -> tuple[re.Pattern[str], str, tuple[tuple[str, str], ...]]:
+    """``(touchable, single, pairs)``: what the *suspect* pattern of :func:`_ftfy_prefilter` is made of.
+
+    *single* is the contents of a character class (each of its characters is
+    suspect alone); *pairs* holds ``(lead, follow)`` class contents: a
+    character of *lead* followed by one of *follow* is suspect.
+    """
+    from ftfy.badness import MOJIBAKE_CATEGORIES
     from ftfy.chardata import CONTROL_CHARS
 
     chars = set(CONTROL_CHARS) | set(range(0x80, 0xA0)) | set(range(0xD800, 0xE000)) | {0x1B}
@@ -83,18 +109,8 @@ def _ftfy_prefilter():
     cat = MOJIBAKE_CATEGORIES  # class contents (``\xc0-\xd1`` ranges), used as they are
     single = touchable.pattern[1:-1] + "".join(cat[k] for k in _SINGLE_CATEGORIES) + _SINGLE_LETTERS
     lower, end, punct = cat["lower_accented"], cat["end_punctuation"], cat["start_punctuation"] + cat["end_punctuation"]
-    # One leading character class, so the search skips to candidates at C
-    # speed; the look-behinds then say which kind of candidate was found.
-    suspect = re.compile(
-        f"[{single}{lower}{end}ВГРСΒΓΞΟ]"
-        f"(?:(?<=[{single}])"
-        f"|(?<=[{lower}])[{punct}]"
-        f"|(?<=[{end}])[{lower}]"
-        f"|(?<=[ВГРС])[{punct}°µ]"
-        f"|(?<=Г)ў"
-        f"|(?<=[ΒΓΞΟ])[{punct}°])"
-    )
-    return is_bad, touchable, suspect
+    pairs = ((lower, punct), (end, lower), ("ВГРС", punct + "°µ"), ("Г", "ў"), ("ΒΓΞΟ", punct + "°"))
+    return touchable, single, pairs
 
 
 _DEFAULTS = {
@@ -109,32 +125,31 @@ _STYLE_OPTIONS = ("uncurl_quotes", "fix_latin_ligatures", "fix_character_width",
 def _narrow(before: str, after: str) -> tuple[int, int, int]:
     """Common prefix and suffix lengths, so an edit covers only what changed."""
     n = min(len(before), len(after))
-    p = _common_length(before, after, n, lambda i, j: before[i:j] == after[i:j])
+    p = _same_prefix(before[:n], after[:n])
     lb, la = len(before), len(after)
-    s = _common_length(before, after, n - p, lambda i, j: before[lb - j : lb - i] == after[la - j : la - i])
+    m = n - p
+    s = _same_suffix(before[lb - m :], after[la - m :]) if m else 0
     return p, lb - s, la - s
 
 
-def _common_length(before: str, after: str, n: int, same) -> int:
-    """The largest ``k <= n`` with ``same(0, k)``, by comparing slices (C speed).
+def _same_prefix(a: str, b: str) -> int:
+    """How many characters two strings of one length share at their start.
 
-    ``same(i, j)`` says whether the two strings agree on the characters
-    ``i`` to ``j`` counted from one end; a galloping search, then halving,
-    costs O(k log k) character comparisons done in C, not a Python loop
-    per character.
+    Each string's code points, read as one integer (four bytes each, the
+    first the least significant), are combined with XOR: the lowest bit set
+    lies in the first character that differs.  Linear, in C, with no
+    Python step per character or per halving.
     """
-    k = 0
-    step = 64
-    while k < n:
-        j = min(n, k + step)
-        if same(k, j):
-            k = j
-            step *= 2
-        elif j - k == 1:
-            break
-        else:
-            step = max(1, (j - k) // 2)
-    return k
+    x = int.from_bytes(a.encode("utf-32-le", "surrogatepass"), "little") ^ \
+        int.from_bytes(b.encode("utf-32-le", "surrogatepass"), "little")
+    return len(a) if not x else ((x & -x).bit_length() - 1) >> 5
+
+
+def _same_suffix(a: str, b: str) -> int:
+    """How many characters two strings of one length share at their end (see :func:`_same_prefix`)."""
+    x = int.from_bytes(a.encode("utf-32-be", "surrogatepass"), "big") ^ \
+        int.from_bytes(b.encode("utf-32-be", "surrogatepass"), "big")
+    return len(a) if not x else ((x & -x).bit_length() - 1) >> 5
 
 
 @rule(
@@ -156,8 +171,11 @@ def mojibake(text: str, ctx: RuleContext):
         return []
     style = any(map(ctx.options.get, _STYLE_OPTIONS))  # their defaults are all false
     is_bad, touchable, suspect = _ftfy_prefilter()
-    if not style and suspect.search(text) is None:
-        return []  # the common case: no character mojibake is made of
+    if not style:
+        find = _suspect_finder(text, suspect)
+        first = find(0)
+        if first < 0:
+            return []  # the common case: no character mojibake is made of
     import ftfy
 
     opts = {k: ctx.options.get(k, v) for k, v in _DEFAULTS.items()}
@@ -174,7 +192,7 @@ def mojibake(text: str, ctx: RuleContext):
         # Style fixes apply to any non-ASCII character: every such line goes to ftfy.
         lines = (m.span() for m in _LINE_TEXT.finditer(text))
     else:
-        lines = _suspect_lines(text, suspect)
+        lines = _suspect_lines(text, find, first)
     out = []
     done: dict[str, tuple[int, int, str, str] | None] = {}  # a repeated line is examined once
     for start, end in lines:
@@ -224,31 +242,65 @@ def _fix_and_explain(line: str, config, touchable: re.Pattern[str], suspect: re.
     and the second round leave it alone, so the result (and the steps) are
     those of the first part: ftfy's step, with :func:`_is_bad` (which looks
     only around the suspect characters) instead of a scan of the whole line
-    for each result -- the costliest part of a repair.  Otherwise (a C1
-    control or a control character survives, mostly when nothing was
-    decoded, or the result still looks bad, as with ``\ufffd\ufffd``, where
-    ftfy's second round adds the steps of one more try) ftfy repairs the
-    line itself.
+    for each result -- the costliest part of a repair.  A line that looks
+    bad but that the step leaves as it is, without explaining anything, is
+    ftfy's answer as it stands (ftfy's first round changes nothing, so there
+    is no second).  Otherwise (a C1 control or a control character
+    survives, mostly when nothing was decoded, or the result still looks
+    bad, as with ``\ufffd\ufffd``, where ftfy's second round adds the steps
+    of one more try) ftfy repairs the line itself.
     """
     import ftfy
-    from ftfy.badness import is_bad
 
-    step = getattr(ftfy, "_fix_encoding_one_step_and_explain", None)
+    step = _encoding_step()
     if step is None or not config.fix_encoding or config.unescape_html or config.fix_line_breaks:
         return ftfy.fix_and_explain(line, config=config)  # another ftfy, or settings this rule never uses
     text = line
     steps: list = []
-    while not text.isascii() and _is_bad(text, suspect):
+    bad = not text.isascii() and _is_bad(text, suspect)
+    while bad:
         fixed, plan = step(text, config)
         if plan:
             steps.extend(plan)
         if fixed == text:
             break
         text = fixed
-    if touchable.search(text) or (not text.isascii() and is_bad(text)):
-        # ftfy's other fixers would act, or its second round would try (and explain) one more step
-        return ftfy.fix_and_explain(line, config=config)
-    return text, steps
+        bad = not text.isascii() and _is_bad(text, suspect)
+    if touchable.search(text) is None and (not bad or (text is line and not steps)):
+        # Nothing for ftfy's other fixers, and no second round: either the
+        # result looks fine, or the line looks bad but nothing was decoded
+        # or explained (ftfy's first round leaves it as it is, and so ends).
+        return text, steps
+    # ftfy's other fixers would act, or its second round would try (and explain) one more step
+    return ftfy.fix_and_explain(line, config=config)
+
+
+@lru_cache(maxsize=1)
+def _encoding_step():
+    """ftfy's one step of encoding repair, with :func:`_is_bad` as its detector; None if ftfy has no such step.
+
+    ftfy's step (``ftfy._fix_encoding_one_step_and_explain``) first asks
+    its detector whether the text looks bad, searching the whole line with
+    ``ftfy.badness.BADNESS_RE``: the costliest part of a repair.  This is
+    the same function with the detector that searches only around the
+    suspect characters (same answer, see :func:`_is_bad`); the module's
+    own function is left as it is.
+    """
+    import types
+
+    import ftfy
+    from ftfy.badness import is_bad
+
+    step = getattr(ftfy, "_fix_encoding_one_step_and_explain", None)
+    if not isinstance(step, types.FunctionType):
+        return None
+    if step.__globals__.get("is_bad") is not is_bad:
+        return step  # a version of ftfy that finds its detector elsewhere: use its step as it is
+    suspect = _ftfy_prefilter()[2]
+    namespace = dict(step.__globals__, is_bad=lambda text: _is_bad(text, suspect))
+    fast = types.FunctionType(step.__code__, namespace, step.__name__, step.__defaults__, step.__closure__)
+    fast.__kwdefaults__ = step.__kwdefaults__
+    return fast
 
 
 # Lines repeat across documents (syndicated copy, a site's own furniture)
@@ -285,21 +337,115 @@ def _is_bad(line: str, suspect: re.Pattern[str]) -> bool:
     return False
 
 
-def _suspect_lines(text: str, suspect: re.Pattern[str]):
-    """The ``(start, end)`` spans of the lines of *text* that hold a *suspect* character.
+def _suspect_lines(text: str, find, first: int):
+    """The ``(start, end)`` spans of the lines of *text* that hold a suspect character.
 
-    One search per such line: after a hit, the search resumes at the end of
-    its line, so a line full of accented letters costs one match.
+    ``find(pos)`` is the next position from *pos* on where one starts (-1:
+    none), *first* the first.  One search per such line: after a hit, the
+    search resumes at the end of its line, so a line full of accented
+    letters costs one match.
     """
-    search = suspect.search
-    find, rfind = text.find, text.rfind
+    find_text, rfind = text.find, text.rfind
     n = len(text)
-    m = search(text)
-    while m is not None:
-        p = m.start()
+    p = first
+    while p >= 0:
         start = max(rfind("\n", 0, p), rfind("\r", 0, p)) + 1
-        lf, cr = find("\n", p), find("\r", p)
+        lf, cr = find_text("\n", p), find_text("\r", p)
         end = n if lf < 0 and cr < 0 else lf if cr < 0 else cr if lf < 0 else min(lf, cr)
         if end > start:
             yield start, end
-        m = search(text, end + 1) if end < n else None
+        p = find(end + 1) if end < n else -1
+
+
+def _suspect_finder(text: str, suspect: re.Pattern[str]):
+    """``find(pos)``: the first position from *pos* on where *suspect* matches in *text*, or -1.
+
+    With the numba kernel (:func:`_kernel`) the text's code points are read
+    once and the kernel finds the same positions from the tables of
+    :func:`_suspect_tables`; otherwise the pattern searches.
+    """
+    kernel = _kernel(len(text))
+    if kernel is not None:
+        cp = _code_points(text)
+        lead, follow = _suspect_tables()
+        next_suspect = kernel.next_suspect
+        return lambda pos: next_suspect(cp, lead, follow, pos)
+    search = suspect.search
+
+    def find(pos: int) -> int:
+        m = search(text, pos)
+        return -1 if m is None else m.start()
+
+    return find
+
+
+# ------------------------------------------------------ the compiled scan
+
+#: numba kernel for the suspect scan (cleaner/rules/_unicode_kernels.py): off
+#: with CLEANER_UNICODE_NUMBA=0, and loaded only once a process has scanned
+#: KERNEL_AFTER characters, so that a run on a few short texts does not pay
+#: numba's import.  Both paths find the same lines (tests/test_lines_speed.py).
+KERNEL_AFTER = 200_000
+_kernel_state = {"enabled": os.environ.get("CLEANER_UNICODE_NUMBA", "1").strip().lower() not in ("0", "false", "no", "off"),
+                 "seen": 0, "module": None}
+
+
+def _kernel(size: int):
+    """The kernel module, or None (disabled, not loadable, or too little text seen yet).
+
+    Loading it is one-time set-up (:func:`cleaner.registry.setup`, not the
+    time of the document that asked): numba's import, the tables, and a
+    first call, which compiles the kernel or loads it from numba's cache.
+    """
+    state = _kernel_state
+    if state["module"] is not None or not state["enabled"]:
+        return state["module"]
+    state["seen"] += size
+    if state["seen"] < KERNEL_AFTER:
+        return None
+    with setup():
+        try:
+            from cleaner.rules import _unicode_kernels
+
+            _unicode_kernels.next_suspect(_code_points("Putin\u00e2\u20ac\u2122s"), *_suspect_tables(), 0)
+        except Exception:  # numba missing, or one that does not load with this numpy
+            state["enabled"] = False
+            return None
+        state["module"] = _unicode_kernels
+    return _unicode_kernels
+
+
+@lru_cache(maxsize=1)
+def _suspect_tables():
+    """``(lead, follow)``: the kernel's tables of the *suspect* pattern's classes, one byte a character of the BMP.
+
+    ``lead`` has bit 1 for a character suspect alone and bit ``2 << k`` for
+    one that can start the *k*-th kind of pair of :func:`_suspect_classes`;
+    ``follow`` has bit ``2 << k`` for one that can end it.  The members of
+    each class are read by the regular-expression engine itself, so the
+    tables hold what the pattern's classes hold.
+    """
+    import numpy as np
+
+    _, single, pairs = _suspect_classes()
+    universe = "".join(map(chr, range(0x10000)))
+    lead = np.zeros(0x10000, dtype=np.uint8)
+    follow = np.zeros(0x10000, dtype=np.uint8)
+
+    def members(cls: str):
+        return _code_points("".join(re.findall(f"[{cls}]", universe)))
+
+    lead[members(single)] |= 1
+    for k, (first, then) in enumerate(pairs):
+        lead[members(first)] |= 2 << k
+        follow[members(then)] |= 2 << k
+    return lead, follow
+
+
+def _code_points(text: str):
+    """The code points of *text* as a numpy array of uint32 (a lone surrogate as itself), made in one copy."""
+    import numpy as np
+
+    if not text:
+        return np.zeros(0, dtype=np.uint32)
+    return np.array(text).reshape(1).view(np.uint32)
