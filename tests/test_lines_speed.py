@@ -11,7 +11,6 @@ input.
 from __future__ import annotations
 
 import random
-import re
 
 import pytest
 
@@ -165,120 +164,6 @@ def _ftfy_fixed(line: str) -> str:
     import ftfy
 
     return ftfy.fix_and_explain(line, config=_ftfy_config())[0]
-
-
-# The suspect scan: numba kernel and pattern.
-
-
-def _kernel_module():
-    pytest.importorskip("numba")
-    from cleaner.rules import _unicode_kernels
-
-    return _unicode_kernels
-
-
-def _kernel_positions(text: str) -> list[int]:
-    kernel = _kernel_module()
-    lead, follow = unicode._suspect_tables()
-    cp = unicode._code_points(text)
-    out, p = [], kernel.next_suspect(cp, lead, follow, 0)
-    while p >= 0:
-        out.append(p)
-        p = kernel.next_suspect(cp, lead, follow, p + 1)
-    return out
-
-
-def _pattern_positions(text: str) -> list[int]:
-    suspect = unicode._ftfy_prefilter()[2]
-    return [i for i in range(len(text)) if suspect.match(text, i)]
-
-
-def test_suspect_tables_hold_the_pattern_classes():
-    import numpy as np
-
-    suspect = unicode._ftfy_prefilter()[2]
-    lead, follow = unicode._suspect_tables()
-    alone = {m.start() for m in suspect.finditer("\n".join(map(chr, range(0x10000))))}
-    assert {2 * c for c in np.flatnonzero(lead & 1)} == alone  # every character of the plane, one a line
-    _, single, pairs = unicode._suspect_classes()
-    beyond = "".join(map(chr, range(0x10000, 0x110000)))
-    for cls in [single] + [c for pair in pairs for c in pair]:
-        assert re.search(f"[{cls}]", beyond) is None  # the tables need not go past the BMP
-    assert lead.any() and follow.any()
-
-
-def test_kernel_finds_where_the_pattern_matches():
-    import numpy as np
-
-    lead, follow = unicode._suspect_tables()
-    rnd = random.Random(7)
-    alphabet = [chr(c) for c in sorted(set(np.flatnonzero(lead)) | set(np.flatnonzero(follow)))]
-    alphabet += list("ab \n\r\t") + ["\U0001f600", "\udc80", "\x00", "\x1b", "é", "’"]
-    texts = ["".join(rnd.choice(alphabet) for _ in range(rnd.randrange(0, 30))) for _ in range(3000)]
-    texts += _damaged_lines(8) + ARTICLES[:30]
-    found = 0
-    for text in texts:
-        got = _kernel_positions(text)
-        assert got == _pattern_positions(text), repr(text[:80])
-        found += bool(got)
-    assert found > 1000
-
-
-@pytest.fixture(params=["kernel", "pattern"])
-def suspect_path(request, monkeypatch):
-    """U001 with its suspect scan on the numba kernel, or on the pattern."""
-    if request.param == "kernel":
-        monkeypatch.setitem(unicode._kernel_state, "module", _kernel_module())
-    else:
-        monkeypatch.setitem(unicode._kernel_state, "module", None)
-        monkeypatch.setitem(unicode._kernel_state, "enabled", False)
-    return request.param
-
-
-def test_mojibake_is_the_same_on_both_scans(suspect_path):
-    from test_rules_speedpaths import _mojibake_cases, _mojibake_reference, _out
-
-    from cleaner.registry import RuleContext
-
-    assert (unicode._kernel(0) is not None) == (suspect_path == "kernel")
-    rnd = random.Random(9)
-    cases = _mojibake_cases() + ARTICLES[:40]
-    cases += ["\n".join(rnd.sample(_damaged_lines(10, 200), 6)) for _ in range(40)]
-    for text in cases:
-        got = _out(unicode.mojibake(text, RuleContext(options=dict(unicode._DEFAULTS))))
-        assert got == _mojibake_reference(text), text[:80]
-
-
-def test_kernel_loads_once_enough_text_is_seen(monkeypatch):
-    module = _kernel_module()
-    monkeypatch.setitem(unicode._kernel_state, "module", None)
-    monkeypatch.setitem(unicode._kernel_state, "enabled", True)
-    monkeypatch.setitem(unicode._kernel_state, "seen", 0)
-    assert unicode._kernel(unicode.KERNEL_AFTER - 1) is None  # a short run does not pay numba's import
-    assert unicode._kernel(1) is module
-    assert unicode._kernel(0) is module
-
-
-def test_kernel_that_cannot_load_leaves_the_pattern(monkeypatch):
-    import builtins
-
-    real_import = builtins.__import__
-
-    def no_kernels(name, globals=None, locals=None, fromlist=(), level=0):
-        if fromlist and "_unicode_kernels" in fromlist:
-            raise ImportError("no numba here")
-        return real_import(name, globals, locals, fromlist, level)
-
-    monkeypatch.setitem(unicode._kernel_state, "module", None)
-    monkeypatch.setitem(unicode._kernel_state, "enabled", True)
-    monkeypatch.setitem(unicode._kernel_state, "seen", unicode.KERNEL_AFTER)
-    monkeypatch.setattr(builtins, "__import__", no_kernels)
-    assert unicode._kernel(10) is None
-    assert unicode._kernel_state["enabled"] is False
-    from cleaner.registry import RuleContext
-
-    edits = unicode.mojibake("Putinâ€™s request\n", RuleContext(options=dict(unicode._DEFAULTS)))
-    assert [(e.start, e.end, e.after) for e in edits] == [(5, 8, "’")]
 
 
 # ----------------------------------------------------------------- H001

@@ -10,19 +10,16 @@ are part of the text.
 ftfy runs at 1–3 MB/s, so only lines that hold a character mojibake is made
 of (``ftfy.badness``'s categories, not typographic quotes or dashes) are
 tested, and only those ftfy's own detector flags are given to it: a clean
-document costs one scan (a numba kernel over its code points once a process
-has read 200,000 characters, ``CLEANER_UNICODE_NUMBA=0`` to turn it off;
-otherwise a regular expression, which finds the same lines).
+document costs one regular-expression scan.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from functools import lru_cache
 
 from cleaner.model import Edit
-from cleaner.registry import RuleContext, rule, setup
+from cleaner.registry import RuleContext, rule
 
 # Lines are found with a pattern that cannot backtrack; ``str.isascii`` then
 # skips the ASCII ones at C speed.  (A pattern such as
@@ -78,30 +75,7 @@ def _ftfy_prefilter():
     (the touchable ones and those every mojibake match contains), so one
     scan of the whole document finds the few lines worth testing.
     """
-    from ftfy.badness import is_bad
-
-    touchable, single, pairs = _suspect_classes()
-    leads = "".join(lead for lead, _ in pairs)
-    # One leading character class, so the search skips to candidates at C
-    # speed; the look-behinds then say which kind of candidate was found.
-    suspect = re.compile(
-        f"[{single}{leads}]"
-        f"(?:(?<=[{single}])"
-        + "".join(f"|(?<=[{lead}])[{follow}]" for lead, follow in pairs)
-        + ")"
-    )
-    return is_bad, touchable, suspect
-
-
-@lru_cache(maxsize=1)
-def _suspect_classes() -> tuple[re.Pattern[str], str, tuple[tuple[str, str], ...]]:
-    """``(touchable, single, pairs)``: what the *suspect* pattern of :func:`_ftfy_prefilter` is made of.
-
-    *single* is the contents of a character class (each of its characters is
-    suspect alone); *pairs* holds ``(lead, follow)`` class contents: a
-    character of *lead* followed by one of *follow* is suspect.
-    """
-    from ftfy.badness import MOJIBAKE_CATEGORIES
+    from ftfy.badness import MOJIBAKE_CATEGORIES, is_bad
     from ftfy.chardata import CONTROL_CHARS
 
     chars = set(CONTROL_CHARS) | set(range(0x80, 0xA0)) | set(range(0xD800, 0xE000)) | {0x1B}
@@ -109,8 +83,18 @@ def _suspect_classes() -> tuple[re.Pattern[str], str, tuple[tuple[str, str], ...
     cat = MOJIBAKE_CATEGORIES  # class contents (``\xc0-\xd1`` ranges), used as they are
     single = touchable.pattern[1:-1] + "".join(cat[k] for k in _SINGLE_CATEGORIES) + _SINGLE_LETTERS
     lower, end, punct = cat["lower_accented"], cat["end_punctuation"], cat["start_punctuation"] + cat["end_punctuation"]
-    pairs = ((lower, punct), (end, lower), ("ВГРС", punct + "°µ"), ("Г", "ў"), ("ΒΓΞΟ", punct + "°"))
-    return touchable, single, pairs
+    # One leading character class, so the search skips to candidates at C
+    # speed; the look-behinds then say which kind of candidate was found.
+    suspect = re.compile(
+        f"[{single}{lower}{end}ВГРСΒΓΞΟ]"
+        f"(?:(?<=[{single}])"
+        f"|(?<=[{lower}])[{punct}]"
+        f"|(?<=[{end}])[{lower}]"
+        f"|(?<=[ВГРС])[{punct}°µ]"
+        f"|(?<=Г)ў"
+        f"|(?<=[ΒΓΞΟ])[{punct}°])"
+    )
+    return is_bad, touchable, suspect
 
 
 _DEFAULTS = {
@@ -171,11 +155,8 @@ def mojibake(text: str, ctx: RuleContext):
         return []
     style = any(map(ctx.options.get, _STYLE_OPTIONS))  # their defaults are all false
     is_bad, touchable, suspect = _ftfy_prefilter()
-    if not style:
-        find = _suspect_finder(text, suspect)
-        first = find(0)
-        if first < 0:
-            return []  # the common case: no character mojibake is made of
+    if not style and suspect.search(text) is None:
+        return []  # the common case: no character mojibake is made of
     import ftfy
 
     opts = {k: ctx.options.get(k, v) for k, v in _DEFAULTS.items()}
@@ -192,7 +173,7 @@ def mojibake(text: str, ctx: RuleContext):
         # Style fixes apply to any non-ASCII character: every such line goes to ftfy.
         lines = (m.span() for m in _LINE_TEXT.finditer(text))
     else:
-        lines = _suspect_lines(text, find, first)
+        lines = _suspect_lines(text, suspect)
     out = []
     done: dict[str, tuple[int, int, str, str] | None] = {}  # a repeated line is examined once
     for start, end in lines:
@@ -337,115 +318,21 @@ def _is_bad(line: str, suspect: re.Pattern[str]) -> bool:
     return False
 
 
-def _suspect_lines(text: str, find, first: int):
-    """The ``(start, end)`` spans of the lines of *text* that hold a suspect character.
+def _suspect_lines(text: str, suspect: re.Pattern[str]):
+    """The ``(start, end)`` spans of the lines of *text* that hold a *suspect* character.
 
-    ``find(pos)`` is the next position from *pos* on where one starts (-1:
-    none), *first* the first.  One search per such line: after a hit, the
-    search resumes at the end of its line, so a line full of accented
-    letters costs one match.
+    One search per such line: after a hit, the search resumes at the end of
+    its line, so a line full of accented letters costs one match.
     """
-    find_text, rfind = text.find, text.rfind
+    search = suspect.search
+    find, rfind = text.find, text.rfind
     n = len(text)
-    p = first
-    while p >= 0:
+    m = search(text)
+    while m is not None:
+        p = m.start()
         start = max(rfind("\n", 0, p), rfind("\r", 0, p)) + 1
-        lf, cr = find_text("\n", p), find_text("\r", p)
+        lf, cr = find("\n", p), find("\r", p)
         end = n if lf < 0 and cr < 0 else lf if cr < 0 else cr if lf < 0 else min(lf, cr)
         if end > start:
             yield start, end
-        p = find(end + 1) if end < n else -1
-
-
-def _suspect_finder(text: str, suspect: re.Pattern[str]):
-    """``find(pos)``: the first position from *pos* on where *suspect* matches in *text*, or -1.
-
-    With the numba kernel (:func:`_kernel`) the text's code points are read
-    once and the kernel finds the same positions from the tables of
-    :func:`_suspect_tables`; otherwise the pattern searches.
-    """
-    kernel = _kernel(len(text))
-    if kernel is not None:
-        cp = _code_points(text)
-        lead, follow = _suspect_tables()
-        next_suspect = kernel.next_suspect
-        return lambda pos: next_suspect(cp, lead, follow, pos)
-    search = suspect.search
-
-    def find(pos: int) -> int:
-        m = search(text, pos)
-        return -1 if m is None else m.start()
-
-    return find
-
-
-# ------------------------------------------------------ the compiled scan
-
-#: numba kernel for the suspect scan (cleaner/rules/_unicode_kernels.py): off
-#: with CLEANER_UNICODE_NUMBA=0, and loaded only once a process has scanned
-#: KERNEL_AFTER characters, so that a run on a few short texts does not pay
-#: numba's import.  Both paths find the same lines (tests/test_lines_speed.py).
-KERNEL_AFTER = 200_000
-_kernel_state = {"enabled": os.environ.get("CLEANER_UNICODE_NUMBA", "1").strip().lower() not in ("0", "false", "no", "off"),
-                 "seen": 0, "module": None}
-
-
-def _kernel(size: int):
-    """The kernel module, or None (disabled, not loadable, or too little text seen yet).
-
-    Loading it is one-time set-up (:func:`cleaner.registry.setup`, not the
-    time of the document that asked): numba's import, the tables, and a
-    first call, which compiles the kernel or loads it from numba's cache.
-    """
-    state = _kernel_state
-    if state["module"] is not None or not state["enabled"]:
-        return state["module"]
-    state["seen"] += size
-    if state["seen"] < KERNEL_AFTER:
-        return None
-    with setup():
-        try:
-            from cleaner.rules import _unicode_kernels
-
-            _unicode_kernels.next_suspect(_code_points("Putin\u00e2\u20ac\u2122s"), *_suspect_tables(), 0)
-        except Exception:  # numba missing, or one that does not load with this numpy
-            state["enabled"] = False
-            return None
-        state["module"] = _unicode_kernels
-    return _unicode_kernels
-
-
-@lru_cache(maxsize=1)
-def _suspect_tables():
-    """``(lead, follow)``: the kernel's tables of the *suspect* pattern's classes, one byte a character of the BMP.
-
-    ``lead`` has bit 1 for a character suspect alone and bit ``2 << k`` for
-    one that can start the *k*-th kind of pair of :func:`_suspect_classes`;
-    ``follow`` has bit ``2 << k`` for one that can end it.  The members of
-    each class are read by the regular-expression engine itself, so the
-    tables hold what the pattern's classes hold.
-    """
-    import numpy as np
-
-    _, single, pairs = _suspect_classes()
-    universe = "".join(map(chr, range(0x10000)))
-    lead = np.zeros(0x10000, dtype=np.uint8)
-    follow = np.zeros(0x10000, dtype=np.uint8)
-
-    def members(cls: str):
-        return _code_points("".join(re.findall(f"[{cls}]", universe)))
-
-    lead[members(single)] |= 1
-    for k, (first, then) in enumerate(pairs):
-        lead[members(first)] |= 2 << k
-        follow[members(then)] |= 2 << k
-    return lead, follow
-
-
-def _code_points(text: str):
-    """The code points of *text* as a numpy array of uint32 (a lone surrogate as itself), made in one copy."""
-    import numpy as np
-
-    if not text:
-        return np.zeros(0, dtype=np.uint32)
-    return np.array(text).reshape(1).view(np.uint32)
+        m = search(text, end + 1) if end < n else None
