@@ -101,6 +101,15 @@ def set_sizes_and_intersections(values: np.ndarray, offsets: np.ndarray, pairs: 
     return sizes[pa], sizes[pb], _k._intersections(uniq, offs, pa, pb)
 
 
+def sorted_set_sizes_and_intersections(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray):
+    """:func:`set_sizes_and_intersections` for a batch whose rows are sets already (sorted, distinct): no sorting."""
+    sizes = np.diff(offsets)
+    pa = np.ascontiguousarray(pairs[:, 0], dtype=np.int64)
+    pb = np.ascontiguousarray(pairs[:, 1], dtype=np.int64)
+    return sizes[pa], sizes[pb], _k._intersections(np.ascontiguousarray(values),
+                                                   np.ascontiguousarray(offsets, dtype=np.int64), pa, pb)
+
+
 def word_hashes(arr: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
     """``word_hash`` of every word ``arr[starts[k] : starts[k] + lens[k]]`` (same values as the numpy path)."""
     return _k._word_hashes(arr, np.ascontiguousarray(starts, dtype=np.int64), np.ascontiguousarray(lens, dtype=np.int64))

@@ -1,0 +1,170 @@
+"""ParagraphSigner's batch paths against the per-paragraph reference they replace.
+
+The worker side of the streaming near-duplicate pass places every kept
+paragraph in the original text for the whole batch at once (offsets through
+the edits, then lines and columns) and compares already distinct shingle
+sets without sorting them again; these tests check every row against the
+one-paragraph-at-a-time computation (``OffsetMap``, ``LineIndex``, sorted
+sets) on random and adversarial documents: CRLF and lone CR, empty and
+blank documents, edits at paragraph boundaries, deletions, insertions,
+astral characters and lone surrogates.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaner.dedup.core import DedupParams
+from cleaner.dedup.index import ParagraphSigner, _batch_line_columns, _placed
+from cleaner.dedup.segment import paragraph_spans
+from cleaner.engine import OffsetMap
+from cleaner.model import Document, Edit
+from cleaner.pipeline import LineIndex
+
+_PIECES = ["word", "Wire", "copy", "again", "\u00e9t\u00e9", "\U0001f600", "\ud800", "caf\u00e9", " ", " ", "  ",
+           "\n", "\n", "\n\n", "\r\n", "\r", ".", ",", "\u201c", "\u00ad", "\t"]
+
+
+def _document(rng: random.Random, k: int) -> Document:
+    """A random document, its edits (sorted, not overlapping) and the cleaned text they give."""
+    text = "".join(rng.choice(_PIECES) for _ in range(rng.randrange(0, 120)))
+    edits, at = [], 0
+    while at < len(text) and rng.random() < 0.8:
+        start = rng.randrange(at, len(text) + 1)
+        end = min(len(text), start + rng.choice([0, 0, 1, 2, 5]))
+        after = rng.choice(["", "", " ", "\n", "x", "\n\nnew words here\n\n", "\u00e9\U0001f600"])
+        if start == end and not after:
+            after = "y"
+        edits.append(Edit(start, end, after, "test"))
+        at = end + 1
+    parts, pos = [], 0
+    for e in edits:
+        parts += [text[pos:e.start], e.after]
+        pos = e.end
+    parts.append(text[pos:])
+    cleaned = "".join(parts)
+    return Document(id=f"d{k}", text=text, cleaned=cleaned if edits else None, edits=edits)
+
+
+def _reference_rows(docs, counts, spans, keep):
+    """The rows as the one-document-at-a-time code computed them (OffsetMap and LineIndex for every paragraph)."""
+    first = np.concatenate(([0], np.cumsum(counts)))
+    rows = []
+    for i in keep.tolist():
+        g = int(np.searchsorted(first, i, side="right")) - 1
+        pos, doc = docs[g]
+        s, e, _text, kind, first_line, last_line = spans[i]
+        omap, index = OffsetMap(doc.edits), LineIndex(doc.text)
+        start = omap.to_original(s, right=True)
+        end = max(start, omap.to_original(e, right=False))
+        number = i - int(first[g]) + 1
+        rows.append((pos, doc.id, number, start, end, (*index.position(start), *index.position(end)),
+                     (number, s, e, kind, first_line, last_line)))
+    return rows
+
+
+def _batch(docs):
+    spans, counts = [], []
+    for _pos, doc in docs:
+        found = paragraph_spans(doc.cleaned if doc.cleaned is not None else doc.text, 40, 20)
+        spans += found
+        counts.append(len(found))
+    return np.asarray(counts, dtype=np.int64), spans
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_batch_placement_is_the_offset_map_and_line_index_of_every_paragraph(seed):
+    rng = random.Random(seed)
+    docs = [(3 * k + 1, _document(rng, k)) for k in range(rng.randrange(1, 12))]
+    counts, spans = _batch(docs)
+    if not spans:
+        return
+    keep = np.flatnonzero(np.array([rng.random() < 0.7 for _ in spans]))
+    if not len(keep):
+        keep = np.arange(len(spans))
+    got = _placed(docs, counts, spans, keep)
+    assert got == _reference_rows(docs, counts, spans, keep)
+    assert all(type(v) is int for row in got for v in (row[0], row[2], row[3], row[4], *row[5]))
+
+
+def test_batch_placement_without_any_edit_and_with_edits_only_in_some_documents():
+    rng = random.Random(7)
+    plain = [(k, Document(id=f"p{k}", text="One line here.\r\nTwo\n\nthree \U0001f600 four\n"[k:])) for k in range(4)]
+    docs = plain + [(9, _document(rng, 9)), (10, Document(id="empty", text=""))]
+    for batch in (plain, docs, docs[::-1]):
+        counts, spans = _batch(batch)
+        keep = np.arange(len(spans))
+        assert _placed(batch, counts, spans, keep) == _reference_rows(batch, counts, spans, keep)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["a", "bc", " ", "\n", "\n\n", "\r", "\r\n", "\u2028", "\x85", "\u00e9",
+                                          "\U0001f600", "\udc80"]), max_size=30).map("".join), min_size=1, max_size=4),
+       st.lists(st.tuples(st.integers(0, 3), st.integers(0, 60), st.integers(0, 60)), max_size=12))
+def test_batch_line_columns_are_the_line_index_positions(texts, picks):
+    owner, starts, ends = [], [], []
+    for g, a, b in picks:
+        g %= len(texts)
+        a, b = sorted((min(a, len(texts[g])), min(b, len(texts[g]))))
+        owner.append(g)
+        starts.append(a)
+        ends.append(b)
+    bounds = np.array([starts, ends], dtype=np.int64).reshape(2, -1)
+    got = _batch_line_columns(texts, np.array(owner, dtype=np.int64), bounds)
+    want = [(*LineIndex(texts[g]).position(s), *LineIndex(texts[g]).position(e)) for g, s, e in zip(owner, starts, ends)]
+    assert got == want
+
+
+def _signer_rows(out):
+    sets = out["shingles"]
+    return (out["items"], sets.offsets.tolist(), sets.values.tolist(), out["sigs"].tolist(), out["hashes"].tolist(),
+            [a.tolist() for a in out["pairs"]])
+
+
+def test_signer_signatures_are_those_of_the_raw_shingles_and_pairs_verify_as_before():
+    """Signatures from the distinct sets equal those of the shingles with repeats; the pair scores those of unsorted rows."""
+    from cleaner.dedup.cluster import Verifier
+    from cleaner.dedup.minhash import minhash_signatures, shingle_batch
+
+    base = ("Russia has made clear it wants a written commitment that Ukraine will never join the alliance. "
+            "The talks went on for hours and the officials said the same thing again and again and again.")
+    docs = [(k, Document(id=f"d{k}", text=f"{base} Edit {k}.\n\n{base[: 60 + 15 * k]} again and again and again.\n"))
+            for k in range(6)]
+    params = DedupParams()
+    out = ParagraphSigner(params, *params.bands_rows()).paragraphs(docs)
+    texts = [s[2] for _pos, d in docs for s in paragraph_spans(d.text, params.max_chars, params.window_chars)]
+    raw = shingle_batch(texts, params.ngram)
+    keep = np.flatnonzero((raw.n_words >= params.min_words) & (raw.counts() > 0))
+    assert len(out["items"]) == len(keep) > 6
+    want = minhash_signatures(raw, params.num_perm, params.seed, numpy_only=True)[keep]
+    assert np.array_equal(out["sigs"], want)
+    pairs = out["pairs"][0]
+    assert len(pairs)
+    unsorted = Verifier(raw, params.threshold, containment=params.containment,
+                        min_containment_shingles=params.min_containment_shingles)
+    codes, jac, cont = unsorted.similarity_arrays(np.stack([keep[pairs[:, 0]], keep[pairs[:, 1]]], axis=1))
+    assert np.array_equal(out["pairs"][1], codes) and (out["pairs"][1] > 0).any()
+    assert np.array_equal(out["pairs"][2], jac) and np.array_equal(out["pairs"][3], cont)
+
+
+def test_verifier_on_distinct_sets_gives_the_same_arrays():
+    from cleaner.dedup._fast import kernels
+    from cleaner.dedup.cluster import Verifier
+    from cleaner.dedup.minhash import ShingleBatch
+
+    if kernels() is None:
+        pytest.skip("numba not available")
+    rng = np.random.default_rng(5)
+    lengths = rng.integers(0, 40, 300)
+    offsets = np.concatenate(([0], np.cumsum(lengths)))
+    raw = ShingleBatch(offsets, rng.integers(0, 60, int(offsets[-1])).astype(np.uint32), lengths, 3)
+    sets = raw.shingle_sets(np.arange(len(lengths)))
+    pairs = rng.integers(0, len(lengths), (4000, 2))
+    want = Verifier(raw, 0.4).similarity_arrays(pairs)
+    for got in (Verifier(sets, 0.4, distinct=True).similarity_arrays(pairs), Verifier(sets, 0.4).similarity_arrays(pairs)):
+        assert all(np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(got, want))
