@@ -168,3 +168,55 @@ def test_verifier_on_distinct_sets_gives_the_same_arrays():
     want = Verifier(raw, 0.4).similarity_arrays(pairs)
     for got in (Verifier(sets, 0.4, distinct=True).similarity_arrays(pairs), Verifier(sets, 0.4).similarity_arrays(pairs)):
         assert all(np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(got, want))
+
+
+# --- the compiled tokeniser ----------------------------------------------------------
+
+_TOKEN_PIECES = ["Word", "wORDS", "a", "supercalifragilistic", "x" * 17, " ", "  ", "\n", "\r\n", "\t", "\x00", "\x7f",
+                 ".", "'", "\u2019", "\u201c", "\u2014", "\u00a0", "\u00ad", "\u200b", "\ufeff", "\u00e9t\u00e9",
+                 "Stra\u00dfe", "\ufb01nal", "\uff35", "\U0001f600", "\U0001d400", "\ud800", "\udfff", "\u0301",
+                 "\u00a9", "\u2028", "\x85", "\u4e2d\u6587", "\u0627\u0644"]
+
+
+def _token_texts(seed: int) -> list[str]:
+    rng = random.Random(seed)
+    texts = ["", " ", "\u00ad", "\u00ad\u00adx\u00ad", "\ufeffStart", "end\u200b", "\u00a9\u00a9", "\ud83d\ude00"]
+    texts += ["".join(rng.choice(_TOKEN_PIECES) for _ in range(rng.randrange(0, 30))) for _ in range(300)]
+    rng.shuffle(texts)
+    return texts
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_compiled_tokeniser_gives_the_numpy_path_and_the_reference_words(monkeypatch, seed):
+    from cleaner.dedup import _fast, normalize
+    from cleaner.dedup.normalize import tokenize_batch, word_hash, words
+
+    if _fast.kernels() is None:
+        pytest.skip("numba not available")
+    monkeypatch.setattr(_fast, "MIN_ITEMS", 0)
+    texts = _token_texts(seed)
+    normalize._SPECIAL_WORDS.clear()
+    compiled = tokenize_batch(texts)
+    again = tokenize_batch(texts)  # (with the normalised words cached)
+    monkeypatch.setattr(_fast, "AVAILABLE", False)
+    normalize._SPECIAL_WORDS.clear()
+    plain = tokenize_batch(texts)
+    for got in (compiled, again):
+        assert np.array_equal(got.offsets, plain.offsets) and got.offsets.dtype == plain.offsets.dtype
+        assert np.array_equal(got.hashes, plain.hashes) and got.hashes.dtype == plain.hashes.dtype
+    for i, text in enumerate(texts):
+        want = [word_hash(w) for w in words(text)]
+        assert compiled.hashes[compiled.offsets[i] : compiled.offsets[i + 1]].tolist() == want, repr(text)
+
+
+def test_compiled_tokeniser_on_one_text_and_on_none(monkeypatch):
+    from cleaner.dedup import _fast
+    from cleaner.dedup.normalize import tokenize_batch, word_hash, words
+
+    if _fast.kernels() is None:
+        pytest.skip("numba not available")
+    monkeypatch.setattr(_fast, "MIN_ITEMS", 0)
+    for texts in ([], [""], ["\u00ad"], ["one"], ["Caf\u00e9 ne\u00adws \u201cquoted\u201d \U0001f600 \ud800 end"]):
+        got = tokenize_batch(texts)
+        assert got.offsets.tolist() == [0, *np.cumsum([len(words(t)) for t in texts]).tolist()]
+        assert got.hashes.tolist() == [word_hash(w) for t in texts for w in words(t)]

@@ -155,6 +155,23 @@ def words(arr: np.ndarray, size: int):
     return _k._words(arr, int(size))
 
 
+def tokenize(blob: bytes, char_starts: np.ndarray, lut: np.ndarray, codes_sep: np.ndarray, codes_del: np.ndarray):
+    """Steps 1 and 2 of the tokeniser, the words and their hashes, for texts joined by spaces, in one compiled call.
+
+    *blob* is the UTF-8 (``surrogatepass``) of the joined texts and a final
+    space; text ``t`` starts at code point ``char_starts[t]``.  Returns the
+    folded bytes without the deleted characters (8 bytes of padding after
+    *size*), *size*, every word's hash, start and end in them, the words with
+    a byte >= 0x80, and every text's first word (``first_word[-1]`` the
+    number of words): what :func:`~cleaner.dedup.normalize.tokenize_batch`
+    computes with ``bytes.translate``, :func:`fold_multibyte`, the removal of
+    the deleted bytes, :func:`words` and :func:`word_hashes`.
+    """
+    return _k._tokenize(np.frombuffer(blob, dtype=np.uint8), np.ascontiguousarray(char_starts, dtype=np.int64), lut,
+                        np.ascontiguousarray(codes_sep, dtype=np.int64),
+                        np.ascontiguousarray(codes_del, dtype=np.int64))
+
+
 def first_verified(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, starts: np.ndarray, threshold: float,
                    containment: float | None, min_small: int):
     """The first near-duplicate pair of every group ``pairs[starts[g] : starts[g + 1]]`` of a batch of sorted, distinct sets.

@@ -379,3 +379,110 @@ def _merge_rows(k1, i1, k2, i2):
                 ids[b, t] = i2[b, y]
                 y += 1
     return keys, ids
+
+
+@numba.njit(cache=True, nogil=True)
+def _fold_bytes(blob, char_starts, lut, codes_sep, codes_del):
+    # Steps 1 and 2 of the tokeniser on UTF-8 bytes, deleted characters left out: the bytes
+    # translate, _fold_multibyte and the removal of the NUL bytes give, with where each text starts.
+    size = len(blob)
+    n_texts = len(char_starts) - 1
+    out = np.empty(size + 8, dtype=np.uint8)  # (8 bytes of padding for _chunk)
+    text_start = np.empty(n_texts + 1, dtype=np.int64)
+    w = 0
+    cp = 0  # code points read
+    t = 0  # the next text to start, at code point nxt
+    nxt = char_starts[0]
+    i = 0
+    while i < size:
+        lead = blob[i]
+        if cp == nxt:
+            text_start[t] = w
+            t += 1
+            nxt = char_starts[t] if t <= n_texts else -1
+        cp += 1
+        if lead < 0x80:
+            out[w] = lut[lead]
+            w += 1
+            i += 1
+            continue
+        if lead < 0xC0:  # (a continuation byte on its own: str.encode makes none)
+            out[w] = lead
+            w += 1
+            i += 1
+            continue
+        nbytes = 4 if lead >= 0xF0 else (3 if lead >= 0xE0 else 2)
+        code = np.int64(0)
+        for k in range(nbytes):
+            code = (code << 8) | np.int64(blob[min(i + k, size - 1)])
+        code |= np.int64(nbytes) << 32
+        j = np.searchsorted(codes_sep, code)
+        if j < len(codes_sep) and codes_sep[j] == code:
+            for k in range(nbytes):
+                out[w + k] = 32
+            w += nbytes
+        else:
+            j = np.searchsorted(codes_del, code)
+            if not (j < len(codes_del) and codes_del[j] == code):
+                for k in range(nbytes):
+                    out[w + k] = blob[min(i + k, size - 1)]
+                w += nbytes
+        i += nbytes
+    while t <= n_texts:
+        text_start[t] = w
+        t += 1
+    for k in range(8):
+        out[w + k] = 0
+    return out, w, text_start
+
+
+@numba.njit(cache=True, nogil=True)
+def _word_bounds(arr, size):
+    # _words without a branch per byte: the same starts, ends and words with a byte >= 0x80.
+    count = 0
+    n_high = 0
+    prev = False
+    for p in range(size):
+        b = arr[p]
+        cur = b != 32
+        count += cur != prev
+        n_high += b >= 0x80
+        prev = cur
+    count += prev
+    bounds = np.empty(count + 1, dtype=np.int64)
+    c = 0
+    prev = False
+    for p in range(size):
+        cur = arr[p] != 32
+        bounds[c] = p  # kept only where a word starts or ends (c moves on)
+        c += cur != prev
+        prev = cur
+    if prev:
+        bounds[c] = size
+    n = count // 2
+    starts = bounds[0 : 2 * n : 2].copy()
+    ends = bounds[1 : 2 * n : 2].copy()
+    high = np.zeros(n, dtype=np.bool_)
+    if n_high:
+        k = 0
+        for p in range(size):
+            if arr[p] >= 0x80:
+                while ends[k] <= p:
+                    k += 1
+                high[k] = True
+    return starts, ends, np.flatnonzero(high)
+
+
+@numba.njit(cache=True, nogil=True)
+def _tokenize(blob, char_starts, lut, codes_sep, codes_del):
+    out, size, text_start = _fold_bytes(blob, char_starts, lut, codes_sep, codes_del)
+    starts, ends, special = _word_bounds(out, size)
+    hashes = _word_hashes(out, starts, ends - starts)
+    n_texts = len(text_start) - 1
+    first_word = np.empty(n_texts + 1, dtype=np.int64)  # words never cross texts: a text owns those starting in it
+    k = 0
+    for t in range(n_texts + 1):
+        while k < len(starts) and starts[k] < text_start[t]:
+            k += 1
+        first_word[t] = k
+    return out, size, hashes, starts, ends, special, first_word
