@@ -220,3 +220,36 @@ def test_compiled_tokeniser_on_one_text_and_on_none(monkeypatch):
         got = tokenize_batch(texts)
         assert got.offsets.tolist() == [0, *np.cumsum([len(words(t)) for t in texts]).tolist()]
         assert got.hashes.tolist() == [word_hash(w) for t in texts for w in words(t)]
+
+
+# --- sets of shingles ------------------------------------------------------------------
+
+
+def test_radix_sorted_sets_are_the_sorted_sets_of_every_run():
+    """The uint32 runs (radix sort, in chunks) give what np.unique gives run by run, whatever the run sizes."""
+    from cleaner.dedup import _fast
+
+    if _fast.kernels() is None:
+        pytest.skip("numba not available")
+    from cleaner.dedup import _kernels
+
+    rng = np.random.default_rng(11)
+    big = _kernels._RADIX_CHUNK
+    cases = [np.zeros(0, dtype=np.int64), np.array([0, 0, 3, 7], dtype=np.int64),  # no run; empty runs
+             np.array([0, big + 5, big + 5, 2 * big + 100], dtype=np.int64)]  # runs wider than a chunk
+    cases.append(np.concatenate(([0], np.cumsum(rng.integers(0, 90, 5000)))))  # many chunks
+    for bounds in cases:
+        total = int(bounds[-1]) if len(bounds) else 0
+        for values in (rng.integers(0, 1 << 32, total, dtype=np.uint64).astype(np.uint32),
+                       rng.integers(0, 5, total).astype(np.uint32),  # many repeats
+                       (rng.integers(0, 3, total).astype(np.uint32) << np.uint32(21)) | np.uint32(0xFFFFFFFF >> 11 << 11)):
+            starts, ends = (bounds[:-1], bounds[1:]) if len(bounds) else (bounds, bounds)
+            order = rng.permutation(len(starts))  # runs in any order, as a batch's kept rows are not
+            starts, ends = starts[order], ends[order]
+            got_values, got_offsets = _fast.unique_segments(values, starts, ends)
+            want = [np.unique(values[s:e]) for s, e in zip(starts, ends)]
+            assert got_values.dtype == np.uint32 and got_offsets.dtype == np.int64
+            assert got_offsets.tolist() == [0, *np.cumsum([len(w) for w in want]).tolist()]
+            assert np.array_equal(got_values, np.concatenate(want) if want else np.zeros(0, dtype=np.uint32))
+            old = _kernels._unique_segments(values, starts, ends)
+            assert np.array_equal(old[0], got_values) and np.array_equal(old[1], got_offsets)

@@ -64,6 +64,9 @@ def match_counts(signatures: np.ndarray, pa: np.ndarray, pb: np.ndarray) -> np.n
 
 def unique_segments(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique`` of every run ``values[starts[k] : ends[k]]``, one after the other: ``(values, offsets)``."""
+    if values.dtype == np.uint32:  # shingle hashes: a radix sort
+        return _k._unique_segments_u32(np.ascontiguousarray(values), np.ascontiguousarray(starts, dtype=np.int64),
+                                       np.ascontiguousarray(ends, dtype=np.int64))
     return _k._unique_segments(np.ascontiguousarray(values), np.ascontiguousarray(starts, dtype=np.int64),
                                np.ascontiguousarray(ends, dtype=np.int64))
 
@@ -93,8 +96,7 @@ def distinct(values: np.ndarray) -> np.ndarray:
 def set_sizes_and_intersections(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray):
     """For every pair ``(i, j)`` of paragraphs: ``|S_i|``, ``|S_j|`` and ``|S_i ∩ S_j|`` of their shingle sets."""
     need = distinct(pairs.ravel().copy())
-    uniq, offs = _k._unique_segments(np.ascontiguousarray(values), offsets[need].astype(np.int64),
-                                     offsets[need + 1].astype(np.int64))
+    uniq, offs = unique_segments(values, offsets[need], offsets[need + 1])
     pa = np.searchsorted(need, pairs[:, 0])
     pb = np.searchsorted(need, pairs[:, 1])
     sizes = np.diff(offs)

@@ -486,3 +486,84 @@ def _tokenize(blob, char_starts, lut, codes_sep, codes_del):
             k += 1
         first_word[t] = k
     return out, size, hashes, starts, ends, special, first_word
+
+
+#: Values sorted together by :func:`_unique_segments_u32` (the scratch arrays stay in the cache).
+_RADIX_CHUNK = 1 << 16
+
+
+@numba.njit(cache=True, nogil=True)
+def _unique_segments_u32(values, starts, ends):
+    # _unique_segments of uint32 values: the same sorted, distinct runs, sorted by an LSD radix sort
+    # (three passes of 11 bits, then a stable pass by run) of about _RADIX_CHUNK values at a time
+    # instead of a comparison sort of every run (2.4x faster on a batch's paragraphs).
+    nseg = len(starts)
+    total = 0
+    widest = 0
+    for k in range(nseg):
+        m = ends[k] - starts[k]
+        total += m
+        widest = max(widest, m)
+    out = np.empty(total, dtype=np.uint32)
+    offs = np.empty(nseg + 1, dtype=np.int64)
+    offs[0] = 0
+    room = max(widest, _RADIX_CHUNK)
+    va = np.empty(room, dtype=np.uint32)
+    vb = np.empty(room, dtype=np.uint32)
+    sa = np.empty(room, dtype=np.int32)
+    sb = np.empty(room, dtype=np.int32)
+    cnt = np.empty(2048, dtype=np.int64)
+    q = 0  # values written to out
+    first = 0
+    while first < nseg:
+        last = first  # runs first .. last - 1 make this chunk
+        n = 0
+        while last < nseg and (last == first or n + ends[last] - starts[last] <= _RADIX_CHUNK):
+            n += ends[last] - starts[last]
+            last += 1
+        p = 0
+        for k in range(first, last):
+            for t in range(starts[k], ends[k]):
+                va[p] = values[t]
+                sa[p] = k - first
+                p += 1
+        a_v, a_s, b_v, b_s = va, sa, vb, sb
+        for shift in (0, 11, 22):
+            cnt[:] = 0
+            for i in range(n):
+                cnt[(a_v[i] >> shift) & 2047] += 1
+            s = 0
+            for d in range(2048):
+                c = cnt[d]
+                cnt[d] = s
+                s += c
+            for i in range(n):
+                v = a_v[i]
+                d = (v >> shift) & 2047
+                j = cnt[d]
+                b_v[j] = v
+                b_s[j] = a_s[i]
+                cnt[d] = j + 1
+            a_v, a_s, b_v, b_s = b_v, b_s, a_v, a_s
+        # stable by run: b_v[at[g]:] receives run g's values in ascending order
+        at = np.empty(last - first + 1, dtype=np.int64)
+        at[0] = 0
+        for k in range(first, last):
+            at[k - first + 1] = at[k - first] + (ends[k] - starts[k])
+        for i in range(n):
+            g = a_s[i]
+            b_v[at[g]] = a_v[i]
+            at[g] += 1
+        t = 0
+        for k in range(first, last):
+            stop = t + (ends[k] - starts[k])
+            begin = t
+            while t < stop:
+                v = b_v[t]
+                if t == begin or v != b_v[t - 1]:
+                    out[q] = v
+                    q += 1
+                t += 1
+            offs[k + 1] = q
+        first = last
+    return out[:q], offs
