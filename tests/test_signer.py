@@ -253,3 +253,20 @@ def test_radix_sorted_sets_are_the_sorted_sets_of_every_run():
             assert np.array_equal(got_values, np.concatenate(want) if want else np.zeros(0, dtype=np.uint32))
             old = _kernels._unique_segments(values, starts, ends)
             assert np.array_equal(old[0], got_values) and np.array_equal(old[1], got_offsets)
+
+
+def test_compiled_signatures_in_32_bit_lanes_are_the_numpy_signatures():
+    from cleaner.dedup import _fast
+    from cleaner.dedup.minhash import ShingleBatch, minhash_signatures, permutations
+
+    if _fast.kernels() is None:
+        pytest.skip("numba not available")
+    rng = np.random.default_rng(2)
+    lengths = rng.integers(0, 70, 400)
+    offsets = np.concatenate(([0], np.cumsum(lengths)))
+    values = rng.integers(0, 1 << 32, int(offsets[-1]), dtype=np.uint64).astype(np.uint32)
+    values[:50] = [0, 0xFFFFFFFF, 1, 0x80000000] * 12 + [7, 7]
+    batch = ShingleBatch(offsets, values, lengths, 3)
+    for num_perm, seed in ((128, 1), (7, 3), (256, 42)):
+        assert np.array_equal(_fast.signatures(values, offsets, *permutations(num_perm, seed)),
+                              minhash_signatures(batch, num_perm, seed, numpy_only=True))

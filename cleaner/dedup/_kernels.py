@@ -21,22 +21,21 @@ def _fmix32(h):
 
 @numba.njit(cache=True, nogil=True)
 def _signatures(values, offsets, a, b, out):
+    # (a * h + b) mod 2**32 in 32-bit lanes: the low 32 bits of the 64-bit computation, twice the lanes.
     n, num_perm = out.shape
-    a64 = a.astype(np.uint64)
-    b64 = b.astype(np.uint64)
-    row = np.empty(num_perm, dtype=np.uint64)
+    row = np.empty(num_perm, dtype=np.uint32)
     for i in range(n):
         lo, hi = offsets[i], offsets[i + 1]
         for k in range(num_perm):
-            row[k] = _M32
+            row[k] = np.uint32(_M32)
         for t in range(lo, hi):
-            h = _fmix32(values[t])
+            h = np.uint32(_fmix32(values[t]))
             for k in range(num_perm):
-                v = (a64[k] * h + b64[k]) & np.uint64(_M32)
+                v = np.uint32(a[k] * h + b[k])
                 if v < row[k]:
                     row[k] = v
         for k in range(num_perm):
-            out[i, k] = np.uint32(row[k])
+            out[i, k] = row[k]
 
 
 @numba.njit(cache=True, nogil=True, inline="always")

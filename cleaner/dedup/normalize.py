@@ -239,7 +239,7 @@ def tokenize_batch(texts: Sequence[str]) -> TokenBatch:
     t = _tables()
     n = len(texts)
     # One space between texts so that no word crosses a boundary (and one after the last).
-    blob = (" ".join(texts) + " ").encode("utf-8", "surrogatepass")
+    blob = " ".join([*texts, ""]).encode("utf-8", "surrogatepass")
     from cleaner.dedup import _fast
 
     fast = _fast.kernels(len(blob) // 8)
