@@ -270,3 +270,23 @@ def test_compiled_signatures_in_32_bit_lanes_are_the_numpy_signatures():
     for num_perm, seed in ((128, 1), (7, 3), (256, 42)):
         assert np.array_equal(_fast.signatures(values, offsets, *permutations(num_perm, seed)),
                               minhash_signatures(batch, num_perm, seed, numpy_only=True))
+
+
+@pytest.mark.parametrize("per_row", [0, 8])
+def test_batch_line_columns_of_texts_with_many_line_feeds(monkeypatch, per_row):
+    """A text with far more line feeds than placed paragraphs is counted apart (no Python step per line): same positions."""
+    from cleaner.dedup import index
+
+    monkeypatch.setattr(index, "_FEEDS_PER_ROW", per_row)
+    texts = ["\n" * 300 + "x\ny \u00e9\n", "a\n" * 100, "no feeds at all", "\r\n" * 70 + "z\rq", "\n" * 40 + "w",
+             "\U0001f600\n" * 80]
+    rng = random.Random(per_row)
+    owner, starts, ends = [], [], []
+    for g in [0, 0, 1, 2, 3, 3, 4, 5, 1, 5]:
+        a, b = sorted(rng.randrange(len(texts[g]) + 1) for _ in range(2))
+        owner.append(g)
+        starts.append(a)
+        ends.append(b)
+    got = _batch_line_columns(texts, np.array(owner, dtype=np.int64), np.array([starts, ends], dtype=np.int64))
+    want = [(*LineIndex(texts[g]).position(s), *LineIndex(texts[g]).position(e)) for g, s, e in zip(owner, starts, ends)]
+    assert got == want

@@ -241,24 +241,44 @@ def _to_original(e_doc: np.ndarray, e_span: np.ndarray, n_docs: int, owner: np.n
     return out
 
 
+#: A text's line feeds are listed one by one up to this many per paragraph placed in it (and 64 more).
+_FEEDS_PER_ROW = 8
+
+
 def _batch_line_columns(texts: list[str], owner: np.ndarray, bounds: np.ndarray) -> list[tuple[int, int, int, int]]:
     """``(*LineIndex(texts[owner[k]]).position(bounds[0, k]), *LineIndex(...).position(bounds[1, k]))`` for every ``k``.
 
-    The line feeds of all texts are listed once, as offsets in the texts
+    The line feeds of the texts are listed once, as offsets in the texts
     laid end to end (``str.find``: a text has a few dozen; encoding the batch
-    to find them with numpy measured 5x slower); a text with a carriage
-    return (rare) gets a :class:`~cleaner.pipeline.LineIndex` of its own.
+    to find them with numpy measured 5x slower), and every offset is placed
+    among them with numpy.  A text with a carriage return (rare) gets a
+    :class:`~cleaner.pipeline.LineIndex` of its own, and one with many more
+    line feeds than paragraphs (``"\\n" * 10**6``) is counted by
+    :func:`_line_columns` in C, so no text costs a Python step per line.
     """
     base = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=base[1:])
+    rows = np.bincount(owner, minlength=len(texts)).tolist()
     found: list[int] = []
     append = found.append
-    for at, text in zip(base.tolist(), texts):
+    apart: list[int] = []  # the texts placed on their own
+    for g, (at, text, m) in enumerate(zip(base.tolist(), texts, rows)):
+        if not m:
+            continue
+        if "\r" in text:
+            apart.append(g)
+            continue
+        mark = len(found)
         find = text.find
         i = find("\n")
-        while i >= 0:
+        for _ in range(_FEEDS_PER_ROW * m + 64):
+            if i < 0:
+                break
             append(at + i)
             i = find("\n", i + 1)
+        if i >= 0:  # (too many)
+            del found[mark:]
+            apart.append(g)
     feeds = np.array(found, dtype=np.int64)
     previous = np.concatenate(([-1], feeds))  # previous[k] is feeds[k - 1] (-1 for k = 0)
     doc_base = base[owner]
@@ -270,15 +290,20 @@ def _batch_line_columns(texts: list[str], owner: np.ndarray, bounds: np.ndarray)
         prev = np.where(k > before, previous[k], doc_base - 1)
         cols += [(k - before + 1).tolist(), (x - prev).tolist()]
     where = list(zip(*cols))
-    with_cr = [g for g, text in enumerate(texts) if "\r" in text]
-    if with_cr:
+    if apart:
         from cleaner.pipeline import LineIndex
 
         starts, ends = bounds.tolist()
-        for g in with_cr:
-            position = LineIndex(texts[g]).position
-            for k in np.flatnonzero(owner == g).tolist():
-                where[k] = (*position(starts[k]), *position(ends[k]))
+        for g in apart:
+            text = texts[g]
+            mine = np.flatnonzero(owner == g).tolist()
+            if "\r" in text:
+                position = LineIndex(text).position
+                for k in mine:
+                    where[k] = (*position(starts[k]), *position(ends[k]))
+            else:
+                for k, w in zip(mine, _line_columns(text, [(starts[k], ends[k]) for k in mine])):
+                    where[k] = w
     return where
 
 
