@@ -16,8 +16,8 @@ or a changed quote style does not change any shingle:
 ['russia', 's', 'demands', 'again']
 
 The exact rule (the batch path, :func:`tokenize_batch`, implements the same
-rule on UTF-8 bytes with numpy, without one Python call per character or per
-ASCII word):
+rule on UTF-8 bytes, in one compiled pass where numba loads or with numpy,
+without one Python call per character or per ASCII word):
 
 1. characters the folding table maps to punctuation or space (quotes,
    apostrophes, dashes, the Unicode spaces) separate words; characters it
@@ -263,11 +263,10 @@ def tokenize_batch(texts: Sequence[str]) -> TokenBatch:
         found = list(map(cache.get, distinct.tolist()))  # normalised word hash, -1 (dropped) or None (not seen yet)
         missing = [u for u, v in enumerate(found) if v is None]
         if missing:
-            raw_bytes = arr.tobytes()
             picked = special[first[missing]]
             for u, key, a, b in zip(missing, distinct[missing].tolist(), starts[picked].tolist(),
                                     ends[picked].tolist()):
-                w = normalize_word(raw_bytes[a:b].decode("utf-8", "surrogatepass"))
+                w = normalize_word(arr[a:b].tobytes().decode("utf-8", "surrogatepass"))
                 found[u] = cache[key] = word_hash(w) if w else -1
         dropped = np.array([v < 0 for v in found], dtype=bool)
         values = np.array([v if v >= 0 else 0 for v in found], dtype=np.uint64)
