@@ -41,7 +41,7 @@ def _document(rng: random.Random, k: int) -> Document:
         if start == end and not after:
             after = "y"
         edits.append(Edit(start, end, after, "test"))
-        at = end + 1
+        at = end + rng.choice([0, 1, 1])  # (edits may touch)
     parts, pos = [], 0
     for e in edits:
         parts += [text[pos:e.start], e.after]
@@ -77,7 +77,7 @@ def _batch(docs):
     return np.asarray(counts, dtype=np.int64), spans
 
 
-@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("seed", range(60))
 def test_batch_placement_is_the_offset_map_and_line_index_of_every_paragraph(seed):
     rng = random.Random(seed)
     docs = [(3 * k + 1, _document(rng, k)) for k in range(rng.randrange(1, 12))]
