@@ -64,6 +64,9 @@ def match_counts(signatures: np.ndarray, pa: np.ndarray, pb: np.ndarray) -> np.n
 
 def unique_segments(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique`` of every run ``values[starts[k] : ends[k]]``, one after the other: ``(values, offsets)``."""
+    if values.dtype == np.uint32:  # shingle hashes: a radix sort
+        return _k._unique_segments_u32(np.ascontiguousarray(values), np.ascontiguousarray(starts, dtype=np.int64),
+                                       np.ascontiguousarray(ends, dtype=np.int64))
     return _k._unique_segments(np.ascontiguousarray(values), np.ascontiguousarray(starts, dtype=np.int64),
                                np.ascontiguousarray(ends, dtype=np.int64))
 
@@ -93,12 +96,20 @@ def distinct(values: np.ndarray) -> np.ndarray:
 def set_sizes_and_intersections(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray):
     """For every pair ``(i, j)`` of paragraphs: ``|S_i|``, ``|S_j|`` and ``|S_i ∩ S_j|`` of their shingle sets."""
     need = distinct(pairs.ravel().copy())
-    uniq, offs = _k._unique_segments(np.ascontiguousarray(values), offsets[need].astype(np.int64),
-                                     offsets[need + 1].astype(np.int64))
+    uniq, offs = unique_segments(values, offsets[need], offsets[need + 1])
     pa = np.searchsorted(need, pairs[:, 0])
     pb = np.searchsorted(need, pairs[:, 1])
     sizes = np.diff(offs)
     return sizes[pa], sizes[pb], _k._intersections(uniq, offs, pa, pb)
+
+
+def sorted_set_sizes_and_intersections(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray):
+    """:func:`set_sizes_and_intersections` for a batch whose rows are sets already (sorted, distinct): no sorting."""
+    sizes = np.diff(offsets)
+    pa = np.ascontiguousarray(pairs[:, 0], dtype=np.int64)
+    pb = np.ascontiguousarray(pairs[:, 1], dtype=np.int64)
+    return sizes[pa], sizes[pb], _k._intersections(np.ascontiguousarray(values),
+                                                   np.ascontiguousarray(offsets, dtype=np.int64), pa, pb)
 
 
 def word_hashes(arr: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
@@ -144,6 +155,23 @@ def bucket_pairs(packed: np.ndarray, shift: int, idx: np.ndarray, n: int, max_bu
 def words(arr: np.ndarray, size: int):
     """Word ``starts``, ``ends`` (runs of bytes other than space in ``arr[:size]``) and the words with a byte >= 0x80."""
     return _k._words(arr, int(size))
+
+
+def tokenize(blob: bytes, char_starts: np.ndarray, lut: np.ndarray, codes_sep: np.ndarray, codes_del: np.ndarray):
+    """Steps 1 and 2 of the tokeniser, the words and their hashes, for texts joined by spaces, in one compiled call.
+
+    *blob* is the UTF-8 (``surrogatepass``) of the joined texts and a final
+    space; text ``t`` starts at code point ``char_starts[t]``.  Returns the
+    folded bytes without the deleted characters (8 bytes of padding after
+    *size*), *size*, every word's hash, start and end in them, the words with
+    a byte >= 0x80, and every text's first word (``first_word[-1]`` the
+    number of words): what :func:`~cleaner.dedup.normalize.tokenize_batch`
+    computes with ``bytes.translate``, :func:`fold_multibyte`, the removal of
+    the deleted bytes, :func:`words` and :func:`word_hashes`.
+    """
+    return _k._tokenize(np.frombuffer(blob, dtype=np.uint8), np.ascontiguousarray(char_starts, dtype=np.int64), lut,
+                        np.ascontiguousarray(codes_sep, dtype=np.int64),
+                        np.ascontiguousarray(codes_del, dtype=np.int64))
 
 
 def first_verified(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, starts: np.ndarray, threshold: float,

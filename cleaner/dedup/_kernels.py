@@ -21,22 +21,21 @@ def _fmix32(h):
 
 @numba.njit(cache=True, nogil=True)
 def _signatures(values, offsets, a, b, out):
+    # (a * h + b) mod 2**32 in 32-bit lanes: the low 32 bits of the 64-bit computation, twice the lanes.
     n, num_perm = out.shape
-    a64 = a.astype(np.uint64)
-    b64 = b.astype(np.uint64)
-    row = np.empty(num_perm, dtype=np.uint64)
+    row = np.empty(num_perm, dtype=np.uint32)
     for i in range(n):
         lo, hi = offsets[i], offsets[i + 1]
         for k in range(num_perm):
-            row[k] = _M32
+            row[k] = np.uint32(_M32)
         for t in range(lo, hi):
-            h = _fmix32(values[t])
+            h = np.uint32(_fmix32(values[t]))
             for k in range(num_perm):
-                v = (a64[k] * h + b64[k]) & np.uint64(_M32)
+                v = np.uint32(a[k] * h + b[k])
                 if v < row[k]:
                     row[k] = v
         for k in range(num_perm):
-            out[i, k] = np.uint32(row[k])
+            out[i, k] = row[k]
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -379,3 +378,191 @@ def _merge_rows(k1, i1, k2, i2):
                 ids[b, t] = i2[b, y]
                 y += 1
     return keys, ids
+
+
+@numba.njit(cache=True, nogil=True)
+def _fold_bytes(blob, char_starts, lut, codes_sep, codes_del):
+    # Steps 1 and 2 of the tokeniser on UTF-8 bytes, deleted characters left out: the bytes
+    # translate, _fold_multibyte and the removal of the NUL bytes give, with where each text starts.
+    size = len(blob)
+    n_texts = len(char_starts) - 1
+    out = np.empty(size + 8, dtype=np.uint8)  # (8 bytes of padding for _chunk)
+    text_start = np.empty(n_texts + 1, dtype=np.int64)
+    w = 0
+    cp = 0  # code points read
+    t = 0  # the next text to start, at code point nxt
+    nxt = char_starts[0]
+    i = 0
+    while i < size:
+        lead = blob[i]
+        if cp == nxt:
+            text_start[t] = w
+            t += 1
+            nxt = char_starts[t] if t <= n_texts else -1
+        cp += 1
+        if lead < 0x80:
+            out[w] = lut[lead]
+            w += 1
+            i += 1
+            continue
+        if lead < 0xC0:  # (a continuation byte on its own: str.encode makes none)
+            out[w] = lead
+            w += 1
+            i += 1
+            continue
+        nbytes = 4 if lead >= 0xF0 else (3 if lead >= 0xE0 else 2)
+        code = np.int64(0)
+        for k in range(nbytes):
+            code = (code << 8) | np.int64(blob[min(i + k, size - 1)])
+        code |= np.int64(nbytes) << 32
+        j = np.searchsorted(codes_sep, code)
+        if j < len(codes_sep) and codes_sep[j] == code:
+            for k in range(nbytes):
+                out[w + k] = 32
+            w += nbytes
+        else:
+            j = np.searchsorted(codes_del, code)
+            if not (j < len(codes_del) and codes_del[j] == code):
+                for k in range(nbytes):
+                    out[w + k] = blob[min(i + k, size - 1)]
+                w += nbytes
+        i += nbytes
+    while t <= n_texts:
+        text_start[t] = w
+        t += 1
+    for k in range(8):
+        out[w + k] = 0
+    return out, w, text_start
+
+
+@numba.njit(cache=True, nogil=True)
+def _word_bounds(arr, size):
+    # _words without a branch per byte: the same starts, ends and words with a byte >= 0x80.
+    count = 0
+    n_high = 0
+    prev = False
+    for p in range(size):
+        b = arr[p]
+        cur = b != 32
+        count += cur != prev
+        n_high += b >= 0x80
+        prev = cur
+    count += prev
+    bounds = np.empty(count + 1, dtype=np.int64)
+    c = 0
+    prev = False
+    for p in range(size):
+        cur = arr[p] != 32
+        bounds[c] = p  # kept only where a word starts or ends (c moves on)
+        c += cur != prev
+        prev = cur
+    if prev:
+        bounds[c] = size
+    n = count // 2
+    starts = bounds[0 : 2 * n : 2].copy()
+    ends = bounds[1 : 2 * n : 2].copy()
+    high = np.zeros(n, dtype=np.bool_)
+    if n_high:
+        k = 0
+        for p in range(size):
+            if arr[p] >= 0x80:
+                while ends[k] <= p:
+                    k += 1
+                high[k] = True
+    return starts, ends, np.flatnonzero(high)
+
+
+@numba.njit(cache=True, nogil=True)
+def _tokenize(blob, char_starts, lut, codes_sep, codes_del):
+    out, size, text_start = _fold_bytes(blob, char_starts, lut, codes_sep, codes_del)
+    starts, ends, special = _word_bounds(out, size)
+    hashes = _word_hashes(out, starts, ends - starts)
+    n_texts = len(text_start) - 1
+    first_word = np.empty(n_texts + 1, dtype=np.int64)  # words never cross texts: a text owns those starting in it
+    k = 0
+    for t in range(n_texts + 1):
+        while k < len(starts) and starts[k] < text_start[t]:
+            k += 1
+        first_word[t] = k
+    return out, size, hashes, starts, ends, special, first_word
+
+
+#: Values sorted together by :func:`_unique_segments_u32` (the scratch arrays stay in the cache).
+_RADIX_CHUNK = 1 << 16
+
+
+@numba.njit(cache=True, nogil=True)
+def _unique_segments_u32(values, starts, ends):
+    # _unique_segments of uint32 values: the same sorted, distinct runs, sorted by an LSD radix sort
+    # (three passes of 11 bits, then a stable pass by run) of about _RADIX_CHUNK values at a time
+    # instead of a comparison sort of every run (2.4x faster on a batch's paragraphs).
+    nseg = len(starts)
+    total = 0
+    widest = 0
+    for k in range(nseg):
+        m = ends[k] - starts[k]
+        total += m
+        widest = max(widest, m)
+    out = np.empty(total, dtype=np.uint32)
+    offs = np.empty(nseg + 1, dtype=np.int64)
+    offs[0] = 0
+    room = max(widest, _RADIX_CHUNK)
+    va = np.empty(room, dtype=np.uint32)
+    vb = np.empty(room, dtype=np.uint32)
+    sa = np.empty(room, dtype=np.int32)
+    sb = np.empty(room, dtype=np.int32)
+    cnt = np.empty(2048, dtype=np.int64)
+    q = 0  # values written to out
+    first = 0
+    while first < nseg:
+        last = first  # runs first .. last - 1 make this chunk
+        n = 0
+        while last < nseg and (last == first or n + ends[last] - starts[last] <= _RADIX_CHUNK):
+            n += ends[last] - starts[last]
+            last += 1
+        p = 0
+        for k in range(first, last):
+            for t in range(starts[k], ends[k]):
+                va[p] = values[t]
+                sa[p] = k - first
+                p += 1
+        a_v, a_s, b_v, b_s = va, sa, vb, sb
+        for shift in (0, 11, 22):
+            cnt[:] = 0
+            for i in range(n):
+                cnt[(a_v[i] >> shift) & 2047] += 1
+            s = 0
+            for d in range(2048):
+                c = cnt[d]
+                cnt[d] = s
+                s += c
+            for i in range(n):
+                v = a_v[i]
+                d = (v >> shift) & 2047
+                j = cnt[d]
+                b_v[j] = v
+                b_s[j] = a_s[i]
+                cnt[d] = j + 1
+            a_v, a_s, b_v, b_s = b_v, b_s, a_v, a_s
+        # stable by run: b_v[at[g]:] receives run g's values in ascending order
+        at = np.empty(last - first + 1, dtype=np.int64)
+        at[0] = 0
+        for k in range(first, last):
+            at[k - first + 1] = at[k - first] + (ends[k] - starts[k])
+        for i in range(n):
+            g = a_s[i]
+            b_v[at[g]] = a_v[i]
+            at[g] += 1
+        t = 0
+        for k in range(first, last):
+            stop = t + (ends[k] - starts[k])
+            begin = t
+            while t < stop:
+                v = b_v[t]
+                if t == begin or v != b_v[t - 1]:
+                    out[q] = v
+                    q += 1
+                t += 1
+            offs[k + 1] = q
+        first = last
+    return out[:q], offs

@@ -140,33 +140,25 @@ class ParagraphSigner:
         from cleaner.dedup.segment import paragraph_spans
 
         p = self.params
-        texts: list[str] = []
-        found: list[tuple[int, Any, tuple]] = []  # (position, document, paragraph span)
-        for pos, doc in docs:
-            current = doc.cleaned if doc.cleaned is not None else doc.text
-            spans = paragraph_spans(current, p.max_chars, p.window_chars)
-            found.extend([(pos, doc, number, span) for number, span in enumerate(spans, 1)])
-            texts.extend([span[2] for span in spans])
-        if not texts:
+        spans: list[tuple] = []  # every paragraph of every document, in order
+        counts: list[int] = []  # how many of them each document has
+        for _pos, doc in docs:
+            found = paragraph_spans(doc.cleaned if doc.cleaned is not None else doc.text, p.max_chars,
+                                    p.window_chars)
+            spans += found
+            counts.append(len(found))
+        if not spans:
             return None
-        batch = shingle_batch(texts, int(p.ngram))
-        sigs = minhash_signatures(batch, int(p.num_perm), int(p.seed))
+        batch = shingle_batch([span[2] for span in spans], int(p.ngram))
         keep = np.flatnonzero((batch.n_words >= int(p.min_words)) & (batch.counts() > 0))
         if not len(keep):
             return None
-        items = []
-        k = 0
-        kept = keep.tolist()
-        while k < len(kept):  # the kept paragraphs of one document at a time
-            pos, doc = found[kept[k]][:2]
-            first = k
-            while k < len(kept) and found[kept[k]][0] == pos and found[kept[k]][1] is doc:
-                k += 1
-            items.extend(_placed(pos, doc, [found[i][2:] for i in kept[first:k]]))
+        items = _placed(docs, np.asarray(counts, dtype=np.int64), spans, keep)
         sets = batch.shingle_sets(keep)
-        kept_sigs = sigs[keep]
+        # A minimum does not see repeats or order: the signature of a set is that of its shingles.
+        kept_sigs = minhash_signatures(sets, int(p.num_perm), int(p.seed))
         verifier = Verifier(sets, float(p.threshold), containment=p.containment,
-                            min_containment_shingles=int(p.min_containment_shingles))
+                            min_containment_shingles=int(p.min_containment_shingles), distinct=True)
         by_band = band_hashes_by_band(kept_sigs, None, self.bands, self.rows)
         hashes = by_band.T.copy()  # a copy even with one band (.T is then contiguous already)
         cands = candidate_pairs(kept_sigs, self.bands, self.rows, hashes=by_band)  # (overwrites by_band)
@@ -174,36 +166,158 @@ class ParagraphSigner:
                 "pairs": (cands, *verifier.similarity_arrays(cands))}
 
 
-def _placed(pos: int, doc: Any, paras: list[tuple[int, tuple]]) -> list[tuple]:
-    """The ``items`` rows of :meth:`ParagraphSigner.paragraphs` for paragraphs *paras* (``(number, span)``, in order) of *doc*.
+#: Offsets in the texts of a batch are keyed ``document << _KEY_SHIFT | offset`` (texts are shorter than 2**40).
+_KEY_SHIFT = 40
 
-    Offsets are mapped back to the original text through the document's
-    edits (:class:`~cleaner.engine.OffsetMap`), then given their line and
-    column (:class:`~cleaner.pipeline.LineIndex`; for text without carriage
-    returns, the same numbers counted directly, without indexing every line).
+
+def _placed(docs: list[tuple[int, Any]], counts: np.ndarray, spans: list[tuple], keep: np.ndarray) -> list[tuple]:
+    """The ``items`` rows of :meth:`ParagraphSigner.paragraphs` for paragraphs *keep* of the batch.
+
+    *spans* are the :func:`~cleaner.dedup.segment.paragraph_spans` of all
+    documents *docs* one after the other (``counts[g]`` of them for document
+    ``g``).  Offsets are mapped back to the original text through each
+    document's edits (:meth:`~cleaner.engine.OffsetMap.to_original`, for all
+    paragraphs of the batch at once: :func:`_to_original`), then given their
+    line and column (:class:`~cleaner.pipeline.LineIndex`, counted for the
+    whole batch at once: :func:`_batch_line_columns`).
     """
-    from cleaner.engine import OffsetMap
-
-    if doc.edits:
-        omap = OffsetMap(doc.edits)
-        bounds = []
-        for _, (s, e, *_rest) in paras:
-            start = omap.to_original(s, right=True)
-            bounds.append((start, max(start, omap.to_original(e, right=False))))
+    n_docs = len(docs)
+    first = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(counts, out=first[1:])
+    owner = np.repeat(np.arange(n_docs, dtype=np.int64), counts)[keep]
+    numbers = keep - first[owner] + 1
+    kept = [spans[i] for i in keep.tolist()]
+    s_cur, e_cur, _texts, kinds, first_lines, last_lines = zip(*kept)
+    cur = np.array([s_cur, e_cur], dtype=np.int64)  # (2, m): starts and ends in the cleaned texts
+    # The edits of the batch: document, original span, span of the inserted text in the cleaned text.
+    e_doc: list[int] = []
+    e_span: list[int] = []  # start, end, len(after) of every edit, flat
+    for g, (_pos, doc) in enumerate(docs):
+        if doc.edits:
+            e_doc += [g] * len(doc.edits)
+            for e in doc.edits:
+                e_span += (e.start, e.end, len(e.after))
+    if e_doc:
+        start = _to_original(np.asarray(e_doc, dtype=np.int64), np.asarray(e_span, dtype=np.int64).reshape(-1, 3),
+                             n_docs, owner, cur)
     else:
-        bounds = [(s, e) for _, (s, e, *_rest) in paras]
-    text = doc.text
-    if "\r" in text:
+        start = cur
+    np.maximum(start[1], start[0], out=start[1])  # (an end before its start: the paragraph is empty)
+    where = _batch_line_columns([doc.text for _pos, doc in docs], owner, start)
+    owners = owner.tolist()
+    positions = [docs[g][0] for g in owners]
+    ids = [docs[g][1].id for g in owners]
+    numbers = numbers.tolist()
+    return list(zip(positions, ids, numbers, *start.tolist(), where,
+                    zip(numbers, s_cur, e_cur, kinds, first_lines, last_lines)))
+
+
+def _to_original(e_doc: np.ndarray, e_span: np.ndarray, n_docs: int, owner: np.ndarray,
+                 cur: np.ndarray) -> np.ndarray:
+    """``OffsetMap(edits of document owner[k]).to_original`` of ``cur[0, k]`` (``right=True``) and ``cur[1, k]`` (``right=False``).
+
+    *e_doc* is the document of every edit of the batch (ascending) and
+    *e_span* its ``(start, end, len(after))``.  The same two lookups as
+    :class:`~cleaner.engine.OffsetMap`, for all positions at once in sorted
+    arrays keyed by document.
+    """
+    es, ee, alen = e_span[:, 0], e_span[:, 1], e_span[:, 2]
+    growth = alen - (ee - es)
+    shift = np.cumsum(growth) - growth  # the growth of the edits before, in the batch ...
+    n_edits = np.bincount(e_doc, minlength=n_docs)
+    first_edit = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(n_edits, out=first_edit[1:])
+    shift -= shift[first_edit[e_doc]]  # ... then in the document only
+    cs = es + shift
+    ce = cs + alen
+    base = e_doc << _KEY_SHIFT
+    last = len(e_doc) - 1
+    out = np.empty_like(cur)
+    key_doc = owner << _KEY_SHIFT
+
+    pos = cur[0]  # right=True: the last edit whose inserted text starts at or before pos
+    j = np.searchsorted(base + cs, key_doc + pos, side="right") - 1
+    jc = np.maximum(j, 0)
+    hit = (j >= 0) & (e_doc[jc] == owner)
+    cs_j, ce_j = cs[jc], ce[jc]
+    out[0] = np.where(~hit, pos, np.where(ce_j <= pos, ee[jc] + (pos - ce_j), np.where(cs_j == pos, es[jc], ee[jc])))
+
+    pos = cur[1]  # right=False: the first edit whose inserted text ends at or after pos
+    i = np.searchsorted(base + ce, key_doc + pos, side="left")
+    ic = np.minimum(i, last)
+    hit = (i <= last) & (e_doc[ic] == owner)
+    cs_i, ce_i = cs[ic], ce[ic]
+    inside = np.where(cs_i >= pos, es[ic] - (cs_i - pos), np.where(ce_i == pos, ee[ic], es[ic]))
+    lc = np.maximum(first_edit[owner + 1] - 1, 0)  # the document's last edit (if it has any)
+    after = np.where(n_edits[owner] > 0, ee[lc] + (pos - ce[lc]), pos)
+    out[1] = np.where(hit, inside, after)
+    return out
+
+
+#: A text's line feeds are listed one by one up to this many per paragraph placed in it (and 64 more).
+_FEEDS_PER_ROW = 8
+
+
+def _batch_line_columns(texts: list[str], owner: np.ndarray, bounds: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """``(*LineIndex(texts[owner[k]]).position(bounds[0, k]), *LineIndex(...).position(bounds[1, k]))`` for every ``k``.
+
+    The line feeds of the texts are listed once, as offsets in the texts
+    laid end to end (``str.find``: a text has a few dozen; encoding the batch
+    to find them with numpy measured 5x slower), and every offset is placed
+    among them with numpy.  A text with a carriage return (rare) gets a
+    :class:`~cleaner.pipeline.LineIndex` of its own, and one with many more
+    line feeds than paragraphs (``"\\n" * 10**6``) is counted by
+    :func:`_line_columns` in C, so no text costs a Python step per line.
+    """
+    base = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=base[1:])
+    rows = np.bincount(owner, minlength=len(texts)).tolist()
+    found: list[int] = []
+    append = found.append
+    apart: list[int] = []  # the texts placed on their own
+    for g, (at, text, m) in enumerate(zip(base.tolist(), texts, rows)):
+        if not m:
+            continue
+        if "\r" in text:
+            apart.append(g)
+            continue
+        mark = len(found)
+        find = text.find
+        i = find("\n")
+        for _ in range(_FEEDS_PER_ROW * m + 64):
+            if i < 0:
+                break
+            append(at + i)
+            i = find("\n", i + 1)
+        if i >= 0:  # (too many)
+            del found[mark:]
+            apart.append(g)
+    feeds = np.array(found, dtype=np.int64)
+    previous = np.concatenate(([-1], feeds))  # previous[k] is feeds[k - 1] (-1 for k = 0)
+    doc_base = base[owner]
+    before = np.searchsorted(feeds, doc_base)  # the line feeds of the texts before
+    cols = []
+    for at in bounds:  # starts, then ends
+        x = doc_base + at
+        k = np.searchsorted(feeds, x)
+        prev = np.where(k > before, previous[k], doc_base - 1)
+        cols += [(k - before + 1).tolist(), (x - prev).tolist()]
+    where = list(zip(*cols))
+    if apart:
         from cleaner.pipeline import LineIndex
 
-        position = LineIndex(text).position
-        where = [(*position(s), *position(e)) for s, e in bounds]
-    else:
-        where = _line_columns(text, bounds)
-    out = []
-    for (number, (s, e, _text, kind, first_line, last_line)), (start, end), w in zip(paras, bounds, where):
-        out.append((pos, doc.id, number, start, end, w, (number, s, e, kind, first_line, last_line)))
-    return out
+        starts, ends = bounds.tolist()
+        for g in apart:
+            text = texts[g]
+            mine = np.flatnonzero(owner == g).tolist()
+            if "\r" in text:
+                position = LineIndex(text).position
+                for k in mine:
+                    where[k] = (*position(starts[k]), *position(ends[k]))
+            else:
+                for k, w in zip(mine, _line_columns(text, [(starts[k], ends[k]) for k in mine])):
+                    where[k] = w
+    return where
 
 
 def _line_columns(text: str, bounds: list[tuple[int, int]]) -> list[tuple[int, int, int, int]]:

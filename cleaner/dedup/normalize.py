@@ -16,8 +16,8 @@ or a changed quote style does not change any shingle:
 ['russia', 's', 'demands', 'again']
 
 The exact rule (the batch path, :func:`tokenize_batch`, implements the same
-rule on UTF-8 bytes with numpy, without one Python call per character or per
-ASCII word):
+rule on UTF-8 bytes, in one compiled pass where numba loads or with numpy,
+without one Python call per character or per ASCII word):
 
 1. characters the folding table maps to punctuation or space (quotes,
    apostrophes, dashes, the Unicode spaces) separate words; characters it
@@ -238,86 +238,40 @@ def tokenize_batch(texts: Sequence[str]) -> TokenBatch:
     """Word hashes of every text of *texts* (``word_hash`` of each of ``words(text)``), vectorised."""
     t = _tables()
     n = len(texts)
-    encoded = [s.encode("utf-8", "surrogatepass") for s in texts]
-    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=n)
-    # One space between texts so that no word crosses a boundary.  Step 2 of
-    # the rule (ASCII lower-case, ASCII separators -> space; it commutes with
-    # step 1, which only touches multi-byte characters) is one bytes.translate.
-    # NUL becomes a space there, so 0 can mark deletions below; 8 zero bytes pad.
-    blob = (b" ".join(encoded) + b" ").translate(t.ascii_bytes) + b"\0" * 8
-    arr = np.frombuffer(blob, dtype=np.uint8).copy()
-    text_start = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(lengths + 1, out=text_start[1:])
-    size = len(arr) - 8
-
-    # 1. Non-ASCII separators -> spaces, deleted characters -> NUL, then removed.
+    # One space between texts so that no word crosses a boundary (and one after the last).
+    blob = " ".join([*texts, ""]).encode("utf-8", "surrogatepass")
     from cleaner.dedup import _fast
 
-    fast = _fast.kernels(size // 8)
-    if fast is not None:  # the same rule, compiled (one pass, no arrays of lead bytes)
-        any_deleted = fast.fold_multibyte(arr, size, t.codes_sep, t.codes_del) > 0
+    fast = _fast.kernels(len(blob) // 8)
+    if fast is not None:  # steps 1 and 2, the words and their hashes in one compiled call
+        char_starts = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=n) + 1, out=char_starts[1:])
+        arr, size, h, starts, ends, special, first_word = fast.tokenize(
+            blob, char_starts, np.frombuffer(t.ascii_bytes, dtype=np.uint8), t.codes_sep, t.codes_del)
     else:
-        _fold_multibyte_numpy(arr, size, t)
-        any_deleted = len(t.codes_del) > 0
-    if any_deleted:  # NUL was a space after translate(): a NUL now is a deleted byte
-        gone = np.flatnonzero(arr[:size] == 0)
-        if len(gone):
-            text_start = text_start - np.searchsorted(gone, text_start)
-            arr = np.delete(arr, gone)
-            size = len(arr) - 8
-
-    body = arr[:size]
-    if fast is not None:  # word spans and the words with non-ASCII bytes in one compiled pass
-        starts, ends, special = fast.words(arr, size)
-    else:
-        is_word = np.empty(size + 2, dtype=bool)
-        is_word[0] = is_word[-1] = False
-        np.not_equal(body, 32, out=is_word[1:-1])
-        change = np.flatnonzero(is_word[1:] != is_word[:-1])
-        starts = change[0::2]
-        ends = change[1::2]
-    lens = ends - starts
-
-    # 3. Hash every word with numpy (8-byte chunks read straight from the buffer),
-    #    or with the same arithmetic compiled (cleaner.dedup._fast, numba).
-    if fast is not None:
-        h = fast.word_hashes(arr, starts, lens)
-    else:
-        h = _word_hashes_numpy(arr, starts, lens)
-
+        arr, h, starts, ends, special, text_start = _tokenize_numpy(texts, t)
+        # Words never cross a text boundary: text i owns the words that start in it.
+        first_word = np.searchsorted(starts, text_start)
     # Words with non-ASCII bytes: normalise in Python, once per distinct word.
     keep_word = np.ones(len(starts), dtype=bool)
-    if fast is None:
-        high = np.flatnonzero(body >= 0x80) if len(starts) else starts
-        if len(high):
-            owners = np.searchsorted(starts, high, side="right") - 1  # sorted
-            special = owners[np.concatenate(([True], owners[1:] != owners[:-1]))]
-        else:
-            special = high
     if len(special):
         # Normalise each distinct non-ASCII word once (keyed by its raw hash).
         distinct, first, inverse = np.unique(h[special], return_index=True, return_inverse=True)
-        values = np.zeros(len(distinct), dtype=np.uint64)
-        dropped = np.zeros(len(distinct), dtype=bool)
-        raw_bytes = arr.tobytes()
         cache = _SPECIAL_WORDS
         if len(cache) > _SPECIAL_WORDS_MAX:
             cache.clear()
-        picked = special[first]
-        for u, key, a, b in zip(range(len(distinct)), distinct.tolist(), starts[picked].tolist(),
-                                ends[picked].tolist()):
-            v = cache.get(key)
-            if v is None:
-                w = normalize_word(raw_bytes[a:b].decode("utf-8", "surrogatepass"))
-                v = cache[key] = word_hash(w) if w else -1
-            if v < 0:
-                dropped[u] = True
-            else:
-                values[u] = v
+        found = list(map(cache.get, distinct.tolist()))  # normalised word hash, -1 (dropped) or None (not seen yet)
+        missing = [u for u, v in enumerate(found) if v is None]
+        if missing:
+            picked = special[first[missing]]
+            for u, key, a, b in zip(missing, distinct[missing].tolist(), starts[picked].tolist(),
+                                    ends[picked].tolist()):
+                w = normalize_word(arr[a:b].tobytes().decode("utf-8", "surrogatepass"))
+                found[u] = cache[key] = word_hash(w) if w else -1
+        dropped = np.array([v < 0 for v in found], dtype=bool)
+        values = np.array([v if v >= 0 else 0 for v in found], dtype=np.uint64)
         h[special] = values[inverse]
         keep_word[special] = ~dropped[inverse]
-    # Words never cross a text boundary: text i owns the words that start in it.
-    first_word = np.searchsorted(starts, text_start)
     if not keep_word.all():
         dropped_before = np.concatenate(([0], np.cumsum(~keep_word)))
         first_word = first_word - dropped_before[first_word]
@@ -325,3 +279,46 @@ def tokenize_batch(texts: Sequence[str]) -> TokenBatch:
     offsets = first_word.astype(np.int64)
     offsets[-1] = len(h)
     return TokenBatch(offsets, h.astype(np.uint64, copy=False))
+
+
+def _tokenize_numpy(texts: Sequence[str], t: _Tables):
+    """Steps 1 and 2, the words and their hashes with numpy: ``(buffer, hashes, starts, ends, special, text starts)``.
+
+    *special* are the words with a byte >= 0x80 (ascending); text ``i``
+    starts at byte ``text_start[i]`` of the buffer.
+    """
+    n = len(texts)
+    encoded = [s.encode("utf-8", "surrogatepass") for s in texts]
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=n)
+    # Step 2 of the rule (ASCII lower-case, ASCII separators -> space; it commutes with
+    # step 1, which only touches multi-byte characters) is one bytes.translate.
+    # NUL becomes a space there, so 0 can mark deletions below; 8 zero bytes pad.
+    blob = (b" ".join(encoded) + b" ").translate(t.ascii_bytes) + b"\0" * 8
+    arr = np.frombuffer(blob, dtype=np.uint8).copy()
+    text_start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths + 1, out=text_start[1:])
+    size = len(arr) - 8
+    # 1. Non-ASCII separators -> spaces, deleted characters -> NUL, then removed.
+    _fold_multibyte_numpy(arr, size, t)
+    if len(t.codes_del):  # NUL was a space after translate(): a NUL now is a deleted byte
+        gone = np.flatnonzero(arr[:size] == 0)
+        if len(gone):
+            text_start = text_start - np.searchsorted(gone, text_start)
+            arr = np.delete(arr, gone)
+            size = len(arr) - 8
+    body = arr[:size]
+    is_word = np.empty(size + 2, dtype=bool)
+    is_word[0] = is_word[-1] = False
+    np.not_equal(body, 32, out=is_word[1:-1])
+    change = np.flatnonzero(is_word[1:] != is_word[:-1])
+    starts = change[0::2]
+    ends = change[1::2]
+    # 3. Hash every word with numpy (8-byte chunks read straight from the buffer).
+    h = _word_hashes_numpy(arr, starts, ends - starts)
+    high = np.flatnonzero(body >= 0x80) if len(starts) else starts
+    if len(high):
+        owners = np.searchsorted(starts, high, side="right") - 1  # sorted
+        special = owners[np.concatenate(([True], owners[1:] != owners[:-1]))]
+    else:
+        special = high
+    return arr, h, starts, ends, special, text_start
