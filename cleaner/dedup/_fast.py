@@ -56,10 +56,6 @@ def signatures(values: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.nda
     return out
 
 
-def match_counts(signatures: np.ndarray, pa: np.ndarray, pb: np.ndarray) -> np.ndarray:
-    """Number of equal signature values of every pair ``(pa[k], pb[k])``."""
-    return _k._match_counts(np.ascontiguousarray(signatures), np.ascontiguousarray(pa, dtype=np.int64),
-                            np.ascontiguousarray(pb, dtype=np.int64))
 
 
 def unique_segments(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -112,9 +108,6 @@ def sorted_set_sizes_and_intersections(values: np.ndarray, offsets: np.ndarray, 
                                                    np.ascontiguousarray(offsets, dtype=np.int64), pa, pb)
 
 
-def word_hashes(arr: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
-    """``word_hash`` of every word ``arr[starts[k] : starts[k] + lens[k]]`` (same values as the numpy path)."""
-    return _k._word_hashes(arr, np.ascontiguousarray(starts, dtype=np.int64), np.ascontiguousarray(lens, dtype=np.int64))
 
 
 def ngram_hashes(hashes: np.ndarray, tok_offsets: np.ndarray, out_offsets: np.ndarray, ngram: int) -> np.ndarray:
@@ -139,22 +132,11 @@ def prefilter(signatures: np.ndarray, pairs: np.ndarray, sizes: np.ndarray, jacc
                          float(containment_min if containment_min is not None else 0.0), int(min_small))
 
 
-def fold_multibyte(arr: np.ndarray, size: int, codes_sep: np.ndarray, codes_del: np.ndarray) -> int:
-    """Step 1 of the tokeniser in place: separator characters -> spaces, deleted ones -> NUL (as the numpy path).
-
-    Returns the number of bytes set to NUL."""
-    return _k._fold_multibyte(arr, int(size), np.ascontiguousarray(codes_sep, dtype=np.int64),
-                       np.ascontiguousarray(codes_del, dtype=np.int64))
 
 
 def bucket_pairs(packed: np.ndarray, shift: int, idx: np.ndarray, n: int, max_bucket: int) -> np.ndarray:
     """Pair codes ``i * n + j`` of one sorted band (see ``lsh.candidate_pairs``): the same pairs as the numpy loop."""
     return _k._bucket_pairs(packed, int(shift), np.ascontiguousarray(idx, dtype=np.int64), int(n), int(max_bucket))
-
-
-def words(arr: np.ndarray, size: int):
-    """Word ``starts``, ``ends`` (runs of bytes other than space in ``arr[:size]``) and the words with a byte >= 0x80."""
-    return _k._words(arr, int(size))
 
 
 def tokenize(blob: bytes, char_starts: np.ndarray, lut: np.ndarray, codes_sep: np.ndarray, codes_del: np.ndarray):
@@ -166,8 +148,8 @@ def tokenize(blob: bytes, char_starts: np.ndarray, lut: np.ndarray, codes_sep: n
     *size*), *size*, every word's hash, start and end in them, the words with
     a byte >= 0x80, and every text's first word (``first_word[-1]`` the
     number of words): what :func:`~cleaner.dedup.normalize.tokenize_batch`
-    computes with ``bytes.translate``, :func:`fold_multibyte`, the removal of
-    the deleted bytes, :func:`words` and :func:`word_hashes`.
+    computes with ``bytes.translate``, the folding of multi-byte separators,
+    the removal of the deleted bytes, the word bounds and the word hashes.
     """
     return _k._tokenize(np.frombuffer(blob, dtype=np.uint8), np.ascontiguousarray(char_starts, dtype=np.int64), lut,
                         np.ascontiguousarray(codes_sep, dtype=np.int64),

@@ -49,15 +49,6 @@ def _agreements(sig, x, y):
 
 
 @numba.njit(cache=True, nogil=True)
-def _match_counts(sig, pa, pb):
-    m = len(pa)
-    out = np.empty(m, dtype=np.int64)
-    for p in range(m):
-        out[p] = _agreements(sig, pa[p], pb[p])
-    return out
-
-
-@numba.njit(cache=True, nogil=True)
 def _unique_segments(values, starts, ends):
     total = 0
     for k in range(len(starts)):
@@ -193,33 +184,6 @@ def _prefilter(sig, pa, pb, sizes, jaccard_min, use_containment, containment_min
     return out
 
 
-@numba.njit(cache=True, nogil=True)
-def _fold_multibyte(arr, size, codes_sep, codes_del):
-    last = len(arr) - 1
-    deleted = 0
-    for i in range(size):
-        lead = arr[i]
-        if lead < 0xC0:
-            continue
-        nbytes = 4 if lead >= 0xF0 else (3 if lead >= 0xE0 else 2)
-        code = np.int64(0)
-        for k in range(nbytes):
-            code = (code << 8) | np.int64(arr[min(i + k, last)])
-        code |= np.int64(nbytes) << 32
-        fill = -1
-        j = np.searchsorted(codes_sep, code)
-        if j < len(codes_sep) and codes_sep[j] == code:
-            fill = 32
-        else:
-            j = np.searchsorted(codes_del, code)
-            if j < len(codes_del) and codes_del[j] == code:
-                fill = 0
-        if fill >= 0:
-            for k in range(nbytes):
-                arr[i + k] = fill
-            if fill == 0:
-                deleted += nbytes
-    return deleted
 
 
 @numba.njit(cache=True, nogil=True)
@@ -247,34 +211,6 @@ def _bucket_pairs(packed, shift, idx, n, max_bucket):
     return out
 
 
-@numba.njit(cache=True, nogil=True)
-def _words(arr, size):
-    count = 0
-    inside = False
-    for i in range(size):
-        w = arr[i] != 32
-        if w and not inside:
-            count += 1
-        inside = w
-    starts = np.empty(count, dtype=np.int64)
-    ends = np.empty(count, dtype=np.int64)
-    high = np.zeros(count, dtype=np.bool_)
-    k = -1
-    inside = False
-    for i in range(size):
-        b = arr[i]
-        w = b != 32
-        if w and not inside:
-            k += 1
-            starts[k] = i
-        elif inside and not w:
-            ends[k] = i
-        if b >= 0x80:
-            high[k] = True
-        inside = w
-    if inside:
-        ends[k] = size
-    return starts, ends, np.flatnonzero(high)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -383,7 +319,8 @@ def _merge_rows(k1, i1, k2, i2):
 @numba.njit(cache=True, nogil=True)
 def _fold_bytes(blob, char_starts, lut, codes_sep, codes_del):
     # Steps 1 and 2 of the tokeniser on UTF-8 bytes, deleted characters left out: the bytes
-    # translate, _fold_multibyte and the removal of the NUL bytes give, with where each text starts.
+    # translate, the folding of multi-byte separators and the removal of the NUL bytes give, with where
+    # each text starts.
     size = len(blob)
     n_texts = len(char_starts) - 1
     out = np.empty(size + 8, dtype=np.uint8)  # (8 bytes of padding for _chunk)
@@ -437,7 +374,8 @@ def _fold_bytes(blob, char_starts, lut, codes_sep, codes_del):
 
 @numba.njit(cache=True, nogil=True)
 def _word_bounds(arr, size):
-    # _words without a branch per byte: the same starts, ends and words with a byte >= 0x80.
+    # Word starts, ends (runs of bytes other than space) and the words with a byte >= 0x80, without a
+    # branch per byte.
     count = 0
     n_high = 0
     prev = False
