@@ -1,0 +1,108 @@
+"""The fast paths of the Q rules give exactly what the plain definitions give.
+
+Each shortcut in ``cleaner.rules.quotes`` (marks found one by one instead
+of by a pattern, a mark's kind read from its neighbours, lead-ins looked for
+only where a quotation could be missing, ...) is compared here with the
+slow, obvious computation on generated text dense in quotation marks,
+apostrophes, colons, line breaks and reporting verbs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from cleaner.registry import RuleContext
+from cleaner.rules import quotes
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+# Pieces that make quotation marks, apostrophes, inch marks, lead-ins and
+# paragraph breaks likely neighbours of one another.
+_PIECES = [
+    '"', "“", "”", "„", "«", "»", "’", "‘", "’’", "‘‘", '"""', "“”", "«»", "„“",
+    " ", "  ", "\n", "\n\n", "\r\n", "\r", "\t", "\u00a0",
+    "a", "The", "word", "x", "12", "3", ".", ",", ":", ";", "!", "?", "(", ")", "-", "—", "/", "…",
+    "said", "told", "thesaid", "wrote", " said:", " told reporters:", "Why it matters:", "http://x",
+    "é", "Ü", "quote", "end.",
+]
+texts = st.lists(st.sampled_from(_PIECES), max_size=60).map("".join)
+fast = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@fast
+@given(texts, st.data())
+def test_mark_starts_are_the_pattern_matches(text, data):
+    lo = data.draw(st.integers(0, len(text)))
+    hi = data.draw(st.integers(lo, len(text)))
+    got = quotes._mark_starts(text, lo, hi)
+    assert got is None or got == [m.start() for m in quotes._MARK.finditer(text, lo, hi)]
+
+
+@fast
+@given(st.lists(st.sampled_from(["’", "‘", "’’", "a", " ", "’’’"]), max_size=200).map("".join), st.integers(1, 40))
+def test_pair_starts_are_the_pattern_matches_without_overlaps(text, most):
+    for half in "’‘":
+        q = text.find(half)
+        if q < 0:
+            continue
+        got = quotes._pair_starts(text, half, q, len(text), most)
+        if got is not None:
+            assert got == [m.start() for m in re_pair(half).finditer(text)]
+        else:
+            assert text.count(half) > most  # gave up only after *most* occurrences
+
+
+def re_pair(half):
+    import re
+
+    return re.compile(half * 2)
+
+
+def test_pair_starts_past_the_limit_fall_back_to_the_search():
+    text = "it’s " * 100 + "’’end’’’"
+    assert quotes._mark_starts(text, 0, len(text)) == [m.start() for m in quotes._MARK.finditer(text)]
+
+
+@fast
+@given(texts, st.data())
+def test_marks_classified_by_their_neighbours_match_as_the_pattern_does(text, data):
+    """``_match_marks`` (the neighbours' table) against the copy of the span scanned by the pattern."""
+    spans = quotes.paragraphs(text)
+    if text:
+        s = data.draw(st.integers(0, len(text)))
+        spans.append((s, data.draw(st.integers(s, len(text)))))
+        # Spans that end just after a mark, before whatever follows it.
+        spans += [(0, m.end()) for m in quotes._MARK.finditer(text)]
+    for s, e in spans:
+        marks = [m.start() for m in quotes._MARK.finditer(text, s, e)]
+        assert quotes.match_quotes(text, s, e, marks) == quotes.match_quotes(text, s, e), (text, s, e)
+
+
+def test_a_mark_at_the_end_of_a_span_has_nothing_after_it():
+    text = 'a b"c d'  # in the span 'a b"' the mark is before the end: it closes (nothing is open)
+    assert quotes.match_quotes(text, 0, 4, [3]) == quotes.match_quotes(text[:4], 0, 4) == ([], [], [3], None)
+    assert quotes.match_quotes(text, 0, 7, [3]) == ([], [3], [], 3)  # between two letters: it opens
+
+
+def test_kind_table_is_bounded_and_refills():
+    quotes._KINDS.clear()
+    for i in range(5000):
+        quotes._kind_alone(chr(0x4E00 + i) + "”" + " ")
+    assert len(quotes._KINDS) <= 4096
+    text = 'He said "yes" and “no” then 12" wide.'
+    marks = [m.start() for m in quotes._MARK.finditer(text)]
+    assert quotes.match_quotes(text, 0, len(text), marks) == quotes.match_quotes(text, 0, len(text))
+
+
+def test_quote_marks_compare_by_value_and_are_read_only():
+    a = quotes.match_quotes('"a" b', 0, 5)
+    assert a == quotes.QuoteMarks([(0, 2)], [], [], 0)
+    assert a.pairs == [(0, 2)] and a.first_open == 0
+    try:
+        a.first_open = 3
+    except AttributeError:
+        pass
+    else:  # pragma: no cover
+        raise AssertionError("QuoteMarks must be read only")
