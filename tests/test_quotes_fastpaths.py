@@ -106,3 +106,55 @@ def test_quote_marks_compare_by_value_and_are_read_only():
         pass
     else:  # pragma: no cover
         raise AssertionError("QuoteMarks must be read only")
+
+
+def _sentence_start_by_scan(text, lo, c):
+    """The sentence start as the forward scan defines it: the end of the last ``_BOUNDARY`` match from ``lo - 1``."""
+    ends = [m.end() for m in quotes._BOUNDARY.finditer(text, max(lo - 1, 0), c)]
+    return max(lo, ends[-1]) if ends else lo
+
+
+_SENTENCES = st.lists(st.sampled_from([
+    "a", "Z", "9", ")", ".", "!", "?", '"', "”", "“", " ", "\n", "U.S.", "3.5", "...", "e.g.", "said", "x.", "end. ",
+]), max_size=80).map("".join)
+
+
+@fast
+@given(_SENTENCES, st.data())
+def test_last_sentence_end_found_backwards_is_the_last_one_the_scan_finds(text, data):
+    c = data.draw(st.integers(0, len(text)))
+    lo = data.draw(st.integers(0, c))
+    tries = data.draw(st.integers(1, 8))
+    got = quotes._last_sentence_end(text, lo, c, tries)
+    assert got == -1 or got == _sentence_start_by_scan(text, lo, c), (text, lo, c)
+
+
+def test_last_sentence_end_gives_up_after_marks_that_end_no_sentence():
+    text = "The U.S. and U.K. officials in D.C. said:"
+    c = text.index(":")
+    assert quotes._last_sentence_end(text, 0, c, tries=2) == -1  # S. K. C. are no sentence ends
+    assert quotes._last_sentence_end(text, 0, c) == 0
+    assert quotes._last_sentence_end("One. Two said:", 0, 13) == 4
+    # A sentence end that starts just before *lo* and ends after it (a full stop, then a quote at *lo*).
+    text = 'ab." Then he said:'
+    assert quotes._last_sentence_end(text, 3, text.index(":")) == 4 == _sentence_start_by_scan(text, 3, text.index(":"))
+
+
+@fast
+@given(texts)
+def test_lead_ins_are_those_of_the_forward_scans(text):
+    """Sentence starts found backwards (and the scan when that gives up) give the lead-ins of the scan alone."""
+    colons = [m.start() for m in quotes._COLON.finditer(text)]
+    paras = quotes.paragraphs(text)
+    got = list(quotes._verb_sentences(text, paras, colons))
+    starts = [s for s, _ in paras]
+    want = []
+    for c in colons:
+        i = quotes.bisect_right(starts, c) - 1
+        if i < 0 or c >= paras[i][1]:
+            continue
+        lo = max(paras[i][0], c - 400)
+        sent = _sentence_start_by_scan(text, lo, c)
+        if any(sent <= m.start() < c for m in quotes._verb_pattern().finditer(text) if quotes._glued_or_free(text, m)):
+            want.append((i, c, sent))
+    assert got == want

@@ -687,14 +687,16 @@ def _verb_sentences(text: str, paras: list[tuple[int, int]], colons: list[int]):
     """``(paragraph, colon, sentence start)`` for each colon whose sentence has a reporting verb.
 
     The sentence starts after the last sentence end (``_BOUNDARY``) before
-    the colon, at most 400 characters back and not before its paragraph.
-    Sentence ends and verbs are matched in the stretches of text before the
-    colons, left to right, each character at most once: the windows only
-    move forward, so a scan resumes where the last one stopped, or starts
-    afresh just before the next window (see :class:`_Forward`).
+    the colon, at most 400 characters back and not before its paragraph:
+    most often the last full stop, found backwards from the colon (see
+    :func:`_last_sentence_end`).  Otherwise sentence ends, and always
+    verbs, are matched in the stretches of text before the colons, left to
+    right, each character at most once: the windows only move forward, so a
+    scan resumes where the last one stopped, or starts afresh just before
+    the next window (see :class:`_Forward`).
     """
     starts = [s for s, _ in paras]
-    ends = _Forward(text, _BOUNDARY, 1)
+    ends = None
     longest = _longest_verb()
     if longest < 0:  # a verb that is not plain letters: the whole-text scan is the definition
         verbs = _Forward(text, _verb_pattern(), len(text), _glued_or_free)
@@ -705,13 +707,46 @@ def _verb_sentences(text: str, paras: list[tuple[int, int]], colons: list[int]):
         if i < 0 or c >= paras[i][1]:
             continue
         lo = max(paras[i][0], c - 400)
-        ends.scan(lo, c)
-        k = bisect_right(ends.ends, c) - 1
-        sent_start = max(lo, ends.ends[k] if k >= 0 else 0)
+        sent_start = _last_sentence_end(text, lo, c)
+        if sent_start < 0:  # many full stops that end no sentence: the scan
+            if ends is None:
+                ends = _Forward(text, _BOUNDARY, 1)
+            ends.scan(lo, c)
+            k = bisect_right(ends.ends, c) - 1
+            sent_start = max(lo, ends.ends[k] if k >= 0 else 0)
         verbs.scan(sent_start, c)
         v = bisect_left(verbs.starts, sent_start)
         if v < len(verbs.starts) and verbs.starts[v] < c:
             yield i, c, sent_start
+
+
+def _last_sentence_end(text: str, lo: int, c: int, tries: int = 8) -> int:
+    """Where the sentence before *c* starts: the end of the last ``_BOUNDARY`` match before *c*, not before *lo*.
+
+    Looked for backwards from *c*: the last ``.``, ``!`` or ``?`` most often
+    ends a sentence, so one match settles it.  A sentence end is one mark,
+    maybe a closing quote (matches never overlap), so the last match is the
+    one a scan from ``lo - 1`` (up to *c*) finds last.  -1 when *tries*
+    marks in a row end no sentence (``U.S.``, ``3.5``, a row of dots): the
+    caller scans forwards, reading each character at most once.
+    """
+    rfind, match = text.rfind, _BOUNDARY.match
+    floor = max(lo - 1, 0)
+    dot, bang, ask = rfind(".", floor, c), rfind("!", floor, c), rfind("?", floor, c)
+    for _ in range(tries):
+        p = max(dot, bang, ask)
+        if p < 0:
+            return lo
+        m = match(text, p, c)
+        if m is not None:
+            return max(lo, m.end())
+        if p == dot:
+            dot = rfind(".", floor, p)
+        elif p == bang:
+            bang = rfind("!", floor, p)
+        else:
+            ask = rfind("?", floor, p)
+    return -1
 
 
 class _Forward:
