@@ -158,3 +158,31 @@ def test_lead_ins_are_those_of_the_forward_scans(text):
         if any(sent <= m.start() < c for m in quotes._verb_pattern().finditer(text) if quotes._glued_or_free(text, m)):
             want.append((i, c, sent))
     assert got == want
+
+
+def _body_words_by_words(text, paras, quoted):
+    """The body's words as the definition says: ``_NORM`` over the lower-cased paragraphs not quoted."""
+    import re
+
+    body = " ".join(text[s:e] for (s, e), q in zip(paras, quoted) if not q)
+    return " " + " ".join(re.findall(r"[a-z0-9]+", body.lower())) + " "
+
+
+_WORDY = st.lists(st.sampled_from([
+    "a", "Word", "WORD", "9", "x1", " ", "  ", "\n\n", "\n", ",", "—", "é", "É", "ß", "\u0130", "\u212a", "Kelvin",
+    "İstanbul", "“Quote”", '"', "İ", "ǅ", "Σ", "ﬁ",
+]), max_size=60).map("".join)
+
+
+@fast
+@given(_WORDY, st.data())
+def test_body_words_are_the_lower_case_words_of_the_body(text, data):
+    paras = quotes.paragraphs(text)
+    quoted = [data.draw(st.booleans()) for _ in paras]
+    assert quotes._body_words(text, paras, quoted) == _body_words_by_words(text, paras, quoted)
+
+
+def test_body_words_lower_case_the_letters_outside_ascii_that_become_ascii():
+    text = "KELVIN \u212a and \u0130stanbul"
+    paras = quotes.paragraphs(text)
+    assert quotes._body_words(text, paras, [False]) == " kelvin k and i stanbul "

@@ -837,8 +837,8 @@ def unbalanced_quotes(text: str, ctx: RuleContext):
     paragraph and closes only in the last, so an unclosed quotation followed
     by a paragraph that opens with a quotation mark is not flagged.
     """
-    if not any(c in text for c in DOUBLE_MARKS):
-        return []
+    if not ('"' in text or "“" in text or "”" in text or "„" in text or "«" in text or "»" in text):
+        return []  # (DOUBLE_MARKS; one ``in`` most often settles it)
     paras, index = _analyse(text)
     out = []
     for i in index.with_marks():  # a paragraph without marks has nothing to report
@@ -908,7 +908,8 @@ def _quote_paragraph(text: str, s: int, e: int, qm: QuoteMarks, starts: list[int
         return False
     if len(marks) == 2 and (qm.unmatched_open or marks[1] < e - 1):
         return False
-    return len(_NORM.findall(text[s:e].lower())) >= 6
+    # At least six words (the sixth is as far as the scan reads).
+    return next(islice(_NORM.finditer(text[s:e].lower()), 5, None), None) is not None
 
 
 def _mostly_in(shingles: set[tuple[str, ...]], body_words: str) -> bool:
@@ -951,6 +952,10 @@ def _shingles(words: list[str], n: int = 5) -> set[tuple[str, ...]]:
 
 #: For bytes.translate: a byte of ``_NORM`` ([a-z0-9]) stays, any other becomes a space.
 _NORM_BYTES = bytes(c if c in b"abcdefghijklmnopqrstuvwxyz0123456789" else 32 for c in range(256))
+#: The same, lower-casing the ASCII capitals on the way.
+_FOLD_BYTES = bytes(_NORM_BYTES[c + 32] if 65 <= c <= 90 else _NORM_BYTES[c] for c in range(256))
+#: Two spaces or more (between two words once the other characters are spaces).
+_SPACES_RUN = re.compile(rb"  +")
 
 
 def _body_words(text: str, paras: list[tuple[int, int]], quoted: list[bool]) -> str:
@@ -970,9 +975,16 @@ def _body_words(text: str, paras: list[tuple[int, int]], quoted: list[bool]) -> 
     parts.append(text[since:])
     # The words are the runs of [a-z0-9] once lower-cased: every other character,
     # "?" for each one outside ASCII, becomes a space (bytes.translate), and
-    # split() and join() leave one space between two words.
-    lowered = " ".join(parts).lower().encode("ascii", "replace").translate(_NORM_BYTES)
-    return " " + b" ".join(lowered.split()).decode("ascii") + " "
+    # one space is left between two words.  Only two characters outside ASCII
+    # lower-case to ASCII letters (İ, the Kelvin sign): without them, the
+    # table lower-cases the ASCII letters (str.lower reads the whole text a
+    # few times more slowly).
+    body = " ".join(parts)
+    if "\u0130" in body or "\u212a" in body:
+        raw = body.lower().encode("ascii", "replace").translate(_NORM_BYTES)
+    else:
+        raw = body.encode("ascii", "replace").translate(_FOLD_BYTES)
+    return " " + _SPACES_RUN.sub(b" ", raw).strip().decode("ascii") + " "
 
 
 def find_orphans(text: str) -> tuple[list[Orphan], list[tuple[int, int]]]:
@@ -1153,7 +1165,7 @@ def orphaned_pull_quote(text: str, ctx: RuleContext):
     removals: dict[int, str] = {}
     lines = line_spans(text) if restore else []
     for k, (q, (g, conf)) in enumerate(zip(orphans, pairs)):
-        words = text[q.start : q.end].split()
+        words = text[q.start : q.end].split(None, 8)  # a ninth item: more than eight words
         head = " ".join(words[:8]) + (" …" if len(words) > 8 else "")
         if g is None:
             if q.leading:
