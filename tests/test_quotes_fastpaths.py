@@ -186,3 +186,51 @@ def test_body_words_lower_case_the_letters_outside_ascii_that_become_ascii():
     text = "KELVIN \u212a and \u0130stanbul"
     paras = quotes.paragraphs(text)
     assert quotes._body_words(text, paras, [False]) == " kelvin k and i stanbul "
+
+
+def _orphans_by_every_paragraph(text):
+    """:func:`quotes.find_orphans` as first written: every paragraph's first character looked at, in order."""
+    paras, index = quotes._analyse(text)
+    cand = [text[s] in quotes._OPENERS and quotes._one_quotation(text, s, e, index, i)
+            for i, (s, e) in enumerate(paras)]
+    if not any(cand):
+        return [], paras
+    body = [p for p, c in zip(paras, cand) if not c]
+    body_words = quotes._body_words(text, paras, cand)
+    orphans, leading = [], True
+    for i, ((s, e), is_quote) in enumerate(zip(paras, cand)):
+        if not is_quote:
+            leading = False
+            continue
+        if not leading and i > 0:
+            pe = paras[i - 1][1]
+            if text[pe - 1] == ":" or index.marks_of(i - 1).unmatched_open:
+                continue
+        sh = quotes._shingles(quotes._NORM.findall(text[s:e].lower()))
+        if not sh or quotes._mostly_in(sh, body_words):
+            continue
+        inner = text[s + 1 : e].rstrip(quotes.DOUBLE_MARKS + " ")
+        first = next((ch for ch in inner if ch.isalpha()), "")
+        orphans.append(quotes.Orphan(s, e, leading, first.isupper(), inner.endswith((".", "!", "?", "…"))))
+    return orphans, body
+
+
+_PARAGRAPHS = st.lists(st.sampled_from([
+    '“The talks were a waste of time for everyone involved here.”',
+    '"we will not give up on this fight now or ever," she said.',
+    '‘‘Six words in a row here now.’’', '‘‘Six more words in a row here.”', '‘single quote paragraph of words here now’',
+    '“Unclosed quotation of six words here', 'The minister said: ', 'He said the talks were a waste of time.',
+    '«Guillemets around six words here ok»', '„German quotation of six words here“', 'Plain body text, no marks.',
+]), max_size=8)
+
+
+@fast
+@given(_PARAGRAPHS, st.sampled_from(["\n\n", "\n", "\r\n\r\n"]), st.booleans())
+def test_orphans_found_from_the_paragraphs_with_marks_are_those_of_every_paragraph(paras, sep, marks_known):
+    text = sep.join(paras)
+    quotes._ANALYSES.clear()
+    want = _orphans_by_every_paragraph(text)
+    quotes._ANALYSES.clear()
+    if marks_known:
+        quotes._analyse(text)[1].with_marks()  # as after Q003
+    assert quotes.find_orphans(text) == want

@@ -466,6 +466,10 @@ class _QuoteIndex:
                 self._with_marks = [i for i, (s, e) in enumerate(paras) if _MARK.search(text, s, e)]
         return self._with_marks
 
+    def knows_with_marks(self) -> bool:
+        """Has :meth:`with_marks` been asked (so that asking again costs nothing)?"""
+        return self._with_marks is not None
+
     def mark_starts(self, i: int) -> list[int] | None:
         """Where the marks of paragraph *i* are, if known (after :meth:`marks_of`)."""
         return self._buckets.get(i)
@@ -991,23 +995,29 @@ def find_orphans(text: str) -> tuple[list[Orphan], list[tuple[int, int]]]:
     """Quoted paragraphs whose text is not in the body, and the body paragraphs."""
     paras, index = _analyse(text)
     # Only a paragraph that starts with a mark that can open (``first_open``
-    # is such a mark) can be one quotation: the others are not matched at all.
-    cand = [text[s] in _OPENERS for s, _ in paras]
-    if not any(cand):
+    # is such a mark) can be one quotation: the others are not matched at
+    # all.  Such a paragraph holds a mark: when the paragraphs with marks are
+    # known (Q003 asked), only those are looked at.
+    if index.knows_with_marks():
+        opening = [i for i in index.with_marks() if text[paras[i][0]] in _OPENERS]
+    else:
+        opening = [i for i, s in enumerate(index.para_starts) if text[s] in _OPENERS]
+    if not opening:
         return [], paras
-    if sum(cand) > 8:
+    if len(opening) > 8:
         index.with_marks()  # one pass over the text's marks instead of one per paragraph
-    cand = [c and _one_quotation(text, s, e, index, i) for i, ((s, e), c) in enumerate(zip(paras, cand))]
-    if not any(cand):
+    quoted = [i for i in opening if _one_quotation(text, *paras[i], index, i)]
+    if not quoted:
         return [], paras
+    cand = [False] * len(paras)
+    for i in quoted:
+        cand[i] = True
     body = [p for p, c in zip(paras, cand) if not c]
     body_words: str | None = None  # made when first needed
     orphans = []
-    leading = True
-    for i, ((s, e), is_quote) in enumerate(zip(paras, cand)):
-        if not is_quote:
-            leading = False
-            continue
+    for k, i in enumerate(quoted):
+        s, e = paras[i]
+        leading = k == i  # part of the block of quotations at the top: every paragraph before is one
         if not leading and i > 0:
             ps, pe = paras[i - 1]
             if text[pe - 1] == ":" or index.marks_of(i - 1).unmatched_open:
