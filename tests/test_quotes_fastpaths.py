@@ -234,3 +234,10 @@ def test_orphans_found_from_the_paragraphs_with_marks_are_those_of_every_paragra
     if marks_known:
         quotes._analyse(text)[1].with_marks()  # as after Q003
     assert quotes.find_orphans(text) == want
+
+
+@fast
+@given(st.lists(st.sampled_from([":", "a", "Z", "9", ")", "]", '"', "”", "’", " ", "/", "::", "http://", "4:25"]),
+                max_size=40).map("".join))
+def test_colons_found_one_by_one_are_the_pattern_matches(text):
+    assert quotes._colons(text) == [m.start() for m in quotes._COLON.finditer(text)]

@@ -658,9 +658,7 @@ def find_lead_ins(text: str) -> list[LeadIn]:
     speed); sentence ends and reporting verbs are looked for in the few
     hundred characters before each colon (see :func:`_verb_sentences`).
     """
-    if ":" not in text:
-        return []
-    colons = [m.start() for m in _COLON.finditer(text)]
+    colons = _colons(text)
     if not colons:
         return []
     paras, index = _analyse(text)
@@ -684,6 +682,18 @@ def find_lead_ins(text: str) -> list[LeadIn]:
         else:
             dangling = True
         out.append(LeadIn(sent_start, c, dangling))
+    return out
+
+
+def _colons(text: str) -> list[int]:
+    """Where ``_COLON`` matches: each ``:`` found by ``str.find``, then tried (a scan by the pattern reads every character more slowly)."""
+    find, match = text.find, _COLON.match
+    out = []
+    q = find(":")
+    while q >= 0:
+        if match(text, q) is not None:
+            out.append(q)
+        q = find(":", q + 1)
     return out
 
 
