@@ -663,7 +663,7 @@ def find_lead_ins(text: str) -> list[LeadIn]:
         return []
     paras, index = _analyse(text)
     out: list[LeadIn] = []
-    for i, c, sent_start in _verb_sentences(text, paras, colons):
+    for i, c, sent_start in _verb_sentences(text, paras, colons, index.para_starts):
         p_start, p_end = paras[i]
         sent_start = sent_start + len(_SPACES.match(text, sent_start).group())
         if text.rfind(" ", sent_start, c) < 0:
@@ -697,7 +697,7 @@ def _colons(text: str) -> list[int]:
     return out
 
 
-def _verb_sentences(text: str, paras: list[tuple[int, int]], colons: list[int]):
+def _verb_sentences(text: str, paras: list[tuple[int, int]], colons: list[int], starts: list[int] | None = None):
     """``(paragraph, colon, sentence start)`` for each colon whose sentence has a reporting verb.
 
     The sentence starts after the last sentence end (``_BOUNDARY``) before
@@ -707,9 +707,11 @@ def _verb_sentences(text: str, paras: list[tuple[int, int]], colons: list[int]):
     verbs, are matched in the stretches of text before the colons, left to
     right, each character at most once: the windows only move forward, so a
     scan resumes where the last one stopped, or starts afresh just before
-    the next window (see :class:`_Forward`).
+    the next window (see :class:`_Forward`).  *starts*: the paragraphs'
+    starts, if known.
     """
-    starts = [s for s, _ in paras]
+    if starts is None:
+        starts = [s for s, _ in paras]
     ends = None
     longest = _longest_verb()
     if longest < 0:  # a verb that is not plain letters: the whole-text scan is the definition
