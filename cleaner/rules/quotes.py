@@ -25,6 +25,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
+from typing import NamedTuple
 
 from cleaner.model import Edit, Finding
 from cleaner.registry import RuleContext, rule
@@ -110,9 +111,12 @@ def _paragraphs_any_breaks(text: str) -> list[tuple[int, int]]:
 # --------------------------------------------------------- quotation marks
 
 
-@dataclass(frozen=True)
-class QuoteMarks:
-    """The double quotation marks of one paragraph, matched up."""
+class QuoteMarks(NamedTuple):
+    """The double quotation marks of one paragraph, matched up.
+
+    (A named tuple, not a frozen dataclass: one is made for each paragraph
+    with marks, and a tuple is made in a fifth of the time.)
+    """
 
     pairs: list[tuple[int, int]]  # (opening, closing) positions
     unmatched_open: list[int]
@@ -183,12 +187,40 @@ def _mark_starts(text: str, lo: int, hi: int) -> list[int] | None:
         if len(out) > limit:
             return None
     for pair in _PAIR_MARKS:
-        if find(pair.pattern[0], lo, hi) >= 0:
-            out.extend(m.start() for m in pair.finditer(text, lo, hi))
-            if len(out) > limit:
-                return None
+        half = pair.pattern[0]
+        q = find(half, lo, hi)
+        if q < 0:
+            continue
+        # ``’`` is an apostrophe in most texts: its few occurrences are
+        # looked at one by one (a search for ``’’`` reads every character
+        # more slowly than ``str.find`` of one); past 32 of them, the search.
+        pairs = _pair_starts(text, half, q, hi, 32)
+        if pairs is None:
+            pairs = [m.start() for m in pair.finditer(text, lo, hi)]
+        out.extend(pairs)
+        if len(out) > limit:
+            return None
     out.sort()
     return out
+
+
+def _pair_starts(text: str, half: str, q: int, hi: int, most: int) -> list[int] | None:
+    """Where ``half * 2`` starts in ``text[q:hi]`` (*q*: the first *half*), left to right without overlaps.
+
+    The matches of the pattern ``half * 2`` (a run of three gives one), from
+    the occurrences of *half* found one by one; None after *most* of them.
+    """
+    find = text.find
+    out: list[int] = []
+    last = -2  # where the last pair started
+    for _ in range(most):
+        if q + 1 < hi and text[q + 1] == half and q != last + 1:
+            out.append(q)
+            last = q
+        q = find(half, q + 1, hi)
+        if q < 0:
+            return out
+    return None
 
 
 def match_quotes(text: str, start: int, end: int, marks: list[int] | None = None) -> QuoteMarks:
@@ -286,6 +318,25 @@ def match_quotes(text: str, start: int, end: int, marks: list[int] | None = None
     return QuoteMarks(pairs, stack, unmatched_close, opened[0] if opened else None)
 
 
+#: What can follow a mark in a run of marks or a two-character mark (``’’``):
+#: a mark followed by none of these is classified from its neighbours alone.
+_RUN_CHARS = '"“”„«»’‘'
+#: The kind (a group of ``_MARK_KIND``, 0 for none) of a mark alone, by the
+#: mark and its neighbours: ``text[p - 1 : p + 2]``, or ``text[p - 1 : p + 1]``
+#: at the end of the span.  A news text repeats a few dozen such triples.
+_KINDS: dict[str, int] = {}
+
+
+def _kind_alone(key: str) -> int:
+    """The kind of the mark ``key[1]``, ``key[0]`` before it and ``key[2:]`` after it (nothing: the span ends)."""
+    m = _MARK_KIND.match(key, 1)
+    kind = m.lastindex if m is not None else 0
+    if len(_KINDS) >= 4096:  # arbitrary text can make any number of triples
+        _KINDS.clear()
+    _KINDS[key] = kind
+    return kind
+
+
 def _match_marks(text: str, start: int, end: int, marks: list[int]) -> QuoteMarks | None:
     """:func:`match_quotes` at the known *marks* of a span preceded by a space; None at a run of marks.
 
@@ -300,19 +351,30 @@ def _match_marks(text: str, start: int, end: int, marks: list[int]) -> QuoteMark
     unmatched_close: list[int] = []
     first_open = None
     match = _MARK_RUN.match
+    kinds = _KINDS
     done = 0
     for p in marks:
         if p < done:
             continue
-        m = match(text, p, end)
-        if m is None:
-            continue
-        done = m.end()
-        kind = m.lastindex - 2
-        if kind < 1:
-            return None  # a run: matched in bulk by match_quotes
-        if kind == 1:
-            continue
+        if p and (p + 1 == end or (p + 1 < end and text[p + 1] not in _RUN_CHARS)):
+            # A mark alone: its kind is read from it and its two neighbours.
+            key = text[p - 1 : p + 2] if p + 1 < end else text[p - 1 : end]
+            kind = kinds.get(key)
+            if kind is None:
+                kind = _kind_alone(key)
+            done = p + 1
+            if kind < 2:
+                continue  # (0: not a mark)
+        else:
+            m = match(text, p, end)
+            if m is None:
+                continue
+            done = m.end()
+            kind = m.lastindex - 2
+            if kind < 1:
+                return None  # a run: matched in bulk by match_quotes
+            if kind == 1:
+                continue
         if kind == 5:  # between two non-spaces
             if stack:
                 pairs.append((stack.pop(), p))
@@ -403,6 +465,10 @@ class _QuoteIndex:
             else:
                 self._with_marks = [i for i, (s, e) in enumerate(paras) if _MARK.search(text, s, e)]
         return self._with_marks
+
+    def knows_with_marks(self) -> bool:
+        """Has :meth:`with_marks` been asked (so that asking again costs nothing)?"""
+        return self._with_marks is not None
 
     def mark_starts(self, i: int) -> list[int] | None:
         """Where the marks of paragraph *i* are, if known (after :meth:`marks_of`)."""
@@ -592,14 +658,12 @@ def find_lead_ins(text: str) -> list[LeadIn]:
     speed); sentence ends and reporting verbs are looked for in the few
     hundred characters before each colon (see :func:`_verb_sentences`).
     """
-    if ":" not in text:
-        return []
-    colons = [m.start() for m in _COLON.finditer(text)]
+    colons = _colons(text)
     if not colons:
         return []
     paras, index = _analyse(text)
     out: list[LeadIn] = []
-    for i, c, sent_start in _verb_sentences(text, paras, colons):
+    for i, c, sent_start in _verb_sentences(text, paras, colons, index.para_starts):
         p_start, p_end = paras[i]
         sent_start = sent_start + len(_SPACES.match(text, sent_start).group())
         if text.rfind(" ", sent_start, c) < 0:
@@ -621,18 +685,34 @@ def find_lead_ins(text: str) -> list[LeadIn]:
     return out
 
 
-def _verb_sentences(text: str, paras: list[tuple[int, int]], colons: list[int]):
+def _colons(text: str) -> list[int]:
+    """Where ``_COLON`` matches: each ``:`` found by ``str.find``, then tried (a scan by the pattern reads every character more slowly)."""
+    find, match = text.find, _COLON.match
+    out = []
+    q = find(":")
+    while q >= 0:
+        if match(text, q) is not None:
+            out.append(q)
+        q = find(":", q + 1)
+    return out
+
+
+def _verb_sentences(text: str, paras: list[tuple[int, int]], colons: list[int], starts: list[int] | None = None):
     """``(paragraph, colon, sentence start)`` for each colon whose sentence has a reporting verb.
 
     The sentence starts after the last sentence end (``_BOUNDARY``) before
-    the colon, at most 400 characters back and not before its paragraph.
-    Sentence ends and verbs are matched in the stretches of text before the
-    colons, left to right, each character at most once: the windows only
-    move forward, so a scan resumes where the last one stopped, or starts
-    afresh just before the next window (see :class:`_Forward`).
+    the colon, at most 400 characters back and not before its paragraph:
+    most often the last full stop, found backwards from the colon (see
+    :func:`_last_sentence_end`).  Otherwise sentence ends, and always
+    verbs, are matched in the stretches of text before the colons, left to
+    right, each character at most once: the windows only move forward, so a
+    scan resumes where the last one stopped, or starts afresh just before
+    the next window (see :class:`_Forward`).  *starts*: the paragraphs'
+    starts, if known.
     """
-    starts = [s for s, _ in paras]
-    ends = _Forward(text, _BOUNDARY, 1)
+    if starts is None:
+        starts = [s for s, _ in paras]
+    ends = None
     longest = _longest_verb()
     if longest < 0:  # a verb that is not plain letters: the whole-text scan is the definition
         verbs = _Forward(text, _verb_pattern(), len(text), _glued_or_free)
@@ -643,13 +723,46 @@ def _verb_sentences(text: str, paras: list[tuple[int, int]], colons: list[int]):
         if i < 0 or c >= paras[i][1]:
             continue
         lo = max(paras[i][0], c - 400)
-        ends.scan(lo, c)
-        k = bisect_right(ends.ends, c) - 1
-        sent_start = max(lo, ends.ends[k] if k >= 0 else 0)
+        sent_start = _last_sentence_end(text, lo, c)
+        if sent_start < 0:  # many full stops that end no sentence: the scan
+            if ends is None:
+                ends = _Forward(text, _BOUNDARY, 1)
+            ends.scan(lo, c)
+            k = bisect_right(ends.ends, c) - 1
+            sent_start = max(lo, ends.ends[k] if k >= 0 else 0)
         verbs.scan(sent_start, c)
         v = bisect_left(verbs.starts, sent_start)
         if v < len(verbs.starts) and verbs.starts[v] < c:
             yield i, c, sent_start
+
+
+def _last_sentence_end(text: str, lo: int, c: int, tries: int = 8) -> int:
+    """Where the sentence before *c* starts: the end of the last ``_BOUNDARY`` match before *c*, not before *lo*.
+
+    Looked for backwards from *c*: the last ``.``, ``!`` or ``?`` most often
+    ends a sentence, so one match settles it.  A sentence end is one mark,
+    maybe a closing quote (matches never overlap), so the last match is the
+    one a scan from ``lo - 1`` (up to *c*) finds last.  -1 when *tries*
+    marks in a row end no sentence (``U.S.``, ``3.5``, a row of dots): the
+    caller scans forwards, reading each character at most once.
+    """
+    rfind, match = text.rfind, _BOUNDARY.match
+    floor = max(lo - 1, 0)
+    dot, bang, ask = rfind(".", floor, c), rfind("!", floor, c), rfind("?", floor, c)
+    for _ in range(tries):
+        p = max(dot, bang, ask)
+        if p < 0:
+            return lo
+        m = match(text, p, c)
+        if m is not None:
+            return max(lo, m.end())
+        if p == dot:
+            dot = rfind(".", floor, p)
+        elif p == bang:
+            bang = rfind("!", floor, p)
+        else:
+            ask = rfind("?", floor, p)
+    return -1
 
 
 class _Forward:
@@ -740,8 +853,8 @@ def unbalanced_quotes(text: str, ctx: RuleContext):
     paragraph and closes only in the last, so an unclosed quotation followed
     by a paragraph that opens with a quotation mark is not flagged.
     """
-    if not any(c in text for c in DOUBLE_MARKS):
-        return []
+    if not ('"' in text or "“" in text or "”" in text or "„" in text or "«" in text or "»" in text):
+        return []  # (DOUBLE_MARKS; one ``in`` most often settles it)
     paras, index = _analyse(text)
     out = []
     for i in index.with_marks():  # a paragraph without marks has nothing to report
@@ -811,7 +924,8 @@ def _quote_paragraph(text: str, s: int, e: int, qm: QuoteMarks, starts: list[int
         return False
     if len(marks) == 2 and (qm.unmatched_open or marks[1] < e - 1):
         return False
-    return len(_NORM.findall(text[s:e].lower())) >= 6
+    # At least six words (the sixth is as far as the scan reads).
+    return next(islice(_NORM.finditer(text[s:e].lower()), 5, None), None) is not None
 
 
 def _mostly_in(shingles: set[tuple[str, ...]], body_words: str) -> bool:
@@ -854,6 +968,10 @@ def _shingles(words: list[str], n: int = 5) -> set[tuple[str, ...]]:
 
 #: For bytes.translate: a byte of ``_NORM`` ([a-z0-9]) stays, any other becomes a space.
 _NORM_BYTES = bytes(c if c in b"abcdefghijklmnopqrstuvwxyz0123456789" else 32 for c in range(256))
+#: The same, lower-casing the ASCII capitals on the way.
+_FOLD_BYTES = bytes(_NORM_BYTES[c + 32] if 65 <= c <= 90 else _NORM_BYTES[c] for c in range(256))
+#: Two spaces or more (between two words once the other characters are spaces).
+_SPACES_RUN = re.compile(rb"  +")
 
 
 def _body_words(text: str, paras: list[tuple[int, int]], quoted: list[bool]) -> str:
@@ -873,32 +991,45 @@ def _body_words(text: str, paras: list[tuple[int, int]], quoted: list[bool]) -> 
     parts.append(text[since:])
     # The words are the runs of [a-z0-9] once lower-cased: every other character,
     # "?" for each one outside ASCII, becomes a space (bytes.translate), and
-    # split() and join() leave one space between two words.
-    lowered = " ".join(parts).lower().encode("ascii", "replace").translate(_NORM_BYTES)
-    return " " + b" ".join(lowered.split()).decode("ascii") + " "
+    # one space is left between two words.  Only two characters outside ASCII
+    # lower-case to ASCII letters (İ, the Kelvin sign): without them, the
+    # table lower-cases the ASCII letters (str.lower reads the whole text a
+    # few times more slowly).
+    body = " ".join(parts)
+    if "\u0130" in body or "\u212a" in body:
+        raw = body.lower().encode("ascii", "replace").translate(_NORM_BYTES)
+    else:
+        raw = body.encode("ascii", "replace").translate(_FOLD_BYTES)
+    return " " + _SPACES_RUN.sub(b" ", raw).strip().decode("ascii") + " "
 
 
 def find_orphans(text: str) -> tuple[list[Orphan], list[tuple[int, int]]]:
     """Quoted paragraphs whose text is not in the body, and the body paragraphs."""
     paras, index = _analyse(text)
     # Only a paragraph that starts with a mark that can open (``first_open``
-    # is such a mark) can be one quotation: the others are not matched at all.
-    cand = [text[s] in _OPENERS for s, _ in paras]
-    if not any(cand):
+    # is such a mark) can be one quotation: the others are not matched at
+    # all.  Such a paragraph holds a mark: when the paragraphs with marks are
+    # known (Q003 asked), only those are looked at.
+    if index.knows_with_marks():
+        opening = [i for i in index.with_marks() if text[paras[i][0]] in _OPENERS]
+    else:
+        opening = [i for i, s in enumerate(index.para_starts) if text[s] in _OPENERS]
+    if not opening:
         return [], paras
-    if sum(cand) > 8:
+    if len(opening) > 8:
         index.with_marks()  # one pass over the text's marks instead of one per paragraph
-    cand = [c and _one_quotation(text, s, e, index, i) for i, ((s, e), c) in enumerate(zip(paras, cand))]
-    if not any(cand):
+    quoted = [i for i in opening if _one_quotation(text, *paras[i], index, i)]
+    if not quoted:
         return [], paras
+    cand = [False] * len(paras)
+    for i in quoted:
+        cand[i] = True
     body = [p for p, c in zip(paras, cand) if not c]
     body_words: str | None = None  # made when first needed
     orphans = []
-    leading = True
-    for i, ((s, e), is_quote) in enumerate(zip(paras, cand)):
-        if not is_quote:
-            leading = False
-            continue
+    for k, i in enumerate(quoted):
+        s, e = paras[i]
+        leading = k == i  # part of the block of quotations at the top: every paragraph before is one
         if not leading and i > 0:
             ps, pe = paras[i - 1]
             if text[pe - 1] == ":" or index.marks_of(i - 1).unmatched_open:
@@ -1056,7 +1187,7 @@ def orphaned_pull_quote(text: str, ctx: RuleContext):
     removals: dict[int, str] = {}
     lines = line_spans(text) if restore else []
     for k, (q, (g, conf)) in enumerate(zip(orphans, pairs)):
-        words = text[q.start : q.end].split()
+        words = text[q.start : q.end].split(None, 8)  # a ninth item: more than eight words
         head = " ".join(words[:8]) + (" …" if len(words) > 8 else "")
         if g is None:
             if q.leading:
