@@ -316,3 +316,30 @@ def test_body_words_are_the_lower_case_runs_of_letters_and_digits():
     body = " ".join(text[s:e] for (s, e), q in zip(paras, quoted) if not q)
     words = re.findall("[a-z0-9]+", body.lower())
     assert quotes._body_words(text, paras, quoted) == " " + " ".join(words) + " "
+
+
+def test_a_quote_rule_finds_the_same_whichever_rules_ran_before_it_on_the_text():
+    """The per-text analysis the Q rules share must not depend on which rule built which part of it first.
+
+    Q002 matches one paragraph's marks; in a text dense with marks (where the
+    whole text's marks are not listed) Q003 used to take every other
+    paragraph for one without marks, and found nothing.
+    """
+    from cleaner.registry import RuleContext
+    from cleaner.rules import quotes
+
+    text = 'He said: "yes" and "no" today.\n\n' + '"a "b' * 100 + ' "open here\n\nend'
+
+    def found(codes):
+        quotes._ANALYSES.clear()
+        quotes._CUTS.clear()
+        out = {}
+        for code in codes:
+            rule = get_rule(code)
+            out[code] = [(f.start, f.end, f.message) for f in rule.function(text, RuleContext(options=dict(rule.options))) or []]
+        return out
+
+    alone = {code: found([code])[code] for code in ("Q002", "Q003", "Q004")}
+    assert alone["Q003"]  # the unbalanced marks of the dense paragraph
+    for order in (["Q002", "Q003", "Q004"], ["Q004", "Q003", "Q002"], ["Q003", "Q002", "Q004"]):
+        assert found(order) == alone, order

@@ -435,6 +435,7 @@ class _QuoteIndex:
         self._pairs: dict[int, tuple[list[int], list[tuple[int, int]]]] = {}
         self._with_marks: list[int] | None = None
         self._buckets: dict[int, list[int]] = {}  # paragraph -> where its marks are, when known
+        self._all_buckets = False  # does _buckets hold every paragraph with marks (with_marks found them all)?
 
     def paragraph_of(self, pos: int) -> int:
         """The index of the paragraph holding *pos*, or -1."""
@@ -461,6 +462,7 @@ class _QuoteIndex:
                         else:
                             buckets[i] = [q]
                 self._buckets = buckets  # the same lists marks_of found for single paragraphs
+                self._all_buckets = True
                 self._with_marks = list(buckets)  # marks are sorted: so are their paragraphs
             else:
                 self._with_marks = [i for i, (s, e) in enumerate(paras) if _MARK.search(text, s, e)]
@@ -485,7 +487,7 @@ class _QuoteIndex:
                 marks = _mark_starts(text, s, e)
                 if marks:
                     self._buckets[i] = marks
-            elif marks is None and self._buckets:
+            elif marks is None and self._all_buckets:
                 marks = []  # the whole text's marks are known: none here
             if marks is not None:
                 qm = match_quotes(text, s, e, marks) if marks else _NO_MARKS
