@@ -319,6 +319,74 @@ def test_plain_word_lookups_agree_with_the_word_set(path):
     assert sum(got) >= 3500 and sum(got) < len(asked)
 
 
+def _marker_counts(text: str, index: dict, groups, n_langs: int) -> tuple[list[int], int]:
+    """The marker scores of *text* counted in Python: each white-space word, looked up as written."""
+    scores = [0] * n_langs
+    words = text.split()
+    for w in words:
+        g = index.get(w)
+        if g is not None:
+            for lang in groups[g]:
+                scores[lang] += 1
+    return scores, len(words)
+
+
+def test_marker_tables_stay_at_most_three_quarters_full():
+    for n in [0, 1, 2, 3, 11, 12, 100, 2952, 3071, 3072, 3073, 10_000]:
+        slots = 2 ** J._marker_table_bits(n)
+        assert n <= 0.75 * slots and slots >= 16, n
+        if n >= 12:
+            assert slots / 2 <= n * J.MARKER_TABLE_SPACE  # no more than twice the slots needed
+
+
+def test_marker_scores_are_exact_in_the_compact_table(path):
+    # Every marker word (as written and capitalised), words that differ from one only in case or
+    # by a character, punctuation attached, other alphabets and a lone surrogate: the kernel's
+    # scores and word count are the Python count over text.split().
+    if path != "kernel":
+        return
+    kernels = J._kernels(0)
+    langs, groups, index = J._language_markers()
+    keys, vals, member = J._marker_table()
+    assert (keys != 0).sum() == len(index) and len(index) <= 0.75 * len(keys)
+    words = sorted(index)
+    others = [w.upper() for w in words[:300]] + [w + "x" for w in words[:300]] + [w + "," for w in words[:100]]
+    others += ["", "\ud800", "the\ud800", "ужина", "했다", "\u00a0", "zzzzqx", "é😀"]
+    rnd = random.Random(5)
+    pool = words * 2 + others
+    texts = [" ".join(words), " ".join(others)] + [
+        rnd.choice([" ", "\n", "\u2003", "\xa0 "]).join(rnd.choice(pool) for _ in range(rnd.randint(0, 400)))
+        for _ in range(50)
+    ]
+    for text in texts:
+        scores, n_words = kernels.marker_scores(J._code_points(text), len(text), keys, vals, member)
+        assert (scores.tolist(), n_words) == _marker_counts(text, index, groups, len(langs)), text[:80]
+
+
+def test_marker_scores_are_exact_in_a_crowded_table(path):
+    # 11 words in 16 slots (the size _marker_table_bits gives them): most keys away from their home
+    # slot, runs of probes that wrap around the end of the table.
+    if path != "kernel":
+        return
+    import numpy as np
+
+    kernels = J._kernels(0)
+    words = ["the", "and", "que", "der", "und", "les", "di", "yang", "и", "não", "het"]
+    bits = J._marker_table_bits(len(words))
+    keys, vals = J._table(words, list(range(len(words))), bits, False)
+    assert len(keys) == 16 and (keys != 0).sum() == len(words)
+    member = np.zeros((len(words), 2), dtype=np.int64)
+    member[np.arange(len(words)), np.arange(len(words)) % 2] = 1
+    groups = [(g % 2,) for g in range(len(words))]
+    index = {w: g for g, w in enumerate(words)}
+    rnd = random.Random(9)
+    pool = words + ["The", "AND", "thee", "an", "d", "yan", "и,", "x", "zz"]
+    for _ in range(200):
+        text = " ".join(rnd.choice(pool) for _ in range(rnd.randint(0, 60)))
+        scores, n_words = kernels.marker_scores(J._code_points(text), len(text), keys, vals, member)
+        assert (scores.tolist(), n_words) == _marker_counts(text, index, groups, 2), text
+
+
 def test_a_long_text_gives_the_candidates_of_the_patterns(path):
     # Hundreds of thousands of characters in one scan: the kernel's output
     # arrays and the lookups made after the pass hold every run.
