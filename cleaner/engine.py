@@ -359,28 +359,47 @@ def time_limit_scope() -> Iterator[None]:
     without the scope, and a scope inside another one adds nothing.  The
     previous handler comes back at the end, and no timer is left armed.
     """
+    if _SCOPE.thread is not None:
+        yield
+        return
+    with _alarm_handler(_SCOPE.dispatch) as installed:
+        if not installed:
+            yield
+            return
+        _SCOPE.thread = threading.get_ident()
+        try:
+            yield
+        finally:
+            _SCOPE.thread = None
+            _SCOPE.handler = None
+
+
+@contextmanager
+def _alarm_handler(handler: Callable[[int, Any], None]) -> Iterator[bool]:
+    """Install *handler* for ``SIGALRM`` in the block, then disarm the timer and put the previous handler back.
+
+    Yields False, and installs nothing, where ``SIGALRM`` cannot serve a
+    time limit: no ``setitimer`` (Windows), not the main thread, not the
+    main interpreter, or a timer already armed by someone else.
+    """
     if (
-        _SCOPE.thread is not None
-        or not hasattr(signal, "setitimer")
+        not hasattr(signal, "setitimer")
         or threading.current_thread() is not threading.main_thread()
         or signal.getitimer(signal.ITIMER_REAL)[0] > 0
     ):
-        yield
+        yield False
         return
     try:
-        previous = signal.signal(signal.SIGALRM, _SCOPE.dispatch)
+        previous = signal.signal(signal.SIGALRM, handler)
     except ValueError:  # not the main interpreter
-        yield
+        yield False
         return
-    _SCOPE.thread = threading.get_ident()
     try:
-        yield
+        yield True
     finally:
-        _SCOPE.thread = None
-        _SCOPE.handler = None
         try:
             signal.setitimer(signal.ITIMER_REAL, 0)
-        finally:
+        finally:  # even if the alarm fires right here, the old handler comes back
             signal.signal(signal.SIGALRM, previous)
 
 
@@ -403,28 +422,13 @@ def _deadline(seconds: float | None, handler: Callable[[int, Any], None] | None 
     *handler* given instead of the default decides what the alarm does (the
     engine's raises only while a rule is running).
     """
-    if (
-        seconds is None
-        or not hasattr(signal, "setitimer")
-        or threading.current_thread() is not threading.main_thread()
-        or signal.getitimer(signal.ITIMER_REAL)[0] > 0
-    ):
+    if seconds is None:
         yield
         return
-
-    try:
-        previous = signal.signal(signal.SIGALRM, handler or _expire)
-    except ValueError:  # not the main interpreter
+    with _alarm_handler(handler or _expire) as installed:
+        if installed:
+            signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3))
         yield
-        return
-    try:
-        signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3))
-        yield
-    finally:
-        try:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-        finally:  # even if the alarm fires right here, the old handler comes back
-            signal.signal(signal.SIGALRM, previous)
 
 
 def _expire(signum: int, frame: Any) -> None:

@@ -511,11 +511,12 @@ def _rule(code: str, fn) -> Rule:
     return Rule(code, f"test-{code.lower()}", "test rule", fn)
 
 
-def test_runaway_python_rule_is_stopped_and_reported():
-    def runaway(text, ctx):
-        while True:  # a rule bug: never returns
-            pass
+def runaway(text, ctx):
+    while True:  # a rule bug: never returns
+        pass
 
+
+def test_runaway_python_rule_is_stopped_and_reported():
     fix = _rule("W981", lambda t, c: [Edit(0, 1, "X", "first letter")])
     after = _rule("W982", lambda t, c: [Edit(len(t), len(t), "!", "never runs")])
     started = time.perf_counter()
@@ -691,10 +692,6 @@ def test_time_limit_restores_the_default_handler_and_stops_every_document():
     if not hasattr(signal, "setitimer"):
         pytest.skip("no interval timers here")
 
-    def runaway(text, ctx):
-        while True:  # a rule bug: never returns
-            pass
-
     previous = signal.signal(signal.SIGALRM, signal.SIG_DFL)
     try:
         for doc in ("abc", "def"):  # the timer is armed again for each document
@@ -734,10 +731,6 @@ def test_a_time_limit_scope_stops_each_runaway_document_and_puts_the_handler_bac
     if not hasattr(signal, "setitimer"):
         pytest.skip("no interval timers here")
     from cleaner import engine
-
-    def runaway(text, ctx):
-        while True:  # a rule bug: never returns
-            pass
 
     def mine(signum, frame):  # pragma: no cover - never called
         pass
