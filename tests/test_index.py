@@ -75,6 +75,22 @@ def test_sqlite_index_is_reused_across_runs(tmp_path):
     check_two_runs(tmp_path, str(tmp_path / "index.sqlite"))
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_a_document_id_with_no_utf8_form_is_indexed_and_named_in_a_later_run(tmp_path, backend, request):
+    """A record id holding a lone surrogate (a JSON ``\\udcff`` escape) must not stop the run (it did with SQLite)."""
+    index = str(tmp_path / "index.sqlite") if backend == "sqlite" else request.getfixturevalue("redis_url")
+    odd = "wire-\udcff"
+    write(tmp_path / "one" / "a.jsonl", [{"id": odd, "text": WIRE}, {"id": "a1", "text": prose(1)}])
+    write(tmp_path / "two" / "b.jsonl", [{"id": "b1", "text": edited(WIRE)}])
+    r1 = run([str(tmp_path / "one")], tmp_path / "out1", Config(), RunOptions(jobs=1, progress="off", index=index))
+    assert r1.stats.errors == 0 and r1.index_paragraphs == 6
+    r2 = run([str(tmp_path / "two")], tmp_path / "out2", Config(), RunOptions(jobs=1, progress="off", index=index))
+    assert r2.stats.errors == 0
+    found = d001(tmp_path / "out2" / "b.jsonl")["b1"]
+    assert [f["data"]["duplicate_of"]["path"] for f in found] == [odd] * 3  # the same string, read back from the index
+    assert found[0]["message"].startswith(f"near-duplicate of {odd} paragraph 1, J=")
+
+
 def test_an_index_file_with_other_pages_is_reused_as_it_is(tmp_path):
     """New index files get 64 KB pages; one written with smaller pages (earlier versions: 16 KB) opens and works alike."""
     import sqlite3

@@ -207,9 +207,9 @@ def _placed(docs: list[tuple[int, Any]], counts: np.ndarray, spans: list[tuple],
     owners = owner.tolist()
     positions = [docs[g][0] for g in owners]
     ids = [docs[g][1].id for g in owners]
-    numbers = numbers.tolist()
-    return list(zip(positions, ids, numbers, *start.tolist(), where,
-                    zip(numbers, s_cur, e_cur, kinds, first_lines, last_lines)))
+    number_list = numbers.tolist()
+    return list(zip(positions, ids, number_list, *start.tolist(), where,
+                    zip(number_list, s_cur, e_cur, kinds, first_lines, last_lines)))
 
 
 def _to_original(e_doc: np.ndarray, e_span: np.ndarray, n_docs: int, owner: np.ndarray,
@@ -624,6 +624,15 @@ class BandIndex:
         return keys >> shift, keys & ((1 << shift) - 1)
 
 
+def _storable(doc: str) -> str | bytes:
+    """*doc* if SQLite can store it as TEXT, else its UTF-8 bytes with surrogates passed through."""
+    try:
+        doc.encode("utf-8")
+    except UnicodeEncodeError:
+        return doc.encode("utf-8", "surrogatepass")
+    return doc
+
+
 class SQLiteStore:
     """Representatives (shingle sets, signatures, band hashes) in one SQLite file.
 
@@ -680,6 +689,8 @@ class SQLiteStore:
             chunk = ids_l[lo : lo + 500]
             q = f"SELECT id, doc, number, start, end_, shingles FROM paragraphs WHERE id IN ({','.join('?' * len(chunk))})"
             for pid, doc, number, start, end, sh in self.db.execute(q, chunk):
+                if not isinstance(doc, str):  # an id with no UTF-8 form, stored as bytes (see add)
+                    doc = doc.decode("utf-8", "surrogatepass")
                 out[pid] = Rep(pid, doc, number, start, end, np.frombuffer(sh, dtype="<u4"))
         return out
 
@@ -701,9 +712,21 @@ class SQLiteStore:
                 np.array(sizes, dtype=np.int64))
 
     def add(self, new: RepBatch) -> None:
+        """Store the new representatives.
+
+        A document id with no UTF-8 form (a lone surrogate, from a ``\\udcff``
+        escape in a JSON record's id) cannot be a TEXT value: it is stored as
+        its ``surrogatepass`` bytes, and :meth:`fetch` reads it back as the
+        same string.
+        """
         if not len(new):
             return
-        self.db.executemany("INSERT OR REPLACE INTO paragraphs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", new.rows())
+        insert = "INSERT OR REPLACE INTO paragraphs VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        rows = new.rows()
+        try:
+            self.db.executemany(insert, rows)
+        except UnicodeEncodeError:  # (the rows before the bad one are replaced by the same rows)
+            self.db.executemany(insert, [(pid, _storable(doc), *rest) for pid, doc, *rest in rows])
         self.bands.add(new.ids, new.hashes)
 
     def count(self) -> int:
@@ -887,6 +910,9 @@ class CorpusDedup:
     """The streaming D001 pass: check each batch's paragraphs against the index, in order, then index them."""
 
     _score = None  # cleaner.dedup.stage._score (see _finding)
+    #: Pieces of finding JSON (see :meth:`finding_json`): by representative id (an id names one
+    #: representative for the life of an index: ids are reserved once and never reused), and by similarity.
+    _json_parts: tuple[dict | None, dict | None] = (None, None)
 
     def __init__(self, spec: str, params: DedupParams, severity: str = "warning"):
         self.params = params
@@ -969,7 +995,6 @@ class CorpusDedup:
                 f'"kind": "cross-source", "paragraph": {number}, {duplicate_of}{similarity}{members}'
                 f'{_quote(doc)}, "paragraph": {number}}}]}}}}')
 
-    _json_parts: tuple[dict | None, dict | None] = (None, None)  # (by representative id, by similarity)
 
     def _similarity_json(self, sim: Any) -> tuple[str, str]:
         """The end of the message's JSON (score, closing quote) and the data's ``similarity`` to ``size`` fields."""
