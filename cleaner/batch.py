@@ -49,11 +49,11 @@ from typing import Any
 import cleaner.rules  # noqa: F401  (registers the rules before workers fork)
 from cleaner import __version__
 from cleaner.config import Config
+from cleaner.engine import time_limit_scope
 from cleaner.io.decoding import NotTextError, decode, encode_output
 from cleaner.io.files import InputError, atomic_write
 from cleaner.io.readers import Batch, InputFile, discover, extract_html_text, iter_batches
 from cleaner.io.writers import ParquetSink, Sink
-from cleaner.engine import time_limit_scope
 from cleaner.model import Document, Finding
 from cleaner.parallel import OrderedPool, default_jobs
 from cleaner.pipeline import (LOG_NAME, MAX_FILE_BYTES, clean_document, json_bytes, log_line, log_record, safe_join,
@@ -233,12 +233,16 @@ def _add_findings(line: bytes, slots: tuple, new: list[Any],
     return line[:start] + b", ".join(items) + line[end:], (start, [keys[k] for k in order], [len(x) for x in items])
 
 
+#: ``_STATE["rules"]`` when the rules depend on the document's path (``per_file_ignores``).
+_PER_DOCUMENT = "per document"
+
+
 def _clean(doc: Document) -> Document:
     config: Config = _STATE["config"]
     rules = _STATE.get("rules")
     if rules is None:  # once a run: without per-file ignores, every document has the same rules
-        rules = _STATE["rules"] = () if config.per_file_ignores else tuple(config.active_rules())
-    return clean_document(doc, config, corpus=_STATE.get("corpus"), rules=rules or None)
+        rules = _STATE["rules"] = _PER_DOCUMENT if config.per_file_ignores else tuple(config.active_rules())
+    return clean_document(doc, config, corpus=_STATE.get("corpus"), rules=None if rules is _PER_DOCUMENT else rules)
 
 
 def work(payload: tuple) -> dict[str, Any]:

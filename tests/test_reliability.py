@@ -780,6 +780,27 @@ def test_a_time_limit_scope_arms_nothing_in_another_thread_or_inside_another_sco
         assert signal.getitimer(signal.ITIMER_REAL)[0] == 0
 
 
+def test_a_time_limit_scope_whose_handler_was_replaced_still_stops_a_runaway_document():
+    """If something in the block installs its own SIGALRM handler, the scope stands aside (no 'Alarm clock' death)."""
+    if not hasattr(signal, "setitimer"):
+        pytest.skip("no interval timers here")
+    script = (
+        "import signal, sys\n"
+        "sys.path.insert(0, 'tests')\n"
+        "from test_reliability import _rule, runaway\n"
+        "from cleaner import engine\n"
+        "with engine.time_limit_scope():\n"
+        "    signal.signal(signal.SIGALRM, signal.SIG_DFL)  # e.g. a rule that set up a timer of its own\n"
+        "    res = engine.run_rules('abc', [_rule('W996', runaway)], time_limit=0.2)\n"
+        "    assert [f.code for f in res.findings] == ['W996'], res.findings\n"
+        "    assert signal.getsignal(signal.SIGALRM) == signal.SIG_DFL\n"
+        "print('stopped')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert proc.returncode == 0 and proc.stdout.strip() == "stopped", (proc.returncode, proc.stderr[-2000:])
+
+
 def test_batch_workers_clean_a_payload_in_one_time_limit_scope(monkeypatch):
     """``batch.work`` installs the handler once a payload, not once a document (the per-document path is not taken)."""
     if not hasattr(signal, "setitimer"):
