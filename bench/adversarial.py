@@ -47,6 +47,8 @@ def adversarial_inputs(size: int = 1 << 20) -> dict[str, str]:
         "comment-open": fill("<!--"),
         "comment-open-endash": fill("<!\u2013"),
         "comment-close": fill("-->"),
+        "inline-comments": fill("<!-- c --> "),  # many comments on one line, white space between them
+        "comment-between-words": fill("word <!-- c --> "),
         "ampersand": fill("&"),
         "amp-chain": fill("&amp;"),
         "amp-no-semicolon": fill("&amp"),

@@ -56,8 +56,6 @@ def signatures(values: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.nda
     return out
 
 
-
-
 def unique_segments(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique`` of every run ``values[starts[k] : ends[k]]``, one after the other: ``(values, offsets)``."""
     if values.dtype == np.uint32:  # shingle hashes: a radix sort
@@ -108,8 +106,6 @@ def sorted_set_sizes_and_intersections(values: np.ndarray, offsets: np.ndarray, 
                                                    np.ascontiguousarray(offsets, dtype=np.int64), pa, pb)
 
 
-
-
 def ngram_hashes(hashes: np.ndarray, tok_offsets: np.ndarray, out_offsets: np.ndarray, ngram: int) -> np.ndarray:
     """The n-gram shingle hashes of every text, in CSR order (same values as the numpy path)."""
     return _k._ngram_hashes(np.ascontiguousarray(hashes, dtype=np.uint64),
@@ -130,8 +126,6 @@ def prefilter(signatures: np.ndarray, pairs: np.ndarray, sizes: np.ndarray, jacc
                          np.ascontiguousarray(pairs[:, 1], dtype=np.int64), np.ascontiguousarray(sizes),
                          float(jaccard_min), containment_min is not None,
                          float(containment_min if containment_min is not None else 0.0), int(min_small))
-
-
 
 
 def bucket_pairs(packed: np.ndarray, shift: int, idx: np.ndarray, n: int, max_bucket: int) -> np.ndarray:

@@ -41,6 +41,10 @@ def _comment_spans(text: str) -> tuple[list[tuple[int, int]], list[int]]:
     return spans, unclosed
 
 
+# White space within a line (what ``str.strip`` removes, less the line breaks).
+_BLANK_RUN = re.compile(r"[^\S\r\n]*")
+
+
 @rule("H001", "html-comment", "Remove HTML comments, including malformed ones written with en or em dashes.")
 def html_comment(text: str, ctx: RuleContext):
     """Remove ``<!-- … -->`` comments and their malformed forms.
@@ -57,15 +61,20 @@ def html_comment(text: str, ctx: RuleContext):
     spans, unclosed = _comment_spans(text)
     out: list[Edit | Finding] = []
     whole: list[tuple[int, int]] = []  # comments that fill their lines
+    backwards = None  # the text reversed, to read the white space before a comment (made when needed)
+    n = len(text)
     for s, e in spans:
-        # The text before the comment on its first line, and after it on its last.
-        line_start = max(text.rfind("\n", 0, s), text.rfind("\r", 0, s)) + 1
-        lf, cr = text.find("\n", e), text.find("\r", e)
-        line_end = len(text) if lf < 0 and cr < 0 else lf if cr < 0 else cr if lf < 0 else min(lf, cr)
-        if not text[line_start:s].strip() and not text[e:line_end].strip():
-            whole.append((s, e))
-        else:
-            out.append(Edit(s, e, "", "HTML comment inside a line"))
+        # Only white space before the comment on its first line, and after it on its last?  (Read as
+        # runs of white space from the comment outwards: a line of many comments costs no more.)
+        after = _BLANK_RUN.match(text, e).end()
+        if after == n or text[after] in "\r\n":
+            if backwards is None:
+                backwards = text[::-1]
+            before = s - (_BLANK_RUN.match(backwards, n - s).end() - (n - s))
+            if before == 0 or text[before - 1] in "\r\n":
+                whole.append((s, e))
+                continue
+        out.append(Edit(s, e, "", "HTML comment inside a line"))
     if whole:  # only then are the lines needed
         lines = line_spans(text)
         starts = [ln.start for ln in lines]
