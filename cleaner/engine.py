@@ -311,6 +311,15 @@ class RuleTimeout(BaseException):
     """
 
 
+try:
+    # The handler as installed.  signal.getsignal() also tries to turn it into
+    # a member of signal.Handlers: for a function that is a failed enum look-up,
+    # an exception formatted with the handler's repr, ~20 us per document.
+    from _signal import getsignal as _installed_handler
+except ImportError:  # pragma: no cover - CPython has _signal
+    _installed_handler = signal.getsignal
+
+
 class _TimerScope:
     """The ``SIGALRM`` handler that :func:`time_limit_scope` keeps installed, and the document it serves.
 
@@ -341,7 +350,7 @@ class _TimerScope:
             self.thread is None
             or self.thread != threading.get_ident()
             or self.handler is not None
-            or signal.getsignal(signal.SIGALRM) != self.dispatch
+            or _installed_handler(signal.SIGALRM) != self.dispatch
             or signal.getitimer(signal.ITIMER_REAL)[0] > 0
         ):
             return False
