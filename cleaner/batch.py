@@ -6,8 +6,9 @@ compressed inputs or any corpus option (``-j``, shards, ``--engine``,
 
 1. reads the file in batches (memory is bounded by the batch size, not the
    file size),
-2. sends the batches to worker processes (``jobs``, :mod:`cleaner.parallel`,
-   or Ray, :mod:`cleaner.ray_engine`): they decode, clean, serialise, and
+2. sends the batches to worker processes (``jobs``: this process and
+   ``jobs - 1`` workers, :mod:`cleaner.parallel`, or Ray,
+   :mod:`cleaner.ray_engine`): they decode, clean, serialise, and
    shingle and sign the cleaned paragraphs; results come back in input
    order, so ``-j N`` writes exactly the bytes ``-j 1`` writes,
 3. checks the paragraphs against the near-duplicate index, in order
@@ -917,7 +918,7 @@ def click_options(f: Callable) -> Callable:
 
     options = [
         click.option("-j", "--jobs", type=click.IntRange(min=0), default=None,
-                     help="Worker processes (default: all cores; 0 also means all cores)."),
+                     help="Processes (this one and N-1 workers; default: all cores; 0 also means all cores)."),
         click.option("--shard-index", type=click.IntRange(min=0), default=None,
                      help="Handle only shard I of --num-shards (0-based); each file is in exactly one shard."),
         click.option("--num-shards", type=click.IntRange(min=1), default=None,

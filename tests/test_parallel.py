@@ -141,3 +141,65 @@ def test_warming_up_before_forking_changes_no_output(corpus, tmp_path, numba):
     assert cold_said == ["0", "False"]  # small corpus: no warm-up, and too little text for the kernel
     # warmed up: the kernel was loaded in the driver (the workers inherit it), unless it is switched off
     assert warm_said == ["1", "True" if numba == "1" else "False"]
+
+
+# ----------------------------------------------------------- OrderedPool
+
+
+def _task(payload):
+    """What the pool tests run: wait for a file, make one, fail, or echo; with the process that ran it."""
+    import os
+    import time
+
+    action, arg = payload
+    if action == "wait":  # blocks the worker until the calling process makes the file
+        deadline = time.monotonic() + 30
+        while not Path(arg).exists():
+            if time.monotonic() > deadline:
+                return "timed out", os.getpid()
+            time.sleep(0.01)
+    elif action == "make":
+        Path(arg).write_text("go")
+    elif action == "fail":
+        Path(arg).write_text("go")
+        raise ValueError("task failed")
+    return action, os.getpid()
+
+
+def test_pool_runs_a_task_itself_while_its_worker_is_busy(tmp_path):
+    import os
+
+    from cleaner.parallel import OrderedPool
+
+    flag = tmp_path / "flag"
+    tasks = [(0, ("wait", str(flag))), (1, ("make", str(flag))), (2, ("echo", "")), (3, ("echo", ""))]
+    with OrderedPool(2, depth=1) as pool:
+        out = list(pool.map(_task, tasks))
+    # the worker's task could only finish because this process ran the next one itself
+    assert [c for c, _ in out] == [0, 1, 2, 3]
+    assert out[0][1][0] == "wait" and out[0][1][1] != os.getpid()
+    assert out[1][1] == ("make", os.getpid())
+    assert pool.ran_here >= 1
+
+
+def test_pool_raises_a_task_error_in_task_order(tmp_path):
+    from cleaner.parallel import OrderedPool
+
+    flag = tmp_path / "flag"
+    got = []
+    with pytest.raises(ValueError, match="task failed"):
+        with OrderedPool(2, depth=1) as pool:
+            for context, result in pool.map(_task, [(0, ("wait", str(flag))), (1, ("fail", str(flag))),
+                                                    (2, ("echo", ""))]):
+                got.append((context, result[0]))
+    # the failing task ran here, but the result before it came first, as from a worker
+    assert got == [(0, "wait")]
+
+
+def test_pool_keeps_task_order_whoever_runs_the_tasks():
+    from cleaner.parallel import OrderedPool
+
+    tasks = [(i, ("echo", str(i))) for i in range(40)]
+    for jobs, depth in ((1, 2), (2, 1), (2, 2), (3, 1)):
+        with OrderedPool(jobs, depth=depth) as pool:
+            assert [c for c, r in pool.map(_task, tasks)] == list(range(40))
