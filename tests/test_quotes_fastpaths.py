@@ -291,12 +291,28 @@ def test_a_run_of_marks_in_a_paragraph_falls_back_to_the_bulk_match():
         assert qm == quotes.match_quotes(text, *paras[i])
 
 
-def test_lead_ins_are_cached_per_text_and_handed_out_as_copies():
+def test_lead_ins_are_kept_with_the_analysis_and_handed_out_as_copies():
     text = 'The senior official said:During the call\n\nShe told reporters: "Yes."'
-    quotes._LEAD_INS.clear()
+    quotes._ANALYSES.clear()
     first = quotes.find_lead_ins(text)
     assert [li.dangling for li in first] == [True, False]
-    first.clear()  # a caller changing its list does not change the cache
+    index = quotes._analyse(text)[1]
+    assert index.lead_ins == first
+    first.clear()  # a caller changing its list does not change what is kept
     again = quotes.find_lead_ins(text)
-    assert again == quotes._find_lead_ins(text) and len(again) == 2
-    assert quotes.find_lead_ins(text[:-1] + "!") == quotes._find_lead_ins(text[:-1] + "!")  # another text, its own
+    assert len(again) == 2 and again == index.lead_ins
+    quotes._ANALYSES.clear()
+    assert quotes.find_lead_ins(text) == again  # computed afresh: the same
+    other = text[:-2] + '!"'
+    assert quotes.find_lead_ins(other) == quotes._find_lead_ins(other, quotes._colons(other), *quotes._analyse(other))
+
+
+@fast
+@given(texts)
+def test_lead_ins_asked_twice_are_those_asked_once(text):
+    quotes._ANALYSES.clear()
+    once = quotes.find_lead_ins(text)
+    assert quotes.find_lead_ins(text) == once
+    quotes._ANALYSES.clear()
+    quotes.unbalanced_quotes(text, None)  # the analysis made by another rule first
+    assert quotes.find_lead_ins(text) == once

@@ -441,6 +441,7 @@ class _QuoteIndex:
         self._with_marks: list[int] | None = None
         self._buckets: dict[int, list[int]] = {}  # paragraph -> where its marks are, when known
         self._all_buckets = False  # does _buckets hold every paragraph with marks (with_marks found them all)?
+        self.lead_ins: list[LeadIn] | None = None  # find_lead_ins's answer, once asked
 
     def paragraph_of(self, pos: int) -> int:
         """The index of the paragraph holding *pos*, or -1."""
@@ -694,20 +695,19 @@ def find_lead_ins(text: str) -> list[LeadIn]:
     Only the colons are searched in the whole text (a literal, found at C
     speed); sentence ends and reporting verbs are looked for in the few
     hundred characters before each colon (see :func:`_verb_sentences`).
-    Cached per text: Q002 and Q004 (the gaps of the orphans) ask about the
-    same text in one pass.
+    Kept with the text's analysis: Q002 and Q004 (the gaps of the orphans)
+    ask about the same text in one pass.
     """
-    return list(_LEAD_INS.get(text, _find_lead_ins))
-
-
-_LEAD_INS = TextCache(4)
-
-
-def _find_lead_ins(text: str) -> list[LeadIn]:
     colons = _colons(text)
     if not colons:
         return []
     paras, index = _analyse(text)
+    if index.lead_ins is None:
+        index.lead_ins = _find_lead_ins(text, colons, paras, index)
+    return list(index.lead_ins)
+
+
+def _find_lead_ins(text: str, colons: list[int], paras: list[tuple[int, int]], index: _QuoteIndex) -> list[LeadIn]:
     out: list[LeadIn] = []
     for i, c, sent_start in _verb_sentences(text, paras, colons, index.para_starts):
         p_start, p_end = paras[i]
