@@ -708,6 +708,7 @@ def find_lead_ins(text: str) -> list[LeadIn]:
 
 
 def _find_lead_ins(text: str, colons: list[int], paras: list[tuple[int, int]], index: _QuoteIndex) -> list[LeadIn]:
+    """:func:`find_lead_ins` from the text's colons (``_COLON``), paragraphs and quotation marks."""
     out: list[LeadIn] = []
     for i, c, sent_start in _verb_sentences(text, paras, colons, index.para_starts):
         p_start, p_end = paras[i]
