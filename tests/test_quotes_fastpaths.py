@@ -241,3 +241,78 @@ def test_orphans_found_from_the_paragraphs_with_marks_are_those_of_every_paragra
                 max_size=40).map("".join))
 def test_colons_found_one_by_one_are_the_pattern_matches(text):
     assert quotes._colons(text) == [m.start() for m in quotes._COLON.finditer(text)]
+
+
+def _marks_by_paragraph(text, paras):
+    """Each paragraph's marks, by the pattern over the paragraph alone."""
+    return {i: marks for i, (s, e) in enumerate(paras) if (marks := [m.start() for m in quotes._MARK.finditer(text, s, e)])}
+
+
+@fast
+@given(texts, st.booleans())
+def test_paragraphs_with_their_marks_are_those_matched_one_by_one(text, q002_first):
+    """``with_their_marks`` (one loop, marks grouped by binary search) against ``match_quotes`` per paragraph."""
+    paras = quotes.paragraphs(text)
+    index = quotes._QuoteIndex(text, paras)
+    if q002_first and paras:  # some paragraphs already matched one by one, as Q002 does
+        index.marks_of(len(paras) // 2)
+    want = _marks_by_paragraph(text, paras)
+    got = index.with_their_marks()
+    dense = quotes._mark_starts(text, 0, len(text)) is None
+    assert [i for i, _ in got] == index.with_marks()
+    if not dense:
+        assert [i for i, _ in got] == list(want)
+        for i in want:
+            assert index.mark_starts(i) == want[i]
+    for i, qm in got:
+        s, e = paras[i]
+        assert qm == quotes.match_quotes(text, s, e) == index.marks_of(i), (text, i)
+    assert index.with_their_marks() == got  # asked again: the same matches
+
+
+def test_paragraphs_with_their_marks_on_real_text():
+    for path in sorted(SEEDS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        for variant in (text, text.replace("\n\n", "\n"), text.replace('"', "“"), text.replace("\n", "\r\n")):
+            paras = quotes.paragraphs(variant)
+            index = quotes._QuoteIndex(variant, paras)
+            got = index.with_their_marks()
+            assert [i for i, _ in got] == list(_marks_by_paragraph(variant, paras)), path
+            for i, qm in got:
+                assert qm == quotes.match_quotes(variant, *paras[i]), (path, i)
+
+
+def test_a_run_of_marks_in_a_paragraph_falls_back_to_the_bulk_match():
+    text = 'Plain “a” paragraph.\n\nA run """""" of marks “”“” here.\n\nAnd "one".'
+    paras = quotes.paragraphs(text)
+    got = quotes._QuoteIndex(text, paras).with_their_marks()
+    assert [i for i, _ in got] == [0, 1, 2]
+    for i, qm in got:
+        assert qm == quotes.match_quotes(text, *paras[i])
+
+
+def test_lead_ins_are_kept_with_the_analysis_and_handed_out_as_copies():
+    text = 'The senior official said:During the call\n\nShe told reporters: "Yes."'
+    quotes._ANALYSES.clear()
+    first = quotes.find_lead_ins(text)
+    assert [li.dangling for li in first] == [True, False]
+    index = quotes._analyse(text)[1]
+    assert index.lead_ins == first
+    first.clear()  # a caller changing its list does not change what is kept
+    again = quotes.find_lead_ins(text)
+    assert len(again) == 2 and again == index.lead_ins
+    quotes._ANALYSES.clear()
+    assert quotes.find_lead_ins(text) == again  # computed afresh: the same
+    other = text[:-2] + '!"'
+    assert quotes.find_lead_ins(other) == quotes._find_lead_ins(other, quotes._colons(other), *quotes._analyse(other))
+
+
+@fast
+@given(texts)
+def test_lead_ins_asked_twice_are_those_asked_once(text):
+    quotes._ANALYSES.clear()
+    once = quotes.find_lead_ins(text)
+    assert quotes.find_lead_ins(text) == once
+    quotes._ANALYSES.clear()
+    quotes.unbalanced_quotes(text, None)  # the analysis made by another rule first
+    assert quotes.find_lead_ins(text) == once
