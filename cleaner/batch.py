@@ -430,7 +430,7 @@ def _apply_dedup(dedup: Any, batch: Batch, res: dict[str, Any]) -> None:
         if doc is None and batch.kind == "lines" and res["slots"][pos] is not None:
             # findings only, and the line ends with its findings: splice their JSON in, leave the rest as it is
             patched = _add_findings(res["chunks"][pos], res["slots"][pos], [(m[4], m[5], RULE_CODE) for m in found],
-                                    [dedup.finding_json(m) for m in found])
+                                    dedup.findings_json(found))
             if patched is not None:
                 res["chunks"][pos], res["slots"][pos] = patched
                 continue

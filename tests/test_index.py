@@ -617,3 +617,73 @@ def test_signed_band_hashes_are_the_signatures_bands_for_any_band_count(threshol
     assert np.array_equal(out["hashes"], band_hashes(out["sigs"], bands, rows))
     if threshold == 0.99:
         assert bands == 1
+
+
+def _reworded(text: str, words: int, seed: int) -> str:
+    """*text* with *words* words of every paragraph replaced by others (a heavier edit than :func:`edited`)."""
+    rng = random.Random(seed)
+    out = []
+    for para in text.split("\n\n"):
+        w = para.split(" ")
+        for k in rng.sample(range(len(w)), min(words, len(w))):
+            w[k] = rng.choice(VOCAB)
+        out.append(" ".join(w))
+    return "\n\n".join(out)
+
+
+def test_similarities_counted_ahead_give_the_findings_of_one_comparison_at_a_time(tmp_path, monkeypatch):
+    """Paragraphs weighed against the indexed representative of an earlier copy in their batch: the pairs
+    counted at once (CorpusDedup._owned_similarities) give the same output and index as comparing each pair
+    when the loop meets it."""
+    import sqlite3
+
+    from cleaner.dedup.index import CorpusDedup
+
+    # every batch: a light copy of the wire text (a repeat of the indexed one), then heavier ones, some
+    # too far from it to share a band with it
+    docs = [{"id": "wire-0", "text": WIRE}] + [{"id": f"a{i}", "text": prose(i)} for i in range(5)]
+    docs += [{"id": f"copy-{g}-{k}", "text": _reworded(WIRE, 2 if k == 0 else 5 + k % 4, 10 * g + k)}
+             for g in range(12) for k in range(6)]
+    write(tmp_path / "in" / "a.jsonl", docs)
+    counted = []
+    owned = CorpusDedup._owned_similarities
+
+    def spy(*args):
+        got = owned(*args)
+        counted.append(got)
+        return got
+
+    outputs = []
+    for name, replacement in (("ahead", spy), ("one-by-one", lambda *args: {})):
+        monkeypatch.setattr(CorpusDedup, "_owned_similarities", staticmethod(replacement))
+        run([str(tmp_path / "in")], tmp_path / name, Config(), RunOptions(jobs=1, progress="off", batch_docs=6,
+                                                                          index=str(tmp_path / f"{name}.sqlite")))
+        db = sqlite3.connect(tmp_path / f"{name}.sqlite")
+        outputs.append(((tmp_path / name / "a.jsonl").read_bytes(), db.execute("SELECT * FROM paragraphs").fetchall()))
+        db.close()
+    assert outputs[0] == outputs[1]
+    pairs = [v for c in counted for v in c.values()]
+    assert len(pairs) >= 10  # the pairs counted ahead were met (all rejected here: a copy that passes shares a band)
+    assert sum(len(f) for f in d001(tmp_path / "ahead" / "a.jsonl").values()) >= 18
+
+
+@pytest.mark.parametrize("kept", [1 << 16, 2])
+def test_findings_json_of_many_matches_is_finding_json_of_each(kept, monkeypatch):
+    """The batch writer of finding JSON gives each finding's encoded text, pieces kept or dropped along the way."""
+    from cleaner.dedup import index
+    from cleaner.dedup.cluster import Similarity
+    from cleaner.dedup.index import CorpusDedup, Rep
+    from cleaner.pipeline import to_json
+
+    monkeypatch.setattr(index, "_JSON_PARTS", kept)
+    dedup = CorpusDedup.__new__(CorpusDedup)
+    dedup.severity = "warning"
+    reps = [Rep(k, f"doc \u201c{k % 4}\u201d", k, 10 * k, 10 * k + 5, np.zeros(0, dtype=np.uint32)) for k in range(1, 7)]
+    sims = [Similarity(0.5, 0.75, "jaccard", 0.5), Similarity(1.0, 1.0, "jaccard", 1.0), Similarity(1, 1, "jaccard", 1),
+            Similarity(-0.0, 1.0, "containment", 1.0), Similarity(0.25, 0.9375, "containment", 0.9375),
+            Similarity(float("inf"), 0.9, "jaccard", float("inf"))]
+    rng = random.Random(7)
+    matches = [(0, rng.choice(["a", "b\"\n"]), rng.choice(reps), k, k, k + 9, (1, k, 2, 3), rng.choice(sims),
+                (k, 0, 9, "line", 0, 0)) for k in range(400)]
+    assert dedup.findings_json(matches) == [to_json(dedup.finding(m)) for m in matches]
+    assert dedup.findings_json([]) == []

@@ -962,39 +962,48 @@ class CorpusDedup:
         representative (an id names one representative) or only on the
         similarity is written once and kept, a bounded number of times.
         """
-        _pos, doc, rep, number, start, end, (line, column, end_line, end_column), sim, _para = match
+        return self.findings_json((match,))[0]
+
+    def findings_json(self, matches: Any) -> list[str]:
+        """:meth:`finding_json` of every match, in one loop (no method call per finding)."""
         reps, sims = self._json_parts
         if reps is None:
             reps, sims = self._json_parts = ({}, {})
-        parts = reps.get(rep.id)
-        if parts is None:
-            if len(reps) >= _JSON_PARTS:
-                reps.clear()
-            rep_doc = _quote(rep.doc)
-            parts = reps[rep.id] = (
-                _quote(f"near-duplicate of {rep.doc} paragraph {rep.number}, ")[:-1],  # (the message, open)
-                f'"duplicate_of": {{"path": {rep_doc}, "paragraph": {rep.number}, "start": {rep.start}, '
-                f'"end": {rep.end}}}, ',
-                f'"members": [{{"path": {rep_doc}, "paragraph": {rep.number}}}, {{"path": ')
-        x, j, c = sim.score, sim.jaccard, sim.containment
-        # kept only where equal keys write the same text: floats (not 1 beside 1.0), positive (not -0.0 beside 0.0)
-        if type(x) is float and type(j) is float and type(c) is float and x > 0.0 and j > 0.0 and c > 0.0:
-            key = (sim.measure, x, j, c)
-            similar = sims.get(key)
-            if similar is None:
-                if len(sims) >= _JSON_PARTS:
-                    sims.clear()
-                similar = sims[key] = self._similarity_json(sim)
-        else:
-            similar = self._similarity_json(sim)
-        score, similarity = similar
-        message, duplicate_of, members = parts
-        return (f'{{"start": {start}, "end": {end}, "line": {line}, "column": {column}, "end_line": {end_line}, '
-                f'"end_column": {end_column}, "code": "{RULE_CODE}", "name": "near-duplicate", "message": '
-                f'{message}{score}, "severity": {_quote(self.severity)}, "data": {{"cluster": {rep.id}, '
-                f'"kind": "cross-source", "paragraph": {number}, {duplicate_of}{similarity}{members}'
-                f'{_quote(doc)}, "paragraph": {number}}}]}}}}')
-
+        get_parts, get_similar = reps.get, sims.get
+        severity = _quote(self.severity)
+        similarity_json = self._similarity_json
+        out = []
+        append = out.append
+        for _pos, doc, rep, number, start, end, (line, column, end_line, end_column), sim, _para in matches:
+            parts = get_parts(rep.id)
+            if parts is None:
+                if len(reps) >= _JSON_PARTS:
+                    reps.clear()
+                rep_doc = _quote(rep.doc)
+                parts = reps[rep.id] = (
+                    _quote(f"near-duplicate of {rep.doc} paragraph {rep.number}, ")[:-1],  # (the message, open)
+                    f'"duplicate_of": {{"path": {rep_doc}, "paragraph": {rep.number}, "start": {rep.start}, '
+                    f'"end": {rep.end}}}, ',
+                    f'"members": [{{"path": {rep_doc}, "paragraph": {rep.number}}}, {{"path": ', rep.id)
+            x, j, c = sim.score, sim.jaccard, sim.containment
+            # kept only where equal keys write the same text: floats (not 1 beside 1.0), positive (not -0.0 beside 0.0)
+            if type(x) is float and type(j) is float and type(c) is float and x > 0.0 and j > 0.0 and c > 0.0:
+                key = (sim.measure, x, j, c)
+                similar = get_similar(key)
+                if similar is None:
+                    if len(sims) >= _JSON_PARTS:
+                        sims.clear()
+                    similar = sims[key] = similarity_json(sim)
+            else:
+                similar = similarity_json(sim)
+            score, similarity = similar
+            message, duplicate_of, members, cluster = parts
+            append(f'{{"start": {start}, "end": {end}, "line": {line}, "column": {column}, "end_line": {end_line}, '
+                   f'"end_column": {end_column}, "code": "{RULE_CODE}", "name": "near-duplicate", "message": '
+                   f'{message}{score}, "severity": {severity}, "data": {{"cluster": {cluster}, '
+                   f'"kind": "cross-source", "paragraph": {number}, {duplicate_of}{similarity}{members}'
+                   f'{_quote(doc)}, "paragraph": {number}}}]}}}}')
+        return out
 
     def _similarity_json(self, sim: Any) -> tuple[str, str]:
         """The end of the message's JSON (score, closing quote) and the data's ``similarity`` to ``size`` fields."""
@@ -1071,6 +1080,7 @@ class CorpusDedup:
         indexed = self._first_matches(verifier, np.stack([n + rep_index, rows], axis=1), ids)
         rep_row = dict(zip(rep_ids.tolist(), range(n, n + len(rep_ids))))
         matched = self.cache.reps([pid for pid, _ in indexed.values()])
+        owned = self._owned_similarities(verifier, indexed, earlier, rep_row)
         first_id = self.store.reserve(n)
         # Only the paragraphs with a candidate are looked at one by one, in order; the others
         # are new representatives.  A row repeats the Rep in owner[row], or is its own.
@@ -1092,7 +1102,9 @@ class CorpusDedup:
                         continue
                     tried.add(rid)
                     if rid in rep_row:
-                        sim = verifier.similarity(rep_row[rid], i)
+                        known_sim = owned.get((rep_row[rid], i))
+                        sim = (verifier.similarity(rep_row[rid], i) if known_sim is None
+                               else similarity_from(*known_sim))
                     else:
                         k = known.get((rid - first_id, i))  # a representative of this batch
                         sim = (verifier.similarity(rid - first_id, i) if k is None
@@ -1122,6 +1134,25 @@ class CorpusDedup:
             self.cache.add_batch(new)
             self.filter.add(new.ids, new.sigs, sizes[new_rows])
         return out
+
+    @staticmethod
+    def _owned_similarities(verifier: Any, indexed: dict[int, tuple[int, Any]], earlier: dict[int, list[int]],
+                            rep_row: dict[int, int]) -> dict[tuple[int, int], tuple[int, float, float]]:
+        """``(verdict, Jaccard, containment)`` of ``(representative row, paragraph row)`` pairs :meth:`matches` will weigh.
+
+        A paragraph without an indexed match is compared with the
+        representatives of its earlier candidates in the batch; those already
+        matched to an indexed representative (*indexed*) are known now, so
+        these pairs are counted in one compiled pass (``similarity_from`` of
+        a row is :meth:`~cleaner.dedup.cluster.Verifier.similarity` of the
+        pair).  Pairs found only later in the loop are compared there.
+        """
+        pairs = [(rep_row[indexed[j][0]], i) for i, js in earlier.items() if i not in indexed
+                 for j in js if j in indexed]
+        if not pairs:
+            return {}
+        codes, jac, cont = (x.tolist() for x in verifier.similarity_arrays(pairs))
+        return dict(zip(pairs, zip(codes, jac, cont)))
 
     def _first_matches(self, verifier: Any, pairs: np.ndarray, ids: np.ndarray) -> dict[int, tuple[int, Any]]:
         """Paragraph -> ``(id, similarity)`` of its first candidate representative that verifies.
