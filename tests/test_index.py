@@ -687,3 +687,18 @@ def test_findings_json_of_many_matches_is_finding_json_of_each(kept, monkeypatch
                 (k, 0, 9, "line", 0, 0)) for k in range(400)]
     assert dedup.findings_json(matches) == [to_json(dedup.finding(m)) for m in matches]
     assert dedup.findings_json([]) == []
+
+
+def test_similarities_from_rows_are_similarity_from_each_row():
+    """Shared objects for repeated values, and each the Similarity of its own row (zeros, signs, NaN, ints too)."""
+    from cleaner.dedup.cluster import similarities_from, similarity_from
+
+    rows = [(1, 1.0, 1.0), (1, 1.0, 1.0), (2, 0.25, 0.9375), (0, 0.0, 0.5), (0, -0.0, 0.5), (0, 0.0, 0.5),
+            (1, float("nan"), 1.0), (1, float("nan"), 1.0), (1, 1, 1), (1, 1.0, 1.0), (2, 0.25, 0.9375), (0, 0.1, 0.2)]
+    got = similarities_from(*zip(*rows))
+    assert len(got) == len(rows)
+    for sim, row in zip(got, rows):
+        want = similarity_from(*row)
+        assert repr(sim) == repr(want) and type(sim.jaccard) is type(want.jaccard)
+    assert got[0] is got[1] is got[9] and got[2] is got[10] and got[8] is not got[0]
+    assert repr(got[4].jaccard) == "-0.0" and repr(got[3].jaccard) == "0.0"

@@ -384,10 +384,10 @@ class RepBatch:
         bands = np.ascontiguousarray(self.hashes, dtype="<u8").tobytes()
         n = len(self.ids)
         sw, bw = len(sigs) // max(n, 1), len(bands) // max(n, 1)
-        return [(pid, doc, number, start, end, sets[at[k] : at[k + 1]], sigs[k * sw : (k + 1) * sw],
-                 bands[k * bw : (k + 1) * bw])
-                for k, (pid, doc, number, start, end) in enumerate(
-                    zip(self.ids.tolist(), self.docs, self.numbers, self.starts, self.ends))]
+        return list(zip(self.ids.tolist(), self.docs, self.numbers, self.starts, self.ends,
+                        [sets[a:b] for a, b in zip(at, at[1:])],  # (one column at a time: no index arithmetic)
+                        [sigs[k : k + sw] for k in range(0, n * sw, sw)] if sw else [b""] * n,
+                        [bands[k : k + bw] for k in range(0, n * bw, bw)] if bw else [b""] * n))
 
 
 def _gather(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -1165,7 +1165,7 @@ class CorpusDedup:
         worker, and the same in the store).
         """
         from cleaner.dedup import _fast
-        from cleaner.dedup.cluster import similarity_from
+        from cleaner.dedup.cluster import similarities_from
 
         fast = _fast.kernels(len(pairs))
         if fast is None:
@@ -1181,8 +1181,8 @@ class CorpusDedup:
                 verifier.threshold, verifier.containment, verifier.min_containment_shingles)
             found = at >= 0
             rows, at, codes, jac, cont = rows[found], at[found], codes[found], jac[found], cont[found]
-        return {r: (pid, similarity_from(c, j, k)) for r, pid, c, j, k in
-                zip(rows.tolist(), ids[at].tolist(), codes.tolist(), jac.tolist(), cont.tolist())}
+        return dict(zip(rows.tolist(), zip(ids[at].tolist(), similarities_from(codes.tolist(), jac.tolist(),
+                                                                               cont.tolist()))))
 
     def _finding(self, rep: Rep, doc: str, number: int, start: int, end: int, where: tuple[int, int, int, int],
                  sim: Any) -> dict[str, Any]:
