@@ -702,3 +702,40 @@ def test_similarities_from_rows_are_similarity_from_each_row():
         assert repr(sim) == repr(want) and type(sim.jaccard) is type(want.jaccard)
     assert got[0] is got[1] is got[9] and got[2] is got[10] and got[8] is not got[0]
     assert repr(got[4].jaccard) == "-0.0" and repr(got[3].jaccard) == "0.0"
+
+
+@pytest.mark.parametrize("m, n, pool", [(0, 5, 0), (1, 5, 0), (100, 3, 4), (1000, 300, 50), (3000, 400, 0), (5, 1000, 3)])
+def test_galloping_band_lookup_gives_the_pairs_of_the_binary_search_and_of_numpy(m, n, pool, monkeypatch):
+    """The band look-up that gallops from the previous answer: the same pairs, in the same order, as the
+    compiled binary search, and (through BandIndex.lookup_pairs) as the numpy path."""
+    from cleaner.dedup import _fast
+    from cleaner.dedup.index import BandIndex
+
+    if _fast.kernels() is None:
+        pytest.skip("numba is not available")
+    from cleaner.dedup._lookup import bucket_members
+
+    rng = np.random.default_rng(m + n)
+    for _ in range(3):
+        if pool:  # few distinct hashes: long runs of equal keys, repeated queries
+            values = rng.integers(-(2**63), 2**63 - 1, pool, dtype=np.int64)
+            keys, queries = rng.choice(values, (4, m)), rng.choice(values, (4, n))
+        else:  # half the queries are keys of the level, the others (almost surely) not
+            keys = rng.integers(-(2**63), 2**63 - 1, (4, m), dtype=np.int64)
+            hits = rng.choice(keys.ravel(), (4, n // 2)) if m else rng.integers(0, 9, (4, n // 2))
+            queries = np.concatenate([hits, rng.integers(-(2**63), 2**63 - 1, (4, n - n // 2), dtype=np.int64)], axis=1)
+        o = np.argsort(keys, axis=1, kind="stable")
+        keys, ids = np.take_along_axis(keys, o, axis=1), o + 7
+        order = np.argsort(queries, axis=1)
+        queries = np.take_along_axis(queries, order, axis=1)
+        got = bucket_members(keys, ids, queries, order)
+        want = _fast.bucket_members(keys, ids, queries, order)
+        assert all(np.array_equal(x, y) for x, y in zip(got, want))
+        assert len(got[0]) or not m or not pool
+    index = BandIndex(4)
+    index.add(np.arange(1, m + 1), np.ascontiguousarray(keys.T).view(np.uint64))
+    hashes = np.ascontiguousarray(rng.permutation(queries, axis=1).T).view(np.uint64)
+    compiled = index.lookup_pairs(hashes)
+    monkeypatch.setattr(_fast, "AVAILABLE", False)
+    plain = index.lookup_pairs(hashes)
+    assert all(np.array_equal(x, y) for x, y in zip(compiled, plain))
