@@ -1081,48 +1081,50 @@ class CorpusDedup:
         rows, ids, rep_index = rows[cross], ids[cross], rep_index[cross]
         indexed = self._first_matches(verifier, np.stack([n + rep_index, rows], axis=1), ids)
         rep_row = dict(zip(rep_ids.tolist(), range(n, n + len(rep_ids))))
-        matched = self.cache.reps([pid for pid, _ in indexed.values()])
+        matched = self.cache.reps(list(dict.fromkeys([pid for pid, _ in indexed.values()])))  # (one Rep an id)
         owned = self._owned_similarities(verifier, indexed, earlier, rep_row)
         first_id = self.store.reserve(n)
         # Only the paragraphs with a candidate are looked at one by one, in order; the others
         # are new representatives.  A row repeats the Rep in owner[row], or is its own.
         owner: dict[int, Rep] = {}
         out = []
+        append = out.append
         for i in sorted(indexed.keys() | earlier.keys()):
             pos, doc, number, start, end, where, para = paragraphs[i]
+            found = indexed.get(i)
+            if found is not None:
+                rep = owner[i] = matched[found[0]]
+                append((pos, doc, rep, number, start, end, where, found[1], para))
+                continue
             best = None
-            if i in indexed:
-                pid, sim = indexed[i]
-                best = (matched[pid], sim)
-            else:
-                tried: set[int] = set()
-                best_id = -1
-                for j in sorted(earlier[i]):
-                    r = owner.get(j)
-                    rid, rdoc = (first_id + j, paragraphs[j][1]) if r is None else (r.id, r.doc)
-                    if rid in tried or rdoc == doc:
-                        continue
-                    tried.add(rid)
-                    if rid in rep_row:
-                        known_sim = owned.get((rep_row[rid], i))
-                        sim = (verifier.similarity(rep_row[rid], i) if known_sim is None
-                               else similarity_from(*known_sim))
-                    else:
-                        k = known.get((rid - first_id, i))  # a representative of this batch
-                        sim = (verifier.similarity(rid - first_id, i) if k is None
-                               else similarity_from(codes[k], jac[k], cont[k]))
-                    if sim.ok and (best is None or rid < best_id):
-                        best, best_id = (r if r is not None else j, sim), rid
-                if best is None:
+            tried: set[int] = set()
+            best_id = -1
+            for j in sorted(earlier[i]):
+                r = owner.get(j)
+                rid, rdoc = (first_id + j, paragraphs[j][1]) if r is None else (r.id, r.doc)
+                if rid in tried or rdoc == doc:
                     continue
-                if not isinstance(best[0], Rep):  # (a new representative of this batch, row j)
-                    j = best[0]
-                    _pos, rdoc, rnumber, rstart, rend, *_rest = paragraphs[j]
-                    best = (Rep(first_id + j, rdoc, rnumber, rstart, rend, sets.shingles(j)), best[1])
+                tried.add(rid)
+                if rid in rep_row:
+                    known_sim = owned.get((rep_row[rid], i))
+                    sim = (verifier.similarity(rep_row[rid], i) if known_sim is None
+                           else similarity_from(*known_sim))
+                else:
+                    k = known.get((rid - first_id, i))  # a representative of this batch
+                    sim = (verifier.similarity(rid - first_id, i) if k is None
+                           else similarity_from(codes[k], jac[k], cont[k]))
+                if sim.ok and (best is None or rid < best_id):
+                    best, best_id = (r if r is not None else j, sim), rid
+            if best is None:
+                continue
+            if not isinstance(best[0], Rep):  # (a new representative of this batch, row j)
+                j = best[0]
+                _pos, rdoc, rnumber, rstart, rend, *_rest = paragraphs[j]
+                best = (Rep(first_id + j, rdoc, rnumber, rstart, rend, sets.shingles(j)), best[1])
             rep, sim = best
             owner[i] = rep
-            self.clusters_hit.add(rep.id)
-            out.append((pos, doc, rep, number, start, end, where, sim, para))
+            append((pos, doc, rep, number, start, end, where, sim, para))
+        self.clusters_hit.update([m[2].id for m in out])
         if owner:
             new_rows = np.delete(np.arange(n), np.fromiter(owner, dtype=np.int64, count=len(owner)))
         else:
