@@ -223,15 +223,17 @@ def _add_findings(line: bytes, slots: tuple, new: list[Any],
             added = [t.encode("utf-8") for t in texts]
     except UnicodeEncodeError:
         return None
+    view = memoryview(line)  # (the pieces of the line are joined without copying them first)
     items, at = [], start
     for n in lengths:
-        items.append(line[at : at + n])
+        items.append(view[at : at + n])
         at += n + 2
-    end = start + sum(lengths) + 2 * max(len(lengths) - 1, 0)
+    end = at - 2 if lengths else start
     keys, items = keys + new, items + added
     order = sorted(range(len(keys)), key=keys.__getitem__)  # (stable: the line's own first on equal keys)
     items = [items[k] for k in order]
-    return line[:start] + b", ".join(items) + line[end:], (start, [keys[k] for k in order], [len(x) for x in items])
+    return (b"".join((view[:start], b", ".join(items), view[end:])),
+            (start, [keys[k] for k in order], [len(x) for x in items]))
 
 
 #: ``_STATE["rules"]`` when the rules depend on the document's path (``per_file_ignores``).
@@ -431,7 +433,7 @@ def _apply_dedup(dedup: Any, batch: Batch, res: dict[str, Any]) -> None:
         if doc is None and batch.kind == "lines" and res["slots"][pos] is not None:
             # findings only, and the line ends with its findings: splice their JSON in, leave the rest as it is
             patched = _add_findings(res["chunks"][pos], res["slots"][pos], [(m[4], m[5], RULE_CODE) for m in found],
-                                    [dedup.finding_json(m) for m in found])
+                                    dedup.findings_json(found))
             if patched is not None:
                 res["chunks"][pos], res["slots"][pos] = patched
                 continue

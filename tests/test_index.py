@@ -617,3 +617,125 @@ def test_signed_band_hashes_are_the_signatures_bands_for_any_band_count(threshol
     assert np.array_equal(out["hashes"], band_hashes(out["sigs"], bands, rows))
     if threshold == 0.99:
         assert bands == 1
+
+
+def _reworded(text: str, words: int, seed: int) -> str:
+    """*text* with *words* words of every paragraph replaced by others (a heavier edit than :func:`edited`)."""
+    rng = random.Random(seed)
+    out = []
+    for para in text.split("\n\n"):
+        w = para.split(" ")
+        for k in rng.sample(range(len(w)), min(words, len(w))):
+            w[k] = rng.choice(VOCAB)
+        out.append(" ".join(w))
+    return "\n\n".join(out)
+
+
+def test_similarities_counted_ahead_give_the_findings_of_one_comparison_at_a_time(tmp_path, monkeypatch):
+    """Paragraphs weighed against the indexed representative of an earlier copy in their batch: the pairs
+    counted at once (CorpusDedup._owned_similarities) give the same output and index as comparing each pair
+    when the loop meets it."""
+    import sqlite3
+
+    from cleaner.dedup.index import CorpusDedup
+
+    # every batch: a light copy of the wire text (a repeat of the indexed one), then heavier ones, some
+    # too far from it to share a band with it
+    docs = [{"id": "wire-0", "text": WIRE}] + [{"id": f"a{i}", "text": prose(i)} for i in range(5)]
+    docs += [{"id": f"copy-{g}-{k}", "text": _reworded(WIRE, 2 if k == 0 else 5 + k % 4, 10 * g + k)}
+             for g in range(12) for k in range(6)]
+    write(tmp_path / "in" / "a.jsonl", docs)
+    counted = []
+    owned = CorpusDedup._owned_similarities
+
+    def spy(*args):
+        got = owned(*args)
+        counted.append(got)
+        return got
+
+    outputs = []
+    for name, replacement in (("ahead", spy), ("one-by-one", lambda *args: {})):
+        monkeypatch.setattr(CorpusDedup, "_owned_similarities", staticmethod(replacement))
+        run([str(tmp_path / "in")], tmp_path / name, Config(), RunOptions(jobs=1, progress="off", batch_docs=6,
+                                                                          index=str(tmp_path / f"{name}.sqlite")))
+        db = sqlite3.connect(tmp_path / f"{name}.sqlite")
+        outputs.append(((tmp_path / name / "a.jsonl").read_bytes(), db.execute("SELECT * FROM paragraphs").fetchall()))
+        db.close()
+    assert outputs[0] == outputs[1]
+    pairs = [v for c in counted for v in c.values()]
+    assert len(pairs) >= 10  # the pairs counted ahead were met (all rejected here: a copy that passes shares a band)
+    assert sum(len(f) for f in d001(tmp_path / "ahead" / "a.jsonl").values()) >= 18
+
+
+@pytest.mark.parametrize("kept", [1 << 16, 2])
+def test_findings_json_of_many_matches_is_finding_json_of_each(kept, monkeypatch):
+    """The batch writer of finding JSON gives each finding's encoded text, pieces kept or dropped along the way."""
+    from cleaner.dedup import index
+    from cleaner.dedup.cluster import Similarity
+    from cleaner.dedup.index import CorpusDedup, Rep
+    from cleaner.pipeline import to_json
+
+    monkeypatch.setattr(index, "_JSON_PARTS", kept)
+    dedup = CorpusDedup.__new__(CorpusDedup)
+    dedup.severity = "warning"
+    reps = [Rep(k, f"doc \u201c{k % 4}\u201d", k, 10 * k, 10 * k + 5, np.zeros(0, dtype=np.uint32)) for k in range(1, 7)]
+    sims = [Similarity(0.5, 0.75, "jaccard", 0.5), Similarity(1.0, 1.0, "jaccard", 1.0), Similarity(1, 1, "jaccard", 1),
+            Similarity(-0.0, 1.0, "containment", 1.0), Similarity(0.25, 0.9375, "containment", 0.9375),
+            Similarity(float("inf"), 0.9, "jaccard", float("inf"))]
+    rng = random.Random(7)
+    matches = [(0, rng.choice(["a", "b\"\n"]), rng.choice(reps), k, k, k + 9, (1, k, 2, 3), rng.choice(sims),
+                (k, 0, 9, "line", 0, 0)) for k in range(400)]
+    assert dedup.findings_json(matches) == [to_json(dedup.finding(m)) for m in matches]
+    assert dedup.findings_json([]) == []
+
+
+def test_similarities_from_rows_are_similarity_from_each_row():
+    """Shared objects for repeated values, and each the Similarity of its own row (zeros, signs, NaN, ints too)."""
+    from cleaner.dedup.cluster import similarities_from, similarity_from
+
+    rows = [(1, 1.0, 1.0), (1, 1.0, 1.0), (2, 0.25, 0.9375), (0, 0.0, 0.5), (0, -0.0, 0.5), (0, 0.0, 0.5),
+            (1, float("nan"), 1.0), (1, float("nan"), 1.0), (1, 1, 1), (1, 1.0, 1.0), (2, 0.25, 0.9375), (0, 0.1, 0.2)]
+    got = similarities_from(*zip(*rows))
+    assert len(got) == len(rows)
+    for sim, row in zip(got, rows):
+        want = similarity_from(*row)
+        assert repr(sim) == repr(want) and type(sim.jaccard) is type(want.jaccard)
+    assert got[0] is got[1] is got[9] and got[2] is got[10] and got[8] is not got[0]
+    assert repr(got[4].jaccard) == "-0.0" and repr(got[3].jaccard) == "0.0"
+
+
+@pytest.mark.parametrize("m, n, pool", [(0, 5, 0), (1, 5, 0), (100, 3, 4), (1000, 300, 50), (3000, 400, 0), (5, 1000, 3)])
+def test_galloping_band_lookup_gives_the_pairs_of_the_binary_search_and_of_numpy(m, n, pool, monkeypatch):
+    """The band look-up that gallops from the previous answer: the same pairs, in the same order, as the
+    compiled binary search, and (through BandIndex.lookup_pairs) as the numpy path."""
+    from cleaner.dedup import _fast
+    from cleaner.dedup.index import BandIndex
+
+    if _fast.kernels() is None:
+        pytest.skip("numba is not available")
+    from cleaner.dedup._lookup import bucket_members
+
+    rng = np.random.default_rng(m + n)
+    for _ in range(3):
+        if pool:  # few distinct hashes: long runs of equal keys, repeated queries
+            values = rng.integers(-(2**63), 2**63 - 1, pool, dtype=np.int64)
+            keys, queries = rng.choice(values, (4, m)), rng.choice(values, (4, n))
+        else:  # half the queries are keys of the level, the others (almost surely) not
+            keys = rng.integers(-(2**63), 2**63 - 1, (4, m), dtype=np.int64)
+            hits = rng.choice(keys.ravel(), (4, n // 2)) if m else rng.integers(0, 9, (4, n // 2))
+            queries = np.concatenate([hits, rng.integers(-(2**63), 2**63 - 1, (4, n - n // 2), dtype=np.int64)], axis=1)
+        o = np.argsort(keys, axis=1, kind="stable")
+        keys, ids = np.take_along_axis(keys, o, axis=1), o + 7
+        order = np.argsort(queries, axis=1)
+        queries = np.take_along_axis(queries, order, axis=1)
+        got = bucket_members(keys, ids, queries, order)
+        want = _fast.bucket_members(keys, ids, queries, order)
+        assert all(np.array_equal(x, y) for x, y in zip(got, want))
+        assert len(got[0]) or not m or not pool
+    index = BandIndex(4)
+    index.add(np.arange(1, m + 1), np.ascontiguousarray(keys.T).view(np.uint64))
+    hashes = np.ascontiguousarray(rng.permutation(queries, axis=1).T).view(np.uint64)
+    compiled = index.lookup_pairs(hashes)
+    monkeypatch.setattr(_fast, "AVAILABLE", False)
+    plain = index.lookup_pairs(hashes)
+    assert all(np.array_equal(x, y) for x, y in zip(compiled, plain))

@@ -63,6 +63,29 @@ def similarity_from(code: int, jaccard: float, containment: float) -> Similarity
     return _SIMILARITY[code](jaccard, containment)
 
 
+def similarities_from(codes: Iterable[int], jaccard: Iterable[float], containment: Iterable[float]) -> list[Similarity]:
+    """:func:`similarity_from` of every row; rows with the same values get the same (immutable) object.
+
+    Near-duplicates repeat the same few values (``J=1.00`` above all), and
+    making a frozen dataclass costs more than finding it again.  Values are
+    shared only where equal keys cannot be written differently: positive floats.
+    """
+    made: dict[tuple[int, float, float], Similarity] = {}
+    get = made.get
+    out = []
+    append = out.append
+    for key in zip(codes, jaccard, containment):
+        code, j, c = key
+        if type(j) is float and type(c) is float and j > 0.0 and c > 0.0:  # (not 1 beside 1.0, nor -0.0 beside 0.0)
+            sim = get(key)
+            if sim is None:
+                sim = made[key] = _SIMILARITY[code](j, c)
+        else:
+            sim = _SIMILARITY[code](j, c)
+        append(sim)
+    return out
+
+
 class Verifier:
     """Exact similarity on the shingle sets of a :class:`ShingleBatch`.
 

@@ -384,10 +384,10 @@ class RepBatch:
         bands = np.ascontiguousarray(self.hashes, dtype="<u8").tobytes()
         n = len(self.ids)
         sw, bw = len(sigs) // max(n, 1), len(bands) // max(n, 1)
-        return [(pid, doc, number, start, end, sets[at[k] : at[k + 1]], sigs[k * sw : (k + 1) * sw],
-                 bands[k * bw : (k + 1) * bw])
-                for k, (pid, doc, number, start, end) in enumerate(
-                    zip(self.ids.tolist(), self.docs, self.numbers, self.starts, self.ends))]
+        return list(zip(self.ids.tolist(), self.docs, self.numbers, self.starts, self.ends,
+                        [sets[a:b] for a, b in zip(at, at[1:])],  # (one column at a time: no index arithmetic)
+                        [sigs[k : k + sw] for k in range(0, n * sw, sw)] if sw else [b""] * n,
+                        [bands[k : k + bw] for k in range(0, n * bw, bw)] if bw else [b""] * n))
 
 
 def _gather(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -600,9 +600,11 @@ class BandIndex:
         q = np.take_along_axis(q, order, axis=1)
         rows_all, ids_all = [], []
         fast = _fast.kernels(q.size)
+        if fast is not None:
+            from cleaner.dedup._lookup import bucket_members
         for keys, ids in self.levels:
             if fast is not None:  # the same pairs, all bands in one compiled pass
-                rows, found = fast.bucket_members(keys, ids, q, order)
+                rows, found = bucket_members(keys, ids, q, order)
                 rows_all.append(rows)
                 ids_all.append(found)
                 continue
@@ -962,39 +964,48 @@ class CorpusDedup:
         representative (an id names one representative) or only on the
         similarity is written once and kept, a bounded number of times.
         """
-        _pos, doc, rep, number, start, end, (line, column, end_line, end_column), sim, _para = match
+        return self.findings_json((match,))[0]
+
+    def findings_json(self, matches: Any) -> list[str]:
+        """:meth:`finding_json` of every match, in one loop (no method call per finding)."""
         reps, sims = self._json_parts
         if reps is None:
             reps, sims = self._json_parts = ({}, {})
-        parts = reps.get(rep.id)
-        if parts is None:
-            if len(reps) >= _JSON_PARTS:
-                reps.clear()
-            rep_doc = _quote(rep.doc)
-            parts = reps[rep.id] = (
-                _quote(f"near-duplicate of {rep.doc} paragraph {rep.number}, ")[:-1],  # (the message, open)
-                f'"duplicate_of": {{"path": {rep_doc}, "paragraph": {rep.number}, "start": {rep.start}, '
-                f'"end": {rep.end}}}, ',
-                f'"members": [{{"path": {rep_doc}, "paragraph": {rep.number}}}, {{"path": ')
-        x, j, c = sim.score, sim.jaccard, sim.containment
-        # kept only where equal keys write the same text: floats (not 1 beside 1.0), positive (not -0.0 beside 0.0)
-        if type(x) is float and type(j) is float and type(c) is float and x > 0.0 and j > 0.0 and c > 0.0:
-            key = (sim.measure, x, j, c)
-            similar = sims.get(key)
-            if similar is None:
-                if len(sims) >= _JSON_PARTS:
-                    sims.clear()
-                similar = sims[key] = self._similarity_json(sim)
-        else:
-            similar = self._similarity_json(sim)
-        score, similarity = similar
-        message, duplicate_of, members = parts
-        return (f'{{"start": {start}, "end": {end}, "line": {line}, "column": {column}, "end_line": {end_line}, '
-                f'"end_column": {end_column}, "code": "{RULE_CODE}", "name": "near-duplicate", "message": '
-                f'{message}{score}, "severity": {_quote(self.severity)}, "data": {{"cluster": {rep.id}, '
-                f'"kind": "cross-source", "paragraph": {number}, {duplicate_of}{similarity}{members}'
-                f'{_quote(doc)}, "paragraph": {number}}}]}}}}')
-
+        get_parts, get_similar = reps.get, sims.get
+        severity = _quote(self.severity)
+        similarity_json = self._similarity_json
+        out = []
+        append = out.append
+        for _pos, doc, rep, number, start, end, (line, column, end_line, end_column), sim, _para in matches:
+            parts = get_parts(rep.id)
+            if parts is None:
+                if len(reps) >= _JSON_PARTS:
+                    reps.clear()
+                rep_doc = _quote(rep.doc)
+                parts = reps[rep.id] = (
+                    _quote(f"near-duplicate of {rep.doc} paragraph {rep.number}, ")[:-1],  # (the message, open)
+                    f'"duplicate_of": {{"path": {rep_doc}, "paragraph": {rep.number}, "start": {rep.start}, '
+                    f'"end": {rep.end}}}, ',
+                    f'"members": [{{"path": {rep_doc}, "paragraph": {rep.number}}}, {{"path": ', rep.id)
+            x, j, c = sim.score, sim.jaccard, sim.containment
+            # kept only where equal keys write the same text: floats (not 1 beside 1.0), positive (not -0.0 beside 0.0)
+            if type(x) is float and type(j) is float and type(c) is float and x > 0.0 and j > 0.0 and c > 0.0:
+                key = (sim.measure, x, j, c)
+                similar = get_similar(key)
+                if similar is None:
+                    if len(sims) >= _JSON_PARTS:
+                        sims.clear()
+                    similar = sims[key] = similarity_json(sim)
+            else:
+                similar = similarity_json(sim)
+            score, similarity = similar
+            message, duplicate_of, members, cluster = parts
+            append(f'{{"start": {start}, "end": {end}, "line": {line}, "column": {column}, "end_line": {end_line}, '
+                   f'"end_column": {end_column}, "code": "{RULE_CODE}", "name": "near-duplicate", "message": '
+                   f'{message}{score}, "severity": {severity}, "data": {{"cluster": {cluster}, '
+                   f'"kind": "cross-source", "paragraph": {number}, {duplicate_of}{similarity}{members}'
+                   f'{_quote(doc)}, "paragraph": {number}}}]}}}}')
+        return out
 
     def _similarity_json(self, sim: Any) -> tuple[str, str]:
         """The end of the message's JSON (score, closing quote) and the data's ``similarity`` to ``size`` fields."""
@@ -1070,45 +1081,50 @@ class CorpusDedup:
         rows, ids, rep_index = rows[cross], ids[cross], rep_index[cross]
         indexed = self._first_matches(verifier, np.stack([n + rep_index, rows], axis=1), ids)
         rep_row = dict(zip(rep_ids.tolist(), range(n, n + len(rep_ids))))
-        matched = self.cache.reps([pid for pid, _ in indexed.values()])
+        matched = self.cache.reps(list(dict.fromkeys([pid for pid, _ in indexed.values()])))  # (one Rep an id)
+        owned = self._owned_similarities(verifier, indexed, earlier, rep_row)
         first_id = self.store.reserve(n)
         # Only the paragraphs with a candidate are looked at one by one, in order; the others
         # are new representatives.  A row repeats the Rep in owner[row], or is its own.
         owner: dict[int, Rep] = {}
         out = []
+        append = out.append
         for i in sorted(indexed.keys() | earlier.keys()):
             pos, doc, number, start, end, where, para = paragraphs[i]
+            found = indexed.get(i)
+            if found is not None:
+                rep = owner[i] = matched[found[0]]
+                append((pos, doc, rep, number, start, end, where, found[1], para))
+                continue
             best = None
-            if i in indexed:
-                pid, sim = indexed[i]
-                best = (matched[pid], sim)
-            else:
-                tried: set[int] = set()
-                best_id = -1
-                for j in sorted(earlier[i]):
-                    r = owner.get(j)
-                    rid, rdoc = (first_id + j, paragraphs[j][1]) if r is None else (r.id, r.doc)
-                    if rid in tried or rdoc == doc:
-                        continue
-                    tried.add(rid)
-                    if rid in rep_row:
-                        sim = verifier.similarity(rep_row[rid], i)
-                    else:
-                        k = known.get((rid - first_id, i))  # a representative of this batch
-                        sim = (verifier.similarity(rid - first_id, i) if k is None
-                               else similarity_from(codes[k], jac[k], cont[k]))
-                    if sim.ok and (best is None or rid < best_id):
-                        best, best_id = (r if r is not None else j, sim), rid
-                if best is None:
+            tried: set[int] = set()
+            best_id = -1
+            for j in sorted(earlier[i]):
+                r = owner.get(j)
+                rid, rdoc = (first_id + j, paragraphs[j][1]) if r is None else (r.id, r.doc)
+                if rid in tried or rdoc == doc:
                     continue
-                if not isinstance(best[0], Rep):  # (a new representative of this batch, row j)
-                    j = best[0]
-                    _pos, rdoc, rnumber, rstart, rend, *_rest = paragraphs[j]
-                    best = (Rep(first_id + j, rdoc, rnumber, rstart, rend, sets.shingles(j)), best[1])
+                tried.add(rid)
+                if rid in rep_row:
+                    known_sim = owned.get((rep_row[rid], i))
+                    sim = (verifier.similarity(rep_row[rid], i) if known_sim is None
+                           else similarity_from(*known_sim))
+                else:
+                    k = known.get((rid - first_id, i))  # a representative of this batch
+                    sim = (verifier.similarity(rid - first_id, i) if k is None
+                           else similarity_from(codes[k], jac[k], cont[k]))
+                if sim.ok and (best is None or rid < best_id):
+                    best, best_id = (r if r is not None else j, sim), rid
+            if best is None:
+                continue
+            if not isinstance(best[0], Rep):  # (a new representative of this batch, row j)
+                j = best[0]
+                _pos, rdoc, rnumber, rstart, rend, *_rest = paragraphs[j]
+                best = (Rep(first_id + j, rdoc, rnumber, rstart, rend, sets.shingles(j)), best[1])
             rep, sim = best
             owner[i] = rep
-            self.clusters_hit.add(rep.id)
-            out.append((pos, doc, rep, number, start, end, where, sim, para))
+            append((pos, doc, rep, number, start, end, where, sim, para))
+        self.clusters_hit.update([m[2].id for m in out])
         if owner:
             new_rows = np.delete(np.arange(n), np.fromiter(owner, dtype=np.int64, count=len(owner)))
         else:
@@ -1123,6 +1139,25 @@ class CorpusDedup:
             self.filter.add(new.ids, new.sigs, sizes[new_rows])
         return out
 
+    @staticmethod
+    def _owned_similarities(verifier: Any, indexed: dict[int, tuple[int, Any]], earlier: dict[int, list[int]],
+                            rep_row: dict[int, int]) -> dict[tuple[int, int], tuple[int, float, float]]:
+        """``(verdict, Jaccard, containment)`` of ``(representative row, paragraph row)`` pairs :meth:`matches` will weigh.
+
+        A paragraph without an indexed match is compared with the
+        representatives of its earlier candidates in the batch; those already
+        matched to an indexed representative (*indexed*) are known now, so
+        these pairs are counted in one compiled pass (``similarity_from`` of
+        a row is :meth:`~cleaner.dedup.cluster.Verifier.similarity` of the
+        pair).  Pairs found only later in the loop are compared there.
+        """
+        pairs = [(rep_row[indexed[j][0]], i) for i, js in earlier.items() if i not in indexed
+                 for j in js if j in indexed]
+        if not pairs:
+            return {}
+        codes, jac, cont = (x.tolist() for x in verifier.similarity_arrays(pairs))
+        return dict(zip(pairs, zip(codes, jac, cont)))
+
     def _first_matches(self, verifier: Any, pairs: np.ndarray, ids: np.ndarray) -> dict[int, tuple[int, Any]]:
         """Paragraph -> ``(id, similarity)`` of its first candidate representative that verifies.
 
@@ -1134,7 +1169,7 @@ class CorpusDedup:
         worker, and the same in the store).
         """
         from cleaner.dedup import _fast
-        from cleaner.dedup.cluster import similarity_from
+        from cleaner.dedup.cluster import similarities_from
 
         fast = _fast.kernels(len(pairs))
         if fast is None:
@@ -1150,8 +1185,8 @@ class CorpusDedup:
                 verifier.threshold, verifier.containment, verifier.min_containment_shingles)
             found = at >= 0
             rows, at, codes, jac, cont = rows[found], at[found], codes[found], jac[found], cont[found]
-        return {r: (pid, similarity_from(c, j, k)) for r, pid, c, j, k in
-                zip(rows.tolist(), ids[at].tolist(), codes.tolist(), jac.tolist(), cont.tolist())}
+        return dict(zip(rows.tolist(), zip(ids[at].tolist(), similarities_from(codes.tolist(), jac.tolist(),
+                                                                               cont.tolist()))))
 
     def _finding(self, rep: Rep, doc: str, number: int, start: int, end: int, where: tuple[int, int, int, int],
                  sim: Any) -> dict[str, Any]:
