@@ -353,7 +353,7 @@ def _hash_word(words, s, length):
 
 
 @numba.njit(cache=True, nogil=True)
-def _tokenize(blob, char_starts, lut, classes, codes_sep, codes_del):
+def _tokenize(blob, char_starts, lut, classes, codes_sep, codes_del, bounds, high):
     # Steps 1 and 2 of the tokeniser on UTF-8 bytes: every byte is folded (the bytes translate, multi-byte
     # separators to spaces, deleted characters left out) into *out*, and the word bounds (runs of bytes
     # other than space in *out*) are noted in the same pass, without a branch per byte on them (a
@@ -362,8 +362,8 @@ def _tokenize(blob, char_starts, lut, classes, codes_sep, codes_del):
     n_texts = len(char_starts) - 1
     words = np.empty(size // 8 + 3, dtype=np.uint64)  # *out* read as 64-bit words by _hash_word
     out = words.view(np.uint8)  # (at least 8 bytes of padding)
-    bounds = np.empty(size + 2, dtype=np.int64)  # where words start and end, one after the other
-    high = np.empty(size // 2 + 1, dtype=np.int64)  # the words with a byte >= 0x80 (words are 2 bytes apart)
+    # bounds (len >= size + 2): where words start and end, one after the other; high (len >= size // 2 + 1):
+    # the words with a byte >= 0x80 (words are 2 bytes apart).  Both are scratch space of the caller's.
     first_word = np.empty(n_texts + 1, dtype=np.int64)  # words never cross texts: a text owns those starting in it
     c = 0  # bounds noted: word (c - 1) // 2 is being read when c is odd
     prev = False  # is the last byte written part of a word?
@@ -470,7 +470,7 @@ def _tokenize(blob, char_starts, lut, classes, codes_sep, codes_del):
     hashes = np.empty(n, dtype=np.uint64)
     for k in range(n):
         hashes[k] = _hash_word(words, starts[k], ends[k] - starts[k])
-    return out, w, hashes, starts, ends, high[:ns], first_word
+    return out, w, hashes, starts, ends, high[:ns].copy(), first_word
 
 
 #: Values sorted together by :func:`_unique_segments_u32` (the scratch arrays stay in the cache).
