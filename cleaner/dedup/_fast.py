@@ -145,9 +145,26 @@ def tokenize(blob: bytes, char_starts: np.ndarray, lut: np.ndarray, codes_sep: n
     computes with ``bytes.translate``, the folding of multi-byte separators,
     the removal of the deleted bytes, the word bounds and the word hashes.
     """
+    codes_sep = np.ascontiguousarray(codes_sep, dtype=np.int64)
+    codes_del = np.ascontiguousarray(codes_del, dtype=np.int64)
+    key = (codes_sep.tobytes(), codes_del.tobytes())
+    classes = _CLASSES.get(key)
+    if classes is None:
+        _CLASSES.clear()
+        classes = _CLASSES[key] = _k.code_classes(codes_sep, codes_del)
+    bounds, high = _SCRATCH.get("bounds"), _SCRATCH.get("high")
+    if bounds is None or len(bounds) < len(blob) + 2:  # scratch space kept from call to call (see _SCRATCH)
+        bounds = _SCRATCH["bounds"] = np.empty(2 * len(blob) + 2, dtype=np.int64)
+        high = _SCRATCH["high"] = np.empty(len(blob) + 1, dtype=np.int64)
     return _k._tokenize(np.frombuffer(blob, dtype=np.uint8), np.ascontiguousarray(char_starts, dtype=np.int64), lut,
-                        np.ascontiguousarray(codes_sep, dtype=np.int64),
-                        np.ascontiguousarray(codes_del, dtype=np.int64))
+                        classes, codes_sep, codes_del, bounds, high)
+
+
+#: The tokeniser's scratch arrays, reused by every call: a fresh array of several megabytes a batch
+#: is mapped afresh by the allocator and costs a page fault per 4 KB touched (measured 10% of the signing).
+_SCRATCH: dict[str, np.ndarray] = {}
+#: The tokeniser's table of two- and three-byte characters, by the codes it was made from.
+_CLASSES: dict[tuple[bytes, bytes], np.ndarray] = {}
 
 
 def first_verified(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, starts: np.ndarray, threshold: float,
@@ -183,3 +200,53 @@ def merge_rows(k1: np.ndarray, i1: np.ndarray, k2: np.ndarray, i2: np.ndarray) -
     """
     return _k._merge_rows(np.ascontiguousarray(k1), np.ascontiguousarray(i1), np.ascontiguousarray(k2),
                           np.ascontiguousarray(i2))
+
+
+class WordTable:
+    """A memo of 64-bit keys to 64-bit values or "dropped", as an open-addressing hash table the kernels probe.
+
+    The tokeniser keeps here the hash of every normalised non-ASCII word by
+    the hash of its raw bytes (:func:`~cleaner.dedup.normalize.tokenize_batch`),
+    so a batch's words are looked up in one compiled pass instead of one
+    ``dict`` look-up each.  Grows by doubling (at most half full), holds at
+    most *max_items* entries (then starts afresh: it is a memo only).
+    """
+
+    def __init__(self, max_items: int, capacity: int = 1 << 14):
+        self.max_items = max_items
+        self._capacity = capacity
+        self.clear()
+
+    def clear(self) -> None:
+        self.keys = np.zeros(self._capacity, dtype=np.uint64)
+        self.vals = np.zeros(self._capacity, dtype=np.uint64)
+        self.state = np.zeros(self._capacity, dtype=np.uint8)  # 0 empty, 1 a value, 2 dropped
+        self.size = 0
+
+    def __len__(self) -> int:
+        return self.size
+
+    def lookup(self, hashes: np.ndarray, special: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Replace ``hashes[special[q]]`` by its value for every key held: ``(q not held, words dropped)``."""
+        return _k._word_table_lookup(hashes, np.ascontiguousarray(special, dtype=np.int64), self.keys, self.vals,
+                                     self.state)
+
+    def add(self, keys: np.ndarray, vals: np.ndarray, dropped: np.ndarray) -> None:
+        """Hold *keys* (distinct, not held yet) with *vals*, or as dropped where *dropped* is true."""
+        if self.size + len(keys) > self.max_items:
+            self.clear()
+        need = self.size + len(keys)
+        if 2 * need > len(self.keys):
+            capacity = len(self.keys)
+            while 2 * need > capacity:
+                capacity *= 2
+            held = np.flatnonzero(self.state)
+            old = (self.keys[held], self.vals[held], self.state[held])
+            self.keys = np.zeros(capacity, dtype=np.uint64)
+            self.vals = np.zeros(capacity, dtype=np.uint64)
+            self.state = np.zeros(capacity, dtype=np.uint8)
+            _k._word_table_insert(self.keys, self.vals, self.state, *old)
+        _k._word_table_insert(self.keys, self.vals, self.state, np.ascontiguousarray(keys, dtype=np.uint64),
+                              np.ascontiguousarray(vals, dtype=np.uint64),
+                              np.where(dropped, 2, 1).astype(np.uint8))
+        self.size = need

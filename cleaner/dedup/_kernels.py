@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import numba
 import numpy as np
+
+if sys.byteorder != "little":  # (the tokeniser reads its bytes as little-endian 64-bit words)
+    raise ImportError("the compiled kernels assume a little-endian machine; the numpy path runs instead")
 
 _M32 = 0xFFFFFFFF
 
@@ -19,21 +24,55 @@ def _fmix32(h):
     return h
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _affine(ak, bk, h):
+    return np.uint32(ak * h + bk)
+
+
 @numba.njit(cache=True, nogil=True)
 def _signatures(values, offsets, a, b, out):
     # (a * h + b) mod 2**32 in 32-bit lanes: the low 32 bits of the 64-bit computation, twice the lanes.
+    # Eight (then four) values at a time: the row and the parameters are read once for all of them
+    # (3x faster than value by value); a minimum does not depend on the order it is taken in.
     n, num_perm = out.shape
     row = np.empty(num_perm, dtype=np.uint32)
     for i in range(n):
         lo, hi = offsets[i], offsets[i + 1]
         for k in range(num_perm):
             row[k] = np.uint32(_M32)
-        for t in range(lo, hi):
+        t = lo
+        while t + 8 <= hi:
+            h0 = np.uint32(_fmix32(values[t]))
+            h1 = np.uint32(_fmix32(values[t + 1]))
+            h2 = np.uint32(_fmix32(values[t + 2]))
+            h3 = np.uint32(_fmix32(values[t + 3]))
+            h4 = np.uint32(_fmix32(values[t + 4]))
+            h5 = np.uint32(_fmix32(values[t + 5]))
+            h6 = np.uint32(_fmix32(values[t + 6]))
+            h7 = np.uint32(_fmix32(values[t + 7]))
+            for k in range(num_perm):
+                ak = a[k]
+                bk = b[k]
+                v = min(min(min(_affine(ak, bk, h0), _affine(ak, bk, h1)), min(_affine(ak, bk, h2), _affine(ak, bk, h3))),
+                        min(min(_affine(ak, bk, h4), _affine(ak, bk, h5)), min(_affine(ak, bk, h6), _affine(ak, bk, h7))))
+                row[k] = min(row[k], v)
+            t += 8
+        if t + 4 <= hi:
+            h0 = np.uint32(_fmix32(values[t]))
+            h1 = np.uint32(_fmix32(values[t + 1]))
+            h2 = np.uint32(_fmix32(values[t + 2]))
+            h3 = np.uint32(_fmix32(values[t + 3]))
+            for k in range(num_perm):
+                ak = a[k]
+                bk = b[k]
+                v = min(min(_affine(ak, bk, h0), _affine(ak, bk, h1)), min(_affine(ak, bk, h2), _affine(ak, bk, h3)))
+                row[k] = min(row[k], v)
+            t += 4
+        while t < hi:
             h = np.uint32(_fmix32(values[t]))
             for k in range(num_perm):
-                v = np.uint32(a[k] * h + b[k])
-                if v < row[k]:
-                    row[k] = v
+                row[k] = min(row[k], _affine(a[k], b[k], h))
+            t += 1
         for k in range(num_perm):
             out[i, k] = row[k]
 
@@ -119,22 +158,6 @@ def _chunk(arr, at, remaining):
     if remaining < 8:
         chunk &= (np.uint64(1) << np.uint64(8 * remaining)) - np.uint64(1)
     return chunk
-
-
-@numba.njit(cache=True, nogil=True)
-def _word_hashes(arr, starts, lens):
-    n = len(starts)
-    out = np.empty(n, dtype=np.uint64)
-    for w in range(n):
-        s = starts[w]
-        length = lens[w]
-        h = _fmix64(_chunk(arr, s, length) ^ (np.uint64(length) * _C1))
-        k = 1
-        while 8 * k < length:
-            h = _fmix64(h ^ (_chunk(arr, s + 8 * k, length - 8 * k) * _C2 + np.uint64(k)))
-            k += 1
-        out[w] = h
-    return out
 
 
 @numba.njit(cache=True, nogil=True)
@@ -316,113 +339,172 @@ def _merge_rows(k1, i1, k2, i2):
     return keys, ids
 
 
+#: What the tokeniser does with a multi-byte character (see :func:`code_classes`).
+_KEEP, _SEP, _DEL = 0, 1, 2
+
+
+def code_classes(codes_sep, codes_del):
+    """The :func:`_tokenize` table of the two- and three-byte characters in *codes_sep* and *codes_del*.
+
+    Entry ``c`` (``c < 2048``) is the class of the two-byte sequence with
+    payload bits ``c``, entry ``2048 + c`` that of the three-byte one with
+    payload ``c``: :data:`_SEP`, :data:`_DEL` or :data:`_KEEP`.  A
+    well-formed sequence of a given length and its payload determine each
+    other, so a look-up gives what the sorted codes give, and a separator
+    that is also deleted stays a separator, as there.
+    """
+    classes = np.zeros(2048 + 65536, dtype=np.uint8)
+    for codes, kind in ((codes_del, _DEL), (codes_sep, _SEP)):
+        for code in np.asarray(codes, dtype=np.int64).tolist():
+            nbytes, value = code >> 32, code & 0xFFFFFFFF
+            if nbytes == 2:
+                classes[((value >> 8) & 0x1F) << 6 | (value & 0x3F)] = kind
+            elif nbytes == 3:
+                classes[2048 + (((value >> 16) & 0x0F) << 12 | ((value >> 8) & 0x3F) << 6 | (value & 0x3F))] = kind
+    return classes
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _chunk_of_words(words, at, remaining):
+    # _chunk of the bytes that are the little-endian 64-bit *words*: two aligned loads, not eight
+    q = at >> 3
+    r = np.uint64((at & 7) * 8)
+    chunk = (words[q] >> r) | ((words[q + 1] << np.uint64(1)) << (np.uint64(63) - r))  # (no shift by 64)
+    if remaining < 8:
+        chunk &= (np.uint64(1) << np.uint64(8 * remaining)) - np.uint64(1)
+    return chunk
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _hash_word(words, s, length):
+    # word_hash of bytes s .. s + length - 1 of *words* (one word of padding after them)
+    h = _fmix64(_chunk_of_words(words, s, length) ^ (np.uint64(length) * _C1))
+    k = 1
+    while 8 * k < length:
+        h = _fmix64(h ^ (_chunk_of_words(words, s + 8 * k, length - 8 * k) * _C2 + np.uint64(k)))
+        k += 1
+    return h
+
+
 @numba.njit(cache=True, nogil=True)
-def _fold_bytes(blob, char_starts, lut, codes_sep, codes_del):
-    # Steps 1 and 2 of the tokeniser on UTF-8 bytes, deleted characters left out: the bytes
-    # translate, the folding of multi-byte separators and the removal of the NUL bytes give, with where
-    # each text starts.
+def _tokenize(blob, char_starts, lut, classes, codes_sep, codes_del, bounds, high):
+    # Steps 1 and 2 of the tokeniser on UTF-8 bytes: every byte is folded (the bytes translate, multi-byte
+    # separators to spaces, deleted characters left out) into *out*, and the word bounds (runs of bytes
+    # other than space in *out*) are noted in the same pass, without a branch per byte on them (a
+    # mispredicted branch at every word's start and end measured twice as slow); then every word is hashed.
     size = len(blob)
     n_texts = len(char_starts) - 1
-    out = np.empty(size + 8, dtype=np.uint8)  # (8 bytes of padding for _chunk)
-    text_start = np.empty(n_texts + 1, dtype=np.int64)
+    words = np.empty(size // 8 + 3, dtype=np.uint64)  # *out* read as 64-bit words by _hash_word
+    out = words.view(np.uint8)  # (at least 8 bytes of padding)
+    # bounds (len >= size + 2): where words start and end, one after the other; high (len >= size // 2 + 1):
+    # the words with a byte >= 0x80 (words are 2 bytes apart).  Both are scratch space of the caller's.
+    first_word = np.empty(n_texts + 1, dtype=np.int64)  # words never cross texts: a text owns those starting in it
+    c = 0  # bounds noted: word (c - 1) // 2 is being read when c is odd
+    prev = False  # is the last byte written part of a word?
+    ns = 0
     w = 0
     cp = 0  # code points read
     t = 0  # the next text to start, at code point nxt
     nxt = char_starts[0]
     i = 0
     while i < size:
-        lead = blob[i]
         if cp == nxt:
-            text_start[t] = w
+            first_word[t] = (c + 1) >> 1
             t += 1
             nxt = char_starts[t] if t <= n_texts else -1
+        # A run of ASCII bytes (one code point each), up to the next text's start at most.
+        stop = size if nxt < cp else min(size, i + (nxt - cp))
+        j = i
+        while j < stop:
+            x = blob[j]
+            if x >= 0x80:
+                break
+            x = lut[x]
+            out[w] = x
+            cur = x != 32
+            bounds[c] = w  # kept only where a word starts or ends (c moves on)
+            c += cur != prev
+            prev = cur
+            w += 1
+            j += 1
+        if j > i:
+            cp += j - i
+            i = j
+            continue
+        lead = blob[i]  # (>= 0x80)
         cp += 1
-        if lead < 0x80:
-            out[w] = lut[lead]
-            w += 1
-            i += 1
-            continue
+        well_formed = False  # (then no byte of the character is a space)
         if lead < 0xC0:  # (a continuation byte on its own: str.encode makes none)
-            out[w] = lead
-            w += 1
-            i += 1
-            continue
-        nbytes = 4 if lead >= 0xF0 else (3 if lead >= 0xE0 else 2)
-        code = np.int64(0)
-        for k in range(nbytes):
-            code = (code << 8) | np.int64(blob[min(i + k, size - 1)])
-        code |= np.int64(nbytes) << 32
-        j = np.searchsorted(codes_sep, code)
-        if j < len(codes_sep) and codes_sep[j] == code:
+            nbytes = 1
+            kind = _KEEP
+        else:
+            nbytes = 4 if lead >= 0xF0 else (3 if lead >= 0xE0 else 2)
+            kind = _KEEP
+            if nbytes == 2 and i + 1 < size and (blob[i + 1] & 0xC0) == 0x80:  # (well-formed: its table)
+                kind = classes[((lead & 0x1F) << 6) | (blob[i + 1] & 0x3F)]
+                well_formed = True
+            elif nbytes == 3 and i + 2 < size and (blob[i + 1] & 0xC0) == 0x80 and (blob[i + 2] & 0xC0) == 0x80:
+                kind = classes[2048 + (((lead & 0x0F) << 12) | ((blob[i + 1] & 0x3F) << 6) | (blob[i + 2] & 0x3F))]
+                well_formed = True
+            else:  # four bytes (or not UTF-8): the sorted codes
+                code = np.int64(0)
+                for k in range(nbytes):
+                    code = (code << 8) | np.int64(blob[min(i + k, size - 1)])
+                code |= np.int64(nbytes) << 32
+                j = np.searchsorted(codes_sep, code)
+                if j < len(codes_sep) and codes_sep[j] == code:
+                    kind = _SEP
+                else:
+                    j = np.searchsorted(codes_del, code)
+                    if j < len(codes_del) and codes_del[j] == code:
+                        kind = _DEL
+        if kind == _SEP:
             for k in range(nbytes):
                 out[w + k] = 32
+            if prev:
+                bounds[c] = w
+                c += 1
+                prev = False
             w += nbytes
-        else:
-            j = np.searchsorted(codes_del, code)
-            if not (j < len(codes_del) and codes_del[j] == code):
-                for k in range(nbytes):
-                    out[w + k] = blob[min(i + k, size - 1)]
-                w += nbytes
+        elif kind == _KEEP and well_formed:  # (the usual case: a word goes on or starts)
+            for k in range(nbytes):
+                out[w + k] = blob[i + k]
+            if not prev:
+                bounds[c] = w
+                c += 1
+                prev = True
+            if ns == 0 or high[ns - 1] != (c - 1) >> 1:
+                high[ns] = (c - 1) >> 1
+                ns += 1
+            w += nbytes
+        elif kind == _KEEP:
+            for k in range(nbytes):
+                x = blob[min(i + k, size - 1)]  # (a space only where the bytes are not UTF-8)
+                out[w] = x
+                cur = x != 32
+                bounds[c] = w
+                c += cur != prev
+                prev = cur
+                if x >= 0x80 and (ns == 0 or high[ns - 1] != (c - 1) >> 1):
+                    high[ns] = (c - 1) >> 1
+                    ns += 1
+                w += 1
         i += nbytes
-    while t <= n_texts:
-        text_start[t] = w
-        t += 1
+    if prev:  # (a last word without a space after it)
+        bounds[c] = w
+        c += 1
     for k in range(8):
         out[w + k] = 0
-    return out, w, text_start
-
-
-@numba.njit(cache=True, nogil=True)
-def _word_bounds(arr, size):
-    # Word starts, ends (runs of bytes other than space) and the words with a byte >= 0x80, without a
-    # branch per byte.
-    count = 0
-    n_high = 0
-    prev = False
-    for p in range(size):
-        b = arr[p]
-        cur = b != 32
-        count += cur != prev
-        n_high += b >= 0x80
-        prev = cur
-    count += prev
-    bounds = np.empty(count + 1, dtype=np.int64)
-    c = 0
-    prev = False
-    for p in range(size):
-        cur = arr[p] != 32
-        bounds[c] = p  # kept only where a word starts or ends (c moves on)
-        c += cur != prev
-        prev = cur
-    if prev:
-        bounds[c] = size
-    n = count // 2
+    while t <= n_texts:
+        first_word[t] = c >> 1
+        t += 1
+    n = c >> 1
     starts = bounds[0 : 2 * n : 2].copy()
     ends = bounds[1 : 2 * n : 2].copy()
-    high = np.zeros(n, dtype=np.bool_)
-    if n_high:
-        k = 0
-        for p in range(size):
-            if arr[p] >= 0x80:
-                while ends[k] <= p:
-                    k += 1
-                high[k] = True
-    return starts, ends, np.flatnonzero(high)
-
-
-@numba.njit(cache=True, nogil=True)
-def _tokenize(blob, char_starts, lut, codes_sep, codes_del):
-    out, size, text_start = _fold_bytes(blob, char_starts, lut, codes_sep, codes_del)
-    starts, ends, special = _word_bounds(out, size)
-    hashes = _word_hashes(out, starts, ends - starts)
-    n_texts = len(text_start) - 1
-    first_word = np.empty(n_texts + 1, dtype=np.int64)  # words never cross texts: a text owns those starting in it
-    k = 0
-    for t in range(n_texts + 1):
-        while k < len(starts) and starts[k] < text_start[t]:
-            k += 1
-        first_word[t] = k
-    return out, size, hashes, starts, ends, special, first_word
+    hashes = np.empty(n, dtype=np.uint64)
+    for k in range(n):
+        hashes[k] = _hash_word(words, starts[k], ends[k] - starts[k])
+    return out, w, hashes, starts, ends, high[:ns].copy(), first_word
 
 
 #: Values sorted together by :func:`_unique_segments_u32` (the scratch arrays stay in the cache).
@@ -504,3 +586,47 @@ def _unique_segments_u32(values, starts, ends):
             offs[k + 1] = q
         first = last
     return out[:q], offs
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _word_slot(keys, state, key):
+    # The slot of *key* in the open-addressing table, or the empty slot where it would go (linear probing;
+    # the keys are 64-bit hashes already, so their low bits pick the first slot).
+    mask = np.uint64(len(keys) - 1)
+    slot = np.int64(key & mask)
+    while state[slot] != 0 and keys[slot] != key:
+        slot = (slot + 1) & np.int64(mask)
+    return slot
+
+
+@numba.njit(cache=True, nogil=True)
+def _word_table_lookup(h, special, keys, vals, state):
+    # For every word special[q]: its hash h[...] is replaced by the table's value; a word the table
+    # drops is listed in *dropped*, one it does not hold in *missing* (as q).
+    missing = np.empty(len(special), dtype=np.int64)
+    dropped = np.empty(len(special), dtype=np.int64)
+    nm = 0
+    nd = 0
+    for q in range(len(special)):
+        wi = special[q]
+        slot = _word_slot(keys, state, h[wi])
+        s = state[slot]
+        if s == 1:
+            h[wi] = vals[slot]
+        elif s == 2:
+            dropped[nd] = wi
+            nd += 1
+        else:
+            missing[nm] = q
+            nm += 1
+    return missing[:nm], dropped[:nd]
+
+
+@numba.njit(cache=True, nogil=True)
+def _word_table_insert(keys, vals, state, new_keys, new_vals, new_state):
+    # Put the (distinct, new) entries in the table, which has room for them.
+    for k in range(len(new_keys)):
+        slot = _word_slot(keys, state, new_keys[k])
+        keys[slot] = new_keys[k]
+        vals[slot] = new_vals[k]
+        state[slot] = new_state[k]

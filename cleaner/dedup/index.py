@@ -186,7 +186,7 @@ def _placed(docs: list[tuple[int, Any]], counts: np.ndarray, spans: list[tuple],
     np.cumsum(counts, out=first[1:])
     owner = np.repeat(np.arange(n_docs, dtype=np.int64), counts)[keep]
     numbers = keep - first[owner] + 1
-    kept = [spans[i] for i in keep.tolist()]
+    kept = list(map(spans.__getitem__, keep.tolist()))
     s_cur, e_cur, _texts, kinds, first_lines, last_lines = zip(*kept)
     cur = np.array([s_cur, e_cur], dtype=np.int64)  # (2, m): starts and ends in the cleaned texts
     # The edits of the batch: document, original span, span of the inserted text in the cleaned text.
@@ -205,8 +205,8 @@ def _placed(docs: list[tuple[int, Any]], counts: np.ndarray, spans: list[tuple],
     np.maximum(start[1], start[0], out=start[1])  # (an end before its start: the paragraph is empty)
     where = _batch_line_columns([doc.text for _pos, doc in docs], owner, start)
     owners = owner.tolist()
-    positions = [docs[g][0] for g in owners]
-    ids = [docs[g][1].id for g in owners]
+    positions = list(map([pos for pos, _doc in docs].__getitem__, owners))
+    ids = list(map([doc.id for _pos, doc in docs].__getitem__, owners))
     number_list = numbers.tolist()
     return list(zip(positions, ids, number_list, *start.tolist(), where,
                     zip(number_list, s_cur, e_cur, kinds, first_lines, last_lines)))

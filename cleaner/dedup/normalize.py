@@ -191,9 +191,30 @@ class TokenBatch:
         return np.diff(self.offsets)
 
 
-#: Raw hash of a word with non-ASCII bytes -> ``word_hash`` of its normalised form (-1: dropped),
-#: kept across calls (the same words recur in every block); cleared past the maximum size.
-_SPECIAL_WORDS: dict[int, int] = {}
+class _SpecialWords:
+    """The ``word_hash`` of the normalised form of every word with non-ASCII bytes seen, by its raw hash.
+
+    Kept across calls (the same words recur in every block) and cleared
+    past :data:`_SPECIAL_WORDS_MAX` words: a memo only, so results never
+    depend on it.  The compiled path keeps it as a hash table its kernel
+    probes (:class:`~cleaner.dedup._fast.WordTable`), the numpy path as a
+    ``dict`` (``-1``: the word is dropped).
+    """
+
+    def __init__(self) -> None:
+        self.by_raw: dict[int, int] = {}
+        self.table = None  # a WordTable, made on the first compiled call
+
+    def clear(self) -> None:
+        self.by_raw.clear()
+        if self.table is not None:
+            self.table.clear()
+
+    def __len__(self) -> int:
+        return len(self.by_raw) + (len(self.table) if self.table is not None else 0)
+
+
+_SPECIAL_WORDS = _SpecialWords()
 _SPECIAL_WORDS_MAX = 500_000
 
 
@@ -248,16 +269,16 @@ def tokenize_batch(texts: Sequence[str]) -> TokenBatch:
         np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=n) + 1, out=char_starts[1:])
         arr, size, h, starts, ends, special, first_word = fast.tokenize(
             blob, char_starts, np.frombuffer(t.ascii_bytes, dtype=np.uint8), t.codes_sep, t.codes_del)
-    else:
-        arr, h, starts, ends, special, text_start = _tokenize_numpy(texts, t)
-        # Words never cross a text boundary: text i owns the words that start in it.
-        first_word = np.searchsorted(starts, text_start)
+        return _special_words_compiled(fast, arr, h, starts, ends, special, first_word)
+    arr, h, starts, ends, special, text_start = _tokenize_numpy(texts, t)
+    # Words never cross a text boundary: text i owns the words that start in it.
+    first_word = np.searchsorted(starts, text_start)
     # Words with non-ASCII bytes: normalise in Python, once per distinct word.
     keep_word = np.ones(len(starts), dtype=bool)
     if len(special):
         # Normalise each distinct non-ASCII word once (keyed by its raw hash).
         distinct, first, inverse = np.unique(h[special], return_index=True, return_inverse=True)
-        cache = _SPECIAL_WORDS
+        cache = _SPECIAL_WORDS.by_raw
         if len(cache) > _SPECIAL_WORDS_MAX:
             cache.clear()
         found = list(map(cache.get, distinct.tolist()))  # normalised word hash, -1 (dropped) or None (not seen yet)
@@ -279,6 +300,39 @@ def tokenize_batch(texts: Sequence[str]) -> TokenBatch:
     offsets = first_word.astype(np.int64)
     offsets[-1] = len(h)
     return TokenBatch(offsets, h.astype(np.uint64, copy=False))
+
+
+def _special_words_compiled(fast, arr: np.ndarray, h: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                            special: np.ndarray, first_word: np.ndarray) -> TokenBatch:
+    """Step 3 for the compiled path: every word with non-ASCII bytes gets its normalised word's hash, or is dropped.
+
+    Each distinct such word is normalised in Python once (keyed by the hash
+    of its raw bytes, kept in :data:`_SPECIAL_WORDS` across calls); the
+    words of the batch are looked up in one compiled pass.
+    """
+    memo = _SPECIAL_WORDS
+    if memo.table is None:
+        memo.table = fast.WordTable(_SPECIAL_WORDS_MAX)
+    table = memo.table
+    dropped = np.zeros(0, dtype=np.int64)
+    if len(special):
+        missing, dropped = table.lookup(h, special)
+        if len(missing):  # words not seen yet: normalise each distinct one
+            at = special[missing]
+            keys, first = np.unique(h[at], return_index=True)
+            picked = at[first]
+            found = [normalize_word(arr[a:b].tobytes().decode("utf-8", "surrogatepass"))
+                     for a, b in zip(starts[picked].tolist(), ends[picked].tolist())]
+            table.add(keys, np.array([word_hash(w) if w else 0 for w in found], dtype=np.uint64),
+                      np.array([not w for w in found], dtype=bool))
+            _still, more = table.lookup(h, at)
+            if len(more):
+                dropped = np.sort(np.concatenate((dropped, more)))
+    if len(dropped):
+        first_word = first_word - np.searchsorted(dropped, first_word)
+        h = np.delete(h, dropped)
+    first_word[-1] = len(h)
+    return TokenBatch(first_word, h)
 
 
 def _tokenize_numpy(texts: Sequence[str], t: _Tables):

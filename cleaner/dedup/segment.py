@@ -160,37 +160,47 @@ def paragraph_spans(
     Paragraph ``k`` (1-based) is ``Paragraph(k, *spans[k - 1])``; the corpus
     engine reads millions of them and needs no object for each.
     """
-    starts, contents = _lines(text)
+    if "\r" in text:
+        base, contents = _lines(text)
+        step = 0  # line k starts at base[k]
+    else:  # (the usual case: the same lines, their starts added up in C)
+        contents = text.split("\n")
+        if not contents[-1]:
+            contents.pop()
+        base = list(accumulate(map(len, contents), initial=0))
+        step = 1  # line k starts at base[k] + k (one line feed after each line before it)
     out: list[tuple[int, int, str, str, int, int]] = []
     append = out.append
-    n = len(contents)
-    i = 0
-    while i < n:
-        content = contents[i]
-        if not content or content.isspace():
-            i += 1
-            continue
-        j = i + 1  # the block is lines i .. j - 1
-        while j < n and contents[j] and not contents[j].isspace():
-            j += 1
+    # The lines with something on them, one block of consecutive such lines after the other.
+    full = [k for k, content in enumerate(contents) if content and not content.isspace()]
+    m = len(full)
+    x = 0
+    while x < m:
+        i = full[x]
+        y = x + 1
+        while y < m and full[y] == i + y - x:
+            y += 1
+        j = i + y - x  # the block is lines i .. j - 1
+        x = y
         if j - i > 1:
             mid = sum(_mid_sentence_break(contents[a], contents[a + 1]) for a in range(i, j - 1))
             if 2 * mid >= j - 1 - i:
-                last = contents[j - 1]
-                s = starts[i] + len(content) - len(content.lstrip())
-                e = starts[j - 1] + len(last.rstrip())
+                content, last = contents[i], contents[j - 1]
+                s = base[i] + i * step + len(content) - len(content.lstrip())
+                e = base[j - 1] + (j - 1) * step + len(last.rstrip())
                 _add(out, text, s, e, text[s:e], "block", i, j - 1, max_chars, window_chars)
-                i = j
                 continue
         for k in range(i, j):
             line = contents[k]
             stripped = line.strip()  # the first and last characters are not spaces: nothing else changes
-            s = starts[k] + len(line) - len(line.lstrip())
-            if len(stripped) > max_chars:
-                _add(out, text, s, s + len(stripped), stripped, "line", k, k, max_chars, window_chars)
+            s = base[k] + k * step
+            if stripped is not line:  # (str.strip gives the string itself when there is nothing to strip)
+                s += len(line) - len(line.lstrip())
+            size = len(stripped)
+            if size > max_chars:
+                _add(out, text, s, s + size, stripped, "line", k, k, max_chars, window_chars)
             else:
-                append((s, s + len(stripped), stripped, "line", k, k))
-        i = j
+                append((s, s + size, stripped, "line", k, k))
     return out
 
 
