@@ -113,6 +113,12 @@ def test_lines_holding_finds_each_line_once_in_order():
     assert unicode._lines_holding("no line break é”", {"é”"}) == [(0, 16)]
 
 
+def test_surrogates_come_back_one_by_one():
+    """A lone surrogate is suspect; two that would form a pair in UTF-16 stay two characters through UTF-8."""
+    for text in ["a\ud800\udc80b", "x\ud83d\ude00\n\udc80", "é\ud800\n\udfff”"]:
+        assert _spans(text) == _reference(text) != []
+
+
 def test_config_is_ftfys_for_the_options():
     import ftfy
 
