@@ -141,3 +141,17 @@ def test_an_option_value_that_is_not_hashable_acts_as_without_the_cache(monkeypa
     got = run()
     monkeypatch.setattr(unicode, "_config", unicode._config.__wrapped__)
     assert got == run()
+
+
+def test_many_pairs_of_suspect_neighbours_are_searched_in_the_text(monkeypatch):
+    """Past ``_MAX_PAIRS`` pairs left without the ASCII characters, the text itself is searched: same spans."""
+    rnd = random.Random(24)
+    calls = []
+    original = unicode._suspect_lines
+    monkeypatch.setattr(unicode, "_suspect_lines", lambda text, suspect: calls.append(1) or original(text, suspect))
+    pieces = ["é", "”", " x ", "é”", "В", "«", "\n", "ў", "Г", "°", "ok. "]
+    texts = ["é x ” " * 100, "В «и» Г ў\n" * 50, "é”\n" + "é x ” " * 80]
+    texts += ["".join(rnd.choice(pieces) for _ in range(rnd.randrange(100, 400))) for _ in range(200)]
+    for text in texts:
+        assert _spans(text) == list(original(text, unicode._ftfy_prefilter()[2])), repr(text[:80])
+    assert len(calls) > 100  # the fallback is taken

@@ -10,12 +10,12 @@ are part of the text.
 ftfy runs at 1–3 MB/s, so only lines that hold a character mojibake is made
 of (``ftfy.badness``'s categories, not typographic quotes or dashes) are
 tested, and only those ftfy's own detector flags are given to it: a clean
-document costs one regular-expression scan.
+document costs one encoding to UTF-8 and a search of its few non-ASCII
+characters.
 """
 
 from __future__ import annotations
 
-import operator
 import re
 from functools import lru_cache
 
@@ -120,8 +120,8 @@ def _ascii_to_drop() -> bytes | None:
     match of the pattern -- a match is one suspect character or two
     adjacent ones, and dropping others never separates two neighbours -- so
     a search of what is left (a few dozen characters: the non-ASCII ones
-    and ASCII controls) answers whether the whole text holds a match (see
-    :func:`_may_be_suspect`).
+    and ASCII controls) tells which matches the whole text holds (see
+    :func:`_suspect_spans`).
     """
     _, single, pairs = _suspect_parts()
     kept = re.compile("|".join(f"[{part}]" for part in (single, *(c for pair in pairs for c in pair))))
@@ -165,14 +165,20 @@ def _suspect_spans(text: str, suspect: re.Pattern[str]):
     rest = text.encode("utf-8", "surrogatepass").translate(None, drop).decode("utf-8", "surrogatepass")
     single, pair_start = _suspect_kinds()
     found = set(single.findall(rest))
-    pairs = {rest[p : p + 2] for p in map(_start, pair_start.finditer(rest))}
+    pairs = set()
+    for k, m in enumerate(pair_start.finditer(rest)):
+        if k == _MAX_PAIRS:  # text made of such pairs (or hostile): searched as it is
+            return _suspect_lines(text, suspect)
+        p = m.start()
+        pairs.add(rest[p : p + 2])
     found.update(pair for pair in pairs if pair in text)
     if not found:
         return ()
     return _lines_holding(text, found)
 
 
-_start = operator.methodcaller("start")
+#: How many pairs of suspect neighbours :func:`_suspect_spans` looks at before it searches the text itself.
+_MAX_PAIRS = 64
 
 
 def _lines_holding(text: str, needles: set[str]) -> list[tuple[int, int]]:
