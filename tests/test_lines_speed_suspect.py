@@ -154,4 +154,4 @@ def test_many_pairs_of_suspect_neighbours_are_searched_in_the_text(monkeypatch):
     texts += ["".join(rnd.choice(pieces) for _ in range(rnd.randrange(100, 400))) for _ in range(200)]
     for text in texts:
         assert _spans(text) == list(original(text, unicode._ftfy_prefilter()[2])), repr(text[:80])
-    assert len(calls) > 100  # the fallback is taken
+    assert 50 < len(calls) < len(texts)  # the fallback is taken, and not always
