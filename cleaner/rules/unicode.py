@@ -10,7 +10,8 @@ are part of the text.
 ftfy runs at 1–3 MB/s, so only lines that hold a character mojibake is made
 of (``ftfy.badness``'s categories, not typographic quotes or dashes) are
 tested, and only those ftfy's own detector flags are given to it: a clean
-document costs one regular-expression scan.
+document costs one encoding to UTF-8 and a search of its few non-ASCII
+characters.
 """
 
 from __future__ import annotations
@@ -75,7 +76,30 @@ def _ftfy_prefilter():
     (the touchable ones and those every mojibake match contains), so one
     scan of the whole document finds the few lines worth testing.
     """
-    from ftfy.badness import MOJIBAKE_CATEGORIES, is_bad
+    from ftfy.badness import is_bad
+
+    touchable, single, pairs = _suspect_parts()
+    # One leading character class, so the search skips to candidates at C
+    # speed; the look-behinds then say which kind of candidate was found.
+    firsts = single + "".join(first for first, _ in pairs)
+    suspect = re.compile(
+        f"[{firsts}]"
+        f"(?:(?<=[{single}])"
+        + "".join(f"|(?<=[{first}])[{second}]" for first, second in pairs)
+        + ")"
+    )
+    return is_bad, touchable, suspect
+
+
+@lru_cache(maxsize=1)
+def _suspect_parts() -> tuple[re.Pattern[str], str, tuple[tuple[str, str], ...]]:
+    """``(touchable, single, pairs)``: what the *suspect* pattern of :func:`_ftfy_prefilter` is made of.
+
+    *single* is the class contents of the characters suspect on their own;
+    each of *pairs* is ``(first, second)``, the class contents of two
+    characters suspect only together, in that order.
+    """
+    from ftfy.badness import MOJIBAKE_CATEGORIES
     from ftfy.chardata import CONTROL_CHARS
 
     chars = set(CONTROL_CHARS) | set(range(0x80, 0xA0)) | set(range(0xD800, 0xE000)) | {0x1B}
@@ -83,18 +107,104 @@ def _ftfy_prefilter():
     cat = MOJIBAKE_CATEGORIES  # class contents (``\xc0-\xd1`` ranges), used as they are
     single = touchable.pattern[1:-1] + "".join(cat[k] for k in _SINGLE_CATEGORIES) + _SINGLE_LETTERS
     lower, end, punct = cat["lower_accented"], cat["end_punctuation"], cat["start_punctuation"] + cat["end_punctuation"]
-    # One leading character class, so the search skips to candidates at C
-    # speed; the look-behinds then say which kind of candidate was found.
-    suspect = re.compile(
-        f"[{single}{lower}{end}ВГРСΒΓΞΟ]"
-        f"(?:(?<=[{single}])"
-        f"|(?<=[{lower}])[{punct}]"
-        f"|(?<=[{end}])[{lower}]"
-        f"|(?<=[ВГРС])[{punct}°µ]"
-        f"|(?<=Г)ў"
-        f"|(?<=[ΒΓΞΟ])[{punct}°])"
-    )
-    return is_bad, touchable, suspect
+    pairs = ((lower, punct), (end, lower), ("ВГРС", punct + "°µ"), ("Г", "ў"), ("ΒΓΞΟ", punct + "°"))
+    return touchable, single, pairs
+
+
+@lru_cache(maxsize=1)
+def _ascii_to_drop() -> bytes | None:
+    """The ASCII characters (as bytes) that no match of *suspect* holds, or None if every one may.
+
+    Most of a news text is ASCII, and the suspect pattern tests every
+    character it searches.  Without these characters the text keeps every
+    match of the pattern -- a match is one suspect character or two
+    adjacent ones, and dropping others never separates two neighbours -- so
+    a search of what is left (a few dozen characters: the non-ASCII ones
+    and ASCII controls) tells which matches the whole text holds (see
+    :func:`_suspect_spans`).
+    """
+    _, single, pairs = _suspect_parts()
+    kept = re.compile("|".join(f"[{part}]" for part in (single, *(c for pair in pairs for c in pair))))
+    drop = bytes(b for b in range(128) if kept.match(chr(b)) is None)
+    return drop or None
+
+
+@lru_cache(maxsize=1)
+def _suspect_kinds() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """``(single, pair_start)``: the suspect characters of their own, and the first of two suspect together.
+
+    *pair_start* matches only the first character (the second is looked
+    ahead at), so its matches may overlap pairs, and ``finditer`` finds
+    every pair.
+    """
+    _, single, pairs = _suspect_parts()
+    # One leading class, as in *suspect*: the search skips to candidates at C speed.
+    firsts = "".join(first for first, _ in pairs)
+    ahead = "|".join(f"(?<=[{first}])(?=[{second}])" for first, second in pairs)
+    return re.compile(f"[{single}]"), re.compile(f"[{firsts}](?:{ahead})")
+
+
+def _suspect_spans(text: str, suspect: re.Pattern[str]):
+    """The ``(start, end)`` spans of the lines of *text* that hold a match of *suspect*, as :func:`_suspect_lines` gives them.
+
+    Read from what is left of the text without the ASCII characters of
+    :func:`_ascii_to_drop` (its UTF-8 form without those bytes -- an ASCII
+    byte is never part of a longer character -- decoded back): a few dozen
+    characters that hold every match the text holds, since a match is one
+    suspect character or two neighbours, and dropping others never
+    separates two neighbours.  With no match there, the text holds none
+    (the common case, for the cost of an encoding).  Otherwise the text's
+    matches are its suspect characters of their own that are left, and the
+    pairs left that are pairs in the text too (``in``; two neighbours
+    there may not be in the text): the lines that hold one are found with
+    ``str.find``.
+    """
+    drop = _ascii_to_drop()
+    if drop is None:
+        return _suspect_lines(text, suspect)
+    rest = text.encode("utf-8", "surrogatepass").translate(None, drop).decode("utf-8", "surrogatepass")
+    single, pair_start = _suspect_kinds()
+    found = set(single.findall(rest))
+    pairs = set()
+    for k, m in enumerate(pair_start.finditer(rest)):
+        if k == _MAX_PAIRS:  # text made of such pairs (or hostile): searched as it is
+            return _suspect_lines(text, suspect)
+        p = m.start()
+        pairs.add(rest[p : p + 2])
+    found.update(pair for pair in pairs if pair in text)
+    if not found:
+        return ()
+    return _lines_holding(text, found)
+
+
+#: How many pairs of suspect neighbours :func:`_suspect_spans` looks at before it searches the text itself.
+_MAX_PAIRS = 64
+
+
+def _lines_holding(text: str, needles: set[str]) -> list[tuple[int, int]]:
+    """The ``(start, end)`` spans, in order, of the lines of *text* that hold one of *needles* (without line breaks)."""
+    spans = set()
+    find, rfind = text.find, text.rfind
+    n = len(text)
+    cr = "\r" in text
+    for needle in needles:
+        p = find(needle)
+        while p >= 0:
+            start = max(rfind("\n", 0, p), rfind("\r", 0, p) if cr else -1) + 1
+            end = _line_end(text, p, n, cr)
+            spans.add((start, end))
+            p = find(needle, end)
+    return sorted(spans)
+
+
+def _line_end(text: str, p: int, n: int, cr: bool) -> int:
+    """Where the line that holds offset *p* ends: the next line break (``\\n`` or, if *cr*, ``\\r``), or *n*."""
+    lf = text.find("\n", p)
+    if cr:
+        r = text.find("\r", p)
+        if r >= 0 and (lf < 0 or r < lf):
+            return r
+    return n if lf < 0 else lf
 
 
 _DEFAULTS = {
@@ -155,25 +265,18 @@ def mojibake(text: str, ctx: RuleContext):
         return []
     style = any(map(ctx.options.get, _STYLE_OPTIONS))  # their defaults are all false
     is_bad, touchable, suspect = _ftfy_prefilter()
-    if not style and suspect.search(text) is None:
-        return []  # the common case: no character mojibake is made of
-    import ftfy
-
-    opts = {k: ctx.options.get(k, v) for k, v in _DEFAULTS.items()}
-
-    config = ftfy.TextFixerConfig(
-        unescape_html=False,
-        fix_line_breaks=False,
-        remove_terminal_escapes=True,
-        explain=True,
-        max_decode_length=10**6,
-        **opts,
-    )
     if style:
         # Style fixes apply to any non-ASCII character: every such line goes to ftfy.
         lines = (m.span() for m in _LINE_TEXT.finditer(text))
     else:
-        lines = _suspect_lines(text, suspect)
+        lines = _suspect_spans(text, suspect)
+        if not lines:
+            return []  # the common case: no character mojibake is made of
+    options = tuple(ctx.options.get(k, v) for k, v in _DEFAULTS.items())
+    try:
+        config = _config(options)
+    except TypeError:  # an option value that cannot be a key: ftfy will say what is wrong with it
+        config = _config.__wrapped__(options)
     out = []
     done: dict[str, tuple[int, int, str, str] | None] = {}  # a repeated line is examined once
     for start, end in lines:
@@ -188,6 +291,21 @@ def mojibake(text: str, ctx: RuleContext):
             a, b, after, reason = repair
             out.append(Edit(start + a, start + b, after, reason))
     return out
+
+
+@lru_cache(maxsize=16)
+def _config(options: tuple):
+    """ftfy's settings for this rule, with the values of :data:`_DEFAULTS`'s options in *options*."""
+    import ftfy
+
+    return ftfy.TextFixerConfig(
+        unescape_html=False,
+        fix_line_breaks=False,
+        remove_terminal_escapes=True,
+        explain=True,
+        max_decode_length=10**6,
+        **dict(zip(_DEFAULTS, options)),
+    )
 
 
 def _repair(line: str, config) -> tuple[int, int, str, str] | None:
@@ -325,14 +443,14 @@ def _suspect_lines(text: str, suspect: re.Pattern[str]):
     its line, so a line full of accented letters costs one match.
     """
     search = suspect.search
-    find, rfind = text.find, text.rfind
+    rfind = text.rfind
     n = len(text)
+    cr = "\r" in text  # without one, looking for one from every line would cost a scan of the text each
     m = search(text)
     while m is not None:
         p = m.start()
-        start = max(rfind("\n", 0, p), rfind("\r", 0, p)) + 1
-        lf, cr = find("\n", p), find("\r", p)
-        end = n if lf < 0 and cr < 0 else lf if cr < 0 else cr if lf < 0 else min(lf, cr)
+        start = max(rfind("\n", 0, p), rfind("\r", 0, p) if cr else -1) + 1
+        end = _line_end(text, p, n, cr)
         if end > start:
             yield start, end
         m = search(text, end + 1) if end < n else None
