@@ -391,8 +391,8 @@ class Scan:
         *size* is one of :data:`LANGUAGE_SAMPLES`.
         """
         if size not in self._markers:
-            if size > LANGUAGE_SAMPLES[-1] and len(self.head) == LANGUAGE_SAMPLES[-1]:
-                raise ValueError(f"a scan of a long text keeps its first {LANGUAGE_SAMPLES[-1]} characters only")
+            if size > LANGUAGE_SAMPLES[-1]:
+                raise ValueError(f"a scan counts marker words in at most the first {LANGUAGE_SAMPLES[-1]} characters")
             points = _code_points(self.head[:size])
             scores, n_words = self.kernels.marker_scores(points, size, *_marker_table())
             self._markers[size] = (scores.tolist(), n_words)
