@@ -443,3 +443,48 @@ def test_a_text_cache_keeps_no_long_text_alive_and_still_hits_an_equal_one(monke
     assert cache.get(other, lambda t: ["other"]) == ["other"]  # same length, other text: a miss
     short = "said.of the"
     assert cache.get(short, lambda t: ["short"]) == ["short"] and short in cache.items
+
+
+def test_a_scan_answers_every_marker_sample_without_keeping_the_code_points(path):
+    """The scan's second marker sample is counted from the text again, and gives what a count of the whole text does."""
+    if path != "kernel":
+        pytest.skip("the scan is the kernel's")
+    kernels = J._kernel_state["module"]
+    for text in TEXTS[:60] + TEXTS[-40:]:
+        scan = J.Scan(text, kernels)
+        assert not any(type(getattr(scan, name, None)).__module__ == "numpy" for name in J.Scan.__slots__)
+        for size in J.LANGUAGE_SAMPLES:
+            scores, n_words = kernels.marker_scores(J._code_points(text), size, *J._marker_table())
+            assert scan.markers(size) == (scores.tolist(), n_words), text[:80]
+
+
+def test_a_scan_of_a_long_text_keeps_only_its_start(path, monkeypatch):
+    import sys
+
+    if path != "kernel":
+        pytest.skip("the scan is the kernel's")
+    monkeypatch.setattr(J, "KEEP_TEXT_CHARS", 100)
+    kernels = J._kernel_state["module"]
+    # The first 1,000 characters decide nothing; the next 1,000 are English.
+    text = "12345 67890 " * 90 + "the people of the town said that they were in the square and the" * 40
+    before = sys.getrefcount(text)
+    scan = J.Scan(text, kernels)
+    assert sys.getrefcount(text) == before and len(scan.head) == J.LANGUAGE_SAMPLES[-1]
+    expected = kernels.marker_scores(J._code_points(text), J.LANGUAGE_SAMPLES[-1], *J._marker_table())
+    assert scan.markers(J.LANGUAGE_SAMPLES[-1]) == (expected[0].tolist(), expected[1])
+    assert J._decide(*scan.markers(J.LANGUAGE_SAMPLES[0])) is None
+    assert J._decide(*scan.markers(J.LANGUAGE_SAMPLES[-1])) == "en"
+    with pytest.raises(ValueError):
+        scan.markers(J.LANGUAGE_SAMPLES[-1] + 1)
+
+
+def test_the_scan_cache_keeps_the_last_text_and_hits_it(path):
+    if path != "kernel":
+        pytest.skip("the scan is the kernel's")
+    first, second = "guarantees.During the call", "said thatThe United States"
+    scan = J._scan(first)
+    assert J._scan(first) is scan
+    other = J._scan(second)
+    assert other is not scan and J._scan(second) is other
+    assert list(J._SCANS.items) == [second]  # the scan of the first text is freed at once
+    assert J._scan("".join(["said that", "The United States"])) is other  # an equal text hits

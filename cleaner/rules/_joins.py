@@ -347,14 +347,24 @@ class Scan:
     the text costs about what a pass for one kind would); they are then kept
     for the other rules on the same text.  The lists are shared: callers
     must not change them.
+
+    The text's code points are not kept: a scan stays in a cache for a few
+    texts, and freeing a copy of the text there, after the rest of the
+    pipeline has pushed it out of the processor's cache, cost more than
+    making it again for the rare text whose language the first marker
+    sample leaves undecided.  (Nor is a text longer than
+    :data:`KEEP_TEXT_CHARS`: only the start :meth:`markers` reads.)
     """
 
+    __slots__ = ("head", "kernels", "_markers", "sentence", "spaced_lower", "case_runs", "case_any", "unknown",
+                 "apostrophes", "ellipses")
+
     def __init__(self, text: str, kernels):
-        self.code_points = _code_points(text)
+        self.head = text if len(text) <= KEEP_TEXT_CHARS else text[: LANGUAGE_SAMPLES[-1]]
         self.kernels = kernels
         size = LANGUAGE_SAMPLES[0]
         # want 15: the sentence and case candidates, the unknown words and the marker scores.
-        flat = kernels.candidates(self.code_points, 15, size, *_kernel_tables()).tolist()
+        flat = kernels.candidates(_code_points(text), 15, size, *_kernel_tables()).tolist()
         n_sentence, n_spaced, n_runs, n_any, n_unknown, n_apostrophes, n_ellipses = flat[:7]
         k = 7 + len(_language_markers()[0])
         self._markers: dict[int, tuple[list[int], int]] = {size: (flat[7:k], flat[k])}
@@ -376,14 +386,25 @@ class Scan:
         self.ellipses: list[int] = flat[k : k + n_ellipses]
 
     def markers(self, size: int) -> tuple[list[int], int]:
-        """For each language, how many of the words of the first *size* characters are its marker words; and the word count."""
+        """For each language, how many of the words of the first *size* characters are its marker words; and the word count.
+
+        *size* is one of :data:`LANGUAGE_SAMPLES`.
+        """
         if size not in self._markers:
-            scores, n_words = self.kernels.marker_scores(self.code_points, size, *_marker_table())
+            if size > LANGUAGE_SAMPLES[-1]:
+                raise ValueError(f"a scan counts marker words in at most the first {LANGUAGE_SAMPLES[-1]} characters")
+            points = _code_points(self.head[:size])
+            scores, n_words = self.kernels.marker_scores(points, size, *_marker_table())
             self._markers[size] = (scores.tolist(), n_words)
         return self._markers[size]
 
 
-_SCANS = TextCache(4)
+#: The scans of the last text only: the rules ask for the joins of a text one
+#: after another (and keep what they found in caches of their own), so an
+#: older scan would not be asked for again; freeing it later, from memory
+#: the rest of the pipeline has pushed out of the processor's cache, cost
+#: more than keeping it saved.
+_SCANS = TextCache(1)
 
 
 def _scan(text: str) -> Scan | None:
