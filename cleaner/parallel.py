@@ -78,11 +78,11 @@ class OrderedPool:
     finished.
     """
 
-    def __init__(self, jobs: int, window: int | None = None, depth: int = 2):
+    def __init__(self, jobs: int, window: int | None = None, depth: int = 3):
         self.jobs = max(int(jobs), 1)
         self.workers = self.jobs - 1 if self.jobs > 1 else 0
         self.depth = max(int(depth), 1)
-        self.window = window or self.jobs * 3
+        self.window = window or self.workers * self.depth + self.jobs * 3
         self._executor: ProcessPoolExecutor | None = None
         self.ran_here = 0  # tasks the calling process ran itself (while workers were busy)
 
