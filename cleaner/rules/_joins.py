@@ -100,18 +100,22 @@ KEEP_TEXT_CHARS = 1_000_000
 
 
 class TextCache:
-    """A small cache of results per text, for the last few texts asked about.
+    """A small cache of results per text, for the last *size* texts asked about (by default the last one).
 
     The rules of one document ask the same questions of the same text
-    (``find_joins``, ``looks_english``).  A hit is an equal text (the same
-    object, most often: then no characters are compared), so a result is
-    never served for another text.  Texts longer than
+    (``find_joins``, ``looks_english``), unchanged unless a rule between them
+    edited it; an older version of the text is not asked about again, so one
+    entry gets every hit four would (the same computations over the bench
+    corpus), and a result is dropped at the next text, while its memory is
+    still in the processor's cache, not several documents later.  A hit is
+    an equal text (the same object, most often: then no characters are
+    compared), so a result is never served for another text.  Texts longer than
     :data:`KEEP_TEXT_CHARS` are not kept: their key is their length and a
     BLAKE2 digest of their content, computed at each question (about a
     millisecond per million characters, against about a second of rules).
     """
 
-    def __init__(self, size: int = 4):
+    def __init__(self, size: int = 1):
         self.size = size
         self.items: OrderedDict[str | tuple[int, bytes], object] = OrderedDict()
         self.last: tuple[str | None, object] = (None, None)  # the (short) text asked about last and its value
@@ -190,7 +194,7 @@ def _per_text(function):
     (all the joins) first, then J001, J002 and J003 each want their kind of
     the same text, unchanged unless a rule before them edited it.
     """
-    cache = TextCache(4)
+    cache = TextCache()
 
     def cached(text: str) -> list:
         return list(cache.get(text, function))
@@ -404,7 +408,7 @@ class Scan:
 #: older scan would not be asked for again; freeing it later, from memory
 #: the rest of the pipeline has pushed out of the processor's cache, cost
 #: more than keeping it saved.
-_SCANS = TextCache(1)
+_SCANS = TextCache()
 
 
 def _scan(text: str) -> Scan | None:
@@ -415,7 +419,7 @@ def _scan(text: str) -> Scan | None:
     return _SCANS.get(text, lambda t: Scan(t, kernels))
 
 
-_LANGUAGE = TextCache(8)
+_LANGUAGE = TextCache()
 
 
 def document_language(text: str) -> str | None:
@@ -1179,7 +1183,7 @@ def _plain_words() -> frozenset[str]:
                                      filter(str.islower, filter(str.isalpha, filter(str.isascii, frequencies)))))
 
 
-_GLUED_CANDIDATES = TextCache(4)
+_GLUED_CANDIDATES = TextCache()
 _ASCII_WORD = re.compile(r"[A-Za-z][a-z]+")
 
 
@@ -1637,7 +1641,7 @@ def _literal_led(patterns: tuple[tuple[re.Pattern, str], ...], text: str) -> lis
     return found
 
 
-_JOINS = TextCache(4)
+_JOINS = TextCache()
 
 
 def find_joins(text: str) -> list[Join]:

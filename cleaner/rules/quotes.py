@@ -559,7 +559,7 @@ class _QuoteIndex:
         return False
 
 
-_ANALYSES = TextCache(4)
+_ANALYSES = TextCache()
 
 
 def _analyse(text: str) -> tuple[list[tuple[int, int]], _QuoteIndex]:
@@ -575,7 +575,7 @@ def _analyse_text(text: str) -> tuple[list[tuple[int, int]], _QuoteIndex]:
 # ------------------------------------------------------------- Q001 cuts
 
 
-_CUTS = TextCache(4)
+_CUTS = TextCache()
 
 
 def text_cuts(text: str) -> list[Cut]:
