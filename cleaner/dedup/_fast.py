@@ -187,9 +187,13 @@ def bucket_members(keys: np.ndarray, ids: np.ndarray, queries: np.ndarray, order
     *keys*/*ids* are the level (``(bands, m)``, each band sorted by key),
     *queries* the band hashes to look up (``(bands, n)``, each band sorted)
     and *order* the query row of each; the same pairs as the level's numpy
-    loop in ``BandIndex.lookup_pairs``, band by band.
+    loop in ``BandIndex.lookup_pairs``, band by band.  Each answer is found
+    by galloping from the one before (a batch's queries are spread over the
+    level, so the next answer is a few keys on and the keys read stay in
+    cache), not by a binary search over the rest of the band.
     """
-    return _k._bucket_members(keys, ids, queries, order)
+    return _k._bucket_members(np.ascontiguousarray(keys), np.ascontiguousarray(ids), np.ascontiguousarray(queries),
+                              np.ascontiguousarray(order, dtype=np.int64))
 
 
 def merge_rows(k1: np.ndarray, i1: np.ndarray, k2: np.ndarray, i2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -276,16 +276,27 @@ def _bucket_members(keys, ids, queries, order):
     count = np.empty((bands, n), dtype=np.int64)
     total = 0
     for b in range(bands):
-        lo = 0
+        lo = 0  # the first key >= the previous query (queries are sorted)
         for k in range(n):
             q = queries[b, k]
-            hi = m
-            while lo < hi:  # the first key >= q, at or after the previous query's (queries are sorted)
-                mid = (lo + hi) >> 1
-                if keys[b, mid] < q:
-                    lo = mid + 1
-                else:
-                    hi = mid
+            if lo < m and keys[b, lo] < q:
+                # Gallop from the previous answer: a batch's queries are spread over the level,
+                # so the next answer is a few keys on, and the keys read stay in cache.
+                step = 1
+                hi = lo + 1
+                while hi < m and keys[b, hi] < q:
+                    lo = hi
+                    step <<= 1
+                    hi = lo + step
+                if hi > m:
+                    hi = m
+                lo += 1  # keys[b, lo - 1] < q; the answer is in [lo, hi]
+                while lo < hi:
+                    mid = (lo + hi) >> 1
+                    if keys[b, mid] < q:
+                        lo = mid + 1
+                    else:
+                        hi = mid
             end = lo
             while end < m and keys[b, end] == q:
                 end += 1

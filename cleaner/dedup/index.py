@@ -600,11 +600,9 @@ class BandIndex:
         q = np.take_along_axis(q, order, axis=1)
         rows_all, ids_all = [], []
         fast = _fast.kernels(q.size)
-        if fast is not None:
-            from cleaner.dedup._lookup import bucket_members
         for keys, ids in self.levels:
             if fast is not None:  # the same pairs, all bands in one compiled pass
-                rows, found = bucket_members(keys, ids, q, order)
+                rows, found = _fast.bucket_members(keys, ids, q, order)
                 rows_all.append(rows)
                 ids_all.append(found)
                 continue
