@@ -149,17 +149,6 @@ def _fmix64(h):
     return h
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
-def _chunk(arr, at, remaining):
-    # The little-endian 8 bytes at *at* (arr has 8 bytes of padding), keeping the first *remaining*.
-    chunk = np.uint64(0)
-    for t in range(8):
-        chunk |= np.uint64(arr[at + t]) << np.uint64(8 * t)
-    if remaining < 8:
-        chunk &= (np.uint64(1) << np.uint64(8 * remaining)) - np.uint64(1)
-    return chunk
-
-
 @numba.njit(cache=True, nogil=True)
 def _ngram_hashes(th, tok_offsets, out_offsets, ngram):
     out = np.empty(out_offsets[-1], dtype=np.uint32)
@@ -377,7 +366,8 @@ def code_classes(codes_sep, codes_del):
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _chunk_of_words(words, at, remaining):
-    # _chunk of the bytes that are the little-endian 64-bit *words*: two aligned loads, not eight
+    # The little-endian 8 bytes at byte *at* of the little-endian 64-bit *words* (one word of padding after
+    # them), keeping the first *remaining*: two aligned loads, not eight byte loads
     q = at >> 3
     r = np.uint64((at & 7) * 8)
     chunk = (words[q] >> r) | ((words[q + 1] << np.uint64(1)) << (np.uint64(63) - r))  # (no shift by 64)
