@@ -203,3 +203,21 @@ def test_pool_keeps_task_order_whoever_runs_the_tasks():
     for jobs, depth in ((1, 2), (2, 1), (2, 2), (3, 1)):
         with OrderedPool(jobs, depth=depth) as pool:
             assert [c for c, r in pool.map(_task, tasks)] == list(range(40))
+
+
+def test_pool_files_are_gone_after_the_pool_whether_it_ends_or_fails(tmp_path):
+    """Payloads and results travel through files in a private folder: each is removed when read, the folder at the end."""
+    from cleaner.parallel import OrderedPool
+
+    tasks = [(i, ("echo", "x" * 100_000)) for i in range(12)]
+    with OrderedPool(2, depth=1) as pool:
+        scratch = Path(pool._scratch)
+        for _ in pool.map(_task, tasks):
+            assert len(list(scratch.iterdir())) <= pool.window * 2  # (a task's payload, then its result)
+    assert not scratch.exists()
+    flag = tmp_path / "flag"
+    with pytest.raises(ValueError):
+        with OrderedPool(2, depth=1) as pool:
+            scratch = Path(pool._scratch)
+            list(pool.map(_task, [(0, ("wait", str(flag))), (1, ("fail", str(flag))), (2, ("echo", ""))]))
+    assert not scratch.exists()
