@@ -15,11 +15,14 @@ other's caches.
 
 Workers are forked, so module-level state set before the pool starts (the
 run's configuration, the corpus statistics) is shared with them without
-being pickled for every task.
+being pickled for every task.  A task's payload and result travel through
+files in a private folder (in ``/dev/shm`` where it has room), not through
+the pool's pipes (see :func:`_run_with_files`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import pickle
@@ -73,23 +76,30 @@ class _Done:
         return self.value
 
 
-def _run_with_files(fn: Callable[[Any], Any], path: str) -> str:
-    """In a worker: *fn* of the payload pickled at *path*; its result is pickled to ``path + ".out"``, returned.
+def _run_with_files(fn: Callable[[Any], Any], path: str) -> tuple[str, Any]:
+    """In a worker: *fn* of the payload pickled at *path*; ``("file", path of the pickled result)``.
 
     Payloads and results (megabytes each) go through files, not the pool's
     pipes: a pipe holds 64 kB, so a worker sending a result waited until the
     main process's result thread had read it all, and that thread waits for
     the interpreter lock while the main process cleans a batch itself (about
     20 ms a result, 1.5 s of a 100 MB run).  Writing a file waits for no one.
+    If the result cannot be written (the folder is full), it is
+    ``("value", result)``, sent through the pipe.
     """
     with open(path, "rb") as f:
         payload = pickle.load(f)
     os.remove(path)
-    out = path + ".out"
     result = fn(payload)
-    with open(out, "wb") as f:
-        pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
-    return out
+    out = path + ".out"
+    try:
+        with open(out, "wb") as f:
+            pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.remove(out)
+        return "value", result
+    return "file", out
 
 
 class _FromFile:
@@ -104,17 +114,32 @@ class _FromFile:
         return self.future.done()
 
     def result(self) -> Any:
-        path = self.future.result()
-        with open(path, "rb") as f:
-            value = pickle.load(f)
-        os.remove(path)
+        kind, value = self.future.result()
+        if kind == "file":
+            with open(value, "rb") as f:
+                loaded = pickle.load(f)
+            os.remove(value)
+            return loaded
         return value
 
 
+#: The pool's files go to ``/dev/shm`` (memory) when it has this much room, else to the temporary folder.
+SHM_FREE_BYTES = 1 << 30
+
+
 def _scratch_dir() -> str:
-    """A private folder for the pool's files, in memory (``/dev/shm``) where there is one."""
+    """A private folder for the pool's files: in memory (``/dev/shm``) where there is room, else on disk.
+
+    (A container's ``/dev/shm`` is often 64 MB; files deleted within a second
+    of being written rarely reach a disk either.)
+    """
     shm = "/dev/shm"
-    base = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
+    base = None
+    try:
+        if os.access(shm, os.W_OK) and shutil.disk_usage(shm).free >= SHM_FREE_BYTES:
+            base = shm
+    except OSError:
+        pass
     return tempfile.mkdtemp(prefix="cleaner-pool-", dir=base)
 
 
@@ -159,13 +184,18 @@ class OrderedPool:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
 
-    def _submit(self, fn: Callable[[Any], Any], payload: Any) -> _FromFile:
-        """Send one task to the workers, its payload through a file."""
+    def _submit(self, fn: Callable[[Any], Any], payload: Any) -> Any:
+        """Send one task to the workers, its payload through a file (through the pipe if the file cannot be written)."""
         assert self._executor is not None and self._scratch is not None
         self._sent += 1
         path = os.path.join(self._scratch, f"task-{self._sent}")
-        with open(path, "wb") as f:
-            pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            with open(path, "wb") as f:
+                pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.remove(path)
+            return self._executor.submit(fn, payload)
         return _FromFile(self._executor.submit(_run_with_files, fn, path))
 
     def map(self, fn: Callable[[Any], T], tasks: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, T]]:

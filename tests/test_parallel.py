@@ -221,3 +221,41 @@ def test_pool_files_are_gone_after_the_pool_whether_it_ends_or_fails(tmp_path):
             scratch = Path(pool._scratch)
             list(pool.map(_task, [(0, ("wait", str(flag))), (1, ("fail", str(flag))), (2, ("echo", ""))]))
     assert not scratch.exists()
+
+
+def test_pool_falls_back_to_its_pipes_when_its_folder_is_full(monkeypatch):
+    """A payload or result that cannot be written to the pool's folder goes through the pipe: same results."""
+    import builtins
+
+    from cleaner.parallel import OrderedPool
+
+    real_open = builtins.open
+
+    def full(path, mode="r", *args, **kwargs):
+        if "cleaner-pool-" in str(path) and "w" in mode:
+            raise OSError(28, "No space left on device")
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", full)  # (the forked worker inherits it: results fall back too)
+    tasks = [(i, ("echo", str(i))) for i in range(10)]
+    with OrderedPool(2, depth=1) as pool:
+        scratch = Path(pool._scratch)
+        assert [c for c, r in pool.map(_task, tasks)] == list(range(10))
+        assert not list(scratch.iterdir())
+
+
+def test_pool_result_that_cannot_be_written_comes_back_through_the_pipe(tmp_path, monkeypatch):
+    from cleaner import parallel
+
+    payload = tmp_path / "task-1"
+    payload.write_bytes(__import__("pickle").dumps(("echo", "x")))
+    real_dump = parallel.pickle.dump
+
+    def failing_dump(obj, f, *a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(parallel.pickle, "dump", failing_dump)
+    kind, value = parallel._run_with_files(_task, str(payload))
+    monkeypatch.setattr(parallel.pickle, "dump", real_dump)
+    assert kind == "value" and value[0] == "echo"
+    assert not list(tmp_path.iterdir())  # the payload file read and removed, no half-written result left
