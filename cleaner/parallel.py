@@ -92,14 +92,19 @@ def _run_with_files(fn: Callable[[Any], Any], path: str) -> tuple[str, Any]:
     os.remove(path)
     result = fn(payload)
     out = path + ".out"
+    return ("file", out) if _dumped(result, out) else ("value", result)
+
+
+def _dumped(obj: Any, path: str) -> bool:
+    """Pickle *obj* to *path*; False, with no file left, if it cannot be written."""
     try:
-        with open(out, "wb") as f:
-            pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
+        with open(path, "wb") as f:
+            pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
     except OSError:
         with contextlib.suppress(OSError):
-            os.remove(out)
-        return "value", result
-    return "file", out
+            os.remove(path)
+        return False
+    return True
 
 
 class _FromFile:
@@ -189,12 +194,7 @@ class OrderedPool:
         assert self._executor is not None and self._scratch is not None
         self._sent += 1
         path = os.path.join(self._scratch, f"task-{self._sent}")
-        try:
-            with open(path, "wb") as f:
-                pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.remove(path)
+        if not _dumped(payload, path):
             return self._executor.submit(fn, payload)
         return _FromFile(self._executor.submit(_run_with_files, fn, path))
 
