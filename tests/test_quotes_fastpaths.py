@@ -13,7 +13,6 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from cleaner.registry import RuleContext
 from cleaner.rules import quotes
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
