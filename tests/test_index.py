@@ -296,7 +296,7 @@ def test_compiled_streaming_kernels_give_the_numpy_results(monkeypatch):
     from cleaner.dedup import _fast
     from cleaner.dedup.cluster import Verifier
     from cleaner.dedup.core import DedupParams
-    from cleaner.dedup.index import BandIndex, CorpusDedup, SignatureFilter
+    from cleaner.dedup.index import BandIndex, CorpusDedup, Rep, RepCache, SignatureFilter
     from cleaner.dedup.minhash import shingle_batch
 
     if _fast.kernels() is None:
@@ -320,12 +320,21 @@ def test_compiled_streaming_kernels_give_the_numpy_results(monkeypatch):
     stored.add(np.arange(10, 50), sigs[:40], rng.integers(1, 80, 40))
     cand_rows, cand_ids = rng.integers(0, 20, 500), rng.integers(0, 60, 500)
     keep_args = (cand_rows, cand_ids, sigs[40:], rng.integers(1, 80, 20))
-    fast = (bands.lookup_pairs(queries), sets, dedup._first_matches(verifier, pairs, np.arange(len(pairs)) + 100),
-            stored.keep(*keep_args))
+    # the representatives: the batch's sets, cached under ids 100.. (pair (a, b): representative 100 + a, row b)
+    dedup.params, dedup.cache = DedupParams(), RepCache()
+    dedup.cache.add([Rep(100 + k, f"r{k}", k, 0, 1, sets.shingles(k)) for k in range(len(rows))])
+    cand_pairs = (pairs[:, 1], pairs[:, 0] + 100)
+    fast = (bands.lookup_pairs(queries), sets, dedup._first_matches(sets, *cand_pairs), stored.keep(*keep_args))
     monkeypatch.setattr(_fast, "AVAILABLE", False)
-    slow = (bands.lookup_pairs(queries), batch.shingle_sets(rows),
-            dedup._first_matches(Verifier(sets, 0.4, containment=0.9, min_containment_shingles=8), pairs,
-                                 np.arange(len(pairs)) + 100), stored.keep(*keep_args))
+    slow = (bands.lookup_pairs(queries), batch.shingle_sets(rows), dedup._first_matches(sets, *cand_pairs),
+            stored.keep(*keep_args))
+    # one comparison at a time: a paragraph's first candidate that verifies
+    want = {}
+    for a, b in pairs.tolist():
+        sim = verifier.similarity(a, b)
+        if b not in want and sim.ok:
+            want[b] = (100 + a, sim)
+    assert fast[2] == want
     assert np.array_equal(fast[3], slow[3]) and 0 < fast[3].sum() < len(fast[3])
     assert all(np.array_equal(f, s) for f, s in zip(fast[0], slow[0])) and len(fast[0][0])
     assert np.array_equal(fast[1].offsets, slow[1].offsets) and np.array_equal(fast[1].values, slow[1].values)
@@ -748,3 +757,60 @@ def test_galloping_band_lookup_gives_the_pairs_of_a_binary_search_and_of_numpy(m
     monkeypatch.setattr(_fast, "AVAILABLE", False)
     plain = index.lookup_pairs(hashes)
     assert all(np.array_equal(x, y) for x, y in zip(compiled, plain))
+
+
+@pytest.mark.parametrize("threshold, containment, min_small", [(0.4, 0.9, 8), (0.5, None, 8), (0.0, 0.9, 0), (1.0, 0.5, 3),
+                                                                (0.3, 1.0, 1)])
+def test_first_verified_gives_the_verdict_of_a_full_comparison_for_every_overlap(threshold, containment, min_small):
+    """The compiled verification stops a comparison once too few values are left to pass and skips pairs
+    that cannot share enough: the same verdict, Jaccard and containment as comparing the whole sets, for
+    every pair of sizes 0..24 and every overlap (the bounds of the tests, such as 0.4 = 2/5, included)."""
+    from cleaner.dedup import _fast
+    from cleaner.dedup.cluster import Verifier
+    from cleaner.dedup.minhash import ShingleBatch
+
+    if _fast.kernels() is None:
+        pytest.skip("numba is not available")
+    rng = np.random.default_rng(7)
+    reps, paras, cases = [], [], []
+    for la in range(0, 25, 3 if containment is None else 1):
+        for lb in range(0, 25):
+            for c in range(0, min(la, lb) + 1):
+                shared = rng.choice(1000, c, replace=False)
+                reps.append(np.sort(np.concatenate([shared, 1000 + rng.choice(1000, la - c, replace=False)])))
+                paras.append(np.sort(np.concatenate([shared, 2000 + rng.choice(1000, lb - c, replace=False)])))
+                cases.append((la, lb, c))
+    arena = np.concatenate(reps).astype(np.uint32)
+    a_size = np.array([len(r) for r in reps], dtype=np.int64)
+    a_start = np.concatenate([[0], np.cumsum(a_size)[:-1]])
+    offsets = np.concatenate([[0], np.cumsum([len(p) for p in paras])]).astype(np.int64)
+    values = np.concatenate(paras).astype(np.uint32)
+    n = len(cases)
+    at, codes, jac, cont = _fast.first_verified(arena, a_start, a_size, values, offsets, np.arange(n),
+                                                np.arange(n + 1), threshold, containment, min_small)
+    both = ShingleBatch(np.concatenate([offsets, offsets[-1] + np.cumsum(a_size)]),
+                        np.concatenate([values, arena]), np.zeros(2 * n, dtype=np.int64), 3)
+    verifier = Verifier(both, threshold, containment=containment, min_containment_shingles=min_small)
+    passed = 0
+    for k in range(n):
+        sim = verifier.similarity(n + k, k)
+        assert (at[k] == k) == sim.ok, cases[k]
+        if sim.ok:
+            passed += 1
+            assert (codes[k], jac[k], cont[k]) == ({"jaccard": 1, "containment": 2}[sim.measure], sim.jaccard,
+                                                    sim.containment), cases[k]
+    assert 0 < passed < n
+
+
+@pytest.mark.parametrize("n, m, top", [(1, 0, 5), (3, 10, 2), (50, 2000, 40), (400, 5000, 1 << 40)])
+def test_distinct_by_row_is_the_distinct_packed_pairs(n, m, top):
+    """The band look-up's distinct (row, id) pairs, by a counting sort: those of numpy's unique, in the same order."""
+    from cleaner.dedup import _fast
+
+    if _fast.kernels() is None:
+        pytest.skip("numba is not available")
+    rng = np.random.default_rng(n + m)
+    rows, ids = rng.integers(0, n, m), rng.integers(0, top, m)
+    got = _fast.distinct_by_row(rows, ids, n)
+    pairs = np.unique(np.stack([rows, ids], axis=1), axis=0)
+    assert np.array_equal(got[0], pairs[:, 0]) and np.array_equal(got[1], pairs[:, 1])

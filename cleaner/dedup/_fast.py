@@ -167,18 +167,26 @@ _SCRATCH: dict[str, np.ndarray] = {}
 _CLASSES: dict[tuple[bytes, bytes], np.ndarray] = {}
 
 
-def first_verified(values: np.ndarray, offsets: np.ndarray, pairs: np.ndarray, starts: np.ndarray, threshold: float,
-                   containment: float | None, min_small: int):
-    """The first near-duplicate pair of every group ``pairs[starts[g] : starts[g + 1]]`` of a batch of sorted, distinct sets.
+def first_verified(arena: np.ndarray, starts_a: np.ndarray, sizes_a: np.ndarray, values: np.ndarray,
+                      offsets: np.ndarray, rows: np.ndarray, groups: np.ndarray, threshold: float,
+                      containment: float | None, min_small: int):
+    """The first near-duplicate pair of every group of pairs ``groups[g] : groups[g + 1]``, all sets sorted and distinct.
 
-    Returns the pair's index (-1: none in the group) and its verdict, Jaccard and containment, with
-    the verdicts and values of ``Verifier.similarity_arrays``; a group's later pairs are not compared.
+    Pair ``p`` compares the run ``arena[starts_a[p] : starts_a[p] + sizes_a[p]]``
+    (a representative's set where :class:`~cleaner.dedup.index.RepCache`
+    keeps it, not copied out) with row ``rows[p]`` of the batch *values*/*offsets*.
+    Returns the pair's index (-1: none in the group) and its verdict, Jaccard
+    and containment, with the verdicts and values of ``Verifier.similarity_arrays``;
+    a group's later pairs are not compared, and a comparison stops as soon
+    as too few values are left for the pair to pass.
     """
-    return _k._first_verified(np.ascontiguousarray(values), np.ascontiguousarray(offsets, dtype=np.int64),
-                              np.ascontiguousarray(pairs[:, 0], dtype=np.int64),
-                              np.ascontiguousarray(pairs[:, 1], dtype=np.int64),
-                              np.ascontiguousarray(starts, dtype=np.int64), float(threshold), containment is not None,
-                              float(containment if containment is not None else 0.0), int(min_small))
+    return _k._first_verified(np.ascontiguousarray(arena), np.ascontiguousarray(starts_a, dtype=np.int64),
+                                 np.ascontiguousarray(sizes_a, dtype=np.int64), np.ascontiguousarray(values),
+                                 np.ascontiguousarray(offsets, dtype=np.int64),
+                                 np.ascontiguousarray(rows, dtype=np.int64),
+                                 np.ascontiguousarray(groups, dtype=np.int64), float(threshold),
+                                 containment is not None, float(containment if containment is not None else 0.0),
+                                 int(min_small))
 
 
 def bucket_members(keys: np.ndarray, ids: np.ndarray, queries: np.ndarray, order: np.ndarray):
@@ -194,6 +202,16 @@ def bucket_members(keys: np.ndarray, ids: np.ndarray, queries: np.ndarray, order
     """
     return _k._bucket_members(np.ascontiguousarray(keys), np.ascontiguousarray(ids), np.ascontiguousarray(queries),
                               np.ascontiguousarray(order, dtype=np.int64))
+
+
+def distinct_by_row(rows: np.ndarray, ids: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``(row, id)`` pairs, sorted by row, then id, for rows ``0..n-1`` and ids >= 0.
+
+    The same pairs as ``distinct`` of ``row << shift | id`` keys, by a
+    counting sort on the rows and a sort of each row's few ids.
+    """
+    return _k._distinct_by_row(np.ascontiguousarray(rows, dtype=np.int64), np.ascontiguousarray(ids, dtype=np.int64),
+                               int(n))
 
 
 def merge_rows(k1: np.ndarray, i1: np.ndarray, k2: np.ndarray, i2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

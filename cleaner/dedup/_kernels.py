@@ -225,8 +225,55 @@ def _bucket_pairs(packed, shift, idx, n, max_bucket):
 
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _verdict(c, la, lb, jaccard_min, use_containment, containment_min, min_small):
+    """0, 1 (Jaccard) or 2 (containment) for sets of *la* and *lb* values sharing *c*, as ``Verifier.similarity``."""
+    small = min(la, lb)
+    if c / (la + lb - c) >= jaccard_min:
+        return 1
+    if use_containment and c / small >= containment_min and small >= min_small:
+        return 2
+    return 0
+
+
 @numba.njit(cache=True, nogil=True)
-def _first_verified(values, offsets, pa, pb, starts, jaccard_min, use_containment, containment_min, min_small):
+def _least_shared(la, lb, jaccard_min, use_containment, containment_min, min_small):
+    """The fewest shared values with which sets of *la* and *lb* values pass (``min(la, lb) + 1``: never).
+
+    The verdict's tests are monotone in the shared count (a larger numerator,
+    a smaller denominator, each division correctly rounded), so a binary
+    search on the very same float tests finds the bound exactly.
+    """
+    lo, hi = 0, min(la, lb) + 1  # the answer is in [lo, hi]; hi: never passes
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if _verdict(mid, la, lb, jaccard_min, use_containment, containment_min, min_small) > 0:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+@numba.njit(cache=True, nogil=True)
+def _overlap_of(xs, i, i_end, ys, j, j_end, need):
+    """How many values the sorted, distinct runs ``xs[i:i_end]`` and ``ys[j:j_end]`` share, or -1 once fewer than *need* can.
+
+    A branch-free merge: each step moves past the smaller value (both when equal).
+    """
+    c = 0
+    while i < i_end and j < j_end:
+        x, y = xs[i], ys[j]
+        c += x == y
+        i += x <= y
+        j += y <= x
+        if c + min(i_end - i, j_end - j) < need:
+            return -1
+    return c
+
+
+@numba.njit(cache=True, nogil=True)
+def _first_verified(arena, a_start, a_size, values, offsets, pb, starts, jaccard_min, use_containment,
+                       containment_min, min_small):
     groups = len(starts) - 1
     first = np.full(groups, -1, dtype=np.int64)
     codes = np.zeros(groups, dtype=np.int8)
@@ -234,25 +281,23 @@ def _first_verified(values, offsets, pa, pb, starts, jaccard_min, use_containmen
     cont = np.zeros(groups, dtype=np.float64)
     for g in range(groups):
         for p in range(starts[g], starts[g + 1]):
-            i, i_end = offsets[pa[p]], offsets[pa[p] + 1]
+            i = a_start[p]
+            la = a_size[p]
             j, j_end = offsets[pb[p]], offsets[pb[p] + 1]
-            la, lb = i_end - i, j_end - j
+            lb = j_end - j
             if la == 0 or lb == 0:
                 continue
-            c = _overlap(values, i, i_end, j, j_end)
-            small = min(la, lb)
-            jv = c / (la + lb - c)
-            cv = c / small
-            if jv >= jaccard_min:
-                code = 1
-            elif use_containment and cv >= containment_min and small >= min_small:
-                code = 2
-            else:
+            need = _least_shared(la, lb, jaccard_min, use_containment, containment_min, min_small)
+            if need > min(la, lb):
                 continue
+            c = _overlap_of(arena, i, i + la, values, j, j_end, need)
+            if c < need:
+                continue
+            code = _verdict(c, la, lb, jaccard_min, use_containment, containment_min, min_small)
             first[g] = p
             codes[g] = code
-            jac[g] = jv
-            cont[g] = cv
+            jac[g] = c / (la + lb - c)
+            cont[g] = c / min(la, lb)
             break
     return first, codes, jac, cont
 
@@ -302,6 +347,35 @@ def _bucket_members(keys, ids, queries, order):
                 out[pos] = ids[b, t]
                 pos += 1
     return rows, out
+
+
+@numba.njit(cache=True, nogil=True)
+def _distinct_by_row(rows, ids, n):
+    m = len(rows)
+    bounds = np.zeros(n + 1, dtype=np.int64)
+    for p in range(m):
+        bounds[rows[p] + 1] += 1
+    for r in range(n):
+        bounds[r + 1] += bounds[r]
+    at = bounds[:-1].copy()
+    grouped = np.empty(m, dtype=np.int64)
+    for p in range(m):  # a counting sort by row
+        r = rows[p]
+        grouped[at[r]] = ids[p]
+        at[r] += 1
+    out_rows = np.empty(m, dtype=np.int64)
+    out_ids = np.empty(m, dtype=np.int64)
+    c = 0
+    for r in range(n):
+        lo, hi = bounds[r], bounds[r + 1]
+        if hi - lo > 1:
+            grouped[lo:hi].sort()
+        for p in range(lo, hi):
+            if p == lo or grouped[p] != grouped[p - 1]:
+                out_rows[c] = r
+                out_ids[c] = grouped[p]
+                c += 1
+    return out_rows[:c], out_ids[:c]
 
 
 @numba.njit(cache=True, nogil=True)

@@ -619,6 +619,8 @@ class BandIndex:
         ids_cat = np.concatenate(ids_all) if ids_all else np.zeros(0, dtype=np.int64)
         if not len(ids_cat):
             return ids_cat, ids_cat.copy()
+        if fast is not None:
+            return fast.distinct_by_row(np.concatenate(rows_all), ids_cat, len(hashes))
         shift = max(int(ids_cat.max()), 1).bit_length()  # row and id packed into one int64 key
         keys = distinct((np.concatenate(rows_all) << shift) | ids_cat)
         return keys >> shift, keys & ((1 << shift) - 1)
@@ -1051,15 +1053,8 @@ class CorpusDedup:
             rows, ids = rows[order], ids[order]
         keep = self.filter.keep(rows, ids, sigs, sizes)  # candidates the signatures do not rule out
         rows, ids = rows[keep], ids[keep]
-        rep_ids = self.cache.fetch(distinct(ids.copy()), self.store)
-        # One shingle batch for the paragraphs and the indexed candidates, so the verifier
-        # builds each shingle set once: rows 0..n-1 are this batch, then the representatives.
-        rep_offsets, rep_values = self.cache.sets(rep_ids)
-        offsets = np.concatenate([sets.offsets, rep_offsets[1:] + sets.offsets[-1]])
-        shingles = ShingleBatch(offsets, np.concatenate([sets.values, rep_values]),
-                                np.zeros(len(offsets) - 1, dtype=np.int64), int(self.params.ngram))
-        verifier = Verifier(shingles, float(self.params.threshold), containment=self.params.containment,
-                            min_containment_shingles=int(self.params.min_containment_shingles))
+        cache = self.cache
+        cache.fetch(distinct(ids.copy()), self.store)
         pairs, codes, jac, cont = batch["pairs"]
         known: dict[tuple[int, int], int] = {}  # in-batch pair -> its row in pairs
         earlier: dict[int, list[int]] = {}
@@ -1068,18 +1063,25 @@ class CorpusDedup:
             earlier.setdefault(b, []).append(a)
         codes, jac, cont = codes.tolist(), jac.tolist(), cont.tolist()
         # Every paragraph against its indexed candidates from other documents, in one compiled
-        # pass; a paragraph's match is the oldest representative that verifies.
-        present = np.isin(ids, rep_ids)  # (a representative gone from the store is skipped)
-        rows, ids = rows[present], ids[present]
-        code = self.cache.doc_code.get  # (RepCache.code)
+        # pass over the sets where the cache keeps them; a paragraph's match is the oldest
+        # representative that verifies.  (A representative gone from the store is not cached:
+        # it is skipped.)
+        code = cache.doc_code.get  # (RepCache.code)
         para_doc = np.fromiter((code(p[1], -1) for p in paragraphs), dtype=np.int64, count=n)
-        rep_doc = self.cache.doc[rep_ids]
-        rep_index = np.searchsorted(rep_ids, ids)
-        cross = rep_doc[rep_index] != para_doc[rows]  # D001 is across documents (and a redone file must not match itself)
-        rows, ids, rep_index = rows[cross], ids[cross], rep_index[cross]
-        indexed = self._first_matches(verifier, np.stack([n + rep_index, rows], axis=1), ids)
-        rep_row = dict(zip(rep_ids.tolist(), range(n, n + len(rep_ids))))
-        matched = self.cache.reps(list(dict.fromkeys([pid for pid, _ in indexed.values()])))  # (one Rep an id)
+        # D001 is across documents (and a redone file must not match itself)
+        cross = (cache.offset[ids] >= 0) & (cache.doc[ids] != para_doc[rows])
+        rows, ids = rows[cross], ids[cross]
+        indexed = self._first_matches(sets, rows, ids)
+        # The verifier's batch: rows 0..n-1 are this batch's paragraphs, then the matched
+        # representatives (the only ones :meth:`_owned_similarities` and the loop below compare).
+        matched = cache.reps(list(dict.fromkeys([pid for pid, _ in indexed.values()])))  # (one Rep an id)
+        rep_row = dict(zip(matched, range(n, n + len(matched))))
+        rep_offsets, rep_values = cache.sets(np.fromiter(matched, dtype=np.int64, count=len(matched)))
+        offsets = np.concatenate([sets.offsets, rep_offsets[1:] + sets.offsets[-1]])
+        shingles = ShingleBatch(offsets, np.concatenate([sets.values, rep_values]),
+                                np.zeros(len(offsets) - 1, dtype=np.int64), int(self.params.ngram))
+        verifier = Verifier(shingles, float(self.params.threshold), containment=self.params.containment,
+                            min_containment_shingles=int(self.params.min_containment_shingles))
         owned = self._owned_similarities(verifier, indexed, earlier, rep_row)
         first_id = self.store.reserve(n)
         # Only the paragraphs with a candidate are looked at one by one, in order; the others
@@ -1156,31 +1158,47 @@ class CorpusDedup:
         codes, jac, cont = (x.tolist() for x in verifier.similarity_arrays(pairs))
         return dict(zip(pairs, zip(codes, jac, cont)))
 
-    def _first_matches(self, verifier: Any, pairs: np.ndarray, ids: np.ndarray) -> dict[int, tuple[int, Any]]:
+    def _first_matches(self, sets: Any, rows: np.ndarray, ids: np.ndarray) -> dict[int, tuple[int, Any]]:
         """Paragraph -> ``(id, similarity)`` of its first candidate representative that verifies.
 
-        *pairs* are ``(representative row, paragraph row)`` in *verifier*'s
-        batch, grouped by paragraph, each group in candidate order; *ids* are
-        the representatives' ids.  The compiled pass stops at a paragraph's
-        first match; it needs the sets distinct and sorted, as they are here
-        (:meth:`~cleaner.dedup.minhash.ShingleBatch.shingle_sets` in the
-        worker, and the same in the store).
+        *rows* and *ids* are the candidate pairs (paragraph row in the
+        batch's shingle sets *sets*, cached representative id), grouped by
+        paragraph, each group in candidate order.  The compiled pass reads
+        the representatives' sets where :class:`RepCache` keeps them and
+        stops at a paragraph's first match; it needs the sets distinct and
+        sorted, as they are here (:meth:`~cleaner.dedup.minhash.ShingleBatch.shingle_sets`
+        in the worker, and the same in the store).  Without the compiled
+        kernels, every pair is compared by a :class:`~cleaner.dedup.cluster.Verifier`
+        (the same verdicts and values).
         """
         from cleaner.dedup import _fast
-        from cleaner.dedup.cluster import similarities_from
+        from cleaner.dedup.cluster import Verifier, similarities_from
+        from cleaner.dedup.minhash import ShingleBatch
 
-        fast = _fast.kernels(len(pairs))
+        params, cache = self.params, self.cache
+        fast = _fast.kernels(len(rows))
         if fast is None:
-            codes, jac, cont = verifier.similarity_arrays(pairs)
+            n = len(sets)
+            rep_ids = distinct(ids.copy())
+            rep_offsets, rep_values = cache.sets(rep_ids)
+            offsets = np.concatenate([sets.offsets, rep_offsets[1:] + sets.offsets[-1]])
+            verifier = Verifier(ShingleBatch(offsets, np.concatenate([sets.values, rep_values]),
+                                             np.zeros(len(offsets) - 1, dtype=np.int64), int(params.ngram)),
+                                float(params.threshold), containment=params.containment,
+                                min_containment_shingles=int(params.min_containment_shingles))
+            codes, jac, cont = verifier.similarity_arrays(
+                np.stack([n + np.searchsorted(rep_ids, ids), rows], axis=1))
             hit = np.flatnonzero(codes > 0)
-            rows, first = np.unique(pairs[hit, 1], return_index=True)
+            rows, first = np.unique(rows[hit], return_index=True)
             at = hit[first]
             codes, jac, cont = codes[at], jac[at], cont[at]
         else:
-            rows, starts = np.unique(pairs[:, 1], return_index=True)
+            para_rows = rows
+            rows, starts = np.unique(para_rows, return_index=True)
             at, codes, jac, cont = fast.first_verified(
-                verifier.batch.values, verifier.batch.offsets, pairs, np.append(starts, len(pairs)),
-                verifier.threshold, verifier.containment, verifier.min_containment_shingles)
+                cache.arena, cache.offset[ids], cache.size[ids], sets.values, sets.offsets, para_rows,
+                np.append(starts, len(ids)), float(params.threshold), params.containment,
+                int(params.min_containment_shingles))
             found = at >= 0
             rows, at, codes, jac, cont = rows[found], at[found], codes[found], jac[found], cont[found]
         return dict(zip(rows.tolist(), zip(ids[at].tolist(), similarities_from(codes.tolist(), jac.tolist(),
