@@ -802,15 +802,31 @@ def test_first_verified_gives_the_verdict_of_a_full_comparison_for_every_overlap
     assert 0 < passed < n
 
 
-@pytest.mark.parametrize("n, m, top", [(1, 0, 5), (3, 10, 2), (50, 2000, 40), (400, 5000, 1 << 40)])
-def test_distinct_by_row_is_the_distinct_packed_pairs(n, m, top):
-    """The band look-up's distinct (row, id) pairs, by a counting sort: those of numpy's unique, in the same order."""
+@pytest.mark.parametrize("levels, n, pool", [(0, 4, 0), (1, 1, 3), (3, 50, 6), (5, 300, 40), (4, 200, 0)])
+def test_band_lookup_over_levels_gives_the_pairs_of_the_numpy_path(levels, n, pool, monkeypatch):
+    """The compiled look-up writes each level's members straight to their row and sorts each row's ids: the
+    same distinct (row, id) pairs, in the same order, as the numpy path's sort of packed pairs."""
     from cleaner.dedup import _fast
+    from cleaner.dedup.index import BandIndex
 
     if _fast.kernels() is None:
         pytest.skip("numba is not available")
-    rng = np.random.default_rng(n + m)
-    rows, ids = rng.integers(0, n, m), rng.integers(0, top, m)
-    got = _fast.distinct_by_row(rows, ids, n)
-    pairs = np.unique(np.stack([rows, ids], axis=1), axis=0)
-    assert np.array_equal(got[0], pairs[:, 0]) and np.array_equal(got[1], pairs[:, 1])
+    rng = np.random.default_rng(levels + n)
+    values = rng.integers(0, 2**64 - 1, pool or 10**6, dtype=np.uint64)  # few values: crowded buckets
+    index = BandIndex(6)
+    for k in range(levels):  # sizes chosen so that some levels merge and some stay
+        m = [400, 100, 30, 20, 60][k]
+        index.add(np.arange(1000 * k + 1, 1000 * k + m + 1), rng.choice(values, (m, 6)))
+    assert levels < 3 or len(index.levels) >= 2
+    for more in (0, 1, 2):  # look-ups after look-ups (the marks of earlier ones stay), and after the ids grow
+        if more == 2:
+            index.add(np.arange(9000, 9040), rng.choice(values, (40, 6)))
+        hashes = rng.choice(values, (n, 6))
+        if index.levels:
+            hashes[: n // 2] = index.levels[0][0].T.view(np.uint64)[rng.integers(0, 40, n // 2)]
+        compiled = index.lookup_pairs(hashes)
+        monkeypatch.setattr(_fast, "AVAILABLE", False)
+        plain = index.lookup_pairs(hashes)
+        monkeypatch.setattr(_fast, "AVAILABLE", True)
+        assert all(np.array_equal(x, y) and x.dtype == y.dtype for x, y in zip(compiled, plain))
+        assert len(plain[0]) or not index.levels

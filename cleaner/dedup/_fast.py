@@ -71,6 +71,23 @@ def row_agreements(a: np.ndarray, b: np.ndarray, ra: np.ndarray, rb: np.ndarray)
                               np.ascontiguousarray(ra, dtype=np.int64), np.ascontiguousarray(rb, dtype=np.int64))
 
 
+def signature_keep(low_a: np.ndarray, low_b: np.ndarray, size_b: np.ndarray, ra: np.ndarray, rb: np.ndarray,
+                   size_a: np.ndarray, jaccard_min: float, containment_min: float | None, min_small: int) -> np.ndarray:
+    """``SignatureFilter.keep``'s mask in one compiled pass: pairs ``(ra[k], rb[k])`` of rows of *low_a* and *low_b*.
+
+    *low_a*/*low_b* are low bytes of signatures (``(n, num_perm)`` uint8,
+    *num_perm* a multiple of 8, compared eight bytes at a time), *size_a*/*size_b*
+    the set sizes (``size_b < 0``: unknown, the pair is kept); the estimate
+    and the thresholds (the margin already taken off) are tested as
+    :func:`cleaner.dedup.core._may_pass` tests them, with the same float operations.
+    """
+    return _k._signature_keep(np.ascontiguousarray(low_a).view(np.uint64), np.ascontiguousarray(low_b).view(np.uint64),
+                              np.ascontiguousarray(size_b, dtype=np.int64), np.ascontiguousarray(ra, dtype=np.int64),
+                              np.ascontiguousarray(rb, dtype=np.int64), np.ascontiguousarray(size_a, dtype=np.int64),
+                              float(jaccard_min), containment_min is not None,
+                              float(containment_min if containment_min is not None else 0.0), int(min_small))
+
+
 def distinct(values: np.ndarray) -> np.ndarray:
     """``np.unique(values)`` of a 1-d integer array, sorting *values* in place (plain numpy, no kernel).
 
@@ -204,14 +221,32 @@ def bucket_members(keys: np.ndarray, ids: np.ndarray, queries: np.ndarray, order
                               np.ascontiguousarray(order, dtype=np.int64))
 
 
-def distinct_by_row(rows: np.ndarray, ids: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct ``(row, id)`` pairs, sorted by row, then id, for rows ``0..n-1`` and ids >= 0.
+def level_members(levels: list[tuple[np.ndarray, np.ndarray]], queries: np.ndarray, order: np.ndarray, n: int,
+                  seen: np.ndarray, stamp: int):
+    """:func:`bucket_members` of every level, as distinct ``(query row, id)`` pairs sorted by row, then id.
 
-    The same pairs as ``distinct`` of ``row << shift | id`` keys, by a
-    counting sort on the rows and a sort of each row's few ids.
+    The same pairs as ``distinct`` of all the levels' pairs packed as
+    ``row << shift | id``, but each id is written once, straight to its
+    row's place (the rows' totals counted first), then a row's repeats of
+    an id (one per band it shares) are dropped with *seen* (int64, longer
+    than the largest id, never holding a value from *stamp* to
+    ``stamp + n - 1``: row ``r`` marks its ids with ``stamp + r``) and only
+    its distinct ids are sorted: no ``(row, id)`` pairs to concatenate and sort.
     """
-    return _k._distinct_by_row(np.ascontiguousarray(rows, dtype=np.int64), np.ascontiguousarray(ids, dtype=np.int64),
-                               int(n))
+    queries = np.ascontiguousarray(queries)
+    order = np.ascontiguousarray(order, dtype=np.int64)
+    bounds = np.zeros(n + 1, dtype=np.int64)
+    ranges = []
+    for keys, ids in levels:
+        first, count = _k._bucket_ranges(np.ascontiguousarray(keys), queries)
+        _k._add_row_counts(count, order, bounds)
+        ranges.append((ids, first, count))
+    np.cumsum(bounds, out=bounds)
+    grouped = np.empty(int(bounds[-1]), dtype=np.int64)
+    at = bounds[:-1].copy()
+    for ids, first, count in ranges:
+        _k._scatter_members(np.ascontiguousarray(ids), first, count, order, grouped, at)
+    return _k._distinct_grouped(grouped, bounds, seen, int(stamp))
 
 
 def merge_rows(k1: np.ndarray, i1: np.ndarray, k2: np.ndarray, i2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

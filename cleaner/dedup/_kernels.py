@@ -303,12 +303,11 @@ def _first_verified(arena, a_start, a_size, values, offsets, pb, starts, jaccard
 
 
 @numba.njit(cache=True, nogil=True)
-def _bucket_members(keys, ids, queries, order):
+def _bucket_ranges(keys, queries):
     bands, m = keys.shape
     n = queries.shape[1]
     first = np.empty((bands, n), dtype=np.int64)
     count = np.empty((bands, n), dtype=np.int64)
-    total = 0
     for b in range(bands):
         lo = 0  # the first key >= the previous query (queries are sorted)
         for k in range(n):
@@ -336,7 +335,17 @@ def _bucket_members(keys, ids, queries, order):
                 end += 1
             first[b, k] = lo
             count[b, k] = end - lo
-            total += end - lo
+    return first, count
+
+
+@numba.njit(cache=True, nogil=True)
+def _bucket_members(keys, ids, queries, order):
+    first, count = _bucket_ranges(keys, queries)
+    bands, n = first.shape
+    total = 0
+    for b in range(bands):
+        for k in range(n):
+            total += count[b, k]
     rows = np.empty(total, dtype=np.int64)
     out = np.empty(total, dtype=np.int64)
     pos = 0
@@ -350,31 +359,45 @@ def _bucket_members(keys, ids, queries, order):
 
 
 @numba.njit(cache=True, nogil=True)
-def _distinct_by_row(rows, ids, n):
-    m = len(rows)
-    bounds = np.zeros(n + 1, dtype=np.int64)
-    for p in range(m):
-        bounds[rows[p] + 1] += 1
-    for r in range(n):
-        bounds[r + 1] += bounds[r]
-    at = bounds[:-1].copy()
-    grouped = np.empty(m, dtype=np.int64)
-    for p in range(m):  # a counting sort by row
-        r = rows[p]
-        grouped[at[r]] = ids[p]
-        at[r] += 1
-    out_rows = np.empty(m, dtype=np.int64)
-    out_ids = np.empty(m, dtype=np.int64)
+def _add_row_counts(count, order, totals):
+    bands, n = count.shape
+    for b in range(bands):
+        for k in range(n):
+            totals[order[b, k] + 1] += count[b, k]
+
+
+@numba.njit(cache=True, nogil=True)
+def _scatter_members(ids, first, count, order, grouped, at):
+    bands, n = first.shape
+    for b in range(bands):
+        for k in range(n):
+            r = order[b, k]
+            p = at[r]
+            for t in range(first[b, k], first[b, k] + count[b, k]):
+                grouped[p] = ids[b, t]
+                p += 1
+            at[r] = p
+
+
+@numba.njit(cache=True, nogil=True)
+def _distinct_grouped(grouped, bounds, seen, stamp):
+    n = len(bounds) - 1
+    out_rows = np.empty(len(grouped), dtype=np.int64)
+    out_ids = np.empty(len(grouped), dtype=np.int64)
     c = 0
     for r in range(n):
-        lo, hi = bounds[r], bounds[r + 1]
-        if hi - lo > 1:
-            grouped[lo:hi].sort()
-        for p in range(lo, hi):
-            if p == lo or grouped[p] != grouped[p - 1]:
-                out_rows[c] = r
-                out_ids[c] = grouped[p]
+        # an id seen in every band it shares with the row: kept once (seen[id] holds the row's stamp)
+        mark = stamp + r
+        start = c
+        for p in range(bounds[r], bounds[r + 1]):
+            v = grouped[p]
+            if seen[v] != mark:
+                seen[v] = mark
+                out_ids[c] = v
                 c += 1
+        if c - start > 1:
+            out_ids[start:c].sort()
+        out_rows[start:c] = r
     return out_rows[:c], out_ids[:c]
 
 
@@ -392,6 +415,37 @@ def _row_agreements(a, b, ra, rb):
     return out
 
 
+_M7 = np.uint64(0x7F7F7F7F7F7F7F7F)
+_M1 = np.uint64(0x0101010101010101)
+
+
+@numba.njit(cache=True, nogil=True)
+def _signature_keep(low_a, low_b, size_b, ra, rb, size_a, jaccard_min, use_containment, containment_min, min_small):
+    m = len(ra)
+    words = low_a.shape[1]
+    num_perm = 8 * words
+    out = np.empty(m, dtype=np.bool_)
+    for p in range(m):
+        x, y = ra[p], rb[p]
+        if size_b[y] < 0:  # not known: kept for exact verification
+            out[p] = True
+            continue
+        differ = np.uint64(0)  # bytes that differ, eight at a time: a byte's high bit set when it is not zero
+        for k in range(words):
+            v = low_a[x, k] ^ low_b[y, k]
+            differ += ((((v & _M7) + _M7) | v) >> np.uint64(7) & _M1) * _M1 >> np.uint64(56)
+        est = (num_perm - np.int64(differ)) / num_perm
+        ok = est >= jaccard_min
+        if not ok and use_containment:
+            sa = np.float64(size_a[x])
+            sb = np.float64(size_b[y])
+            small = min(sa, sb)
+            est_c = est * (sa + sb) / ((1.0 + est) * max(small, 1.0))
+            ok = est_c >= containment_min and small >= min_small
+        out[p] = ok
+    return out
+
+
 @numba.njit(cache=True, nogil=True)
 def _merge_rows(k1, i1, k2, i2):
     bands, m1 = k1.shape
@@ -401,15 +455,26 @@ def _merge_rows(k1, i1, k2, i2):
     for b in range(bands):
         x = 0
         y = 0
-        for t in range(m1 + m2):
-            if y >= m2 or (x < m1 and k1[b, x] <= k2[b, y]):  # ties: the first level's entry first
-                keys[b, t] = k1[b, x]
-                ids[b, t] = i1[b, x]
-                x += 1
-            else:
-                keys[b, t] = k2[b, y]
-                ids[b, t] = i2[b, y]
-                y += 1
+        t = 0
+        while x < m1 and y < m2:  # branch-free: the keys are random, a branch on them mispredicts half the time
+            a = k1[b, x]
+            c = k2[b, y]
+            first = a <= c  # ties: the first level's entry first
+            keys[b, t] = a if first else c
+            ids[b, t] = i1[b, x] if first else i2[b, y]
+            x += first
+            y += 1 - first
+            t += 1
+        while x < m1:
+            keys[b, t] = k1[b, x]
+            ids[b, t] = i1[b, x]
+            x += 1
+            t += 1
+        while y < m2:
+            keys[b, t] = k2[b, y]
+            ids[b, t] = i2[b, y]
+            y += 1
+            t += 1
     return keys, ids
 
 

@@ -548,12 +548,18 @@ class BandIndex:
     before it when it is at least half its size (as in an LSM tree), so an
     insert costs O(log n) amortised and a lookup is one binary search per
     band and level, vectorised over a whole batch.  About 16 bytes per band
-    and paragraph (500 bytes a paragraph with 31 bands).
+    and paragraph (500 bytes a paragraph with 31 bands), and 8 bytes per id
+    for the compiled look-up's marks.
     """
 
     def __init__(self, bands: int):
         self.bands = bands
         self.levels: list[tuple[np.ndarray, np.ndarray]] = []  # (keys, ids), each (bands, m), rows sorted
+        self.top = 0  # the largest id
+        # The compiled look-up's marks, by id (8 bytes an id): the last query row that met the id, each
+        # row of each look-up a stamp of its own (see _fast.level_members), so they are never cleared.
+        self._seen = np.zeros(0, dtype=np.int64)
+        self._stamp = 0
 
     def add(self, ids: np.ndarray, hashes: np.ndarray) -> None:
         """Add paragraphs *ids* with their band hashes (``(len(ids), bands)`` uint64)."""
@@ -561,6 +567,7 @@ class BandIndex:
             return
         keys = np.ascontiguousarray(hashes.view(np.int64).T)  # (bands, m)
         ids_b = np.ascontiguousarray(np.broadcast_to(np.asarray(ids, dtype=np.int64), keys.shape))
+        self.top = max(self.top, int(ids_b.max()))
         self.levels.append(self._sorted(keys, ids_b))
         while len(self.levels) > 1 and self.levels[-1][0].shape[1] * 2 >= self.levels[-2][0].shape[1]:
             (k2, i2), (k1, i1) = self.levels.pop(), self.levels.pop()
@@ -600,12 +607,13 @@ class BandIndex:
         q = np.take_along_axis(q, order, axis=1)
         rows_all, ids_all = [], []
         fast = _fast.kernels(q.size)
+        if fast is not None:  # the same pairs, all bands in one compiled pass a level, grouped by row as found
+            if len(self._seen) <= self.top:
+                self._seen = np.full(max(self.top + 1, 2 * len(self._seen)), -1, dtype=np.int64)
+                self._stamp = 0
+            self._stamp += len(hashes)
+            return fast.level_members(self.levels, q, order, len(hashes), self._seen, self._stamp - len(hashes))
         for keys, ids in self.levels:
-            if fast is not None:  # the same pairs, all bands in one compiled pass
-                rows, found = _fast.bucket_members(keys, ids, q, order)
-                rows_all.append(rows)
-                ids_all.append(found)
-                continue
             for b in range(self.bands):
                 left = np.searchsorted(keys[b], q[b], side="left")
                 right = np.searchsorted(keys[b], q[b], side="right")
@@ -619,8 +627,6 @@ class BandIndex:
         ids_cat = np.concatenate(ids_all) if ids_all else np.zeros(0, dtype=np.int64)
         if not len(ids_cat):
             return ids_cat, ids_cat.copy()
-        if fast is not None:
-            return fast.distinct_by_row(np.concatenate(rows_all), ids_cat, len(hashes))
         shift = max(int(ids_cat.max()), 1).bit_length()  # row and id packed into one int64 key
         keys = distinct((np.concatenate(rows_all) << shift) | ids_cat)
         return keys >> shift, keys & ((1 << shift) - 1)
@@ -868,7 +874,7 @@ class SignatureFilter:
         if top < len(self.size):
             return
         cap = max(top + 1, 2 * len(self.size), 1024)
-        low = np.zeros((cap, self.num_perm), dtype=np.uint8)
+        low = np.empty((cap, self.num_perm), dtype=np.uint8)  # (a row is read only once its size is known)
         low[: len(self.low)] = self.low
         size = np.full(cap, -1, dtype=np.int64)
         size[: len(self.size)] = self.size
@@ -891,11 +897,17 @@ class SignatureFilter:
         if margin is None or not len(rows):
             return np.ones(len(rows), dtype=bool)
         self._grow(int(ids.max()))
+        low_batch = signatures.astype(np.uint8)
+        fast = _fast.kernels(len(rows))
+        if fast is not None and self.num_perm % 8 == 0:  # the same verdicts, in one compiled pass
+            params, margin = self.params, float(margin)
+            return fast.signature_keep(low_batch, self.low, self.size, rows, ids, sizes,
+                                       float(params.threshold) - margin,
+                                       None if params.containment is None else float(params.containment) - margin,
+                                       int(params.min_containment_shingles))
         known = self.size[ids] >= 0
         keep = np.ones(len(rows), dtype=bool)
         k_rows, k_ids = rows[known], ids[known]
-        low_batch = signatures.astype(np.uint8)
-        fast = _fast.kernels(len(k_rows))
         if fast is not None:  # the same counts, compiled, without gathering the rows
             upper = fast.row_agreements(low_batch, self.low, k_rows, k_ids) / self.num_perm
         else:
