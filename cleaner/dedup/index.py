@@ -1206,7 +1206,8 @@ class CorpusDedup:
             codes, jac, cont = codes[at], jac[at], cont[at]
         else:
             para_rows = rows
-            rows, starts = np.unique(para_rows, return_index=True)
+            starts = np.flatnonzero(np.diff(para_rows, prepend=-1))  # (grouped by row: each group's first pair)
+            rows = para_rows[starts]
             at, codes, jac, cont = fast.first_verified(
                 cache.arena, cache.offset[ids], cache.size[ids], sets.values, sets.offsets, para_rows,
                 np.append(starts, len(ids)), float(params.threshold), params.containment,
