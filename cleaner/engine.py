@@ -384,9 +384,9 @@ def time_limit_scope() -> Iterator[None]:
 
     Without it, each document installs the handler and puts the previous one
     back (:func:`_deadline`: five system calls and a handler swap, about
-    10 µs a document); inside it, a document's limit costs three system
-    calls (arming, disarming, and a check that no one else armed the
-    timer).  The batch workers clean every batch inside one.  Where
+    10 µs a document); inside it, a document's limit costs two system
+    calls (arming, which also tells whether someone else had armed the
+    timer, and disarming).  The batch workers clean every batch inside one.  Where
     :func:`_deadline` would not use ``SIGALRM`` (not the main thread, no
     ``setitimer``, a timer already armed) the block runs as it would
     without the scope, and a scope inside another one adds nothing.  The
