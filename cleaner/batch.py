@@ -55,7 +55,7 @@ from cleaner.io.decoding import NotTextError, decode, encode_output
 from cleaner.io.files import InputError, atomic_write
 from cleaner.io.readers import Batch, InputFile, discover, extract_html_text, iter_batches
 from cleaner.io.writers import ParquetSink, Sink
-from cleaner.model import Document, Finding
+from cleaner.model import Document, Edit, Finding
 from cleaner.parallel import OrderedPool, default_jobs
 from cleaner.pipeline import (LOG_NAME, MAX_FILE_BYTES, clean_document, json_bytes, log_line, log_record, safe_join,
                               sha256_bytes, to_json)
@@ -328,8 +328,9 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
                 stats.errors += 1
                 continue
             try:
-                _check_text(text)
-                doc = _clean(Document(id=doc_id, text=text, source={"file": rel, "line": n}))
+                data = _utf8(text)
+                doc = _clean(Document(id=doc_id, text=text, source={"file": rel, "line": n,
+                                                                    "sha256": sha256_bytes(data)}))
                 record[text_field] = doc.cleaned if doc.cleaned is not None else doc.text
                 out, slot = _record_line(record, _cleaner_field(doc, config))
             except Exception as exc:  # one bad record must not stop the run
@@ -337,8 +338,8 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
                 stats.errors += 1
                 continue
             _count(stats, doc)
-            stats.bytes_in += len(text.encode("utf-8", "surrogatepass"))
-            stats.bytes_out += len(record[text_field].encode("utf-8", "surrogatepass"))
+            stats.bytes_in += len(data)
+            stats.bytes_out += len(data) + _utf8_growth(doc.edits)
             chunks.append(out)
             slots.append(slot)
             kept.append((len(chunks) - 1, doc))
@@ -360,8 +361,9 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
                 continue
             doc_id = str(ids[i]) if ids is not None else f"{rel}:{n}"
             try:
-                _check_text(text)
-                doc = _clean(Document(id=doc_id, text=text, source={"file": rel, "row": n}))
+                data = _utf8(text)
+                doc = _clean(Document(id=doc_id, text=text, source={"file": rel, "row": n,
+                                                                    "sha256": sha256_bytes(data)}))
                 out = doc.cleaned if doc.cleaned is not None else doc.text
                 field = json_bytes(_cleaner_field(doc, config)).decode("utf-8")
             except Exception as exc:  # one bad row must not stop the run
@@ -371,8 +373,8 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
                 fields.append(None)
                 continue
             _count(stats, doc)
-            stats.bytes_in += len(text.encode("utf-8", "surrogatepass"))
-            stats.bytes_out += len(out.encode("utf-8", "surrogatepass"))
+            stats.bytes_in += len(data)
+            stats.bytes_out += len(data) + _utf8_growth(doc.edits)
             cleaned.append(out)
             fields.append(field)
             kept.append((i, doc))
@@ -381,9 +383,34 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
     raise ValueError(f"unknown batch kind {kind}")  # pragma: no cover
 
 
+def _utf8(text: str) -> bytes:
+    """*text* in UTF-8, or the ValueError of :func:`_check_text` (a lone surrogate has no UTF-8 form).
+
+    A record's text is encoded once: the same bytes are hashed for
+    ``sha256_original`` (the document's ``source["sha256"]``, which the log
+    record does not repeat under ``source``) and counted for ``bytes_in``.
+    """
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        _check_text(text)
+        raise
+
+
+def _utf8_growth(edits: list[Edit]) -> int:
+    """How many UTF-8 bytes (lone surrogates as three) the cleaned text has more than the original.
+
+    The cleaned text is the original with *edits* applied, so its length is
+    the original's plus what each edit's ``after`` has more than its
+    ``before``: the edits are encoded, not the whole cleaned text.
+    """
+    return sum(len(e.after.encode("utf-8", "surrogatepass")) - len(e.before.encode("utf-8", "surrogatepass"))
+               for e in edits)
+
+
 def _cleaner_field(doc: Document, config: Config) -> dict[str, Any]:
-    rec = log_record(doc, config, premis=False)  # per-run provenance belongs in the run's log, not in every record
-    return {"id": rec.pop("path"), **rec}
+    # per-run provenance belongs in the run's log, not in every record
+    return log_record(doc, config, premis=False, id_key="id")
 
 
 def _signatures(docs: list[tuple[int, Document]]) -> dict[str, Any] | None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from threading import get_ident
 from contextlib import contextmanager
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -167,6 +168,7 @@ def _interacts(s: int, t: int, cs: int, ce: int, old: Edit) -> bool:
 
 
 _span = attrgetter("start", "end")  # the sort key of edits
+_finding_order = attrgetter("start", "end", "code")  # the order of a document's findings
 
 
 def _clean_rule_output(items: Iterable[Edit | Finding], text: str) -> tuple[list[Edit], list[Finding]]:
@@ -331,6 +333,7 @@ class _TimerScope:
     def __init__(self) -> None:
         self.thread: int | None = None  # the thread that opened the scope; None: no scope open
         self.handler: Callable[[int, Any], None] | None = None
+        self.installed: Callable[[int, Any], None] | None = None  # the bound dispatch the scope installed
 
     def dispatch(self, signum: int, frame: Any) -> None:
         handler = self.handler
@@ -345,17 +348,24 @@ class _TimerScope:
         cleaning a text of its own), or since the scope opened someone else
         installed another ``SIGALRM`` handler or armed the timer.  The
         document then gets :func:`_deadline`'s handling.
+
+        One system call: ``setitimer`` gives back the timer it replaced, so a
+        timer someone else armed is found, and put back, in the same call
+        that arms this document's.
         """
         if (
             self.thread is None
-            or self.thread != threading.get_ident()
             or self.handler is not None
-            or _installed_handler(signal.SIGALRM) != self.dispatch
-            or signal.getitimer(signal.ITIMER_REAL)[0] > 0
+            or _installed_handler(signal.SIGALRM) is not self.installed
+            or self.thread != get_ident()
         ):
             return False
         self.handler = handler
-        signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3))
+        previous = signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3))
+        if previous[0] > 0:  # someone else's timer: theirs again, as it was (less the moment just spent)
+            self.handler = None
+            signal.setitimer(signal.ITIMER_REAL, *previous)
+            return False
         return True
 
     def disarm(self) -> None:
@@ -374,9 +384,9 @@ def time_limit_scope() -> Iterator[None]:
 
     Without it, each document installs the handler and puts the previous one
     back (:func:`_deadline`: five system calls and a handler swap, about
-    10 µs a document); inside it, a document's limit costs three system
-    calls (arming, disarming, and a check that no one else armed the
-    timer).  The batch workers clean every batch inside one.  Where
+    10 µs a document); inside it, a document's limit costs two system
+    calls (arming, which also tells whether someone else had armed the
+    timer, and disarming).  The batch workers clean every batch inside one.  Where
     :func:`_deadline` would not use ``SIGALRM`` (not the main thread, no
     ``setitimer``, a timer already armed) the block runs as it would
     without the scope, and a scope inside another one adds nothing.  The
@@ -385,16 +395,19 @@ def time_limit_scope() -> Iterator[None]:
     if _SCOPE.thread is not None:
         yield
         return
-    with _alarm_handler(_SCOPE.dispatch) as installed:
+    dispatch = _SCOPE.dispatch  # (one bound method: arm() checks that this very object is still installed)
+    with _alarm_handler(dispatch) as installed:
         if not installed:
             yield
             return
-        _SCOPE.thread = threading.get_ident()
+        _SCOPE.installed = dispatch
+        _SCOPE.thread = get_ident()
         try:
             yield
         finally:
             _SCOPE.thread = None
             _SCOPE.handler = None
+            _SCOPE.installed = None
 
 
 @contextmanager
@@ -456,6 +469,9 @@ def _deadline(seconds: float | None, handler: Callable[[int, Any], None] | None 
 
 def _expire(signum: int, frame: Any) -> None:
     raise RuleTimeout
+
+
+_NEVER = float("inf")
 
 
 #: How many times :func:`clean_text` runs the rule list at most.  A rule can
@@ -532,7 +548,7 @@ def run_rules(
     except RuleTimeout:  # the alarm fired between two rules
         state.timed_out(None)
     findings = state.findings
-    findings.sort(key=lambda f: (f.start, f.end, f.code))
+    findings.sort(key=_finding_order)
     return CleanResult(original=text, cleaned=state.current, edits=state.composite, findings=findings,
                        metadata=state.metadata)
 
@@ -555,11 +571,15 @@ class _PassState:
         self.changer: Rule | None = None
         self.severities = severities
         # RuleContext(doc_id, options, corpus, metadata), positionally: 21 calls a document add up.
-        self.contexts = [
-            RuleContext(doc_id, {**r.options, **options[r.code]} if r.code in options else r.options.copy(),
-                        corpus, self.metadata)
-            for r in rules
-        ]
+        metadata = self.metadata
+        if options:
+            self.contexts = [
+                RuleContext(doc_id, {**r.options, **options[r.code]} if r.code in options else r.options.copy(),
+                            corpus, metadata)
+                for r in rules
+            ]
+        else:  # (the usual case: no rule settings in the configuration)
+            self.contexts = [RuleContext(doc_id, r.options.copy(), corpus, metadata) for r in rules]
         self.seen: list[str | None] = [None] * len(rules)  # the text each rule last ran on
         self.settled: set[str] = set()  # rules whose findings are settled
         self.running: Rule | None = None
@@ -628,7 +648,9 @@ class _PassState:
         """Run every rule once (skipping those that cannot change the outcome)."""
         found: list[Finding] = []
         seen, settled, contexts = self.seen, self.settled, self.contexts
-        time_limit, started, perf_counter = self.time_limit, self.started, time.perf_counter
+        time_limit, perf_counter = self.time_limit, time.perf_counter
+        # (the wall-clock time first, against one number: set-up only takes time off it)
+        deadline = self.started + time_limit if time_limit is not None else _NEVER
         current = self.current
         rules = self.rules
         n = len(rules)
@@ -637,10 +659,9 @@ class _PassState:
             k = i
             i += 1
             r = rules[k]
-            if seen[k] is current or (r.fix == "none" and r.code in settled):
+            if seen[k] is current or (settled and r.fix == "none" and r.code in settled):
                 continue
-            # (the wall-clock time first: set-up only takes time off it)
-            if time_limit is not None and perf_counter() - started >= time_limit and self.elapsed() >= time_limit:
+            if perf_counter() >= deadline and self.elapsed() >= time_limit:
                 found.append(
                     Finding(0, 0, f"time limit of {time_limit:g}s reached; rules from {r.code} on were skipped",
                             code=r.code, name=r.name, severity="error")
