@@ -1009,7 +1009,7 @@ def restore_records(out_dir: Path, dest: Path) -> tuple[int, list[Any]]:
     from cleaner.engine import RestoreError, restore_text
     from cleaner.io.readers import detect_format
     from cleaner.model import Edit
-    from cleaner.pipeline import FileError
+    from cleaner.pipeline import FileError, spaced_json_bytes
 
     def original(cleaned: str, info: dict[str, Any]) -> str:
         text = restore_text(cleaned, [Edit.from_json(e) for e in info["edits"]])
@@ -1042,7 +1042,7 @@ def restore_records(out_dir: Path, dest: Path) -> tuple[int, list[Any]]:
                             rec = json.loads(line)
                             info = rec.pop(CLEANER_FIELD)
                             rec[field_name] = original(rec[field_name], info)
-                            sink.write(json_bytes(rec) + b"\n")
+                            sink.write(spaced_json_bytes(rec) + b"\n")  # (json.dumps's format, as before)
                 except BaseException:
                     sink.abort()
                     raise

@@ -207,8 +207,8 @@ except ImportError:  # pragma: no cover - a dependency; without it the stdlib en
 _ORJSON_OPTIONS = (_orjson.OPT_PASSTHROUGH_DATACLASS | _orjson.OPT_PASSTHROUGH_DATETIME) if _orjson else 0
 
 
-def _json_encoder(ensure_ascii: bool = False) -> Callable[[Any], str]:
-    """Compact ``json.dumps(obj, ensure_ascii=..., separators=(",", ":"))``, without building an encoder for every call.
+def _json_encoder(ensure_ascii: bool = False, separators: tuple[str, str] = (",", ":")) -> Callable[[Any], str]:
+    """``json.dumps(obj, ensure_ascii=..., separators=...)`` (compact by default), without building an encoder per call.
 
     ``json.dumps`` with any argument makes a new :class:`json.JSONEncoder`
     and a new C encoder each time, so this one is made once (the C encoder
@@ -219,17 +219,18 @@ def _json_encoder(ensure_ascii: bool = False) -> Callable[[Any], str]:
     from json.encoder import c_make_encoder, encode_basestring, encode_basestring_ascii
 
     if c_make_encoder is None:  # pragma: no cover - CPython always has it
-        return json.JSONEncoder(ensure_ascii=ensure_ascii, separators=(",", ":")).encode
+        return json.JSONEncoder(ensure_ascii=ensure_ascii, separators=separators).encode
     default = json.JSONEncoder().default  # the TypeError for what JSON cannot hold
     # (markers, default, encoder, indent, key_separator, item_separator, sort_keys, skipkeys, allow_nan);
     # markers=None skips the check for circular references: a record read from JSON has none.
     encode = c_make_encoder(None, default, encode_basestring_ascii if ensure_ascii else encode_basestring,
-                            None, ":", ",", False, False, True)
+                            None, separators[1], separators[0], False, False, True)
     return lambda obj: "".join(encode(obj, 0))  # a list of chunks: one, or several for a large object
 
 
 _stdlib_json = _json_encoder()
 _stdlib_ascii_json = _json_encoder(ensure_ascii=True)
+_stdlib_spaced_json = _json_encoder(separators=(", ", ": "))
 
 
 def _non_finite(obj: Any) -> bool:
@@ -296,6 +297,18 @@ def json_bytes(obj: Any) -> bytes:
         return _stdlib_json(obj).encode("utf-8")
     except UnicodeEncodeError:
         return _stdlib_ascii_json(obj).encode("ascii")
+
+
+def spaced_json_bytes(obj: Any) -> bytes:
+    """*obj* as ``json.dumps(obj, ensure_ascii=False)`` writes it, in UTF-8 (``\\udcXX`` escapes as in :func:`json_bytes`).
+
+    The format ``restore`` writes records in: a JSONL file written by
+    ``json.dumps`` comes back byte for byte.
+    """
+    try:
+        return _stdlib_spaced_json(obj).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(obj, ensure_ascii=True).encode("ascii")
 
 
 def log_line(record: dict[str, Any]) -> str:

@@ -210,3 +210,19 @@ def test_splicing_takes_the_slow_way_for_what_the_stdlib_writes():
     # a record orjson would write with null for NaN has no splice slots: the whole line is the stdlib's
     line, slots = _record_line({"id": "x", "text": "t", "v": float("nan")}, {"edits": [], "findings": []})
     assert slots is None and line == b'{"id":"x","text":"t","v":NaN,"cleaner":{"edits":[],"findings":[]}}\n'
+
+
+def test_restore_writes_records_as_json_dumps_does(tmp_path, encoder):
+    """A JSONL file written by json.dumps comes back from ``restore`` byte for byte (NaN and big integers too)."""
+    src = tmp_path / "in"
+    src.mkdir()
+    recs = [{"id": "a", "text": "The minister said \u201cno\u201d  twice. Caf\u00c3\u00a9 \u00e9", "score": 0.5},
+            {"id": "b", "text": "Plain  text.", "x": float("nan"), "big": 2**70, "meta": {"tags": ["\u4e2d", None]}}]
+    data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs).encode("utf-8")
+    (src / "d.jsonl").write_bytes(data)
+    out = tmp_path / "out"
+    run([str(src)], out, Config(), RunOptions(jobs=1, progress="off"))
+    assert b'"cleaner":{' in (out / "d.jsonl").read_bytes()  # (the output itself is compact)
+    files, errors = restore_records(out, tmp_path / "back")
+    assert files == 1 and not errors
+    assert (tmp_path / "back" / "d.jsonl").read_bytes() == data
