@@ -57,8 +57,8 @@ from cleaner.io.readers import Batch, InputFile, discover, extract_html_text, it
 from cleaner.io.writers import ParquetSink, Sink
 from cleaner.model import Document, Finding
 from cleaner.parallel import OrderedPool, default_jobs
-from cleaner.pipeline import (_ORJSON_OPTIONS, LOG_NAME, MAX_FILE_BYTES, _non_finite, _orjson, clean_document, json_bytes,
-                              json_record, log_line, log_record, safe_join, sha256_bytes)
+from cleaner.pipeline import (_ORJSON_OPTIONS, LOG_NAME, MAX_FILE_BYTES, _non_finite, _orjson, _orjson_bytes, clean_document,
+                              json_bytes, json_record, log_line, log_record, safe_join, sha256_bytes)
 from cleaner.progress import Progress
 from cleaner.rules.boilerplate import CorpusStats
 from cleaner.stats import Stats, summary_line
@@ -217,23 +217,25 @@ def _add_findings(line: bytes, slots: tuple, new: list[Any],
     :func:`to_json` writes them), their ``(start, end, code)`` keys.  The
     findings stay sorted by (start, end, code), a new one after the line's
     own with the same key: what extending the list and sorting it again
-    gives.  None when a finding is not what ``orjson`` writes (a lone
-    surrogate, a NaN: the whole line is then the stdlib's): the caller
+    gives.  None when ``orjson`` would not write a finding (a lone
+    surrogate, a NaN, an integer beyond 64 bits: the whole line is then
+    the stdlib's, see :func:`cleaner.pipeline.json_bytes`): the caller
     dumps the record again.
     """
     start, keys, lengths = slots
-    try:
-        if texts is None:
-            added = [json_bytes(f) for f in new]
-            new = [_finding_key(f) for f in new]
-        else:
-            added = [t.encode("utf-8") for t in texts]
-    except UnicodeEncodeError:
-        return None
-    for a in added:
-        # (an escaped surrogate or a NaN: the stdlib's writing; "NaN" in a string merely takes the slow way)
-        if b"\\ud" in a or b"NaN" in a or b"Infinity" in a:
+    if texts is None:
+        added = [_orjson_bytes(f) for f in new]
+        if None in added:  # (the stdlib writes this finding, and then the whole line)
             return None
+        new = [_finding_key(f) for f in new]
+    else:
+        try:
+            added = [t.encode("utf-8") for t in texts]
+        except UnicodeEncodeError:
+            return None
+        for a in added:  # (a NaN is the stdlib's writing; "NaN" in a string merely takes the slow way)
+            if b"NaN" in a or b"Infinity" in a:
+                return None
     view = memoryview(line)  # (the pieces of the line are joined without copying them first)
     items, at = [], start
     for n in lengths:
