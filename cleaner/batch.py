@@ -57,8 +57,8 @@ from cleaner.io.readers import Batch, InputFile, discover, extract_html_text, it
 from cleaner.io.writers import ParquetSink, Sink
 from cleaner.model import Document, Edit, Finding
 from cleaner.parallel import OrderedPool, default_jobs
-from cleaner.pipeline import (LOG_NAME, MAX_FILE_BYTES, clean_document, json_bytes, log_line, log_record, safe_join,
-                              sha256_bytes, to_json)
+from cleaner.pipeline import (_ORJSON_OPTIONS, LOG_NAME, MAX_FILE_BYTES, _non_finite, _orjson, _orjson_bytes, clean_document,
+                              json_bytes, json_record, log_line, log_record, safe_join, sha256_bytes)
 from cleaner.progress import Progress
 from cleaner.rules.boilerplate import CorpusStats
 from cleaner.stats import Stats, summary_line
@@ -175,29 +175,34 @@ def _record_line(record: dict[str, Any], field: dict[str, Any]) -> tuple[bytes, 
 
     The line is exactly ``json_bytes(record | {"cleaner": field}) + b"\\n"``.  In
     the usual case (the input has no ``cleaner`` key, the field's findings
-    come last, everything encodes as UTF-8) the line ends with the findings'
+    come last, ``orjson`` writes everything, see
+    :func:`cleaner.pipeline.json_bytes`) the line ends with the findings'
     JSON, and the second value says where each finding's JSON is, so that
     the driver can add D001 findings (:func:`_add_findings`) without parsing
     or dumping the record again; otherwise it is None.
     """
-    if CLEANER_FIELD not in record and next(reversed(field), None) == "findings":
+    if CLEANER_FIELD not in record and next(reversed(field), None) == "findings" and _orjson is not None:
+        findings = field["findings"]
         try:
-            head = to_json(record).encode("utf-8")
-            opening = to_json({**field, "findings": []}).encode("utf-8")[:-2]  # ... [
-            items = [to_json(f).encode("utf-8") for f in field["findings"]]
-        except UnicodeEncodeError:
+            dumps, options = _orjson.dumps, _ORJSON_OPTIONS
+            head = dumps(record, option=options)
+            opening = dumps({**field, "findings": ()}, option=options)[:-2]  # ... [
+            items = [dumps(f, option=options) for f in findings]
+        except TypeError:  # (orjson.JSONEncodeError): the stdlib writes this one
             pass
         else:
-            if len(head) > 2:  # not "{}": the field follows ", "
-                line = b"".join((head[:-1], _FIELD_KEY, opening, b", ".join(items), b"]}}\n"))
-                slots = (len(head) - 1 + len(_FIELD_KEY) + len(opening),
-                         [_finding_key(f) for f in field["findings"]], [len(x) for x in items])
-                return line, slots
+            if len(head) > 2:  # not "{}": the field follows ","
+                line = b"".join((head[:-1], _FIELD_KEY, opening, b",".join(items), b"]}}\n"))
+                # orjson writes NaN and infinities as null: those records are the stdlib's (json_bytes)
+                if b"null" not in line or not (_non_finite(record) or _non_finite(field)):
+                    slots = (len(head) - 1 + len(_FIELD_KEY) + len(opening),
+                             [(f["start"], f["end"], f["code"]) for f in findings], [len(x) for x in items])
+                    return line, slots
     record[CLEANER_FIELD] = field
     return json_bytes(record) + b"\n", None
 
 
-_FIELD_KEY = b', "' + CLEANER_FIELD.encode("ascii") + b'": '
+_FIELD_KEY = b',"' + CLEANER_FIELD.encode("ascii") + b'":'
 
 
 def _finding_key(f: dict[str, Any]) -> tuple[int, int, str]:
@@ -206,33 +211,41 @@ def _finding_key(f: dict[str, Any]) -> tuple[int, int, str]:
 
 def _add_findings(line: bytes, slots: tuple, new: list[Any],
                   texts: list[str] | None = None) -> tuple[bytes, tuple] | None:
-    """*line* (from :func:`_record_line`) with the *new* findings among its own, in order; None if one is not UTF-8.
+    """*line* (from :func:`_record_line`) with the *new* findings among its own, in order; None if it cannot.
 
     *new* are findings as dicts or, when their JSON *texts* are given (as
     :func:`to_json` writes them), their ``(start, end, code)`` keys.  The
     findings stay sorted by (start, end, code), a new one after the line's
     own with the same key: what extending the list and sorting it again
-    gives.
+    gives.  None when ``orjson`` would not write a finding (a lone
+    surrogate, a NaN, an integer beyond 64 bits: the whole line is then
+    the stdlib's, see :func:`cleaner.pipeline.json_bytes`): the caller
+    dumps the record again.
     """
     start, keys, lengths = slots
-    try:
-        if texts is None:
-            added = [to_json(f).encode("utf-8") for f in new]
-            new = [_finding_key(f) for f in new]
-        else:
+    if texts is None:
+        added = [_orjson_bytes(f) for f in new]
+        if None in added:  # (the stdlib writes this finding, and then the whole line)
+            return None
+        new = [_finding_key(f) for f in new]
+    else:
+        try:
             added = [t.encode("utf-8") for t in texts]
-    except UnicodeEncodeError:
-        return None
+        except UnicodeEncodeError:
+            return None
+        for a in added:  # (a NaN is the stdlib's writing; "NaN" in a string merely takes the slow way)
+            if b"NaN" in a or b"Infinity" in a:
+                return None
     view = memoryview(line)  # (the pieces of the line are joined without copying them first)
     items, at = [], start
     for n in lengths:
         items.append(view[at : at + n])
-        at += n + 2
-    end = at - 2 if lengths else start
+        at += n + 1
+    end = at - 1 if lengths else start
     keys, items = keys + new, items + added
     order = sorted(range(len(keys)), key=keys.__getitem__)  # (stable: the line's own first on equal keys)
     items = [items[k] for k in order]
-    return (b"".join((view[:start], b", ".join(items), view[end:])),
+    return (b"".join((view[:start], b",".join(items), view[end:])),
             (start, [keys[k] for k in order], [len(x) for x in items]))
 
 
@@ -269,7 +282,7 @@ def _corpus_stats(items: list[tuple]) -> CorpusStats:
         elif kind == "lines":
             for line in units:
                 try:
-                    cs.add(_text_of(json.loads(line), text_field))
+                    cs.add(_text_of(json_record(line), text_field))
                 except ValueError:
                     pass
         elif kind == "columns":
@@ -318,7 +331,7 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
+                record = json_record(line)
                 text = _text_of(record, text_field)
                 doc_id = _record_id(record, rel, n, id_field)
             except ValueError as exc:  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
@@ -1025,7 +1038,7 @@ def restore_records(out_dir: Path, dest: Path) -> tuple[int, list[Any]]:
     from cleaner.engine import RestoreError, restore_text
     from cleaner.io.readers import detect_format
     from cleaner.model import Edit
-    from cleaner.pipeline import FileError
+    from cleaner.pipeline import FileError, spaced_json_bytes
 
     def original(cleaned: str, info: dict[str, Any]) -> str:
         text = restore_text(cleaned, [Edit.from_json(e) for e in info["edits"]])
@@ -1058,7 +1071,7 @@ def restore_records(out_dir: Path, dest: Path) -> tuple[int, list[Any]]:
                             rec = json.loads(line)
                             info = rec.pop(CLEANER_FIELD)
                             rec[field_name] = original(rec[field_name], info)
-                            sink.write(json_bytes(rec) + b"\n")
+                            sink.write(spaced_json_bytes(rec) + b"\n")  # (json.dumps's format, as before)
                 except BaseException:
                     sink.abort()
                     raise

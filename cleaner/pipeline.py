@@ -281,40 +281,115 @@ def log_record(doc: Document, config: Config, *, premis: bool = True, id_key: st
     return record
 
 
-def _json_encoder() -> Callable[[Any], str]:
-    """``json.dumps(obj, ensure_ascii=False)``, without building an encoder for every call.
+try:
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - a dependency; without it the stdlib encoder writes the same lines
+    _orjson = None
+
+#: what ``orjson`` must hand to the stdlib instead of writing it (``default`` is None, so it refuses them too)
+_ORJSON_OPTIONS = (_orjson.OPT_PASSTHROUGH_DATACLASS | _orjson.OPT_PASSTHROUGH_DATETIME) if _orjson else 0
+
+
+def _json_encoder(ensure_ascii: bool = False, separators: tuple[str, str] = (",", ":")) -> Callable[[Any], str]:
+    """``json.dumps(obj, ensure_ascii=..., separators=...)`` (compact by default), without building an encoder per call.
 
     ``json.dumps`` with any argument makes a new :class:`json.JSONEncoder`
-    and a new C encoder each time; a record line takes a dozen calls, so
-    this one is made once (the C encoder with exactly the options
-    ``json.dumps`` gives it, or, without the C speedups, one
-    :class:`json.JSONEncoder`).  Same output, byte for byte
-    (tests/test_io_formats.py).
+    and a new C encoder each time, so this one is made once (the C encoder
+    with exactly the options ``json.dumps`` gives it, or, without the C
+    speedups, one :class:`json.JSONEncoder`).  Same output, byte for byte
+    (tests/test_jsonl_encoding.py).  The stdlib's side of :func:`to_json`.
     """
-    from json.encoder import c_make_encoder, encode_basestring
+    from json.encoder import c_make_encoder, encode_basestring, encode_basestring_ascii
 
-    default = json.JSONEncoder().default  # the TypeError for what JSON cannot hold
     if c_make_encoder is None:  # pragma: no cover - CPython always has it
-        return json.JSONEncoder(ensure_ascii=False).encode
+        return json.JSONEncoder(ensure_ascii=ensure_ascii, separators=separators).encode
+    default = json.JSONEncoder().default  # the TypeError for what JSON cannot hold
     # (markers, default, encoder, indent, key_separator, item_separator, sort_keys, skipkeys, allow_nan);
     # markers=None skips the check for circular references: a record read from JSON has none.
-    encode = c_make_encoder(None, default, encode_basestring, None, ": ", ", ", False, False, True)
+    encode = c_make_encoder(None, default, encode_basestring_ascii if ensure_ascii else encode_basestring,
+                            None, separators[1], separators[0], False, False, True)
     return lambda obj: "".join(encode(obj, 0))  # a list of chunks: one, or several for a large object
 
 
-to_json = _json_encoder()
+_stdlib_json = _json_encoder()
+_stdlib_ascii_json = _json_encoder(ensure_ascii=True)
+_stdlib_spaced_json = _json_encoder(separators=(", ", ": "))
+
+
+def _non_finite(obj: Any) -> bool:
+    """Does *obj* hold a NaN or an infinity (which ``orjson`` would write as ``null``)?"""
+    t = type(obj)
+    if t is dict:
+        obj = obj.values()
+    elif t is not list and t is not tuple:
+        return isinstance(obj, float) and obj - obj != 0.0
+    for v in obj:
+        t = type(v)
+        if t is float:
+            if v - v != 0.0:
+                return True
+        elif t is not str and t is not int and v is not None and _non_finite(v):
+            return True
+    return False
+
+
+def _orjson_bytes(obj: Any) -> bytes | None:
+    """``orjson.dumps(obj)`` where that is exactly the stdlib's compact JSON of *obj*, else None.
+
+    orjson refuses lone surrogates, integers beyond 64 bits, non-string
+    keys, sets and other objects (None, then) and writes NaN and
+    infinities as ``null`` (None too: the output's ``null`` are checked).
+    The only other difference is in floats below 1e-4, which it writes
+    without an exponent (``0.00001`` for ``1e-05``): the same number.
+    """
+    if _orjson is None:  # pragma: no cover - see the import
+        return None
+    try:
+        out = _orjson.dumps(obj, option=_ORJSON_OPTIONS)
+    except TypeError:  # (orjson.JSONEncodeError)
+        return None
+    if b"null" in out and _non_finite(obj):
+        return None
+    return out
+
+
+def to_json(obj: Any) -> str:
+    """*obj* as compact JSON text: ``json.dumps(obj, ensure_ascii=False, separators=(",", ":"))``.
+
+    Written by ``orjson`` when it can write *obj* exactly (see
+    :func:`_orjson_bytes`), by the stdlib otherwise; the text may hold lone
+    surrogates (see :func:`json_bytes`).  Raises :class:`TypeError` for
+    what JSON cannot hold.
+    """
+    out = _orjson_bytes(obj)
+    return out.decode("utf-8") if out is not None else _stdlib_json(obj)
 
 
 def json_bytes(obj: Any) -> bytes:
-    """*obj* as one line of JSON in UTF-8: ``json.dumps(obj, ensure_ascii=False)``, encoded.
+    """*obj* as one line of compact JSON in UTF-8: :func:`to_json`, encoded.
 
     Text stays readable, except in an object that holds undecodable bytes
     (lone surrogates from ``surrogateescape``): that one is written with
     ``\\udcXX`` escapes, which ``json.loads`` reads back to the same string,
     so ``restore`` still gets the exact bytes.
     """
+    out = _orjson_bytes(obj)
+    if out is not None:
+        return out
     try:
-        return to_json(obj).encode("utf-8")
+        return _stdlib_json(obj).encode("utf-8")
+    except UnicodeEncodeError:
+        return _stdlib_ascii_json(obj).encode("ascii")
+
+
+def spaced_json_bytes(obj: Any) -> bytes:
+    """*obj* as ``json.dumps(obj, ensure_ascii=False)`` writes it, in UTF-8 (``\\udcXX`` escapes as in :func:`json_bytes`).
+
+    The format ``restore`` writes records in: a JSONL file written by
+    ``json.dumps`` comes back byte for byte.
+    """
+    try:
+        return _stdlib_spaced_json(obj).encode("utf-8")
     except UnicodeEncodeError:
         return json.dumps(obj, ensure_ascii=True).encode("ascii")
 
@@ -322,6 +397,43 @@ def json_bytes(obj: Any) -> bytes:
 def log_line(record: dict[str, Any]) -> str:
     """One log record as a JSON line that is always valid UTF-8 (see :func:`json_bytes`)."""
     return json_bytes(record).decode("utf-8")
+
+
+def json_record(line: bytes | str) -> Any:
+    """``json.loads(line)``, by ``orjson`` where that gives the same object.
+
+    orjson refuses ``NaN``, ``Infinity``, a byte order mark, lone
+    surrogate escapes and other encodings than UTF-8, which ``json.loads``
+    reads (or refuses with its own message): those lines go to
+    ``json.loads``, as do lines with an integer beyond 64 bits, which
+    orjson would read as a float.
+    """
+    if _orjson is None:  # pragma: no cover - see the import
+        return json.loads(line)
+    try:
+        obj = _orjson.loads(line)
+    except ValueError:  # (orjson.JSONDecodeError)
+        return json.loads(line)
+    if _big_float(obj):
+        return json.loads(line)
+    return obj
+
+
+def _big_float(obj: Any) -> bool:
+    """Does *obj* hold a whole float of 2**63 or more, which orjson may have read from a large integer?"""
+    t = type(obj)
+    if t is dict:
+        obj = obj.values()
+    elif t is not list:
+        return t is float and obj.is_integer() and abs(obj) >= 9223372036854775808.0
+    for v in obj:
+        t = type(v)
+        if t is float:
+            if abs(v) >= 9223372036854775808.0 and v.is_integer():
+                return True
+        elif (t is dict or t is list) and _big_float(v):
+            return True
+    return False
 
 
 def write_outputs(docs: Iterable[Document], out_dir: Path, config: Config) -> Path:

@@ -147,7 +147,7 @@ def test_without_drop_nothing_is_removed_and_settings_are_validated(tmp_path):
     assert "wants a written commitment" in (out / "003_bcef33ce1f5a890e.txt").read_text(encoding="utf-8")
     r = run("clean", str(SEEDS), "-o", str(tmp_path / "o2"), "--dedup-threshold", "0.5")
     log = (tmp_path / "o2" / "cleaner-log.jsonl").read_text(encoding="utf-8")
-    assert r.exit_code == 0 and log.count('"code": "D001"') == 2
+    assert r.exit_code == 0 and log.count('"code":"D001"') == 2
 
 
 def test_bad_dedup_settings_become_an_error_finding_not_a_traceback():

@@ -440,7 +440,7 @@ def test_d001_findings_encode_as_the_json_module_does(doc, rep_doc, sim, jac, co
     from cleaner.pipeline import to_json as _to_json
 
     f = _a_finding(doc, rep_doc, sim, jac, cont, measure)
-    assert _to_json(f) == json.dumps(f, ensure_ascii=False)
+    assert _to_json(f) == json.dumps(f, ensure_ascii=False, separators=(",", ":"))
 
 
 def _a_match(doc: str, rep_doc: str, sim: float, jac: float, cont: float, measure: str, start: int = 5,
@@ -468,7 +468,7 @@ def test_d001_finding_json_is_the_encoded_finding(doc, rep_doc, sim, jac, cont, 
 
     for severity in ("warning", "a \"loud\" one\n"):
         dedup, m = _a_match(doc, rep_doc, sim, jac, cont, measure, severity=severity)
-        assert dedup.finding_json(m) == to_json(dedup.finding(m)) == json.dumps(dedup.finding(m), ensure_ascii=False)
+        assert dedup.finding_json(m) == to_json(dedup.finding(m)) == json.dumps(dedup.finding(m), ensure_ascii=False, separators=(",", ":"))
 
 
 @settings(max_examples=200, deadline=None)

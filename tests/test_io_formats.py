@@ -333,14 +333,14 @@ def test_a_record_line_is_the_plain_dump_and_takes_new_findings_in_order(record,
 def test_the_record_encoder_gives_json_dumps_bytes(obj):
     from cleaner.pipeline import json_bytes as _dumps, to_json as _to_json
 
-    assert _to_json(obj) == json.dumps(obj, ensure_ascii=False)
-    assert _dumps(obj) == json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    assert _to_json(obj) == json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    assert _dumps(obj) == json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def test_the_record_encoder_escapes_lone_surrogates_and_refuses_what_json_cannot_hold():
     from cleaner.pipeline import json_bytes as _dumps, to_json as _to_json
 
-    assert _dumps({"id": "\ud800"}) == json.dumps({"id": "\ud800"}).encode("ascii") == b'{"id": "\\ud800"}'
+    assert _dumps({"id": "\ud800"}) == json.dumps({"id": "\ud800"}, separators=(",", ":")).encode("ascii") == b'{"id":"\\ud800"}'
     with pytest.raises(TypeError, match="not JSON serializable"):
         _to_json({"s": {1, 2}})
 
@@ -359,7 +359,7 @@ def test_duplicate_findings_patched_into_the_field_equal_a_full_rewrite(tmp_path
     dups = 0
     for raw in lines:
         rec = json.loads(raw)
-        assert raw == json.dumps(rec, ensure_ascii=False).encode("utf-8") + b"\n"
+        assert raw == json.dumps(rec, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
         assert list(rec)[-1] == "cleaner"
         dups += sum(f["code"] == "D001" for f in rec["cleaner"]["findings"])
     assert dups == 2  # the second and third copies point at the first

@@ -996,9 +996,9 @@ class CorpusDedup:
                 rep_doc = _quote(rep.doc)
                 parts = reps[rep.id] = (
                     _quote(f"near-duplicate of {rep.doc} paragraph {rep.number}, ")[:-1],  # (the message, open)
-                    f'"duplicate_of": {{"path": {rep_doc}, "paragraph": {rep.number}, "start": {rep.start}, '
-                    f'"end": {rep.end}}}, ',
-                    f'"members": [{{"path": {rep_doc}, "paragraph": {rep.number}}}, {{"path": ', rep.id)
+                    f'"duplicate_of":{{"path":{rep_doc},"paragraph":{rep.number},"start":{rep.start},'
+                    f'"end":{rep.end}}},',
+                    f'"members":[{{"path":{rep_doc},"paragraph":{rep.number}}},{{"path":', rep.id)
             x, j, c = sim.score, sim.jaccard, sim.containment
             # kept only where equal keys write the same text: floats (not 1 beside 1.0), positive (not -0.0 beside 0.0)
             if type(x) is float and type(j) is float and type(c) is float and x > 0.0 and j > 0.0 and c > 0.0:
@@ -1012,11 +1012,11 @@ class CorpusDedup:
                 similar = similarity_json(sim)
             score, similarity = similar
             message, duplicate_of, members, cluster = parts
-            append(f'{{"start": {start}, "end": {end}, "line": {line}, "column": {column}, "end_line": {end_line}, '
-                   f'"end_column": {end_column}, "code": "{RULE_CODE}", "name": "near-duplicate", "message": '
-                   f'{message}{score}, "severity": {severity}, "data": {{"cluster": {cluster}, '
-                   f'"kind": "cross-source", "paragraph": {number}, {duplicate_of}{similarity}{members}'
-                   f'{_quote(doc)}, "paragraph": {number}}}]}}}}')
+            append(f'{{"start":{start},"end":{end},"line":{line},"column":{column},"end_line":{end_line},'
+                   f'"end_column":{end_column},"code":"{RULE_CODE}","name":"near-duplicate","message":'
+                   f'{message}{score},"severity":{severity},"data":{{"cluster":{cluster},'
+                   f'"kind":"cross-source","paragraph":{number},{duplicate_of}{similarity}{members}'
+                   f'{_quote(doc)},"paragraph":{number}}}]}}}}')
         return out
 
     def _similarity_json(self, sim: Any) -> tuple[str, str]:
@@ -1027,9 +1027,9 @@ class CorpusDedup:
 
             self._score = _score
         return (_quote(_score(sim.measure, sim.score, sim.jaccard, sim.containment))[1:],
-                f'"similarity": {_float(round(sim.score, 4))}, "measure": {_quote(sim.measure)}, '
-                f'"jaccard": {_float(round(sim.jaccard, 4))}, "containment": {_float(round(sim.containment, 4))}, '
-                f'"size": 2, ')
+                f'"similarity":{_float(round(sim.score, 4))},"measure":{_quote(sim.measure)},'
+                f'"jaccard":{_float(round(sim.jaccard, 4))},"containment":{_float(round(sim.containment, 4))},'
+                f'"size":2,')
 
     @_gc_paused
     def matches(self, batch: dict[str, Any] | None) -> list[tuple]:
