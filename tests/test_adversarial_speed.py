@@ -20,6 +20,7 @@ import pytest
 from cleaner.registry import RuleContext, all_rules
 
 SIZE = 1 << 18
+RUNS = 7  # best of this many turns each
 RATIO = 3.0  # the matcher before issue 8 cost 4-6 passes on curly quotes and guillemets
 _FRESH = itertools.count(1)  # a new text for every call: the per-text caches never answer
 
@@ -37,9 +38,9 @@ def _best(fn, runs: int = 5) -> float:
     return best
 
 
-def _baseline(text: str) -> float:
+def _baseline(text: str, runs: int = 5) -> float:
     marks = re.compile(r'["“”„«»]')
-    return _best(lambda: [m.start() for m in marks.finditer(text)])
+    return _best(lambda: [m.start() for m in marks.finditer(text)], runs)
 
 
 INPUTS = {
@@ -57,14 +58,17 @@ def test_quote_rules_cost_less_than_a_pass_over_the_marks(code, name):
     ctx = RuleContext(doc_id="adversarial.txt", options=dict(r.options), corpus=None, metadata={})
     list(r.function("Warm “up” \"here\".", ctx) or ())
 
-    texts = [text + " " * next(_FRESH) for _ in range(5)]
+    texts = [text + " " * next(_FRESH) for _ in range(RUNS)]
 
     def run():
         # Each call is a different text for the per-text caches: the rule does its full work.
         list(r.function(texts.pop(), ctx) or ())
 
-    base = _baseline(text)
-    took = _best(run)
+    # The rule and the baseline take turns, so that both see the same load of a shared machine.
+    base, took = float("inf"), float("inf")
+    for _ in range(RUNS):
+        base = min(base, _baseline(text, runs=1))
+        took = min(took, _best(run, runs=1))
     assert took <= RATIO * base + 0.02, f"{code} on {name}: {took:.3f}s, baseline {base:.3f}s"
 
 
