@@ -4,10 +4,11 @@ The in-memory stage (:mod:`cleaner.dedup.stage`) clusters every paragraph
 of a run at once.  The corpus engine (:mod:`cleaner.batch`) cannot hold a
 corpus in memory, so it runs the same D001 check as a stream:
 
-1. in the worker processes, each cleaned document is segmented
-   (:func:`~cleaner.dedup.segment.segment_paragraphs`), its paragraphs are
-   shingled and signed for the whole batch at once
-   (:func:`~cleaner.dedup.minhash.shingle_batch`,
+1. in the worker processes, the cleaned documents of a batch are
+   segmented into paragraphs (:func:`~cleaner.dedup.segment.paragraph_batch`,
+   the paragraphs of :func:`~cleaner.dedup.segment.segment_paragraphs`), the
+   paragraphs are shingled and signed for the whole batch at once
+   (:func:`~cleaner.dedup.minhash.shingle_paragraphs`,
    :func:`~cleaner.dedup.minhash.minhash_signatures`) and mapped back to
    the original text (:class:`ParagraphSigner`);
 2. in the driver, in input order, each paragraph is looked up in the index

@@ -35,6 +35,7 @@ words has no shingles (it is too short to compare and is skipped).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -251,7 +252,14 @@ def _shingles(tokens: TokenBatch, n: int, ngram: int) -> ShingleBatch:
 
 
 def permutations(num_perm: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """The ``(a, b)`` parameters datasketch's ``affine32`` MinHash uses for *seed*."""
+    """The ``(a, b)`` parameters datasketch's ``affine32`` MinHash uses for *seed* (new arrays, the caller's to keep)."""
+    a, b = _permutations(int(num_perm), int(seed))
+    return a.copy(), b.copy()
+
+
+@functools.lru_cache(maxsize=8)
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    # Drawn once per setting: seeding a RandomState costs more than signing a small batch's paragraphs.
     gen = np.random.RandomState(seed)
     a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
     b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint64).astype(np.uint32)
