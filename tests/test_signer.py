@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from cleaner.dedup.core import DedupParams
 from cleaner.dedup.index import ParagraphSigner, _batch_line_columns, _placed
-from cleaner.dedup.segment import paragraph_spans
+from cleaner.dedup.segment import paragraph_batch, paragraph_spans
 from cleaner.engine import OffsetMap
 from cleaner.model import Document, Edit
 from cleaner.pipeline import LineIndex
@@ -69,25 +69,27 @@ def _reference_rows(docs, counts, spans, keep):
 
 
 def _batch(docs):
+    """The documents' paragraph_spans (for the reference) and their ParagraphBatch (for _placed)."""
     spans, counts = [], []
     for _pos, doc in docs:
         found = paragraph_spans(doc.cleaned if doc.cleaned is not None else doc.text, 40, 20)
         spans += found
         counts.append(len(found))
-    return np.asarray(counts, dtype=np.int64), spans
+    paragraphs = paragraph_batch([doc.cleaned if doc.cleaned is not None else doc.text for _pos, doc in docs], 40, 20)
+    return np.asarray(counts, dtype=np.int64), spans, paragraphs
 
 
 @pytest.mark.parametrize("seed", range(60))
 def test_batch_placement_is_the_offset_map_and_line_index_of_every_paragraph(seed):
     rng = random.Random(seed)
     docs = [(3 * k + 1, _document(rng, k)) for k in range(rng.randrange(1, 12))]
-    counts, spans = _batch(docs)
+    counts, spans, paragraphs = _batch(docs)
     if not spans:
         return
     keep = np.flatnonzero(np.array([rng.random() < 0.7 for _ in spans]))
     if not len(keep):
         keep = np.arange(len(spans))
-    got = _placed(docs, counts, spans, keep)
+    got = _placed(docs, paragraphs, keep)
     assert got == _reference_rows(docs, counts, spans, keep)
     assert all(type(v) is int for row in got for v in (row[0], row[2], row[3], row[4], *row[5]))
 
@@ -97,9 +99,9 @@ def test_batch_placement_without_any_edit_and_with_edits_only_in_some_documents(
     plain = [(k, Document(id=f"p{k}", text="One line here.\r\nTwo\n\nthree \U0001f600 four\n"[k:])) for k in range(4)]
     docs = plain + [(9, _document(rng, 9)), (10, Document(id="empty", text=""))]
     for batch in (plain, docs, docs[::-1]):
-        counts, spans = _batch(batch)
+        counts, spans, paragraphs = _batch(batch)
         keep = np.arange(len(spans))
-        assert _placed(batch, counts, spans, keep) == _reference_rows(batch, counts, spans, keep)
+        assert _placed(batch, paragraphs, keep) == _reference_rows(batch, counts, spans, keep)
 
 
 @settings(max_examples=300, deadline=None)

@@ -647,6 +647,302 @@ def _tokenize(blob, char_starts, lut, classes, codes_sep, codes_del, bounds, hig
     return out, w, hashes, starts, ends, high[:ns].copy(), first_word
 
 
+@numba.njit(cache=True, nogil=True)
+def _tokenize_spans(blob, span_starts, span_ends, lut, classes, codes_sep, codes_del, bounds, high):
+    # :func:`_tokenize` of the texts ``blob[span_starts[t]:span_ends[t]]`` (byte offsets of whole characters of
+    # well-formed UTF-8): the same result as _tokenize gives for those texts joined by spaces, a space after the
+    # last (each span's bytes are folded as there, and a space is written after each), without making the
+    # texts or reading the bytes between them (each character folded by the same code as there: a helper
+    # function for it measured 25% slower).  *bounds* needs room for the spans' bytes plus one per span,
+    # plus 2, *high* for half of that, plus 1.
+    size = len(blob)
+    n_texts = len(span_starts)
+    total = n_texts
+    for t in range(n_texts):
+        total += span_ends[t] - span_starts[t]
+    words = np.empty(total // 8 + 3, dtype=np.uint64)  # *out* read as 64-bit words by _hash_word
+    out = words.view(np.uint8)
+    first_word = np.empty(n_texts + 1, dtype=np.int64)
+    c = 0
+    prev = False
+    ns = 0
+    w = 0
+    for t in range(n_texts):
+        i = span_starts[t]
+        e = span_ends[t]
+        first_word[t] = (c + 1) >> 1
+        while i < e:
+            j = i
+            while j < e:  # a run of ASCII bytes
+                x = blob[j]
+                if x >= 0x80:
+                    break
+                x = lut[x]
+                out[w] = x
+                cur = x != 32
+                bounds[c] = w  # kept only where a word starts or ends (c moves on)
+                c += cur != prev
+                prev = cur
+                w += 1
+                j += 1
+            if j > i:
+                i = j
+                continue
+            lead = blob[i]  # (>= 0x80)
+            well_formed = False  # (then no byte of the character is a space)
+            if lead < 0xC0:  # (a continuation byte on its own: str.encode makes none)
+                nbytes = 1
+                kind = _KEEP
+            else:
+                nbytes = 4 if lead >= 0xF0 else (3 if lead >= 0xE0 else 2)
+                kind = _KEEP
+                if nbytes == 2 and i + 1 < size and (blob[i + 1] & 0xC0) == 0x80:  # (well-formed: its table)
+                    kind = classes[((lead & 0x1F) << 6) | (blob[i + 1] & 0x3F)]
+                    well_formed = True
+                elif nbytes == 3 and i + 2 < size and (blob[i + 1] & 0xC0) == 0x80 and (blob[i + 2] & 0xC0) == 0x80:
+                    kind = classes[2048 + (((lead & 0x0F) << 12) | ((blob[i + 1] & 0x3F) << 6) | (blob[i + 2] & 0x3F))]
+                    well_formed = True
+                else:  # four bytes (or not UTF-8): the sorted codes
+                    code = np.int64(0)
+                    for k in range(nbytes):
+                        code = (code << 8) | np.int64(blob[min(i + k, size - 1)])
+                    code |= np.int64(nbytes) << 32
+                    j = np.searchsorted(codes_sep, code)
+                    if j < len(codes_sep) and codes_sep[j] == code:
+                        kind = _SEP
+                    else:
+                        j = np.searchsorted(codes_del, code)
+                        if j < len(codes_del) and codes_del[j] == code:
+                            kind = _DEL
+            if kind == _SEP:
+                for k in range(nbytes):
+                    out[w + k] = 32
+                if prev:
+                    bounds[c] = w
+                    c += 1
+                    prev = False
+                w += nbytes
+            elif kind == _KEEP and well_formed:
+                for k in range(nbytes):
+                    out[w + k] = blob[i + k]
+                if not prev:
+                    bounds[c] = w
+                    c += 1
+                    prev = True
+                if ns == 0 or high[ns - 1] != (c - 1) >> 1:
+                    high[ns] = (c - 1) >> 1
+                    ns += 1
+                w += nbytes
+            elif kind == _KEEP:
+                for k in range(nbytes):
+                    x = blob[min(i + k, size - 1)]
+                    out[w] = x
+                    cur = x != 32
+                    bounds[c] = w
+                    c += cur != prev
+                    prev = cur
+                    if x >= 0x80 and (ns == 0 or high[ns - 1] != (c - 1) >> 1):
+                        high[ns] = (c - 1) >> 1
+                        ns += 1
+                    w += 1
+            i += nbytes
+        out[w] = 32  # the space after the text
+        if prev:
+            bounds[c] = w
+            c += 1
+            prev = False
+        w += 1
+    for k in range(8):
+        out[w + k] = 0
+    first_word[n_texts] = c >> 1
+    n = c >> 1
+    starts = bounds[0 : 2 * n : 2].copy()
+    ends = bounds[1 : 2 * n : 2].copy()
+    hashes = np.empty(n, dtype=np.uint64)
+    for k in range(n):
+        hashes[k] = _hash_word(words, starts[k], ends[k] - starts[k])
+    return out, w, hashes, starts, ends, high[:ns].copy(), first_word
+
+
+@numba.njit(cache=True, nogil=True)
+def _byte_offsets(blob, start, cps):
+    # The byte offsets in *blob* (well-formed UTF-8) of the code points *cps* (ascending) counted from byte
+    # *start*: one walk from there.
+    out = np.empty(len(cps), dtype=np.int64)
+    i = start
+    cp = 0
+    for k in range(len(cps)):
+        while cp < cps[k]:
+            lead = blob[i]
+            i += 1 if lead < 0xC0 else (4 if lead >= 0xF0 else (3 if lead >= 0xE0 else 2))
+            cp += 1
+        out[k] = i
+    return out
+
+
+#: Paragraph kinds of :func:`_segment` (codes of ``cleaner.dedup.segment.KINDS``), plus _LONG for a long one.
+_BLOCK, _LINE, _LONG = 0, 1, 3
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _is_space(u):
+    # str.isspace of code point *u* (a test checks it against Python for every code point)
+    if u < 128:
+        return u == 32 or (9 <= u <= 13) or (28 <= u <= 31)
+    return (u == 0x85 or u == 0xA0 or u == 0x1680 or (0x2000 <= u <= 0x200A) or u == 0x2028 or u == 0x2029
+            or u == 0x202F or u == 0x205F or u == 0x3000)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _is_terminal(u):
+    # u in segment._TERMINAL: . ! ? : ; " ' ” ’ ) ] …
+    return (u == 46 or u == 33 or u == 63 or u == 58 or u == 59 or u == 34 or u == 39 or u == 0x201D or u == 0x2019
+            or u == 41 or u == 93 or u == 0x2026)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _decode(blob, i):
+    # The code point whose UTF-8 (well-formed) starts at byte i, and its length in bytes
+    lead = blob[i]
+    if lead < 0x80:
+        return np.int64(lead), 1
+    if lead >= 0xF0:
+        return (np.int64(lead & 0x07) << 18 | np.int64(blob[i + 1] & 0x3F) << 12 | np.int64(blob[i + 2] & 0x3F) << 6
+                | np.int64(blob[i + 3] & 0x3F)), 4
+    if lead >= 0xE0:
+        return np.int64(lead & 0x0F) << 12 | np.int64(blob[i + 1] & 0x3F) << 6 | np.int64(blob[i + 2] & 0x3F), 3
+    return np.int64(lead & 0x1F) << 6 | np.int64(blob[i + 1] & 0x3F), 2
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _code_points(blob, a, b):
+    # How many code points bytes a .. b - 1 hold: the bytes that are not continuation bytes (vectorised)
+    c = 0
+    for j in range(a, b):
+        c += (blob[j] & 0xC0) != 0x80
+    return c
+
+
+@numba.njit(cache=True, nogil=True)
+def _segment(blob, text_bytes, feeds, undecided, max_chars):
+    # segment.paragraph_spans of the texts blob[text_bytes[d]:text_bytes[d + 1]] (well-formed UTF-8; *feeds*
+    # the offsets of the line feeds of *blob*, ascending), but for what needs Python: a paragraph longer than
+    # *max_chars* is given with its kind + _LONG (its sentence windows need the pattern), and a line break
+    # whose verdict needs the case of a non-ASCII character leaves the text to the caller (``undecided[d]``
+    # set; none of its paragraphs given), as does a text with a carriage return (``undecided[d]`` set by
+    # the caller).  Every line is read at its two ends only (the spaces stripped there), its code points
+    # counted in one vectorised pass.  Paragraph k: text doc[k]; [start[k], end[k]) in code points of that
+    # text and [bstart[k], bend[k]) in bytes of *blob*; kind; first and last line.
+    n_docs = len(text_bytes) - 1
+    cap = len(feeds) + n_docs + 1  # (lines)
+    doc = np.empty(cap, dtype=np.int64)
+    pstart = np.empty(cap, dtype=np.int64)
+    pend = np.empty(cap, dtype=np.int64)
+    bstart = np.empty(cap, dtype=np.int64)
+    bend = np.empty(cap, dtype=np.int64)
+    kind = np.empty(cap, dtype=np.int8)
+    pfirst = np.empty(cap, dtype=np.int64)
+    plast = np.empty(cap, dtype=np.int64)
+    # the lines of the current block: content start and end (code points, bytes), first and last character, number
+    ls = np.empty(cap, dtype=np.int64)
+    le = np.empty(cap, dtype=np.int64)
+    lbs = np.empty(cap, dtype=np.int64)
+    lbe = np.empty(cap, dtype=np.int64)
+    lfirst = np.empty(cap, dtype=np.int64)
+    llast = np.empty(cap, dtype=np.int64)
+    lno = np.empty(cap, dtype=np.int64)
+    n = 0
+    f = 0  # the next line feed
+    for d in range(n_docs):
+        t0 = text_bytes[d]
+        t1 = text_bytes[d + 1]
+        while f < len(feeds) and feeds[f] < t0:
+            f += 1
+        if undecided[d]:
+            continue
+        first_par = n
+        bad = False
+        nl = 0  # lines in the block
+        line = 0
+        at = 0  # the code point where the line starts
+        a = t0
+        while True:
+            done = not (f < len(feeds) and feeds[f] < t1)
+            b = t1 if done else feeds[f]  # the line is bytes a .. b - 1
+            p = a
+            u_first = np.int64(0)
+            while p < b:
+                u_first, size = _decode(blob, p)
+                if not _is_space(u_first):
+                    break
+                p += size
+            full = p < b
+            width = _code_points(blob, a, b)
+            if full:
+                q = b  # after the last character that is not a space
+                while True:
+                    q0 = q - 1
+                    while (blob[q0] & 0xC0) == 0x80:
+                        q0 -= 1
+                    u_last, _size = _decode(blob, q0)
+                    if not _is_space(u_last):
+                        break
+                    q = q0
+                ls[nl] = at + _code_points(blob, a, p)
+                le[nl] = at + width - _code_points(blob, q, b)
+                lbs[nl] = p
+                lbe[nl] = q
+                lfirst[nl] = u_first
+                llast[nl] = u_last
+                lno[nl] = line
+                nl += 1
+            if (not full or done) and nl:  # the block ends: its paragraphs
+                as_block = False
+                if nl > 1:  # one paragraph if at least half of its line breaks fall inside a sentence
+                    mid = 0
+                    for x in range(nl - 1):
+                        if not _is_terminal(llast[x]):
+                            c = lfirst[x + 1]
+                            if c >= 128:  # (str.islower and str.isdigit of a non-ASCII character: Python's)
+                                bad = True
+                            elif (97 <= c <= 122) or (48 <= c <= 57):
+                                mid += 1
+                    as_block = 2 * mid >= nl - 1
+                if as_block:
+                    doc[n] = d
+                    pstart[n] = ls[0]
+                    pend[n] = le[nl - 1]
+                    bstart[n] = lbs[0]
+                    bend[n] = lbe[nl - 1]
+                    kind[n] = _BLOCK + (_LONG if le[nl - 1] - ls[0] > max_chars else 0)
+                    pfirst[n] = lno[0]
+                    plast[n] = lno[nl - 1]
+                    n += 1
+                else:
+                    for x in range(nl):
+                        doc[n] = d
+                        pstart[n] = ls[x]
+                        pend[n] = le[x]
+                        bstart[n] = lbs[x]
+                        bend[n] = lbe[x]
+                        kind[n] = _LINE + (_LONG if le[x] - ls[x] > max_chars else 0)
+                        pfirst[n] = lno[x]
+                        plast[n] = lno[x]
+                        n += 1
+                nl = 0
+            if done:
+                break
+            f += 1
+            line += 1
+            at += width + 1
+            a = b + 1
+        if bad:
+            undecided[d] = True
+            n = first_par
+    return (doc[:n].copy(), pstart[:n].copy(), pend[:n].copy(), bstart[:n].copy(), bend[:n].copy(), kind[:n].copy(),
+            pfirst[:n].copy(), plast[:n].copy())
+
+
 #: Values sorted together by :func:`_unique_segments_u32` (the scratch arrays stay in the cache).
 _RADIX_CHUNK = 1 << 16
 

@@ -4,10 +4,11 @@ The in-memory stage (:mod:`cleaner.dedup.stage`) clusters every paragraph
 of a run at once.  The corpus engine (:mod:`cleaner.batch`) cannot hold a
 corpus in memory, so it runs the same D001 check as a stream:
 
-1. in the worker processes, each cleaned document is segmented
-   (:func:`~cleaner.dedup.segment.segment_paragraphs`), its paragraphs are
-   shingled and signed for the whole batch at once
-   (:func:`~cleaner.dedup.minhash.shingle_batch`,
+1. in the worker processes, the cleaned documents of a batch are
+   segmented into paragraphs (:func:`~cleaner.dedup.segment.paragraph_batch`,
+   the paragraphs of :func:`~cleaner.dedup.segment.segment_paragraphs`), the
+   paragraphs are shingled and signed for the whole batch at once
+   (:func:`~cleaner.dedup.minhash.shingle_paragraphs`,
    :func:`~cleaner.dedup.minhash.minhash_signatures`) and mapped back to
    the original text (:class:`ParagraphSigner`);
 2. in the driver, in input order, each paragraph is looked up in the index
@@ -136,24 +137,19 @@ class ParagraphSigner:
         """
         from cleaner.dedup.cluster import Verifier
         from cleaner.dedup.lsh import band_hashes_by_band, candidate_pairs
-        from cleaner.dedup.minhash import minhash_signatures, shingle_batch
-        from cleaner.dedup.segment import paragraph_spans
+        from cleaner.dedup.minhash import minhash_signatures, shingle_paragraphs
+        from cleaner.dedup.segment import paragraph_batch
 
         p = self.params
-        spans: list[tuple] = []  # every paragraph of every document, in order
-        counts: list[int] = []  # how many of them each document has
-        for _pos, doc in docs:
-            found = paragraph_spans(doc.cleaned if doc.cleaned is not None else doc.text, p.max_chars,
-                                    p.window_chars)
-            spans += found
-            counts.append(len(found))
-        if not spans:
+        paragraphs = paragraph_batch([doc.cleaned if doc.cleaned is not None else doc.text for _pos, doc in docs],
+                                     p.max_chars, p.window_chars)  # every paragraph of every document, in order
+        if not len(paragraphs):
             return None
-        batch = shingle_batch([span[2] for span in spans], int(p.ngram))
+        batch = shingle_paragraphs(paragraphs, int(p.ngram))
         keep = np.flatnonzero((batch.n_words >= int(p.min_words)) & (batch.counts() > 0))
         if not len(keep):
             return None
-        items = _placed(docs, np.asarray(counts, dtype=np.int64), spans, keep)
+        items = _placed(docs, paragraphs, keep)
         sets = batch.shingle_sets(keep)
         # A minimum does not see repeats or order: the signature of a set is that of its shingles.
         kept_sigs = minhash_signatures(sets, int(p.num_perm), int(p.seed))
@@ -170,25 +166,27 @@ class ParagraphSigner:
 _KEY_SHIFT = 40
 
 
-def _placed(docs: list[tuple[int, Any]], counts: np.ndarray, spans: list[tuple], keep: np.ndarray) -> list[tuple]:
+def _placed(docs: list[tuple[int, Any]], paragraphs: Any, keep: np.ndarray) -> list[tuple]:
     """The ``items`` rows of :meth:`ParagraphSigner.paragraphs` for paragraphs *keep* of the batch.
 
-    *spans* are the :func:`~cleaner.dedup.segment.paragraph_spans` of all
-    documents *docs* one after the other (``counts[g]`` of them for document
-    ``g``).  Offsets are mapped back to the original text through each
-    document's edits (:meth:`~cleaner.engine.OffsetMap.to_original`, for all
-    paragraphs of the batch at once: :func:`_to_original`), then given their
-    line and column (:class:`~cleaner.pipeline.LineIndex`, counted for the
-    whole batch at once: :func:`_batch_line_columns`).
+    *paragraphs* is the :class:`~cleaner.dedup.segment.ParagraphBatch` of
+    the documents *docs*.  Offsets are mapped back to the original text
+    through each document's edits (:meth:`~cleaner.engine.OffsetMap.to_original`,
+    for all paragraphs of the batch at once: :func:`_to_original`), then
+    given their line and column (:class:`~cleaner.pipeline.LineIndex`,
+    counted for the whole batch at once: :func:`_batch_line_columns`).
     """
+    from cleaner.dedup.segment import KINDS
+
     n_docs = len(docs)
-    first = np.zeros(n_docs + 1, dtype=np.int64)
-    np.cumsum(counts, out=first[1:])
-    owner = np.repeat(np.arange(n_docs, dtype=np.int64), counts)[keep]
+    first = paragraphs.offsets
+    owner = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(first))[keep]
     numbers = keep - first[owner] + 1
-    kept = list(map(spans.__getitem__, keep.tolist()))
-    s_cur, e_cur, _texts, kinds, first_lines, last_lines = zip(*kept)
-    cur = np.array([s_cur, e_cur], dtype=np.int64)  # (2, m): starts and ends in the cleaned texts
+    cur = np.stack((paragraphs.starts[keep], paragraphs.ends[keep]))  # (2, m): starts and ends in the cleaned texts
+    s_cur, e_cur = cur.tolist()
+    kinds = list(map(KINDS.__getitem__, paragraphs.kinds[keep].tolist()))
+    first_lines = paragraphs.first_lines[keep].tolist()
+    last_lines = paragraphs.last_lines[keep].tolist()
     # The edits of the batch: document, original span, span of the inserted text in the cleaned text.
     e_doc: list[int] = []
     e_span: list[int] = []  # start, end, len(after) of every edit, flat

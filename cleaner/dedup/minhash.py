@@ -35,12 +35,14 @@ words has no shingles (it is too short to compare and is skipped).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from cleaner.dedup.normalize import fmix64, tokenize_batch, word_hash
+from cleaner.dedup.normalize import TokenBatch, fmix64, tokenize_batch, tokenize_spans, word_hash
+from cleaner.dedup.segment import ParagraphBatch
 
 #: Multiplier of the polynomial n-gram combination (odd, 64-bit).
 _P = np.uint64(0x9E3779B97F4A7C15)
@@ -175,9 +177,45 @@ def shingle_batch(texts: Sequence[str], ngram: int = 3, *, block_chars: int = BL
                         np.concatenate([b.n_words for b in parts]), ngram)
 
 
+def shingle_paragraphs(paragraphs: ParagraphBatch, ngram: int = 3, *, block_chars: int = BLOCK_CHARS) -> ShingleBatch:
+    """:func:`shingle_batch` of the paragraphs of a :class:`~cleaner.dedup.segment.ParagraphBatch`.
+
+    Segmented compiled, the paragraphs are tokenised straight from their
+    bytes (:func:`~cleaner.dedup.normalize.tokenize_spans`), in blocks of
+    about *block_chars* bytes; otherwise their texts go to
+    :func:`shingle_batch`.  The same batch either way.
+    """
+    if ngram < 1:
+        raise ValueError("ngram must be at least 1")
+    if paragraphs.texts is not None:
+        return shingle_batch(paragraphs.texts, ngram, block_chars=block_chars)
+    starts, ends = paragraphs.byte_starts, paragraphs.byte_ends
+    n = len(starts)
+    running = np.cumsum(ends - starts + 1)
+    if not n or running[-1] <= block_chars:
+        return _shingles(tokenize_spans(paragraphs.blob, starts, ends), n, ngram)
+    cuts = [0]
+    while cuts[-1] < n:
+        base = running[cuts[-1] - 1] if cuts[-1] else 0
+        nxt = int(np.searchsorted(running, base + block_chars, side="right"))
+        cuts.append(max(nxt, cuts[-1] + 1))
+    parts = [_shingles(tokenize_spans(paragraphs.blob, starts[a:b], ends[a:b]), b - a, ngram)
+             for a, b in zip(cuts, cuts[1:])]
+    offsets = [np.zeros(1, dtype=np.int64)]
+    shift = 0
+    for part in parts:
+        offsets.append(part.offsets[1:] + shift)
+        shift += int(part.offsets[-1])
+    return ShingleBatch(np.concatenate(offsets), np.concatenate([b.values for b in parts]),
+                        np.concatenate([b.n_words for b in parts]), ngram)
+
+
 def _shingle_block(texts: Sequence[str], ngram: int) -> ShingleBatch:
-    tokens = tokenize_batch(texts)
-    n = len(texts)
+    return _shingles(tokenize_batch(texts), len(texts), ngram)
+
+
+def _shingles(tokens: TokenBatch, n: int, ngram: int) -> ShingleBatch:
+    """The shingles of the *n* texts of *tokens*."""
     lens = tokens.counts()
     th = tokens.hashes
     total = len(th)
@@ -214,7 +252,14 @@ def _shingle_block(texts: Sequence[str], ngram: int) -> ShingleBatch:
 
 
 def permutations(num_perm: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """The ``(a, b)`` parameters datasketch's ``affine32`` MinHash uses for *seed*."""
+    """The ``(a, b)`` parameters datasketch's ``affine32`` MinHash uses for *seed* (new arrays, the caller's to keep)."""
+    a, b = _permutations(int(num_perm), int(seed))
+    return a.copy(), b.copy()
+
+
+@functools.lru_cache(maxsize=8)
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    # Drawn once per setting: seeding a RandomState costs more than signing a small batch's paragraphs.
     gen = np.random.RandomState(seed)
     a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
     b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint64).astype(np.uint32)

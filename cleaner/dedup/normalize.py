@@ -302,6 +302,40 @@ def tokenize_batch(texts: Sequence[str]) -> TokenBatch:
     return TokenBatch(offsets, h.astype(np.uint64, copy=False))
 
 
+def tokenize_spans(blob: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> TokenBatch:
+    """:func:`tokenize_batch` of the texts ``blob[starts[i]:ends[i]]`` (UTF-8 bytes, ``surrogatepass``), compiled.
+
+    The same :class:`TokenBatch` as ``tokenize_batch`` of the decoded
+    texts, read straight from the bytes of the documents they were cut
+    from (:class:`~cleaner.dedup.segment.ParagraphBatch`): no string is made
+    for a text, and the bytes between them are not read.  Needs the
+    compiled kernels (:func:`cleaner.dedup._fast.kernels`).
+    """
+    from cleaner.dedup import _fast
+
+    fast = _fast.kernels()
+    t = _tables()
+    k = fast._k
+    classes = _SPAN_SCRATCH.get("classes")
+    if classes is None:
+        classes = _SPAN_SCRATCH["classes"] = k.code_classes(t.codes_sep, t.codes_del)
+    starts = np.ascontiguousarray(starts, dtype=np.int64)
+    ends = np.ascontiguousarray(ends, dtype=np.int64)
+    room = int((ends - starts).sum()) + len(starts) + 2
+    bounds = _SPAN_SCRATCH.get("bounds")
+    if bounds is None or len(bounds) < room:  # kept from call to call, as the tokeniser's (_fast._SCRATCH)
+        bounds = _SPAN_SCRATCH["bounds"] = np.empty(2 * room, dtype=np.int64)
+        _SPAN_SCRATCH["high"] = np.empty(room + 1, dtype=np.int64)
+    arr, _size, h, w_starts, w_ends, special, first_word = k._tokenize_spans(
+        blob, starts, ends, np.frombuffer(t.ascii_bytes, dtype=np.uint8), classes, t.codes_sep, t.codes_del, bounds,
+        _SPAN_SCRATCH["high"])
+    return _special_words_compiled(fast, arr, h, w_starts, w_ends, special, first_word)
+
+
+#: :func:`tokenize_spans`'s scratch arrays and character table, kept from call to call.
+_SPAN_SCRATCH: dict[str, np.ndarray] = {}
+
+
 def _special_words_compiled(fast, arr: np.ndarray, h: np.ndarray, starts: np.ndarray, ends: np.ndarray,
                             special: np.ndarray, first_word: np.ndarray) -> TokenBatch:
     """Step 3 for the compiled path: every word with non-ASCII bytes gets its normalised word's hash, or is dropped.

@@ -24,9 +24,12 @@ whitespace excluded) and its kind (``"block"``, ``"line"`` or
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
+
+import numpy as np
 
 from cleaner.rules._lines import line_spans, load_toml
 
@@ -213,3 +216,131 @@ def _add(out: list, text: str, s: int, e: int, para: str, kind: str, first: int,
             out.extend((ws, we, text[ws:we], "window", first, last) for ws, we in windows)
             return
     out.append((s, e, para, kind, first, last))
+
+
+#: The kinds of :class:`ParagraphBatch` rows, by code.
+KINDS = ("block", "line", "window")
+_KIND_CODES = {kind: code for code, kind in enumerate(KINDS)}
+_LONG = 3  # (added to a kind by the compiled pass: the paragraph is longer than max_chars)
+
+
+@dataclass
+class ParagraphBatch:
+    """The :func:`paragraph_spans` of a batch of texts as arrays: text ``i`` owns rows ``offsets[i]:offsets[i + 1]``.
+
+    Row ``k`` is ``(starts[k], ends[k], KINDS[kinds[k]], first_lines[k],
+    last_lines[k])`` with the offsets in its own text.  The paragraphs'
+    texts are either :attr:`texts` (segmented in Python) or the byte spans
+    ``blob[byte_starts[k]:byte_ends[k]]`` of the texts' UTF-8
+    (segmented compiled), never both.
+    """
+
+    offsets: np.ndarray  # int64, len(texts) + 1
+    starts: np.ndarray  # int64, code points
+    ends: np.ndarray
+    kinds: np.ndarray  # int8, index in KINDS
+    first_lines: np.ndarray  # int64
+    last_lines: np.ndarray
+    texts: list[str] | None = None
+    blob: np.ndarray | None = None  # uint8: the texts' UTF-8 ("surrogatepass"), one after the other
+    byte_starts: np.ndarray | None = None
+    byte_ends: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def spans(self, i: int) -> list[tuple[int, int, str, str, int, int]]:
+        """``paragraph_spans(texts[i])`` again, from the batch (for tests and debugging)."""
+        rows = range(self.offsets[i], self.offsets[i + 1])
+        return [(int(self.starts[k]), int(self.ends[k]), self.text(k), KINDS[self.kinds[k]],
+                 int(self.first_lines[k]), int(self.last_lines[k])) for k in rows]
+
+    def text(self, k: int) -> str:
+        """The text of paragraph *k*."""
+        if self.texts is not None:
+            return self.texts[k]
+        return self.blob[self.byte_starts[k] : self.byte_ends[k]].tobytes().decode("utf-8", "surrogatepass")
+
+
+def paragraph_batch(texts: Sequence[str], max_chars: int = MAX_CHARS, window_chars: int = WINDOW_CHARS) -> ParagraphBatch:
+    """:func:`paragraph_spans` of every text of *texts*, as one :class:`ParagraphBatch`.
+
+    Where the compiled kernels load (:mod:`cleaner.dedup._fast`), the texts
+    are encoded once and segmented in one compiled pass over their UTF-8
+    (each line read at its two ends, its code points counted vectorised),
+    without a Python step or a string per line or paragraph.  Python does
+    what needs it: the sentence windows of a paragraph longer than
+    *max_chars* (:func:`sentence_windows`, the pattern is data), and a
+    whole text with a carriage return or with a line break whose verdict
+    needs the case of a non-ASCII character (:func:`paragraph_spans`).
+    Both paths give the same rows (tests compare them on any text).
+    """
+    from cleaner.dedup import _fast
+
+    n = len(texts)
+    lens = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    fast = _fast.kernels(int(lens.sum()) // 8)
+    if fast is None:
+        return _paragraph_batch_python(texts, max_chars, window_chars)
+    encoded = [text.encode("utf-8", "surrogatepass") for text in texts]
+    text_bytes = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=n), out=text_bytes[1:])
+    joined = b"".join(encoded)
+    blob = np.frombuffer(joined, dtype=np.uint8)
+    undecided = np.zeros(n, dtype=bool)
+    if b"\r" in joined:  # a text with a carriage return: its lines are line_spans's
+        undecided[np.searchsorted(text_bytes, np.flatnonzero(blob == 13), side="right") - 1] = True
+    k = fast._k
+    doc, starts, ends, b_starts, b_ends, kinds, first, last = k._segment(
+        blob, text_bytes, np.flatnonzero(blob == 10), undecided, int(max_chars))
+    long = np.flatnonzero(kinds >= _LONG)
+    if undecided.any() or len(long):  # paragraphs from Python, their bytes from one walk each
+        keep = np.flatnonzero(kinds < _LONG)
+        rows = [doc, starts, ends, b_starts, b_ends, kinds, first, last]
+        more: list[list[int]] = [[] for _ in rows]
+
+        def add(d: int, b0: int, cp0: int, spans: list[tuple[int, int]], kinds_: list[int], f: list[int],
+                la: list[int]) -> None:
+            """Paragraphs *spans* (code points) of text *d*, their bytes counted from byte *b0*, code point *cp0*."""
+            cps = [x - cp0 for span in spans for x in span]  # s0, e0, s1, e1, ... (ascending)
+            b = k._byte_offsets(blob, b0, np.array(cps, dtype=np.int64)).tolist()
+            for part, values in zip(more, ([d] * len(spans), [x + cp0 for x in cps[0::2]],
+                                           [x + cp0 for x in cps[1::2]], b[0::2], b[1::2], kinds_, f, la)):
+                part += values
+
+        for d in np.flatnonzero(undecided).tolist():
+            spans = paragraph_spans(texts[d], max_chars, window_chars)
+            if spans:
+                s, e, _t, kind, f, la = zip(*spans)
+                add(d, int(text_bytes[d]), 0, list(zip(s, e)), [_KIND_CODES[x] for x in kind], list(f), list(la))
+        for r in long.tolist():
+            d, s, e, b0, kind, f, la = (int(row[r]) for row in (doc, starts, ends, b_starts, kinds, first, last))
+            windows = sentence_windows(texts[d], s, e, window_chars)
+            if len(windows) > 1:
+                add(d, b0, s, windows, [_KIND_CODES["window"]] * len(windows), [f] * len(windows), [la] * len(windows))
+            else:
+                add(d, b0, s, [(s, e)], [kind - _LONG], [f], [la])
+        merged = [np.concatenate((row[keep], np.array(values, dtype=row.dtype))) for row, values in zip(rows, more)]
+        order = np.argsort(merged[0] << 40 | merged[1], kind="stable")  # (paragraphs of a text do not overlap)
+        doc, starts, ends, b_starts, b_ends, kinds, first, last = (row[order] for row in merged)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(doc, minlength=n), out=offsets[1:])
+    return ParagraphBatch(offsets, starts, ends, kinds, first, last, blob=blob, byte_starts=b_starts, byte_ends=b_ends)
+
+
+def _paragraph_batch_python(texts: Sequence[str], max_chars: int, window_chars: int) -> ParagraphBatch:
+    spans: list[tuple] = []
+    counts = []
+    for text in texts:
+        found = paragraph_spans(text, max_chars, window_chars)
+        spans += found
+        counts.append(len(found))
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    if not spans:
+        empty = np.zeros(0, dtype=np.int64)
+        return ParagraphBatch(offsets, empty, empty, np.zeros(0, dtype=np.int8), empty, empty, texts=[])
+    s, e, para_texts, kinds, first, last = zip(*spans)
+    return ParagraphBatch(offsets, np.array(s, dtype=np.int64), np.array(e, dtype=np.int64),
+                          np.array([_KIND_CODES[x] for x in kinds], dtype=np.int8), np.array(first, dtype=np.int64),
+                          np.array(last, dtype=np.int64), texts=list(para_texts))
