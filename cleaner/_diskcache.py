@@ -32,6 +32,10 @@ from pathlib import Path
 
 #: The entries' layout; raising it names every entry anew.
 FORMAT = 1
+#: Entries kept per table name (the most recently used): a changed data
+#: file or version names a new entry, and the old ones go, but a few
+#: versions of cleaner used side by side do not evict each other.
+KEEP = 4
 
 
 def cache_dir() -> Path:
@@ -89,8 +93,9 @@ def load(name: str, key: str, dtypes: dict[str, str]):
     """
     import numpy as np
 
+    path = _path(name, key)
     try:
-        with np.load(_path(name, key), allow_pickle=False) as entry:
+        with np.load(path, allow_pickle=False) as entry:
             if set(entry.files) != set(dtypes):
                 return None
             arrays = {k: entry[k] for k in dtypes}  # (reading checks each array's CRC)
@@ -98,6 +103,10 @@ def load(name: str, key: str, dtypes: dict[str, str]):
         return None
     if any(arrays[k].dtype != np.dtype(t) for k, t in dtypes.items()):
         return None
+    try:
+        os.utime(path)  # (recently used: kept by _prune)
+    except OSError:
+        pass
     # Writable and C-contiguous, as a freshly built table is (a read-only
     # array is another type to numba: its kernels would compile again).
     return {k: a if a.flags.writeable and a.flags.c_contiguous else np.array(a, order="C") for k, a in arrays.items()}
@@ -116,6 +125,7 @@ def store(name: str, key: str, arrays: dict) -> bool:
             np.savez(fh, **arrays)
         os.replace(tmp, _path(name, key))
         tmp = None
+        _prune(folder, name)
         return True
     except Exception:  # read-only, full, gone: the cache is only a head start
         return False
@@ -125,6 +135,22 @@ def store(name: str, key: str, arrays: dict) -> bool:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def _prune(folder: Path, name: str) -> None:
+    """Remove all but the KEEP most recently used entries of *name*."""
+    entries = []
+    for path in folder.glob(f"{name}-*.npz"):
+        if len(path.stem) == len(name) + 33:  # name, "-", 32 hex digits: not another name's entry
+            try:
+                entries.append((path.stat().st_mtime_ns, path))
+            except OSError:
+                pass
+    for _, path in sorted(entries, reverse=True)[KEEP:]:
+        try:
+            path.unlink()
+        except OSError:
+            pass
 
 
 def words_to_array(words: list[str]):

@@ -86,6 +86,20 @@ def test_store_and_load(cache):
     assert not list(cache.glob("*.tmp"))
 
 
+def test_only_the_most_recently_used_entries_of_a_name_are_kept(cache):
+    keys = [f"{i:032x}" for i in range(_diskcache.KEEP + 2)]
+    assert _diskcache.store("t-other", keys[0], {"a": np.zeros(1)})  # another name: never pruned
+    for i, key in enumerate(keys):
+        assert _diskcache.store("t", key, {"a": np.full(1, i)})
+        os.utime(cache / f"t-{key}.npz", ns=(10**18 + i, 10**18 + i))
+    assert not (cache / f"t-{keys[1]}.npz").exists()  # the oldest went
+    assert _diskcache.load("t", keys[2], {"a": "int64"}) is not None  # the oldest left, used now: the newest
+    assert _diskcache.store("t", "f" * 32, {"a": np.zeros(1, dtype=np.int64)})
+    kept = sorted(p.name for p in cache.glob("t-*.npz") if not p.name.startswith("t-other"))
+    assert kept == sorted(f"t-{k}.npz" for k in ["f" * 32, keys[2], keys[4], keys[5]])
+    assert (cache / f"t-other-{keys[0]}.npz").exists()
+
+
 def damage(path: Path, how: str) -> None:
     data = path.read_bytes()
     if how == "truncated":
