@@ -11,6 +11,22 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def pytest_configure(config):
+    """Point the disk cache (cleaner/_diskcache.py) at a folder of this session, for the tests and their
+    subprocesses: the tests never read or write the user's cache."""
+    import os
+    import tempfile
+
+    config._cleaner_cache_dir = tempfile.mkdtemp(prefix="cleaner-test-cache-")
+    os.environ["CLEANER_CACHE_DIR"] = config._cleaner_cache_dir
+
+
+def pytest_unconfigure(config):
+    folder = getattr(config, "_cleaner_cache_dir", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
 SEEDS = REPO / "seeds"
 SHARED = REPO.parent / "shared"
 BENCH_DATA = SHARED / "bench-data" / "article-extraction-benchmark"

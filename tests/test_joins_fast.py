@@ -408,7 +408,7 @@ def test_code_points_are_those_of_the_text(text):
     assert points.tolist() == [ord(c) for c in text]  # trailing NULs and lone surrogates kept
 
 
-def test_loading_the_kernel_is_setup_and_compiles_every_kernel_at_once():
+def test_loading_the_kernel_is_setup_and_compiles_every_kernel_at_once(tmp_path):
     """The document that first needs the kernel does not pay for it (its time limit), and nothing is left to compile."""
     import subprocess
     import sys
@@ -421,7 +421,7 @@ def test_loading_the_kernel_is_setup_and_compiles_every_kernel_at_once():
         "entry = ('build_table', 'candidates', 'marker_scores')\n"
         "print(sorted(name for name in entry if not getattr(k, name).signatures))\n"
     )
-    env = {**os.environ, "CLEANER_JOINS_NUMBA": "1"}
+    env = {**os.environ, "CLEANER_JOINS_NUMBA": "1", "CLEANER_CACHE_DIR": str(tmp_path)}  # (empty: tables built)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"

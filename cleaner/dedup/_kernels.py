@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-import numba
+from cleaner._numba_start import numba  # (numba without scipy.linalg at start-up: cleaner/_numba_start.py)
 import numpy as np
 
 if sys.byteorder != "little":  # (the tokeniser reads its bytes as little-endian 64-bit words)

@@ -301,9 +301,43 @@ def _marker_table_bits(n_words: int) -> int:
     return max(4, int(n_words * MARKER_TABLE_SPACE).bit_length())
 
 
+def _tables_key() -> str:
+    """The disk-cache name (:mod:`cleaner._diskcache`) of the kernel's tables: a digest of all they are made of.
+
+    The J data files and the two modules that build and hash them (their
+    bytes), and wordfreq's English lists (their size and time).
+    """
+    from cleaner import _diskcache
+    from cleaner.rules._lines import DATA_DIR
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    files = [os.path.join(here, "_joins.py"), os.path.join(here, "_joins_kernels.py"),
+             *sorted(str(p) for p in (DATA_DIR / "joins").iterdir() if p.is_file())]
+    return _diskcache.digest("joins tables", *map(_diskcache.file_bytes, files), *_wordfreq_stamps("en"))
+
+
+def _cached_tables(name: str, dtypes: dict[str, str], build: Callable[[], tuple]) -> tuple:
+    """The arrays *build* gives (in the order of *dtypes*), from the disk cache if it has them, else built and stored."""
+    from cleaner import _diskcache
+
+    key = _tables_key()
+    arrays = _diskcache.load(name, key, dtypes)
+    if arrays is not None:
+        return tuple(arrays[k] for k in dtypes)
+    built = build()
+    _diskcache.store(name, key, dict(zip(dtypes, built)))
+    return built
+
+
 @lru_cache(maxsize=1)
 def _marker_table():
     """The marker words and their groups as a hash table, and which languages each group counts for."""
+    with setup():
+        return _cached_tables("joins-markers", {"keys": "uint64", "values": "int32", "member": "int64"},
+                              _build_marker_table)
+
+
+def _build_marker_table():
     import numpy as np
 
     langs, groups, markers = _language_markers()
@@ -323,11 +357,14 @@ def _plain_table():
     processor's cache) and one of all of them.  Neither is sorted: the order
     of the words changes where they sit in a table, not which are in it.
     """
-    from wordfreq import get_frequency_list
+    with setup():
+        return _cached_tables("joins-plain", {"hot": "uint64", "keys": "uint64"}, _build_plain_table)
 
+
+def _build_plain_table():
     plain = _plain_words()
     # wordfreq's list: one list of words per frequency, most frequent first.
-    by_frequency = (w for bucket in get_frequency_list("en", wordlist="best") for w in bucket)
+    by_frequency = (w for _, bucket in _frequency_lists("en") for w in bucket)
     frequent = list(islice((w for w in by_frequency if 4 <= len(w) <= MAX_TOKEN and w in plain), 10_000))
     hot, _ = _table(frequent, None, 15, True)
     keys, _ = _table(plain, None, 20, True, (4, MAX_TOKEN))
@@ -532,10 +569,8 @@ class _WordList:
     """
 
     def __init__(self, lang: str):
-        from wordfreq import get_frequency_list
-
         self.lang = lang
-        self.lists = [(index, words) for index, words in enumerate(get_frequency_list(lang, wordlist="best")) if words]
+        self.lists = _frequency_lists(lang)
         self.asked = 0
         self.frequencies: dict[str, float] | None = None
 
@@ -550,12 +585,10 @@ class _WordList:
         20 MB more per language, and 0.05 s.
         """
         if self.frequencies is None:
-            from wordfreq import cB_to_freq
-
             frequencies: dict[str, float] = {}
             with setup():
                 for index, words in self.lists:  # (a word in two lists keeps the last one's frequency)
-                    frequencies.update(dict.fromkeys(words, cB_to_freq(-index)))
+                    frequencies.update(dict.fromkeys(words, _cB_to_freq(-index)))
             self.frequencies = frequencies
             self.lists = []
         return self.frequencies
@@ -563,15 +596,78 @@ class _WordList:
     def frequency(self, word: str) -> float:
         """The frequency of *word* (as written: lower-case it first), 0.0 if wordfreq does not know it."""
         if self.frequencies is None and self.asked < DICTIONARY_AFTER:
-            from wordfreq import cB_to_freq
-
             self.asked += 1
             for index, words in reversed(self.lists):  # (the dictionary keeps a word's last list)
                 i = bisect_left(words, word)
                 if i < len(words) and words[i] == word:
-                    return cB_to_freq(-index)
+                    return _cB_to_freq(-index)
             return 0.0
         return self.dictionary().get(word, 0.0)
+
+
+def _cB_to_freq(cB: int) -> float:
+    """wordfreq's ``cB_to_freq``: the frequency of *cB* centibels (0 or less), without importing wordfreq."""
+    return 10 ** (cB / 100)
+
+
+def _wordfreq_files(lang: str) -> list[str] | None:
+    """The files wordfreq's "best" lists of *lang* can come from (its module, then its large and small list),
+    or None when wordfreq has no list named for *lang* exactly (it would pick the nearest language)."""
+    from importlib.util import find_spec
+
+    try:
+        spec = find_spec("wordfreq")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.origin:
+        return None
+    data = os.path.join(os.path.dirname(spec.origin), "data")
+    lists = [os.path.join(data, f"{size}_{lang}.msgpack.gz") for size in ("large", "small")]
+    if not any(os.path.isfile(f) for f in lists):
+        return None
+    return [spec.origin, *lists]
+
+
+def _wordfreq_stamps(lang: str) -> list[bytes]:
+    from cleaner import _diskcache
+
+    return [_diskcache.file_stamp(f) for f in _wordfreq_files(lang) or ()]
+
+
+def _frequency_lists(lang: str) -> list[tuple[int, list[str]]]:
+    """wordfreq's "best" frequency lists of *lang*: ``(index, words)`` for each list that is not empty.
+
+    The words of list *index* have a frequency of ``-index`` centibels.
+    Read from the disk cache (:mod:`cleaner._diskcache`) when it has them
+    (decoding one UTF-8 string is faster than wordfreq's compressed files,
+    and wordfreq need not be imported), else from wordfreq, then stored.
+    """
+    from cleaner import _diskcache
+
+    files = _wordfreq_files(lang)
+    key = _diskcache.digest("wordfreq lists", lang, *map(_diskcache.file_stamp, files)) if files else None
+    name = f"wordfreq-{lang}"
+    if key is not None:
+        arrays = _diskcache.load(name, key, {"index": "int32", "count": "int64", "words": "uint8"})
+        if arrays is not None:
+            try:
+                words = _diskcache.array_to_words(arrays["words"])
+                ends = arrays["count"].cumsum().tolist()
+                if len(arrays["index"]) == len(ends) and (ends[-1] if ends else 0) == len(words):
+                    starts = [0, *ends[:-1]]
+                    return [(i, words[a:b]) for i, a, b in zip(arrays["index"].tolist(), starts, ends)]
+            except (UnicodeDecodeError, ValueError):
+                pass  # damaged: read wordfreq's files again
+    from wordfreq import get_frequency_list
+
+    lists = [(index, words) for index, words in enumerate(get_frequency_list(lang, wordlist="best")) if words]
+    if key is not None and not any("\n" in w for _, words in lists for w in words):
+        import numpy as np
+
+        _diskcache.store(name, key, {"index": np.array([i for i, _ in lists], dtype=np.int32),
+                                     "count": np.array([len(w) for _, w in lists], dtype=np.int64),
+                                     "words": _diskcache.words_to_array([w for _, words in lists for w in words])})
+    return lists
 
 
 @lru_cache(maxsize=None)

@@ -25,7 +25,7 @@ are the same (``tests/test_joins_fast.py`` compares the two paths).
 
 from __future__ import annotations
 
-import numba
+from cleaner._numba_start import numba  # (numba without scipy.linalg at start-up: cleaner/_numba_start.py)
 import numpy as np
 
 _OFFSET = np.uint64(14695981039346656037)
