@@ -9,7 +9,7 @@ a table built with the same regular expressions, so both paths agree.
 
 from __future__ import annotations
 
-import numba
+from cleaner._numba_start import numba  # (numba without scipy.linalg at start-up: cleaner/_numba_start.py)
 import numpy as np
 
 WORD, LETTER, UP, LOW, SPACE, END, CLOSER, CJK = 1, 2, 4, 8, 16, 32, 64, 128
