@@ -58,7 +58,47 @@ def cli() -> None:
 
 
 def main() -> None:
-    cli(prog_name="cleaner")
+    """The ``cleaner`` command (and ``python -m cleaner``).
+
+    When the command is done, the process ends without tearing the
+    interpreter down (as mypy does): freeing every object of a corpus run
+    one by one -- the dedup index's caches, the word tables -- takes a
+    noticeable part of a second and changes nothing.  Output files are
+    complete and closed by then (each is written atomically); standard
+    output and error are flushed and the ``atexit`` handlers run first.
+    Tests call :data:`cli` itself, which exits as usual.
+    """
+    try:
+        cli(prog_name="cleaner")
+        code = 0
+    except SystemExit as exc:
+        code = _exit_status(exc.code)
+    _end_process(code)
+
+
+def _exit_status(code: object) -> int:
+    """The status ``sys.exit(code)`` gives: None is 0, an integer itself, anything else printed and 1."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _end_process(code: int) -> None:
+    """Flush, run the exit handlers, and end the process with *code* without freeing its objects."""
+    import atexit
+
+    if os.environ.get("CLEANER_FULL_EXIT"):  # an ordinary interpreter exit (e.g. for a leak checker)
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or stream: nothing more can be said on it
+            pass
+    os._exit(code)
 
 
 # Register the commands (each in its own module).
