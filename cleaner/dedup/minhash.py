@@ -161,20 +161,8 @@ def shingle_batch(texts: Sequence[str], ngram: int = 3, *, block_chars: int = BL
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     if lengths.sum() <= block_chars:
         return _shingle_block(texts, ngram)
-    cuts = [0]
-    running = np.cumsum(lengths)
-    while cuts[-1] < len(texts):
-        base = running[cuts[-1] - 1] if cuts[-1] else 0
-        nxt = int(np.searchsorted(running, base + block_chars, side="right"))
-        cuts.append(max(nxt, cuts[-1] + 1))
-    parts = [_shingle_block(texts[a:b], ngram) for a, b in zip(cuts, cuts[1:])]
-    offsets = [np.zeros(1, dtype=np.int64)]
-    shift = 0
-    for part in parts:
-        offsets.append(part.offsets[1:] + shift)
-        shift += int(part.offsets[-1])
-    return ShingleBatch(np.concatenate(offsets), np.concatenate([b.values for b in parts]),
-                        np.concatenate([b.n_words for b in parts]), ngram)
+    cuts = _block_cuts(np.cumsum(lengths), block_chars)
+    return _joined([_shingle_block(texts[a:b], ngram) for a, b in zip(cuts, cuts[1:])], ngram)
 
 
 def shingle_paragraphs(paragraphs: ParagraphBatch, ngram: int = 3, *, block_chars: int = BLOCK_CHARS) -> ShingleBatch:
@@ -194,13 +182,26 @@ def shingle_paragraphs(paragraphs: ParagraphBatch, ngram: int = 3, *, block_char
     running = np.cumsum(ends - starts + 1)
     if not n or running[-1] <= block_chars:
         return _shingles(tokenize_spans(paragraphs.blob, starts, ends), n, ngram)
+    cuts = _block_cuts(running, block_chars)
+    return _joined([_shingles(tokenize_spans(paragraphs.blob, starts[a:b], ends[a:b]), b - a, ngram)
+                    for a, b in zip(cuts, cuts[1:])], ngram)
+
+
+def _block_cuts(running: np.ndarray, block_chars: int) -> list[int]:
+    """Where blocks of about *block_chars* start and end, given the running total of the items' sizes.
+
+    Every block holds at least one item; the list runs from 0 to the number of items.
+    """
     cuts = [0]
-    while cuts[-1] < n:
+    while cuts[-1] < len(running):
         base = running[cuts[-1] - 1] if cuts[-1] else 0
         nxt = int(np.searchsorted(running, base + block_chars, side="right"))
         cuts.append(max(nxt, cuts[-1] + 1))
-    parts = [_shingles(tokenize_spans(paragraphs.blob, starts[a:b], ends[a:b]), b - a, ngram)
-             for a, b in zip(cuts, cuts[1:])]
+    return cuts
+
+
+def _joined(parts: list[ShingleBatch], ngram: int) -> ShingleBatch:
+    """The shingle batches of consecutive blocks as one batch."""
     offsets = [np.zeros(1, dtype=np.int64)]
     shift = 0
     for part in parts:
