@@ -57,7 +57,7 @@ from cleaner.io.readers import Batch, InputFile, discover, extract_html_text, it
 from cleaner.io.writers import ParquetSink, Sink
 from cleaner.model import Document, Edit, Finding
 from cleaner.parallel import OrderedPool, default_jobs
-from cleaner.pipeline import (_ORJSON_OPTIONS, LOG_NAME, MAX_FILE_BYTES, _non_finite, _orjson, _orjson_bytes, clean_document,
+from cleaner.pipeline import (_ORJSON_OPTIONS, LOG_NAME, MAX_FILE_BYTES, _non_finite, _orjson, _orjson_bytes, clean_document, clean_documents,
                               json_bytes, json_record, log_line, log_record, safe_join, sha256_bytes)
 from cleaner.progress import Progress
 from cleaner.rules.boilerplate import CorpusStats
@@ -253,12 +253,44 @@ def _add_findings(line: bytes, slots: tuple, new: list[Any],
 _PER_DOCUMENT = "per document"
 
 
-def _clean(doc: Document) -> Document:
-    config: Config = _STATE["config"]
+def _rules() -> tuple | str:
+    """The run's active rules, or :data:`_PER_DOCUMENT`."""
     rules = _STATE.get("rules")
     if rules is None:  # once a run: without per-file ignores, every document has the same rules
+        config: Config = _STATE["config"]
         rules = _STATE["rules"] = _PER_DOCUMENT if config.per_file_ignores else tuple(config.active_rules())
-    return clean_document(doc, config, corpus=_STATE.get("corpus"), rules=None if rules is _PER_DOCUMENT else rules)
+    return rules
+
+
+def _clean(doc: Document) -> Document:
+    rules = _rules()
+    return clean_document(doc, _STATE["config"], corpus=_STATE.get("corpus"),
+                          rules=None if rules is _PER_DOCUMENT else rules)
+
+
+def _clean_all(docs: list[Document]) -> list[Exception | None]:
+    """Clean *docs* in place, together (:func:`cleaner.pipeline.clean_documents`); for each, the exception
+    that stopped its cleaning, or None.
+
+    If cleaning them together fails, each is cleaned alone, so that the
+    exception is that of the document that raised it and the others are
+    cleaned all the same.
+    """
+    rules = _rules()
+    if rules is not _PER_DOCUMENT and len(docs) > 1:
+        try:
+            clean_documents(docs, _STATE["config"], corpus=_STATE.get("corpus"), rules=rules)
+            return [None] * len(docs)
+        except Exception:
+            pass
+    problems: list[Exception | None] = []
+    for doc in docs:
+        try:
+            _clean(doc)
+            problems.append(None)
+        except Exception as exc:
+            problems.append(exc)
+    return problems
 
 
 def work(payload: tuple) -> dict[str, Any]:
@@ -326,6 +358,8 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
         chunks: list[bytes] = []  # one output line per record kept
         slots: list[tuple | None] = []  # where each line's findings are (see _record_line)
         kept: list[tuple[int, Document]] = []
+        todo: list[tuple[int, dict, bytes, Document]] = []
+        failed: list[tuple[int, str]] = []  # (line, message), reported in line order
         for i, line in enumerate(units):
             n = first + i
             if not line.strip():
@@ -336,19 +370,24 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
                 doc_id = _record_id(record, rel, n, id_field)
             except ValueError as exc:  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
                 msg = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-                errors.append(f"{rel}:{n}: {'not valid JSON: ' if isinstance(exc, json.JSONDecodeError) else ''}"
-                              f"{msg}; record skipped")
-                stats.errors += 1
+                failed.append((n, f"{rel}:{n}: {'not valid JSON: ' if isinstance(exc, json.JSONDecodeError) else ''}"
+                                  f"{msg}; record skipped"))
                 continue
             try:
                 data = _utf8(text)
-                doc = _clean(Document(id=doc_id, text=text, source={"file": rel, "line": n,
-                                                                    "sha256": sha256_bytes(data)}))
+            except ValueError as exc:
+                failed.append((n, f"{rel}:{n}: cannot clean this record ({exc}); record skipped"))
+                continue
+            todo.append((n, record, data, Document(id=doc_id, text=text, source={"file": rel, "line": n,
+                                                                                "sha256": sha256_bytes(data)})))
+        for (n, record, data, doc), problem in zip(todo, _clean_all([doc for _, _, _, doc in todo])):
+            try:
+                if problem is not None:
+                    raise problem
                 record[text_field] = doc.cleaned if doc.cleaned is not None else doc.text
                 out, slot = _record_line(record, _cleaner_field(doc, config))
             except Exception as exc:  # one bad record must not stop the run
-                errors.append(f"{rel}:{n}: cannot clean this record ({exc}); record skipped")
-                stats.errors += 1
+                failed.append((n, f"{rel}:{n}: cannot clean this record ({exc}); record skipped"))
                 continue
             _count(stats, doc)
             stats.bytes_in += len(data)
@@ -356,41 +395,50 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
             chunks.append(out)
             slots.append(slot)
             kept.append((len(chunks) - 1, doc))
+        failed.sort(key=lambda f: f[0])
+        errors.extend(msg for _, msg in failed)
+        stats.errors += len(failed)
         return _with_docs({"chunks": chunks, "slots": slots, "errors": errors, "stats": stats,
                            "sigs": _signatures(kept)}, kept)
     if kind == "columns":
         texts, ids = units["texts"], units["ids"]
-        cleaned: list[str | None] = []
-        fields: list[str | None] = []
+        cleaned: list[str | None] = [None] * len(texts)  # None: the row is skipped
+        fields: list[str | None] = [None] * len(texts)
         kept = []
+        rows: list[tuple[int, bytes, Document]] = []
+        failed = []  # (row, message), reported in row order
         for i, text in enumerate(texts):
             n = first + i
             if not isinstance(text, str) or (ids is not None and ids[i] is None):
                 what = f"{text_field!r} is not a string" if not isinstance(text, str) else f"{id_field!r} is empty"
-                errors.append(f"{rel}:row {n}: {what}; row skipped")
-                stats.errors += 1
-                cleaned.append(None)
-                fields.append(None)
+                failed.append((i, f"{rel}:row {n}: {what}; row skipped"))
                 continue
             doc_id = str(ids[i]) if ids is not None else f"{rel}:{n}"
             try:
                 data = _utf8(text)
-                doc = _clean(Document(id=doc_id, text=text, source={"file": rel, "row": n,
-                                                                    "sha256": sha256_bytes(data)}))
+            except ValueError as exc:
+                failed.append((i, f"{rel}:row {n}: cannot clean this row ({exc}); row skipped"))
+                continue
+            rows.append((i, data, Document(id=doc_id, text=text, source={"file": rel, "row": n,
+                                                                         "sha256": sha256_bytes(data)})))
+        for (i, data, doc), problem in zip(rows, _clean_all([doc for _, _, doc in rows])):
+            try:
+                if problem is not None:
+                    raise problem
                 out = doc.cleaned if doc.cleaned is not None else doc.text
                 field = json_bytes(_cleaner_field(doc, config)).decode("utf-8")
             except Exception as exc:  # one bad row must not stop the run
-                errors.append(f"{rel}:row {n}: cannot clean this row ({exc}); row skipped")
-                stats.errors += 1
-                cleaned.append(None)
-                fields.append(None)
+                failed.append((i, f"{rel}:row {first + i}: cannot clean this row ({exc}); row skipped"))
                 continue
             _count(stats, doc)
             stats.bytes_in += len(data)
             stats.bytes_out += len(data) + _utf8_growth(doc.edits)
-            cleaned.append(out)
-            fields.append(field)
+            cleaned[i] = out
+            fields[i] = field
             kept.append((i, doc))
+        failed.sort(key=lambda f: f[0])
+        errors.extend(msg for _, msg in failed)
+        stats.errors += len(failed)
         return _with_docs({"texts": cleaned, "cleaner": fields, "errors": errors, "stats": stats,
                            "sigs": _signatures(kept)}, kept)
     raise ValueError(f"unknown batch kind {kind}")  # pragma: no cover

@@ -535,29 +535,140 @@ def run_rules(
     """
     options = options or {}
     severities = severities or {}
-    state = _PassState(text, rules, doc_id, options, severities, corpus, time_limit)
+    state = _PassState(text, rules, doc_id, options, severities, corpus, time_limit, max_passes)
     try:
         if time_limit is not None and _SCOPE.arm(time_limit, state.alarm):
             try:
-                state.run_passes(max_passes)
+                state.run_passes()
             finally:
                 _SCOPE.disarm()
         else:
             with _deadline(time_limit, state.alarm):
-                state.run_passes(max_passes)
+                state.run_passes()
     except RuleTimeout:  # the alarm fired between two rules
         state.timed_out(None)
-    findings = state.findings
-    findings.sort(key=_finding_order)
-    return CleanResult(original=text, cleaned=state.current, edits=state.composite, findings=findings,
-                       metadata=state.metadata)
+    return state.result()
+
+
+def run_rules_batch(
+    texts: Sequence[str],
+    rules: Sequence[Rule],
+    *,
+    doc_ids: Sequence[str] | None = None,
+    options: dict[str, dict[str, Any]] | None = None,
+    severities: dict[str, str] | None = None,
+    corpus: Any = None,
+    time_limit: float | None = None,
+    max_passes: int = 1,
+) -> list[CleanResult]:
+    """:func:`run_rules` over many texts: the same results, each rule run over all of them before the next.
+
+    Each text gets exactly what :func:`run_rules` would give it (its own
+    passes, its own time limit, its own findings): only the order of the
+    work changes.  A rule runs over every text of the batch in turn, then
+    the next rule does, so each rule's patterns, tables and code stay in
+    the processor's caches across the batch instead of being pushed out by
+    the twenty other rules between two uses (cleaning the bench corpus this
+    way takes about a fifth less time).  The per-text caches the rules
+    share (:class:`cleaner.textcache.TextCache`) hold the whole batch
+    meanwhile, so a rule still finds what an earlier one computed for the
+    same text.
+
+    A text's time limit counts only the time spent on it (the time of each
+    of its rule runs), so it does not depend on the other texts of the batch.
+    """
+    from cleaner.textcache import holding
+
+    options = options or {}
+    severities = severities or {}
+    ids = doc_ids if doc_ids is not None else [""] * len(texts)
+    states = [_PassState(t, rules, d, options, severities, corpus, time_limit, max_passes)
+              for t, d in zip(texts, ids)]
+    batch = _BatchRun(states, time_limit)
+    with holding(len(states)):
+        if time_limit is not None and _SCOPE.arm(time_limit, batch.alarm):
+            batch.fire_at = time.perf_counter() + time_limit
+            try:
+                batch.run()
+            finally:
+                _SCOPE.disarm()
+        else:
+            with _deadline(time_limit, batch.alarm):
+                batch.fire_at = time.perf_counter() + (time_limit if time_limit is not None else _NEVER)
+                batch.run()
+    return [state.result() for state in states]
+
+
+class _BatchRun:
+    """The rule-by-rule schedule of :func:`run_rules_batch`, and its texts' time limits.
+
+    One timer serves the batch.  It is armed to fire no later than the
+    running text's limit (``fire_at``); when it fires, the running text's
+    :meth:`_PassState.alarm` stops the rule if that text's own time is up,
+    else sets the timer again for what that text has left.
+    """
+
+    def __init__(self, states: list[_PassState], time_limit: float | None):
+        self.states = states
+        self.time_limit = time_limit
+        self.running: _PassState | None = None
+        self.fire_at = _NEVER
+
+    def alarm(self, signum: int, frame: Any) -> None:
+        state = self.running
+        if state is None:  # between two texts: look again in a millisecond
+            signal.setitimer(signal.ITIMER_REAL, 1e-3)
+            self.fire_at = time.perf_counter() + 1e-3
+            return
+        try:
+            state.alarm(signum, frame)
+        finally:
+            self.fire_at = time.perf_counter() + signal.getitimer(signal.ITIMER_REAL)[0]
+
+    def run(self) -> None:
+        active = self.states
+        n = len(active[0].rules) if active else 0
+        limit = self.time_limit
+        perf_counter = time.perf_counter
+        while active:
+            for state in active:
+                state.begin_pass()
+            for k in range(n):
+                if limit is None:
+                    for state in active:
+                        if not state.stopped:
+                            state.run_rule(k)
+                    continue
+                now = perf_counter()
+                for state in active:
+                    if state.stopped or state.seen[k] is state.current:
+                        continue  # (run_rule would skip it too: no need to start its clock)
+                    # The text's clock resumes where its last rule left it (see _PassState.elapsed).
+                    used, setup_used = state.used, state.setup_used
+                    state.started = now - used
+                    state.setup_before = setup_seconds() - setup_used
+                    limit_at = now + limit - used + setup_used
+                    if limit_at < self.fire_at:
+                        signal.setitimer(signal.ITIMER_REAL, max(limit_at - now, 1e-3))
+                        self.fire_at = limit_at
+                    self.running = state
+                    try:
+                        state.run_rule(k)
+                    except RuleTimeout:  # the alarm fired between two of its rules
+                        state.timed_out(None)
+                    finally:
+                        self.running = None
+                        now = perf_counter()
+                        state.used = now - state.started
+                        state.setup_used = setup_seconds() - state.setup_before
+            active = [state for state in active if state.end_pass()]
 
 
 class _PassState:
     """What :func:`run_rules` carries from one rule, and one pass, to the next."""
 
     def __init__(self, text: str, rules: Sequence[Rule], doc_id: str, options: dict[str, dict[str, Any]],
-                 severities: dict[str, str], corpus: Any, time_limit: float | None):
+                 severities: dict[str, str], corpus: Any, time_limit: float | None, max_passes: int = 1):
         self.text = text
         self.current = text
         self.composite: list[Edit] = []
@@ -565,8 +676,11 @@ class _PassState:
         self.metadata: dict[str, Any] = {}
         self.rules = rules
         self.time_limit = time_limit
+        self.max_passes = max_passes
+        self.passes = 0
         self.started = time.perf_counter()
         self.setup_before = setup_seconds()
+        self.used = self.setup_used = 0.0  # (run_rules_batch: the time of the text's rules so far)
         self.stopped = False
         self.changer: Rule | None = None
         self.severities = severities
@@ -584,6 +698,14 @@ class _PassState:
         self.settled: set[str] = set()  # rules whose findings are settled
         self.running: Rule | None = None
         self.omap: OffsetMap | None = None  # of some composite list; see offset_map()
+        self.found: list[Finding] = []  # the findings of the pass under way
+        self.before = text  # the text at the start of the pass under way
+
+    def result(self) -> CleanResult:
+        findings = self.findings
+        findings.sort(key=_finding_order)
+        return CleanResult(original=self.text, cleaned=self.current, edits=self.composite, findings=findings,
+                           metadata=self.metadata)
 
     def offset_map(self) -> OffsetMap:
         """The :class:`OffsetMap` of the current composite (built once per composite)."""
@@ -626,74 +748,87 @@ class _PassState:
                     f"it and the rules after it were skipped", code=r.code, name=r.name, severity="error")
         )
 
-    def run_passes(self, max_passes: int) -> None:
-        """Run passes until one changes nothing, or up to *max_passes* (see :func:`run_rules`)."""
-        passes = 0
+    def run_passes(self) -> None:
+        """Run passes until one changes nothing, or up to ``max_passes`` (see :func:`run_rules`)."""
         while True:
-            before = self.current
-            self.run_pass()
-            passes += 1
-            if self.stopped or self.current == before or max_passes <= 1:
-                return
-            converging = len(self.current) <= len(before) * 1.01 + 1 and passes < MAX_CONVERGING_PASSES
-            if passes >= max_passes and not converging:
-                changer = self.changer
-                self.findings.append(
-                    Finding(0, 0, f"text still changed in pass {passes} of the rules (last by "
-                            f"{changer.code} {changer.name}); cleaning the output again may change it further",
-                            code=changer.code, name=changer.name, severity="warning"))
+            self.begin_pass()
+            run_rule = self.run_rule
+            for k in range(len(self.rules)):
+                if self.stopped:
+                    break
+                run_rule(k)
+            if not self.end_pass():
                 return
 
-    def run_pass(self) -> None:
-        """Run every rule once (skipping those that cannot change the outcome)."""
-        found: list[Finding] = []
-        seen, settled, contexts = self.seen, self.settled, self.contexts
-        time_limit, perf_counter = self.time_limit, time.perf_counter
-        # (the wall-clock time first, against one number: set-up only takes time off it)
-        deadline = self.started + time_limit if time_limit is not None else _NEVER
-        current = self.current
-        rules = self.rules
-        n = len(rules)
-        i = 0
-        while i < n:  # not a for loop: a rule with repeat=True can run again at once
-            k = i
-            i += 1
-            r = rules[k]
+    def begin_pass(self) -> None:
+        self.found = []
+        self.before = self.current
+
+    def end_pass(self) -> bool:
+        """Settle the findings of the pass; whether another pass is to run."""
+        settled = self.settled
+        found = self.found
+        new_codes = {f.code for f in found} - settled
+        self.findings.extend(f for f in found if f.code in new_codes)
+        settled |= new_codes
+        self.passes += 1
+        passes, max_passes = self.passes, self.max_passes
+        if self.stopped or self.current == self.before or max_passes <= 1:
+            return False
+        converging = len(self.current) <= len(self.before) * 1.01 + 1 and passes < MAX_CONVERGING_PASSES
+        if passes >= max_passes and not converging:
+            changer = self.changer
+            self.findings.append(
+                Finding(0, 0, f"text still changed in pass {passes} of the rules (last by "
+                        f"{changer.code} {changer.name}); cleaning the output again may change it further",
+                        code=changer.code, name=changer.name, severity="warning"))
+            return False
+        return True
+
+    def run_rule(self, k: int) -> None:
+        """Run rule *k* of the pass, unless it cannot change the outcome (and again at once
+        while a ``repeat=True`` rule makes its own output shorter)."""
+        r = self.rules[k]
+        seen, settled, time_limit = self.seen, self.settled, self.time_limit
+        while True:
+            current = self.current
             if seen[k] is current or (settled and r.fix == "none" and r.code in settled):
-                continue
-            if perf_counter() >= deadline and self.elapsed() >= time_limit:
-                found.append(
+                return
+            # (the wall-clock time first, against one number: set-up only takes time off it)
+            if time_limit is not None and time.perf_counter() >= self.started + time_limit \
+                    and self.elapsed() >= time_limit:
+                self.found.append(
                     Finding(0, 0, f"time limit of {time_limit:g}s reached; rules from {r.code} on were skipped",
                             code=r.code, name=r.name, severity="error")
                 )
                 self.stopped = True
-                break
+                return
             seen[k] = current
             self.running = r
             try:
-                out = r.function(current, contexts[k])
+                out = r.function(current, self.contexts[k])
                 if out:  # most calls find nothing: an empty list or None
                     new, rule_found = _clean_rule_output(out, current)
                 self.running = None
             except RuleTimeout:
                 self.running = None
                 self.timed_out(r)
-                break
+                return
             except Exception as exc:  # a rule bug must not stop the run
                 self.running = None
-                found.append(
+                self.found.append(
                     Finding(0, 0, f"rule {r.code} {r.name} failed: {type(exc).__name__}: {exc}",
                             code=r.code, name=r.name, severity="error")
                 )
-                continue
+                return
             if not out:
-                continue
+                return
             if rule_found:
                 severity = self.severities.get(r.code, r.severity)
                 omap = self.offset_map()
-                found.extend(map_finding(omap, f, r, severity) for f in rule_found)
+                self.found.extend(map_finding(omap, f, r, severity) for f in rule_found)
             if not new:
-                continue
+                return
             for e in new:
                 if e.metadata:
                     self.metadata.update(e.metadata)
@@ -701,13 +836,10 @@ class _PassState:
             self.composite = compose(self.text, self.composite, current, new, r, self.omap)
             self.current = changed = apply_edits(current, new)
             seen[k] = None if changed != current else current
-            if r.repeat and len(changed) < len(current):
-                i = k  # run it again: its own output may hold more of its work (markup nested in broken markup)
-            current = changed
             self.changer = r
-        new_codes = {f.code for f in found} - settled
-        self.findings.extend(f for f in found if f.code in new_codes)
-        settled |= new_codes
+            if not (r.repeat and len(changed) < len(current)):
+                return
+            # a repeat=True rule runs again at once: its own output may hold more of its work (nested markup)
 
 
 def clean_text(text: str, config: Any = None, *, doc_id: str = "", corpus: Any = None,

@@ -23,7 +23,8 @@ from typing import Any
 
 from cleaner import __version__
 from cleaner.config import Config
-from cleaner.engine import RestoreError, clean_text, restore_text, time_limit_scope
+from cleaner.engine import (DEFAULT_MAX_PASSES, CleanResult, RestoreError, clean_text, restore_text, run_rules_batch,
+                            time_limit_scope)
 from cleaner.io.decoding import NotTextError, decode, encode, encode_output
 from cleaner.io.files import InputError, atomic_write, iter_input_files
 from cleaner.model import Document, Edit, Finding
@@ -116,7 +117,31 @@ def process(docs: list[Document], config: Config) -> list[Document]:
 
 def clean_document(doc: Document, config: Config, corpus: Any = None, rules: Sequence[Rule] | None = None) -> Document:
     """Run the rules over *doc* and fill in its cleaned text, edits, findings and metadata (see :func:`clean_text`)."""
-    result = clean_text(doc.text, config, doc_id=doc.id, corpus=corpus, rules=rules)
+    return _fill(doc, clean_text(doc.text, config, doc_id=doc.id, corpus=corpus, rules=rules))
+
+
+def clean_documents(docs: Sequence[Document], config: Config, corpus: Any = None,
+                    rules: Sequence[Rule] | None = None) -> None:
+    """:func:`clean_document` for each of *docs*, one rule over all of them at a time (:func:`run_rules_batch`).
+
+    The same results as cleaning them one by one, in less time.  *rules*,
+    if given, must be ``config.active_rules()``, the same for every document.
+    """
+    results = run_rules_batch(
+        [d.text for d in docs],
+        config.active_rules() if rules is None else rules,
+        doc_ids=[d.id for d in docs],
+        options=config.rule_options,
+        severities=config.severity,
+        corpus=corpus,
+        time_limit=config.time_limit,
+        max_passes=getattr(config, "max_passes", DEFAULT_MAX_PASSES),
+    )
+    for doc, result in zip(docs, results):
+        _fill(doc, result)
+
+
+def _fill(doc: Document, result: CleanResult) -> Document:
     doc.edits = result.edits
     doc.findings = result.findings
     doc.metadata.update(result.metadata)

@@ -427,24 +427,6 @@ def test_loading_the_kernel_is_setup_and_compiles_every_kernel_at_once(tmp_path)
     assert out.stdout.strip() == "[]"
 
 
-def test_a_text_cache_keeps_no_long_text_alive_and_still_hits_an_equal_one(monkeypatch):
-    import sys
-
-    monkeypatch.setattr(J, "KEEP_TEXT_CHARS", 20)
-    cache = J.TextCache(4)
-    long_text = "guarantees.During the call " * 3
-    before = sys.getrefcount(long_text)
-    assert cache.get(long_text, lambda t: ["computed"]) == ["computed"]
-    assert sys.getrefcount(long_text) == before  # neither a key nor the last text asked about
-    assert all(not isinstance(k, str) or len(k) <= 20 for k in cache.items)
-    copy = "".join(["guarantees.During the call "] * 3)
-    assert copy is not long_text and cache.get(copy, lambda t: ["again"]) == ["computed"]  # equal text: a hit
-    other = long_text[:-1] + "!"
-    assert cache.get(other, lambda t: ["other"]) == ["other"]  # same length, other text: a miss
-    short = "said.of the"
-    assert cache.get(short, lambda t: ["short"]) == ["short"] and short in cache.items
-
-
 def test_a_scan_answers_every_marker_sample_without_keeping_the_code_points(path):
     """The scan's second marker sample is counted from the text again, and gives what a count of the whole text does."""
     if path != "kernel":

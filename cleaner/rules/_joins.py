@@ -26,18 +26,18 @@ character set or a literal; every pattern here is linear-time.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import re
 from bisect import bisect_left, bisect_right
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress, filterfalse, islice
 
 from cleaner.registry import setup
+from cleaner.textcache import KEEP_TEXT_CHARS, TextCache
 from cleaner.rules._lines import load_word_list, matches_at, sample_text
 
 # ---------------------------------------------------------------- word lists
@@ -91,58 +91,6 @@ def sentence_openers() -> frozenset[str]:
 
 def glue_verbs() -> frozenset[str]:
     return _lower_list("joins/glue_verbs.txt")
-
-
-#: A :class:`TextCache` keeps texts up to this long as its keys; a longer one
-#: (a file of hundreds of MB) is keyed by a digest of its content instead,
-#: so that no cache keeps a large document in memory after its run.
-KEEP_TEXT_CHARS = 1_000_000
-
-
-class TextCache:
-    """A small cache of results per text, for the last *size* texts asked about (by default the last one).
-
-    The rules of one document ask the same questions of the same text
-    (``find_joins``, ``looks_english``), unchanged unless a rule between them
-    edited it; an older version of the text is not asked about again, so one
-    entry gets every hit four would (the same computations over the bench
-    corpus), and a result is dropped at the next text, while its memory is
-    still in the processor's cache, not several documents later.  A hit is
-    an equal text (the same object, most often: then no characters are
-    compared), so a result is never served for another text.  Texts longer than
-    :data:`KEEP_TEXT_CHARS` are not kept: their key is their length and a
-    BLAKE2 digest of their content, computed at each question (about a
-    millisecond per million characters, against about a second of rules).
-    """
-
-    def __init__(self, size: int = 1):
-        self.size = size
-        self.items: OrderedDict[str | tuple[int, bytes], object] = OrderedDict()
-        self.last: tuple[str | None, object] = (None, None)  # the (short) text asked about last and its value
-
-    def get(self, text: str, compute):
-        last_text, value = self.last
-        if text is last_text:
-            return value  # (already the most recent item)
-        key = text if len(text) <= KEEP_TEXT_CHARS else _digest_key(text)
-        if key in self.items:
-            self.items.move_to_end(key)
-            value = self.items[key]
-        else:
-            value = compute(text)
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        self.last = (text if key is text else None, value)
-        return value
-
-    def clear(self) -> None:
-        self.items.clear()
-        self.last = (None, None)
-
-
-def _digest_key(text: str) -> tuple[int, bytes]:
-    return len(text), hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 # ---------------------------------------------------------------- languages

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from cleaner.model import Edit
+from cleaner.textcache import TextCache
 
 _LINE = re.compile(r"[^\r\n]*(\r\n|\n|\r)|[^\r\n]+$")
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -75,25 +76,22 @@ def matches_at(pattern: re.Pattern, text: str, starts):
             yield m
 
 
-_last_spans: tuple[str, list[Line]] = ("", [])
+_LINES = TextCache()
 
 
 def line_spans(text: str) -> list[Line]:
     """Split *text* into lines, keeping exact offsets (any of CRLF, LF, CR).
 
     Several rules in a row ask for the lines of the same text, so the answer
-    for the last text asked about (up to :data:`KEEP_LINES_OF` characters:
-    no larger document stays alive after its run) is kept and given again
-    (the same list: callers must not change it).
+    for the last text asked about (for each text of the batch the engine is
+    cleaning: :mod:`cleaner.textcache`) is kept and given again (the same
+    list: callers must not change it); not for a text over
+    :data:`KEEP_LINES_OF` characters: no larger document's lines stay alive
+    after its run.
     """
-    global _last_spans
-    cached = _last_spans
-    if cached[0] is text:
-        return cached[1]
-    lines = _split_lines(text)
-    if len(text) <= KEEP_LINES_OF:
-        _last_spans = (text, lines)
-    return lines
+    if len(text) > KEEP_LINES_OF:
+        return _split_lines(text)
+    return _LINES.get(text, _split_lines)
 
 
 #: The longest text whose lines :func:`line_spans` keeps for the next call.

@@ -29,7 +29,8 @@ from typing import NamedTuple
 
 from cleaner.model import Edit, Finding
 from cleaner.registry import RuleContext, rule
-from cleaner.rules._joins import Cut, TextCache, find_cuts, trailing_word, zipf
+from cleaner.rules._joins import Cut, find_cuts, trailing_word, zipf
+from cleaner.textcache import TextCache
 from cleaner.rules._lines import line_spans, load_word_list, matches_at, remove_lines
 
 OPENING = "“„«"
