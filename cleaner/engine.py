@@ -38,7 +38,7 @@ from operator import attrgetter
 from typing import Any
 
 from cleaner.model import Edit, Finding
-from cleaner.registry import Rule, RuleContext, in_setup, setup_seconds
+from cleaner.registry import Rule, RuleContext, _SetupClock, in_setup, setup_seconds
 
 
 @dataclass
@@ -630,6 +630,7 @@ class _BatchRun:
         n = len(active[0].rules) if active else 0
         limit = self.time_limit
         perf_counter = time.perf_counter
+        clock = _SetupClock
         while active:
             for state in active:
                 state.begin_pass()
@@ -646,7 +647,8 @@ class _BatchRun:
                     # The text's clock resumes where its last rule left it (see _PassState.elapsed).
                     used, setup_used = state.used, state.setup_used
                     state.started = now - used
-                    state.setup_before = setup_seconds() - setup_used
+                    setup_at = clock.seconds if not clock.depth else setup_seconds()
+                    state.setup_before = setup_at - setup_used
                     limit_at = now + limit - used + setup_used
                     if limit_at < self.fire_at:
                         signal.setitimer(signal.ITIMER_REAL, max(limit_at - now, 1e-3))
@@ -660,7 +662,8 @@ class _BatchRun:
                         self.running = None
                         now = perf_counter()
                         state.used = now - state.started
-                        state.setup_used = setup_seconds() - state.setup_before
+                        if clock.depth or clock.seconds != setup_at:  # (set-up during the rule: rare)
+                            state.setup_used = setup_seconds() - state.setup_before
             active = [state for state in active if state.end_pass()]
 
 
