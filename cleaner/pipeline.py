@@ -104,12 +104,21 @@ CrossDocumentStage = Callable[[list[Document], Config], None]
 CROSS_DOCUMENT_STAGES: list[CrossDocumentStage] = []
 
 
+#: :func:`process` cleans its documents this many at a time (see :func:`clean_documents`).
+BATCH_DOCUMENTS = 64
+
+
 def process(docs: list[Document], config: Config) -> list[Document]:
     """Run the rules over *docs* (in place) and the cross-document stages."""
     stats = CorpusStats.from_texts(d.text for d in docs) if len(docs) > 1 else None
     with time_limit_scope():
-        for doc in docs:
-            clean_document(doc, config, corpus=stats)
+        if config.per_file_ignores:  # each document its own rules
+            for doc in docs:
+                clean_document(doc, config, corpus=stats)
+        else:
+            rules = config.active_rules()
+            for i in range(0, len(docs), BATCH_DOCUMENTS):
+                clean_documents(docs[i : i + BATCH_DOCUMENTS], config, corpus=stats, rules=rules)
     for stage in CROSS_DOCUMENT_STAGES:
         stage(docs, config)
     return docs

@@ -312,3 +312,23 @@ def _clean_alone(doc):
     except Exception as exc:
         return exc
     return None
+
+
+def test_the_in_memory_pipeline_cleans_in_batches_with_the_same_results(monkeypatch):
+    from cleaner import pipeline
+
+    monkeypatch.setattr(pipeline, "BATCH_DOCUMENTS", 7)  # several batches and a short last one
+    texts = _texts()[:30]
+    config = Config()
+    together = pipeline.process([Document(id=f"d{i}.txt", text=t, source={}) for i, t in enumerate(texts)], config)
+    calls = []
+    real = pipeline.clean_documents
+    monkeypatch.setattr(pipeline, "clean_documents", lambda docs, *a, **k: calls.append(len(docs)) or real(docs, *a, **k))
+    pipeline.process([Document(id=f"d{i}.txt", text=t, source={}) for i, t in enumerate(texts)], config)
+    assert calls == [7, 7, 7, 7, 2]
+    stats = pipeline.CorpusStats.from_texts(texts)
+    for i, (t, doc) in enumerate(zip(texts, together)):
+        alone = clean_document(Document(id=f"d{i}.txt", text=t, source={}), config, corpus=stats)
+        rules_only = [f for f in doc.findings if f.code != "D001"]  # (process() adds the cross-document stage's)
+        assert (doc.cleaned, doc.edits, rules_only, doc.metadata) == (alone.cleaned, alone.edits, alone.findings,
+                                                                      alone.metadata)
