@@ -332,3 +332,23 @@ def test_the_in_memory_pipeline_cleans_in_batches_with_the_same_results(monkeypa
         rules_only = [f for f in doc.findings if f.code != "D001"]  # (process() adds the cross-document stage's)
         assert (doc.cleaned, doc.edits, rules_only, doc.metadata) == (alone.cleaned, alone.edits, alone.findings,
                                                                       alone.metadata)
+
+
+def test_outside_the_main_thread_the_limit_is_checked_between_rules_and_no_timer_is_armed():
+    import threading
+
+    slow = Rule("W908", "test-slow", "test", lambda t, c: time.sleep(0.3 if "slow" in t else 0) or [])
+    after = Rule("W909", "test-after", "test", lambda t, c: [Finding(0, 0, "ran")], fix="none")
+    out = {}
+
+    def run():
+        out["results"] = run_rules_batch(["slow", "quick"], [slow, after], time_limit=0.1)
+        out["timer"] = signal.getitimer(signal.ITIMER_REAL)[0] if hasattr(signal, "getitimer") else 0
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(30)
+    slow_result, quick_result = out["results"]
+    assert [f.code for f in slow_result.findings] == ["W909"] and "time limit" in slow_result.findings[0].message
+    assert [f.message for f in quick_result.findings] == ["ran"]
+    assert out["timer"] == 0
