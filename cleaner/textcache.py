@@ -85,8 +85,10 @@ def _digest_key(text: str) -> tuple[int, bytes]:
 
 @contextmanager
 def holding(texts: int) -> Iterator[None]:
-    """Let every :class:`TextCache` keep *texts* texts in the block; then each is emptied of what it kept beyond its size.
+    """Let every :class:`TextCache` keep at least *texts* texts in the block.
 
+    At the end, a cache that holds more texts than it would keep outside
+    the block is emptied (what it holds is the batch's, not needed again).
     Blocks may nest: the largest number holds.
     """
     before = _HOLD[0]
