@@ -1216,15 +1216,43 @@ def _plain_words() -> frozenset[str]:
     form of each would double the set and the time to build it; the lookups
     lower-case a token instead.)
     """
+    frequencies = _frequencies()
+    rare = _rare_function_word_pairs()
+    with setup():
+        # (filters in C, straight into the frozenset: no set to copy)
+        return frozenset(filterfalse(rare.__contains__,
+                                     filter(str.islower, filter(str.isalpha, filter(str.isascii, frequencies)))))
+
+
+@lru_cache(maxsize=1)
+def _rare_function_word_pairs() -> frozenset[str]:
+    """Two function words run together that wordfreq knows but that are rarer than GLUED_FUNCTION_WORDS (``ofthe``)."""
     fw = function_words()
     never = _lower_list("joins/function_word_compounds.txt")
     frequencies = _frequencies()
     with setup():
         pairs = {a + b for a in fw if len(a) >= 2 for b in fw if len(b) >= 2 or b == "a"}
-        rare = {w for w in pairs if w in frequencies and zipf(w) < GLUED_FUNCTION_WORDS and w not in never}
-        # (filters in C, straight into the frozenset: no set to copy)
-        return frozenset(filterfalse(rare.__contains__,
-                                     filter(str.islower, filter(str.isalpha, filter(str.isascii, frequencies)))))
+        return frozenset(w for w in pairs if w in frequencies and zipf(w) < GLUED_FUNCTION_WORDS and w not in never)
+
+
+def _plain_among(words):
+    """The words of *words* (an iterable of strings) that are in :func:`_plain_words`, as an iterator.
+
+    Asks the frequency dictionary instead of the set, so that the scans
+    without the kernel (a short run, before KERNEL_AFTER characters) need
+    not build it: about 0.15 s of set-up, for a set the kernel's tables
+    (kept on disk) replace.  *words* must not change while it is read.
+    """
+    frequencies = _frequencies()
+    return filterfalse(_rare_function_word_pairs().__contains__,
+                       filter(str.islower, filter(str.isalpha, filter(str.isascii,
+                                                                      filter(frequencies.__contains__, words)))))
+
+
+def _is_plain(word: str) -> bool:
+    """Is *word* in :func:`_plain_words` (see :func:`_plain_among`)?"""
+    return (word in _frequencies() and word.isascii() and word.isalpha() and word.islower()
+            and word not in _rare_function_word_pairs())
 
 
 _GLUED_CANDIDATES = TextCache()
@@ -1244,16 +1272,17 @@ def _glued_candidates(text: str) -> list[str]:
 
 
 def _compute_glued_candidates(text: str) -> list[str]:
-    plain = _plain_words()
-    rest = set(text.split()).difference(plain)  # (difference_update would walk all of plain)
+    tokens = set(text.split())
+    rest = tokens.difference(list(_plain_among(tokens)))  # the tokens that are not plain words
     if not rest:
         return []
     # Every token of _GLUED_TOKEN is also a run of _ASCII_WORD (it has no
     # letter on either side), so the simpler pattern finds them all, and some
     # more that _token_starts then rejects.  A run is lower-case or
-    # capitalised: lower-cased, it is in plain if either form is a plain word.
-    found = set(_ASCII_WORD.findall(" ".join(rest))).difference(plain)
-    return sorted(t for t in found if 4 <= len(t) <= MAX_TOKEN and t.lower() not in plain and _glued_candidate(t))
+    # capitalised: lower-cased, it is plain if either form is a plain word.
+    found = set(_ASCII_WORD.findall(" ".join(rest)))
+    found.difference_update(list(_plain_among(found)))
+    return sorted(t for t in found if 4 <= len(t) <= MAX_TOKEN and not _is_plain(t.lower()) and _glued_candidate(t))
 
 
 #: Up to this many distinct tokens to split are looked up with str.find
@@ -1471,7 +1500,6 @@ def _case_matches(text: str) -> tuple[list[re.Match], list[re.Match], list[re.Ma
 def _case_runs(text: str):
     """The runs of ASCII letters that hold a hit of _CASE_HIT, as (start, end), less the plain words."""
     done = 0
-    plain = _plain_words()
     for hit in _CASE_HIT.finditer(text):
         p = hit.start()
         if p < done:
@@ -1485,7 +1513,7 @@ def _case_runs(text: str):
             if k < len(chunk):
                 break
         done = _ASCII_RUN.match(text, p).end()
-        if 4 <= done - start <= MAX_TOKEN and text[start:done].lower() in plain:
+        if 4 <= done - start <= MAX_TOKEN and _is_plain(text[start:done].lower()):
             continue
         yield start, done
 
