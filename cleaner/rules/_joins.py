@@ -325,6 +325,11 @@ def _kernel_tables() -> tuple:
     return (*_marker_table(), *_plain_table())
 
 
+@lru_cache(maxsize=1)
+def _n_languages() -> int:
+    return len(_language_markers()[0])
+
+
 class Scan:
     """The candidates of one text, from the kernel (see :mod:`cleaner.rules._joins_kernels`).
 
@@ -355,7 +360,7 @@ class Scan:
         # want 15: the sentence and case candidates, the unknown words and the marker scores.
         flat = kernels.candidates(_code_points(text), 15, size, *_kernel_tables()).tolist()
         n_sentence, n_spaced, n_runs, n_any, n_unknown, n_apostrophes, n_ellipses = flat[:7]
-        k = 7 + len(_language_markers()[0])
+        k = 7 + _n_languages()
         self._markers: dict[int, tuple[list[int], int]] = {size: (flat[7:k], flat[k])}
         k += 1
         self.sentence: list[int] = flat[k : k + n_sentence]
@@ -398,10 +403,13 @@ _SCANS = TextCache()
 
 def _scan(text: str) -> Scan | None:
     """The kernel's candidates for *text*, or None when the kernel is not in use."""
-    kernels = _kernels(len(text))
-    if kernels is None:
+    if _kernel_state["module"] is None and _kernels(len(text)) is None:
         return None
-    return _SCANS.get(text, lambda t: Scan(t, kernels))
+    return _SCANS.get(text, _new_scan)  # (asked several times per text: no function made per call)
+
+
+def _new_scan(text: str) -> Scan:
+    return Scan(text, _kernel_state["module"])
 
 
 _LANGUAGE = TextCache()
