@@ -55,3 +55,26 @@ def test_the_scans_without_the_kernel_do_not_build_the_plain_word_set(without_ke
     monkeypatch.setattr(J, "_plain_words", built)
     assert [(j.pos, j.left, j.right) for j in J.find_glued_words.__wrapped__(TEXT)] == expected_glued
     assert [(j.pos, j.left, j.right) for j in J.find_case_joins.__wrapped__(TEXT)] == expected_case
+
+
+@pytest.mark.parametrize("lang", sorted(lang for lang, glued in J.WORD_RULE_LANGUAGES.items() if not glued))
+def test_a_few_words_of_a_language_without_splits_are_found_without_its_lists(lang, tmp_path, monkeypatch):
+    """German, Russian: the sorted words (from the disk cache) answer as the dictionary does, the lists unread."""
+    monkeypatch.setenv("CLEANER_CACHE_DIR", str(tmp_path))
+    frequencies = J._WordList(lang).dictionary()  # the reference
+    sample = list(frequencies)[:: max(1, len(frequencies) // 120)]
+    asked = sample + [w + "q" for w in sample[:40]] + [w.upper() for w in sample[:10]] + ["", "zzzzqx", "\ud800", "a\u00e9"]
+    assert len(asked) < J.DICTIONARY_AFTER
+    for attempt in ("made and stored", "read from the disk cache"):
+        words = J._WordList(lang)
+        assert words.lazy
+        answers = [words.frequency(w) for w in asked]
+        assert answers == [frequencies.get(w, 0.0) for w in asked], attempt
+        if attempt == "read from the disk cache":
+            assert words._lists is None  # the lists were not read
+    assert list(tmp_path.glob(f"wordfreq-sorted-{lang}-*.npz"))
+    # past DICTIONARY_AFTER words, the dictionary (from the lists, read then) answers
+    words = J._WordList(lang)
+    for w in (sample * 3)[: J.DICTIONARY_AFTER + 5]:
+        words.frequency(w)
+    assert words.frequencies == frequencies and words.lists == []

@@ -522,13 +522,59 @@ class _WordList:
     wordfreq keeps one list of words per frequency (rounded to a centibel),
     each sorted; a word not yet in the dictionary is found by a binary
     search in each list, which gives what the dictionary would.
+
+    In a language whose glued words are never split (German, Russian: see
+    WORD_RULE_LANGUAGES), the few words a corpus asks are found without
+    the lists: by one binary search in the language's words, sorted, each
+    with the frequency the dictionary gives it, kept as bytes in the disk
+    cache (:func:`_sorted_words`).  Reading 700,000 words into a list of
+    strings costs such a run 0.1 s per language; the sorted words, a few
+    milliseconds.  The lists are read when the dictionary is built.
     """
 
     def __init__(self, lang: str):
         self.lang = lang
-        self.lists = _frequency_lists(lang)
+        self._lists: list[tuple[int, list[str]]] | None = None
+        self._sorted = None  # (words, their ends, their list index) of _sorted_words, once asked
+        self.lazy = WORD_RULE_LANGUAGES.get(lang) is False  # a few words asked: not worth the lists
         self.asked = 0
         self.frequencies: dict[str, float] | None = None
+        if not self.lazy:
+            self._lists = _frequency_lists(lang)
+
+    @property
+    def lists(self) -> list[tuple[int, list[str]]]:
+        """wordfreq's lists (:func:`_frequency_lists`), read when first needed; empty once the dictionary is built."""
+        if self._lists is None:
+            with setup():
+                self._lists = _frequency_lists(self.lang)
+        return self._lists
+
+    @lists.setter
+    def lists(self, value: list[tuple[int, list[str]]]) -> None:
+        self._lists = value
+
+    def _sorted_frequency(self, word: str) -> float | None:
+        """:meth:`frequency` from the sorted words, or None when they cannot be had (no disk cache)."""
+        if self._sorted is None:
+            with setup():
+                self._sorted = _sorted_words(self.lang, lambda: self.lists) or False
+        if self._sorted is False:
+            return None
+        words, ends, index = self._sorted
+        key = word.encode("utf-8", "surrogatepass")
+        lo, hi = 0, len(ends)
+        while lo < hi:  # (bytes of UTF-8 sort as their strings do)
+            mid = (lo + hi) // 2
+            end = int(ends[mid])
+            found = words[int(ends[mid - 1]) + 1 if mid else 0 : end]
+            if found < key:
+                lo = mid + 1
+            elif found > key:
+                hi = mid
+            else:
+                return _cB_to_freq(-int(index[mid]))
+        return 0.0
 
     def dictionary(self) -> dict[str, float]:
         """Every word and its frequency, built on the first call.
@@ -553,6 +599,10 @@ class _WordList:
         """The frequency of *word* (as written: lower-case it first), 0.0 if wordfreq does not know it."""
         if self.frequencies is None and self.asked < DICTIONARY_AFTER:
             self.asked += 1
+            if self._lists is None and self.lazy:
+                found = self._sorted_frequency(word)
+                if found is not None:
+                    return found
             for index, words in reversed(self.lists):  # (the dictionary keeps a word's last list)
                 i = bisect_left(words, word)
                 if i < len(words) and words[i] == word:
@@ -624,6 +674,42 @@ def _frequency_lists(lang: str) -> list[tuple[int, list[str]]]:
                                      "count": np.array([len(w) for _, w in lists], dtype=np.int64),
                                      "words": _diskcache.words_to_array([w for _, words in lists for w in words])})
     return lists
+
+
+def _sorted_words(lang: str, lists: Callable[[], list[tuple[int, list[str]]]]):
+    """The distinct words of *lang*'s frequency lists, sorted, as ``(words, ends, index)``; None without a disk cache.
+
+    *words* is their UTF-8, each ended by a line break (bytes), *ends* where
+    each ends, *index* the list that gives each its frequency in the
+    dictionary (the last that holds it).  Read from the disk cache
+    (:mod:`cleaner._diskcache`); when it does not hold them yet, made from
+    ``lists()`` and stored for the next process.
+    """
+    from cleaner import _diskcache
+
+    files = _wordfreq_files(lang)
+    if not files:
+        return None
+    import numpy as np
+
+    key = _diskcache.digest("wordfreq sorted words", lang, *map(_diskcache.file_stamp, files))
+    name = f"wordfreq-sorted-{lang}"
+    arrays = _diskcache.load(name, key, {"words": "uint8", "index": "int32"})
+    if arrays is None:
+        last: dict[str, int] = {}
+        for index, words in lists():
+            last.update(dict.fromkeys(words, index))
+        if any("\n" in w for w in last):
+            return None
+        ordered = sorted(last)
+        arrays = {"words": _diskcache.words_to_array(ordered),
+                  "index": np.array([last[w] for w in ordered], dtype=np.int32)}
+        _diskcache.store(name, key, arrays)
+    words = arrays["words"].tobytes()
+    ends = np.flatnonzero(arrays["words"] == 10)
+    if len(ends) != len(arrays["index"]):
+        return None  # (an empty list of words, or a damaged entry: the lists answer)
+    return words, ends, arrays["index"]
 
 
 @lru_cache(maxsize=None)
