@@ -512,7 +512,9 @@ def word_model(lang: str | None) -> WordModel | None:
 #: Russian: 600,000 words and more); a language other than English is looked
 #: up in wordfreq's lists instead until this many distinct words were asked.
 #: Only the glued-word split asks many (Portuguese, Italian …); the other
-#: rules ask a few dozen words of Russian or German text in a whole corpus.
+#: rules ask a few words of Russian or German text in a whole corpus (3 and
+#: 2 distinct words in the 309 Russian and 108 German texts of the 100 MB
+#: bench corpus), which the sorted words answer (see :class:`_WordList`).
 DICTIONARY_AFTER = 256
 
 
