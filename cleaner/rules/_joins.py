@@ -325,6 +325,11 @@ def _kernel_tables() -> tuple:
     return (*_marker_table(), *_plain_table())
 
 
+@lru_cache(maxsize=1)
+def _n_languages() -> int:
+    return len(_language_markers()[0])
+
+
 class Scan:
     """The candidates of one text, from the kernel (see :mod:`cleaner.rules._joins_kernels`).
 
@@ -355,7 +360,7 @@ class Scan:
         # want 15: the sentence and case candidates, the unknown words and the marker scores.
         flat = kernels.candidates(_code_points(text), 15, size, *_kernel_tables()).tolist()
         n_sentence, n_spaced, n_runs, n_any, n_unknown, n_apostrophes, n_ellipses = flat[:7]
-        k = 7 + len(_language_markers()[0])
+        k = 7 + _n_languages()
         self._markers: dict[int, tuple[list[int], int]] = {size: (flat[7:k], flat[k])}
         k += 1
         self.sentence: list[int] = flat[k : k + n_sentence]
@@ -398,10 +403,13 @@ _SCANS = TextCache()
 
 def _scan(text: str) -> Scan | None:
     """The kernel's candidates for *text*, or None when the kernel is not in use."""
-    kernels = _kernels(len(text))
-    if kernels is None:
+    if _kernel_state["module"] is None and _kernels(len(text)) is None:
         return None
-    return _SCANS.get(text, lambda t: Scan(t, kernels))
+    return _SCANS.get(text, _new_scan)  # (asked several times per text: no function made per call)
+
+
+def _new_scan(text: str) -> Scan:
+    return Scan(text, _kernel_state["module"])
 
 
 _LANGUAGE = TextCache()
@@ -504,7 +512,9 @@ def word_model(lang: str | None) -> WordModel | None:
 #: Russian: 600,000 words and more); a language other than English is looked
 #: up in wordfreq's lists instead until this many distinct words were asked.
 #: Only the glued-word split asks many (Portuguese, Italian …); the other
-#: rules ask a few dozen words of Russian or German text in a whole corpus.
+#: rules ask a few words of Russian or German text in a whole corpus (3 and
+#: 2 distinct words in the 309 Russian and 108 German texts of the 100 MB
+#: bench corpus), which the sorted words answer (see :class:`_WordList`).
 DICTIONARY_AFTER = 256
 
 
@@ -514,13 +524,59 @@ class _WordList:
     wordfreq keeps one list of words per frequency (rounded to a centibel),
     each sorted; a word not yet in the dictionary is found by a binary
     search in each list, which gives what the dictionary would.
+
+    In a language whose glued words are never split (German, Russian: see
+    WORD_RULE_LANGUAGES), the few words a corpus asks are found without
+    the lists: by one binary search in the language's words, sorted, each
+    with the frequency the dictionary gives it, kept as bytes in the disk
+    cache (:func:`_sorted_words`).  Reading 700,000 words into a list of
+    strings costs such a run 0.1 s per language; the sorted words, a few
+    milliseconds.  The lists are read when the dictionary is built.
     """
 
     def __init__(self, lang: str):
         self.lang = lang
-        self.lists = _frequency_lists(lang)
+        self._lists: list[tuple[int, list[str]]] | None = None
+        self._sorted = None  # (words, their ends, their list index) of _sorted_words, once asked
+        self.lazy = WORD_RULE_LANGUAGES.get(lang) is False  # a few words asked: not worth the lists
         self.asked = 0
         self.frequencies: dict[str, float] | None = None
+        if not self.lazy:
+            self._lists = _frequency_lists(lang)
+
+    @property
+    def lists(self) -> list[tuple[int, list[str]]]:
+        """wordfreq's lists (:func:`_frequency_lists`), read when first needed; empty once the dictionary is built."""
+        if self._lists is None:
+            with setup():
+                self._lists = _frequency_lists(self.lang)
+        return self._lists
+
+    @lists.setter
+    def lists(self, value: list[tuple[int, list[str]]]) -> None:
+        self._lists = value
+
+    def _sorted_frequency(self, word: str) -> float | None:
+        """:meth:`frequency` from the sorted words, or None when they cannot be had (no disk cache)."""
+        if self._sorted is None:
+            with setup():
+                self._sorted = _sorted_words(self.lang, lambda: self.lists) or False
+        if self._sorted is False:
+            return None
+        words, ends, index = self._sorted
+        key = word.encode("utf-8", "surrogatepass")
+        lo, hi = 0, len(ends)
+        while lo < hi:  # (bytes of UTF-8 sort as their strings do)
+            mid = (lo + hi) // 2
+            end = int(ends[mid])
+            found = words[int(ends[mid - 1]) + 1 if mid else 0 : end]
+            if found < key:
+                lo = mid + 1
+            elif found > key:
+                hi = mid
+            else:
+                return _cB_to_freq(-int(index[mid]))
+        return 0.0
 
     def dictionary(self) -> dict[str, float]:
         """Every word and its frequency, built on the first call.
@@ -545,6 +601,10 @@ class _WordList:
         """The frequency of *word* (as written: lower-case it first), 0.0 if wordfreq does not know it."""
         if self.frequencies is None and self.asked < DICTIONARY_AFTER:
             self.asked += 1
+            if self._lists is None and self.lazy:
+                found = self._sorted_frequency(word)
+                if found is not None:
+                    return found
             for index, words in reversed(self.lists):  # (the dictionary keeps a word's last list)
                 i = bisect_left(words, word)
                 if i < len(words) and words[i] == word:
@@ -616,6 +676,42 @@ def _frequency_lists(lang: str) -> list[tuple[int, list[str]]]:
                                      "count": np.array([len(w) for _, w in lists], dtype=np.int64),
                                      "words": _diskcache.words_to_array([w for _, words in lists for w in words])})
     return lists
+
+
+def _sorted_words(lang: str, lists: Callable[[], list[tuple[int, list[str]]]]):
+    """The distinct words of *lang*'s frequency lists, sorted, as ``(words, ends, index)``; None without a disk cache.
+
+    *words* is their UTF-8, each ended by a line break (bytes), *ends* where
+    each ends, *index* the list that gives each its frequency in the
+    dictionary (the last that holds it).  Read from the disk cache
+    (:mod:`cleaner._diskcache`); when it does not hold them yet, made from
+    ``lists()`` and stored for the next process.
+    """
+    from cleaner import _diskcache
+
+    files = _wordfreq_files(lang)
+    if not files:
+        return None
+    import numpy as np
+
+    key = _diskcache.digest("wordfreq sorted words", lang, *map(_diskcache.file_stamp, files))
+    name = f"wordfreq-sorted-{lang}"
+    arrays = _diskcache.load(name, key, {"words": "uint8", "index": "int32"})
+    if arrays is None:
+        last: dict[str, int] = {}
+        for index, words in lists():
+            last.update(dict.fromkeys(words, index))
+        if any("\n" in w for w in last):
+            return None
+        ordered = sorted(last)
+        arrays = {"words": _diskcache.words_to_array(ordered),
+                  "index": np.array([last[w] for w in ordered], dtype=np.int32)}
+        _diskcache.store(name, key, arrays)
+    words = arrays["words"].tobytes()
+    ends = np.flatnonzero(arrays["words"] == 10)
+    if len(ends) != len(arrays["index"]):
+        return None  # (an empty list of words, or a damaged entry: the lists answer)
+    return words, ends, arrays["index"]
 
 
 @lru_cache(maxsize=None)
@@ -1216,15 +1312,43 @@ def _plain_words() -> frozenset[str]:
     form of each would double the set and the time to build it; the lookups
     lower-case a token instead.)
     """
+    frequencies = _frequencies()
+    rare = _rare_function_word_pairs()
+    with setup():
+        # (filters in C, straight into the frozenset: no set to copy)
+        return frozenset(filterfalse(rare.__contains__,
+                                     filter(str.islower, filter(str.isalpha, filter(str.isascii, frequencies)))))
+
+
+@lru_cache(maxsize=1)
+def _rare_function_word_pairs() -> frozenset[str]:
+    """Two function words run together that wordfreq knows but that are rarer than GLUED_FUNCTION_WORDS (``ofthe``)."""
     fw = function_words()
     never = _lower_list("joins/function_word_compounds.txt")
     frequencies = _frequencies()
     with setup():
         pairs = {a + b for a in fw if len(a) >= 2 for b in fw if len(b) >= 2 or b == "a"}
-        rare = {w for w in pairs if w in frequencies and zipf(w) < GLUED_FUNCTION_WORDS and w not in never}
-        # (filters in C, straight into the frozenset: no set to copy)
-        return frozenset(filterfalse(rare.__contains__,
-                                     filter(str.islower, filter(str.isalpha, filter(str.isascii, frequencies)))))
+        return frozenset(w for w in pairs if w in frequencies and zipf(w) < GLUED_FUNCTION_WORDS and w not in never)
+
+
+def _plain_among(words):
+    """The words of *words* (an iterable of strings) that are in :func:`_plain_words`, as an iterator.
+
+    Asks the frequency dictionary instead of the set, so that the scans
+    without the kernel (a short run, before KERNEL_AFTER characters) need
+    not build it: about 0.15 s of set-up, for a set the kernel's tables
+    (kept on disk) replace.  *words* must not change while it is read.
+    """
+    frequencies = _frequencies()
+    return filterfalse(_rare_function_word_pairs().__contains__,
+                       filter(str.islower, filter(str.isalpha, filter(str.isascii,
+                                                                      filter(frequencies.__contains__, words)))))
+
+
+def _is_plain(word: str) -> bool:
+    """Is *word* in :func:`_plain_words` (see :func:`_plain_among`)?"""
+    return (word in _frequencies() and word.isascii() and word.isalpha() and word.islower()
+            and word not in _rare_function_word_pairs())
 
 
 _GLUED_CANDIDATES = TextCache()
@@ -1244,16 +1368,17 @@ def _glued_candidates(text: str) -> list[str]:
 
 
 def _compute_glued_candidates(text: str) -> list[str]:
-    plain = _plain_words()
-    rest = set(text.split()).difference(plain)  # (difference_update would walk all of plain)
+    tokens = set(text.split())
+    rest = tokens.difference(list(_plain_among(tokens)))  # the tokens that are not plain words
     if not rest:
         return []
     # Every token of _GLUED_TOKEN is also a run of _ASCII_WORD (it has no
     # letter on either side), so the simpler pattern finds them all, and some
     # more that _token_starts then rejects.  A run is lower-case or
-    # capitalised: lower-cased, it is in plain if either form is a plain word.
-    found = set(_ASCII_WORD.findall(" ".join(rest))).difference(plain)
-    return sorted(t for t in found if 4 <= len(t) <= MAX_TOKEN and t.lower() not in plain and _glued_candidate(t))
+    # capitalised: lower-cased, it is plain if either form is a plain word.
+    found = set(_ASCII_WORD.findall(" ".join(rest)))
+    found.difference_update(list(_plain_among(found)))
+    return sorted(t for t in found if 4 <= len(t) <= MAX_TOKEN and not _is_plain(t.lower()) and _glued_candidate(t))
 
 
 #: Up to this many distinct tokens to split are looked up with str.find
@@ -1471,7 +1596,6 @@ def _case_matches(text: str) -> tuple[list[re.Match], list[re.Match], list[re.Ma
 def _case_runs(text: str):
     """The runs of ASCII letters that hold a hit of _CASE_HIT, as (start, end), less the plain words."""
     done = 0
-    plain = _plain_words()
     for hit in _CASE_HIT.finditer(text):
         p = hit.start()
         if p < done:
@@ -1485,7 +1609,7 @@ def _case_runs(text: str):
             if k < len(chunk):
                 break
         done = _ASCII_RUN.match(text, p).end()
-        if 4 <= done - start <= MAX_TOKEN and text[start:done].lower() in plain:
+        if 4 <= done - start <= MAX_TOKEN and _is_plain(text[start:done].lower()):
             continue
         yield start, done
 
