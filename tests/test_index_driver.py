@@ -116,3 +116,55 @@ def test_apply_dedup_pauses_the_collector_and_restores_it(monkeypatch):
     finally:
         (gc.enable if was else gc.disable)()
     assert seen == [False] * 4
+
+
+def test_exact_repeats_of_matched_paragraphs_find_the_match_a_look_up_finds(tmp_path, monkeypatch):
+    """A paragraph repeating, shingle for shingle, one matched in an earlier batch takes that match without a
+    look-up only where a look-up would find it: the same output and index as looking every paragraph up, with
+    the shortcut taken, and declined where the earlier match passed over an older candidate of its own document
+    or the match is from the repeat's own document."""
+    import random
+    import sqlite3
+
+    from cleaner.batch import RunOptions, run
+    from cleaner.config import Config
+    from cleaner.dedup.index import CorpusDedup
+    from tests.test_index import VOCAB, WIRE, d001, edited, prose, write
+
+    rng = random.Random(5)
+    part_a = " ".join(rng.choice(VOCAB) for _ in range(14)).capitalize()
+    part_b = " ".join(rng.choice(VOCAB) for _ in range(14))
+    both = f"{part_a} {part_b}."  # contains each part: a near-duplicate of both, which are not of each other
+    docs = [{"id": "x", "text": part_a + ".\n"}, {"id": "y", "text": part_b.capitalize() + ".\n"},
+            {"id": "wire-0", "text": WIRE}]
+    docs += [{"id": "x", "text": both + "\n"},  # passes over x's own part_a: matches y's
+             {"id": "z", "text": both + "\n"},  # matches x's part_a, the oldest (not y's, as the repeat above did)
+             {"id": "y", "text": both + "\n"},  # a repeat of z's: x's part_a again
+             {"id": "x", "text": both + "\n"}]  # a repeat of z's, but part_a is its own: a look-up (y's part_b)
+    docs += [{"id": f"copy-{k}", "text": edited(WIRE) if k % 3 else WIRE} for k in range(9)]
+    docs += [{"id": "wire-0", "text": edited(WIRE)}] + [{"id": f"b{k}", "text": prose(k) + "\n" + edited(WIRE)}
+                                                       for k in range(3)]
+    write(tmp_path / "in" / "a.jsonl", docs)
+    taken = []
+    repeats = CorpusDedup._repeats
+
+    def spy(self, *args):
+        got = repeats(self, *args)
+        taken.append(len(got))
+        return got
+
+    outputs = []
+    for name, replacement in (("shortcut", spy), ("look-ups", lambda self, *args: {})):
+        monkeypatch.setattr(CorpusDedup, "_repeats", replacement)
+        run([str(tmp_path / "in")], tmp_path / name, Config(), RunOptions(jobs=1, progress="off", batch_docs=1,
+                                                                          index=str(tmp_path / f"{name}.sqlite")))
+        db = sqlite3.connect(tmp_path / f"{name}.sqlite")
+        outputs.append(((tmp_path / name / "a.jsonl").read_bytes(), db.execute("SELECT * FROM paragraphs").fetchall()))
+        db.close()
+    assert outputs[0] == outputs[1]
+    assert sum(taken) >= 10
+    lines = [json.loads(line) for line in outputs[0][0].decode("utf-8").splitlines()]
+    twins = [[(f["data"]["duplicate_of"]["path"], f["data"]["duplicate_of"]["paragraph"]) for f in rec["cleaner"]["findings"]
+              if f["code"] == "D001"] for rec in lines]
+    assert twins[3:7] == [[("y", 1)], [("x", 1)], [("x", 1)], [("y", 1)]]
+    assert all(twins[k] for k in range(7, 7 + 9)) and d001(tmp_path / "shortcut" / "a.jsonl")
