@@ -27,7 +27,10 @@ corpus in memory, so it runs the same D001 check as a stream:
 
    Only representatives are indexed and a copy must verify against the
    representative itself, so clusters cannot chain, and the first copy in
-   input order stays the representative, as in the in-memory stage.
+   input order stays the representative, as in the in-memory stage.  (A
+   paragraph repeating, shingle for shingle, one matched in an earlier
+   batch takes that match without a look-up where the look-up is sure to
+   find it: :meth:`CorpusDedup._repeats`.)
 
 The index outlives the run: ``--index corpus.sqlite`` (an embedded SQLite
 file: signatures, shingle sets and band buckets on disk, so memory does not
