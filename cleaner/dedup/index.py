@@ -27,7 +27,10 @@ corpus in memory, so it runs the same D001 check as a stream:
 
    Only representatives are indexed and a copy must verify against the
    representative itself, so clusters cannot chain, and the first copy in
-   input order stays the representative, as in the in-memory stage.
+   input order stays the representative, as in the in-memory stage.  (A
+   paragraph repeating, shingle for shingle, one matched in an earlier
+   batch takes that match without a look-up where the look-up is sure to
+   find it: :meth:`CorpusDedup._repeats`.)
 
 The index outlives the run: ``--index corpus.sqlite`` (an embedded SQLite
 file: signatures, shingle sets and band buckets on disk, so memory does not
@@ -61,6 +64,7 @@ from cleaner.io.files import InputError
 
 RULE_CODE = "D001"
 _JSON_PARTS = 1 << 16  # pieces of finding JSON kept (CorpusDedup.finding_json)
+_REPEATS = 1 << 17  # matched shingle sets kept (CorpusDedup._repeats)
 
 
 def _float(x: float) -> str:
@@ -444,12 +448,14 @@ class RepCache:
         """The code of representatives' document *doc* (-1 when none of its paragraphs is a representative yet)."""
         return self.doc_code.get(doc, -1)
 
-    def fetch(self, ids: np.ndarray, store: Any) -> np.ndarray:
+    def fetch(self, ids: np.ndarray, store: Any, *, new_batch: bool = True) -> np.ndarray:
         """Cache the representatives *ids* (sorted, distinct), reading the missing ones from *store*.
 
-        Returns the ids found (a representative gone from the store is left out).
+        Returns the ids found (a representative gone from the store is left
+        out).  *new_batch*: this fetch starts a batch (False: the batch was
+        started by ``clock += 1``; sets marked used since stay cached).
         """
-        self.clock += 1
+        self.clock += new_batch
         if not len(ids):
             return ids
         self._grow(int(ids[-1]))
@@ -866,17 +872,29 @@ class SignatureFilter:
         self.params = params
         self.num_perm = int(params.num_perm)
         self.low = np.zeros((0, self.num_perm), dtype=np.uint8)
-        self.size = np.zeros(0, dtype=np.int64)  # -1: unknown
+        self.size = np.zeros(0, dtype=np.int64)  # -1: unknown (set up to self.top only)
+        self.top = -1  # the largest id the arrays answer for
 
     def _grow(self, top: int) -> None:
-        if top < len(self.size):
+        """Make ids up to *top* answerable (unknown unless added).
+
+        The arrays are reserved up to 8 times larger when full (twice
+        beyond a million ids) and written only up to *top*: the pages beyond
+        are not touched (not resident) until used, and what is there is
+        copied rarely (a 100 MB corpus spent 0.17 s copying and faulting in
+        arrays doubled and filled each time).
+        """
+        if top <= self.top:
             return
-        cap = max(top + 1, 2 * len(self.size), 1024)
-        low = np.empty((cap, self.num_perm), dtype=np.uint8)  # (a row is read only once its size is known)
-        low[: len(self.low)] = self.low
-        size = np.full(cap, -1, dtype=np.int64)
-        size[: len(self.size)] = self.size
-        self.low, self.size = low, size
+        if top >= len(self.size):
+            cap = max(top + 1, 2 * len(self.size), min(8 * len(self.size), 1 << 20), 1 << 16)
+            low = np.empty((cap, self.num_perm), dtype=np.uint8)  # (a row is read only once its size is known)
+            low[: self.top + 1] = self.low[: self.top + 1]
+            size = np.empty(cap, dtype=np.int64)
+            size[: self.top + 1] = self.size[: self.top + 1]
+            self.low, self.size = low, size
+        self.size[self.top + 1 : top + 1] = -1
+        self.top = top
 
     def add(self, ids: np.ndarray, signatures: np.ndarray, sizes: np.ndarray) -> None:
         """Remember representatives *ids* with their signatures (``(n, num_perm)`` uint32) and set sizes."""
@@ -938,6 +956,10 @@ class CorpusDedup:
             self.filter.add(*preload())
         self.severity = severity
         self.clusters_hit: set[int] = set()
+        # Exact repeats (see _repeats): a paragraph's shingle set -> (representative, similarity) of its
+        # match, for matches that a repeat of the paragraph is sure to find again; and the sets' first band hashes.
+        self._matched_sets: dict[bytes, tuple[int, Any]] = {}
+        self._matched_heads: set[int] = set()
 
     def check_batch(self, batch: dict[str, Any] | None) -> list[tuple[int, str, dict[str, Any], Any]]:
         """``(position, doc id, finding JSON, paragraph)`` for every paragraph of *batch* that repeats a representative.
@@ -1017,6 +1039,29 @@ class CorpusDedup:
                    f'{_quote(doc)},"paragraph":{number}}}]}}}}')
         return out
 
+    def findings_bytes(self, matches: Any) -> list[bytes | None]:
+        """:meth:`findings_json` of every match in UTF-8, or None where the text is not what orjson would write.
+
+        None for a finding with a non-finite similarity (the stdlib writes
+        ``NaN`` or ``Infinity``, orjson ``null``) or without a UTF-8 form (a
+        document id with a lone surrogate): the caller then writes the record
+        with :func:`cleaner.pipeline.json_bytes`.  The similarities are
+        tested, not the texts searched (``"NaN"`` may be part of a name).
+        """
+        out: list[bytes | None] = []
+        append = out.append
+        for match, text in zip(matches, self.findings_json(matches)):
+            sim = match[7]
+            x, j, c = sim.score, sim.jaccard, sim.containment
+            if x - x == 0.0 and j - j == 0.0 and c - c == 0.0:  # (finite: NaN and infinities give NaN)
+                try:
+                    append(text.encode("utf-8"))
+                    continue
+                except UnicodeEncodeError:
+                    pass
+            append(None)
+        return out
+
     def _similarity_json(self, sim: Any) -> tuple[str, str]:
         """The end of the message's JSON (score, closing quote) and the data's ``similarity`` to ``size`` fields."""
         _score = self._score
@@ -1051,10 +1096,19 @@ class CorpusDedup:
         sigs, hashes = batch["sigs"], batch["hashes"]
         n = len(paragraphs)
         sizes = sets.counts()
+        cache = self.cache
+        cache.clock += 1  # (a new batch for the cache: see RepCache.fetch)
         # Candidates by paragraph, then oldest representative first.
         if hasattr(self.store, "lookup_pairs"):
-            rows, ids = self.store.lookup_pairs(sigs, hashes)
+            repeats = self._repeats(paragraphs, sets, hashes, sizes)
+            if repeats:  # (their look-ups are not needed)
+                rest = np.delete(np.arange(n), np.fromiter(repeats, dtype=np.int64, count=len(repeats)))
+                rows, ids = self.store.lookup_pairs(sigs[rest], hashes[rest])
+                rows = rest[rows]
+            else:
+                rows, ids = self.store.lookup_pairs(sigs, hashes)
         else:
+            repeats = {}
             found = self.store.lookup(sigs, hashes)
             counts = np.fromiter(map(len, found), dtype=np.int64, count=n)
             rows = np.repeat(np.arange(n), counts)
@@ -1063,8 +1117,7 @@ class CorpusDedup:
             rows, ids = rows[order], ids[order]
         keep = self.filter.keep(rows, ids, sigs, sizes)  # candidates the signatures do not rule out
         rows, ids = rows[keep], ids[keep]
-        cache = self.cache
-        cache.fetch(distinct(ids.copy()), self.store)
+        cache.fetch(distinct(ids.copy()), self.store, new_batch=False)
         pairs, codes, jac, cont = batch["pairs"]
         known: dict[tuple[int, int], int] = {}  # in-batch pair -> its row in pairs
         earlier: dict[int, list[int]] = {}
@@ -1080,8 +1133,11 @@ class CorpusDedup:
         para_doc = np.fromiter((code(p[1], -1) for p in paragraphs), dtype=np.int64, count=n)
         # D001 is across documents (and a redone file must not match itself)
         cross = (cache.offset[ids] >= 0) & (cache.doc[ids] != para_doc[rows])
-        rows, ids = rows[cross], ids[cross]
-        indexed = self._first_matches(sets, rows, ids)
+        indexed = self._first_matches(sets, rows[cross], ids[cross])
+        if hasattr(self.store, "lookup_pairs"):
+            self._remember(indexed, rows[~cross], ids[~cross], sets, sizes, hashes)
+        if repeats:
+            indexed = dict(sorted({**indexed, **repeats}.items()))  # (by paragraph, as found)
         # The verifier's batch: rows 0..n-1 are this batch's paragraphs, then the matched
         # representatives (the only ones :meth:`_owned_similarities` and the loop below compare).
         matched = cache.reps(list(dict.fromkeys([pid for pid, _ in indexed.values()])))  # (one Rep an id)
@@ -1148,6 +1204,67 @@ class CorpusDedup:
             self.cache.add_batch(new)
             self.filter.add(new.ids, new.sigs, sizes[new_rows])
         return out
+
+    def _repeats(self, paragraphs: list[tuple], sets: Any, hashes: np.ndarray,
+                 sizes: np.ndarray) -> dict[int, tuple[int, Any]]:
+        """Paragraph -> ``(id, similarity)`` for the paragraphs of the batch that exactly repeat one matched before.
+
+        A paragraph with the shingle set of an earlier batch's paragraph P
+        has P's signature and buckets, so its candidates older than P's
+        match R are P's, and each was ruled out for P by its signature or by
+        the exact comparison (:meth:`_remember` keeps only those matches):
+        it is ruled out again the same way.  R is then this paragraph's
+        match, with P's similarity (the same sets), provided R is from
+        another document and still cached (marked used by this batch);
+        otherwise the paragraph is looked up as usual.  (Only with a store
+        whose representatives all come from this process, in id order.)
+        """
+        heads = self._matched_heads
+        if not heads:
+            return {}
+        known, cache = self._matched_sets, self.cache
+        values, offsets = sets.values, sets.offsets.tolist()
+        out: dict[int, tuple[int, Any]] = {}
+        for x, head in enumerate(hashes[:, 0].tolist()):
+            if head not in heads:
+                continue
+            found = known.get(values[offsets[x] : offsets[x + 1]].tobytes())
+            if found is None:
+                continue
+            pid = found[0]
+            if cache.offset[pid] < 0 or cache.docs[cache.doc[pid]] == paragraphs[x][1]:
+                continue
+            cache.used[pid] = cache.clock
+            out[x] = found
+        return out
+
+    def _remember(self, indexed: dict[int, tuple[int, Any]], out_rows: np.ndarray, out_ids: np.ndarray, sets: Any,
+                  sizes: np.ndarray, hashes: np.ndarray) -> None:
+        """Keep the matches of *indexed* that an exact repeat of their paragraph will find again (see :meth:`_repeats`).
+
+        *out_rows*, *out_ids* are the candidates passed over for another
+        reason than their signature or the comparison (not cached, or from
+        the paragraph's own document), grouped by paragraph, oldest first:
+        a match with such a candidate before it is not kept (the repeat,
+        from another document, might match that one).
+        """
+        if not indexed:
+            return
+        known, heads = self._matched_sets, self._matched_heads
+        if len(known) >= _REPEATS:
+            known.clear()
+            heads.clear()
+        first_out: dict[int, int] = {}
+        if len(out_rows):
+            starts = np.flatnonzero(np.diff(out_rows, prepend=-1))
+            first_out = dict(zip(out_rows[starts].tolist(), out_ids[starts].tolist()))
+        values, offsets = sets.values, sets.offsets
+        for x, found in indexed.items():
+            passed = first_out.get(x)
+            if (passed is not None and passed < found[0]) or not sizes[x]:
+                continue
+            known[values[offsets[x] : offsets[x + 1]].tobytes()] = found
+            heads.add(int(hashes[x, 0]))
 
     @staticmethod
     def _owned_similarities(verifier: Any, indexed: dict[int, tuple[int, Any]], earlier: dict[int, list[int]],
