@@ -43,17 +43,23 @@ class TextCache:
     engine runs the rules over a batch (:func:`holding`), the cache keeps as
     many texts as the batch has.  A hit is an equal text (the same object,
     most often: then no characters are compared), so a result is never
-    served for another text.  Texts longer than :data:`KEEP_TEXT_CHARS` are
+    served for another text.  A cache made with ``shared=False`` is for
+    work that one rule asks for and uses up on one text (a scan that several
+    questions of the same rule share): it keeps its *size* even in a batch,
+    so what it held is freed at the next text, while still in the
+    processor's cache.  Texts longer than :data:`KEEP_TEXT_CHARS` are
     not kept: their key is their length and a BLAKE2 digest of their
     content, computed at each question (about a millisecond per million
     characters, against about a second of rules).
     """
 
-    def __init__(self, size: int = 1):
+    def __init__(self, size: int = 1, *, shared: bool = True):
         self.size = size
         self.items: OrderedDict[str | tuple[int, bytes], object] = OrderedDict()
         self.last: tuple[str | None, object] = (None, None)  # the (short) text asked about last and its value
-        _CACHES.add(self)
+        self.shared = shared
+        if shared:
+            _CACHES.add(self)
 
     def get(self, text: str, compute):
         """The value for *text*: the one kept, or ``compute(text)`` (then kept)."""
@@ -68,7 +74,7 @@ class TextCache:
         else:
             value = compute(text)
             items[key] = value
-            size = max(self.size, _HOLD[0])
+            size = max(self.size, _HOLD[0]) if self.shared else self.size
             while len(items) > size:
                 items.popitem(last=False)
         self.last = (text if key is text else None, value)

@@ -193,6 +193,11 @@ def test_text_caches_hold_the_batch_then_let_go():
     cache.get("a", compute)
     cache.get("b", compute)
     assert list(cache.items) == ["b"]  # one text again
+    own = textcache.TextCache(shared=False)  # one rule's work on one text: not held for the batch
+    with textcache.holding(10):
+        for t in texts:
+            own.get(t, compute)
+        assert list(own.items) == [texts[-1]]
 
 
 def test_a_text_cache_keeps_no_long_text_alive_and_still_hits_an_equal_one(monkeypatch):

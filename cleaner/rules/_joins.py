@@ -398,7 +398,7 @@ class Scan:
 #: older scan would not be asked for again; freeing it later, from memory
 #: the rest of the pipeline has pushed out of the processor's cache, cost
 #: more than keeping it saved.
-_SCANS = TextCache()
+_SCANS = TextCache(shared=False)
 
 
 def _scan(text: str) -> Scan | None:
@@ -412,7 +412,7 @@ def _new_scan(text: str) -> Scan:
     return Scan(text, _kernel_state["module"])
 
 
-_LANGUAGE = TextCache()
+_LANGUAGE = TextCache(shared=False)  # (asked while a rule finds the joins of one text: see TextCache)
 
 
 def document_language(text: str) -> str | None:
@@ -1351,7 +1351,7 @@ def _is_plain(word: str) -> bool:
             and word not in _rare_function_word_pairs())
 
 
-_GLUED_CANDIDATES = TextCache()
+_GLUED_CANDIDATES = TextCache(shared=False)
 _ASCII_WORD = re.compile(r"[A-Za-z][a-z]+")
 
 
@@ -1809,7 +1809,7 @@ def _literal_led(patterns: tuple[tuple[re.Pattern, str], ...], text: str) -> lis
     return found
 
 
-_JOINS = TextCache()
+_JOINS = TextCache(shared=False)  # (Q001's question: the J rules keep their kinds in caches of their own)
 
 
 def find_joins(text: str) -> list[Join]:
