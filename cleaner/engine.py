@@ -637,44 +637,73 @@ class _BatchRun:
 
     def run(self) -> None:
         active = self.states
-        n = len(active[0].rules) if active else 0
+        rules = active[0].rules if active else ()
         limit = self.time_limit
-        perf_counter = time.perf_counter
-        clock = _SetupClock
         while active:
             for state in active:
                 state.begin_pass()
-            for k in range(n):
+            for k, r in enumerate(rules):
                 if limit is None:
                     for state in active:
                         if not state.stopped:
                             state.run_rule(k)
-                    continue
-                now = perf_counter()
-                for state in active:
-                    if state.stopped or state.seen[k] is state.current:
-                        continue  # (run_rule would skip it too: no need to start its clock)
-                    # The text's clock resumes where its last rule left it (see _PassState.elapsed).
-                    used, setup_used = state.used, state.setup_used
-                    state.started = now - used
-                    setup_at = clock.seconds if not clock.depth else setup_seconds()
-                    state.setup_before = setup_at - setup_used
-                    limit_at = now + limit - used + setup_used
-                    if limit_at < self.fire_at and self.timer:
-                        signal.setitimer(signal.ITIMER_REAL, max(limit_at - now, 1e-3))
-                        self.fire_at = limit_at
-                    self.running = state
-                    try:
-                        state.run_rule(k)
-                    except RuleTimeout:  # the alarm fired between two of its rules
-                        state.timed_out(None)
-                    finally:
-                        self.running = None
-                        now = perf_counter()
-                        state.used = now - state.started
-                        if clock.depth or clock.seconds != setup_at:  # (set-up during the rule: rare)
-                            state.setup_used = setup_seconds() - state.setup_before
+                else:
+                    self._run_timed(active, k, r, limit)
             active = [state for state in active if state.end_pass()]
+
+    def _run_timed(self, active: list[_PassState], k: int, r: Rule, limit: float) -> None:
+        """Rule *k* over the texts of *active*, each on its own clock: :meth:`_PassState.run_rule`, written
+        out for the common case (the rule finds nothing) since it runs for every rule of every text."""
+        perf_counter = time.perf_counter
+        clock = _SetupClock
+        function, findings_only, code = r.function, r.fix == "none", r.code
+        now = perf_counter()
+        for state in active:
+            if state.stopped:
+                continue
+            current = state.current
+            seen = state.seen
+            if seen[k] is current or (findings_only and code in state.settled):
+                continue
+            used, setup_used = state.used, state.setup_used
+            if used - setup_used >= limit:
+                state.out_of_time(r)
+                continue
+            # The text's clock resumes where its last rule left it (see _PassState.elapsed).
+            state.started = now - used
+            setup_at = clock.seconds if not clock.depth else setup_seconds()
+            state.setup_before = setup_at - setup_used
+            limit_at = now + limit - used + setup_used
+            if limit_at < self.fire_at and self.timer:
+                signal.setitimer(signal.ITIMER_REAL, max(limit_at - now, 1e-3))
+                self.fire_at = limit_at
+            self.running = state
+            try:
+                seen[k] = current
+                state.running = r
+                try:
+                    out = function(current, state.contexts[k])
+                    if out:  # most calls find nothing: an empty list or None
+                        new, rule_found = _clean_rule_output(out, current)
+                    state.running = None
+                except RuleTimeout:
+                    state.running = None
+                    state.timed_out(r)
+                    continue
+                except Exception as exc:  # a rule bug must not stop the run
+                    state.running = None
+                    state.failed(r, exc)
+                    continue
+                if out and state.take(k, current, new, rule_found):
+                    state.run_rule(k)  # (again at once: see run_rule)
+            except RuleTimeout:  # the alarm fired between two of its rules
+                state.timed_out(None)
+            finally:
+                self.running = None
+                now = perf_counter()
+                state.used = now - state.started
+                if clock.depth or clock.seconds != setup_at:  # (set-up during the rule: rare)
+                    state.setup_used = setup_seconds() - state.setup_before
 
 
 class _PassState:
@@ -810,11 +839,7 @@ class _PassState:
             # (the wall-clock time first, against one number: set-up only takes time off it)
             if time_limit is not None and time.perf_counter() >= self.started + time_limit \
                     and self.elapsed() >= time_limit:
-                self.found.append(
-                    Finding(0, 0, f"time limit of {time_limit:g}s reached; rules from {r.code} on were skipped",
-                            code=r.code, name=r.name, severity="error")
-                )
-                self.stopped = True
+                self.out_of_time(r)
                 return
             seen[k] = current
             self.running = r
@@ -829,30 +854,43 @@ class _PassState:
                 return
             except Exception as exc:  # a rule bug must not stop the run
                 self.running = None
-                self.found.append(
-                    Finding(0, 0, f"rule {r.code} {r.name} failed: {type(exc).__name__}: {exc}",
-                            code=r.code, name=r.name, severity="error")
-                )
+                self.failed(r, exc)
                 return
-            if not out:
-                return
-            if rule_found:
-                severity = self.severities.get(r.code, r.severity)
-                omap = self.offset_map()
-                self.found.extend(map_finding(omap, f, r, severity) for f in rule_found)
-            if not new:
-                return
-            for e in new:
-                if e.metadata:
-                    self.metadata.update(e.metadata)
-                    seen[:] = [None] * len(seen)  # rules may read the metadata: none has seen this state
-            self.composite = compose(self.text, self.composite, current, new, r, self.omap)
-            self.current = changed = apply_edits(current, new)
-            seen[k] = None if changed != current else current
-            self.changer = r
-            if not (r.repeat and len(changed) < len(current)):
+            if not out or not self.take(k, current, new, rule_found):
                 return
             # a repeat=True rule runs again at once: its own output may hold more of its work (nested markup)
+
+    def take(self, k: int, current: str, new: list[Edit], rule_found: list[Finding]) -> bool:
+        """Take what rule *k* gave for *current* (the text it ran on); whether it is to run again at once."""
+        r = self.rules[k]
+        if rule_found:
+            severity = self.severities.get(r.code, r.severity)
+            omap = self.offset_map()
+            self.found.extend(map_finding(omap, f, r, severity) for f in rule_found)
+        if not new:
+            return False
+        seen = self.seen
+        for e in new:
+            if e.metadata:
+                self.metadata.update(e.metadata)
+                seen[:] = [None] * len(seen)  # rules may read the metadata: none has seen this state
+        self.composite = compose(self.text, self.composite, current, new, r, self.omap)
+        self.current = changed = apply_edits(current, new)
+        seen[k] = None if changed != current else current
+        self.changer = r
+        return r.repeat and len(changed) < len(current)
+
+    def failed(self, r: Rule, exc: Exception) -> None:
+        self.found.append(Finding(0, 0, f"rule {r.code} {r.name} failed: {type(exc).__name__}: {exc}",
+                                  code=r.code, name=r.name, severity="error"))
+
+    def out_of_time(self, r: Rule) -> None:
+        """The text's time is up before rule *r*: it and the rules after it are skipped."""
+        self.found.append(
+            Finding(0, 0, f"time limit of {self.time_limit:g}s reached; rules from {r.code} on were skipped",
+                    code=r.code, name=r.name, severity="error")
+        )
+        self.stopped = True
 
 
 def clean_text(text: str, config: Any = None, *, doc_id: str = "", corpus: Any = None,
