@@ -652,19 +652,14 @@ class _BatchRun:
             active = [state for state in active if state.end_pass()]
 
     def _run_timed(self, active: list[_PassState], k: int, r: Rule, limit: float) -> None:
-        """Rule *k* over the texts of *active*, each on its own clock: :meth:`_PassState.run_rule`, written
-        out for the common case (the rule finds nothing) since it runs for every rule of every text."""
+        """Rule *k* over the texts of *active*, each on its own clock."""
         perf_counter = time.perf_counter
         clock = _SetupClock
-        function, findings_only, code = r.function, r.fix == "none", r.code
+        findings_only, code = r.fix == "none", r.code
         now = perf_counter()
         for state in active:
-            if state.stopped:
-                continue
-            current = state.current
-            seen = state.seen
-            if seen[k] is current or (findings_only and code in state.settled):
-                continue
+            if state.stopped or state.seen[k] is state.current or (findings_only and code in state.settled):
+                continue  # (run_rule would skip it too: no need to start its clock)
             used, setup_used = state.used, state.setup_used
             if used - setup_used >= limit:
                 state.out_of_time(r)
@@ -679,23 +674,7 @@ class _BatchRun:
                 self.fire_at = limit_at
             self.running = state
             try:
-                seen[k] = current
-                state.running = r
-                try:
-                    out = function(current, state.contexts[k])
-                    if out:  # most calls find nothing: an empty list or None
-                        new, rule_found = _clean_rule_output(out, current)
-                    state.running = None
-                except RuleTimeout:
-                    state.running = None
-                    state.timed_out(r)
-                    continue
-                except Exception as exc:  # a rule bug must not stop the run
-                    state.running = None
-                    state.failed(r, exc)
-                    continue
-                if out and state.take(k, current, new, rule_found):
-                    state.run_rule(k)  # (again at once: see run_rule)
+                state.run_rule(k)
             except RuleTimeout:  # the alarm fired between two of its rules
                 state.timed_out(None)
             finally:

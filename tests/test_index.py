@@ -22,6 +22,22 @@ VOCAB = ("council budget river school market bridge library harbor museum festiv
          "large public private local regional annual weekly quiet busy careful sudden").split()
 
 
+
+def run_and_read(tmp_path, name: str, batch_docs: int) -> tuple[bytes, list]:
+    """Clean ``tmp_path/in`` into ``tmp_path/name`` with an index of that name; the output and the index's paragraphs."""
+    import sqlite3
+
+    from cleaner.batch import RunOptions, run
+    from cleaner.config import Config
+
+    run([str(tmp_path / "in")], tmp_path / name, Config(), RunOptions(jobs=1, progress="off", batch_docs=batch_docs,
+                                                                      index=str(tmp_path / f"{name}.sqlite")))
+    db = sqlite3.connect(tmp_path / f"{name}.sqlite")
+    try:
+        return (tmp_path / name / "a.jsonl").read_bytes(), db.execute("SELECT * FROM paragraphs").fetchall()
+    finally:
+        db.close()
+
 def prose(seed: int, paragraphs: int = 3, words: int = 30) -> str:
     """Paragraphs of random words: unrelated texts share almost no 3-word shingles."""
     rng = random.Random(seed)
@@ -644,8 +660,6 @@ def test_similarities_counted_ahead_give_the_findings_of_one_comparison_at_a_tim
     """Paragraphs weighed against the indexed representative of an earlier copy in their batch: the pairs
     counted at once (CorpusDedup._owned_similarities) give the same output and index as comparing each pair
     when the loop meets it."""
-    import sqlite3
-
     from cleaner.dedup.index import CorpusDedup
 
     # every batch: a light copy of the wire text (a repeat of the indexed one), then heavier ones, some
@@ -665,11 +679,7 @@ def test_similarities_counted_ahead_give_the_findings_of_one_comparison_at_a_tim
     outputs = []
     for name, replacement in (("ahead", spy), ("one-by-one", lambda *args: {})):
         monkeypatch.setattr(CorpusDedup, "_owned_similarities", staticmethod(replacement))
-        run([str(tmp_path / "in")], tmp_path / name, Config(), RunOptions(jobs=1, progress="off", batch_docs=6,
-                                                                          index=str(tmp_path / f"{name}.sqlite")))
-        db = sqlite3.connect(tmp_path / f"{name}.sqlite")
-        outputs.append(((tmp_path / name / "a.jsonl").read_bytes(), db.execute("SELECT * FROM paragraphs").fetchall()))
-        db.close()
+        outputs.append(run_and_read(tmp_path, name, batch_docs=6))
     assert outputs[0] == outputs[1]
     pairs = [v for c in counted for v in c.values()]
     assert len(pairs) >= 10  # the pairs counted ahead were met (all rejected here: a copy that passes shares a band)

@@ -124,12 +124,9 @@ def test_exact_repeats_of_matched_paragraphs_find_the_match_a_look_up_finds(tmp_
     the shortcut taken, and declined where the earlier match passed over an older candidate of its own document
     or the match is from the repeat's own document."""
     import random
-    import sqlite3
 
-    from cleaner.batch import RunOptions, run
-    from cleaner.config import Config
     from cleaner.dedup.index import CorpusDedup
-    from tests.test_index import VOCAB, WIRE, d001, edited, prose, write
+    from tests.test_index import VOCAB, WIRE, d001, edited, prose, run_and_read, write
 
     rng = random.Random(5)
     part_a = " ".join(rng.choice(VOCAB) for _ in range(14)).capitalize()
@@ -156,11 +153,7 @@ def test_exact_repeats_of_matched_paragraphs_find_the_match_a_look_up_finds(tmp_
     outputs = []
     for name, replacement in (("shortcut", spy), ("look-ups", lambda self, *args: {})):
         monkeypatch.setattr(CorpusDedup, "_repeats", replacement)
-        run([str(tmp_path / "in")], tmp_path / name, Config(), RunOptions(jobs=1, progress="off", batch_docs=1,
-                                                                          index=str(tmp_path / f"{name}.sqlite")))
-        db = sqlite3.connect(tmp_path / f"{name}.sqlite")
-        outputs.append(((tmp_path / name / "a.jsonl").read_bytes(), db.execute("SELECT * FROM paragraphs").fetchall()))
-        db.close()
+        outputs.append(run_and_read(tmp_path, name, batch_docs=1))
     assert outputs[0] == outputs[1]
     assert sum(taken) >= 10
     lines = [json.loads(line) for line in outputs[0][0].decode("utf-8").splitlines()]
