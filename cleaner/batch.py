@@ -57,8 +57,8 @@ from cleaner.io.readers import Batch, InputFile, discover, extract_html_text, it
 from cleaner.io.writers import ParquetSink, Sink
 from cleaner.model import Document, Edit, Finding
 from cleaner.parallel import OrderedPool, default_jobs
-from cleaner.pipeline import (_ORJSON_OPTIONS, LOG_NAME, MAX_FILE_BYTES, _non_finite, _orjson, _orjson_bytes, clean_document, clean_documents,
-                              json_bytes, json_record, log_line, log_record, safe_join, sha256_bytes)
+from cleaner.pipeline import (_ORJSON_OPTIONS, LOG_NAME, MAX_FILE_BYTES, _non_finite, _orjson, _orjson_bytes, clean_document,
+                              clean_documents, json_bytes, json_record, log_line, log_record, safe_join, sha256_bytes)
 from cleaner.progress import Progress
 from cleaner.rules.boilerplate import CorpusStats
 from cleaner.stats import Stats, summary_line
