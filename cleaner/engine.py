@@ -32,9 +32,10 @@ import time
 from threading import get_ident
 from contextlib import contextmanager
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
+from types import MappingProxyType
 from typing import Any
 
 from cleaner.model import Edit, Finding
@@ -533,9 +534,8 @@ def run_rules(
     findings-only rule (``fix="none"``) whose findings are already settled
     would have its new ones discarded anyway.
     """
-    options = options or {}
     severities = severities or {}
-    state = _PassState(text, rules, doc_id, options, severities, corpus, time_limit, max_passes)
+    state = _PassState(text, rules, doc_id, rule_options(rules, options), severities, corpus, time_limit, max_passes)
     try:
         if time_limit is not None and _SCOPE.arm(time_limit, state.alarm):
             try:
@@ -579,10 +579,10 @@ def run_rules_batch(
     """
     from cleaner.textcache import holding
 
-    options = options or {}
     severities = severities or {}
     ids = doc_ids if doc_ids is not None else [""] * len(texts)
-    states = [_PassState(t, rules, d, options, severities, corpus, time_limit, max_passes)
+    per_rule = rule_options(rules, options)
+    states = [_PassState(t, rules, d, per_rule, severities, corpus, time_limit, max_passes)
               for t, d in zip(texts, ids)]
     batch = _BatchRun(states, time_limit)
     with holding(len(states)):
@@ -601,6 +601,19 @@ def run_rules_batch(
                     batch.armed(time_limit)
                 batch.run()
     return [state.result() for state in states]
+
+
+def rule_options(rules: Sequence[Rule], options: dict[str, dict[str, Any]] | None) -> list[Mapping[str, Any]]:
+    """Each rule's settings (its defaults, then the configuration's *options* for its code), read-only.
+
+    Made once for a run and shared by its documents' :class:`RuleContext`
+    objects: a rule reads its settings and must not change them (an attempt
+    raises ``TypeError``, reported as the rule's failure), so one document
+    cannot change what the next one sees.
+    """
+    options = options or {}
+    return [MappingProxyType({**r.options, **options[r.code]} if r.code in options else dict(r.options))
+            for r in rules]
 
 
 class _BatchRun:
@@ -688,7 +701,7 @@ class _BatchRun:
 class _PassState:
     """What :func:`run_rules` carries from one rule, and one pass, to the next."""
 
-    def __init__(self, text: str, rules: Sequence[Rule], doc_id: str, options: dict[str, dict[str, Any]],
+    def __init__(self, text: str, rules: Sequence[Rule], doc_id: str, options: Sequence[Mapping[str, Any]],
                  severities: dict[str, str], corpus: Any, time_limit: float | None, max_passes: int = 1):
         self.text = text
         self.current = text
@@ -707,14 +720,7 @@ class _PassState:
         self.severities = severities
         # RuleContext(doc_id, options, corpus, metadata), positionally: 21 calls a document add up.
         metadata = self.metadata
-        if options:
-            self.contexts = [
-                RuleContext(doc_id, {**r.options, **options[r.code]} if r.code in options else r.options.copy(),
-                            corpus, metadata)
-                for r in rules
-            ]
-        else:  # (the usual case: no rule settings in the configuration)
-            self.contexts = [RuleContext(doc_id, r.options.copy(), corpus, metadata) for r in rules]
+        self.contexts = [RuleContext(doc_id, o, corpus, metadata) for o in options]
         self.seen: list[str | None] = [None] * len(rules)  # the text each rule last ran on
         self.settled: set[str] = set()  # rules whose findings are settled
         self.running: Rule | None = None

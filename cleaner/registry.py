@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,17 +48,18 @@ _CODE = re.compile(r"^[A-Z]\d{3}$")
 _NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 
 
-@dataclass
+@dataclass(slots=True)
 class RuleContext:
     """What a rule may know besides the text: the document, config and corpus.
 
-    ``options`` are this rule's own settings from the configuration;
+    ``options`` are this rule's own settings from the configuration
+    (read-only: the engine shares one mapping among a run's documents);
     ``corpus`` holds run-wide statistics gathered before the rules run (for
     example how many documents each short line occurs in).
     """
 
     doc_id: str = ""
-    options: dict[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
     corpus: Any = None
     metadata: dict[str, Any] = field(default_factory=dict)
 

@@ -357,3 +357,35 @@ def test_outside_the_main_thread_the_limit_is_checked_between_rules_and_no_timer
     assert [f.code for f in slow_result.findings] == ["W909"] and "time limit" in slow_result.findings[0].message
     assert [f.message for f in quick_result.findings] == ["ran"]
     assert out["timer"] == 0
+
+
+def test_rule_settings_are_read_only_and_shared_by_the_batch():
+    """A rule's settings come from its defaults and the configuration, and no document can change them for another.
+
+    One read-only mapping per rule serves the whole batch: a rule that tries to
+    change its settings fails (a finding on that document), and the next
+    document still sees the configured value.
+    """
+    seen: list[tuple[str, object]] = []
+
+    def reads(text, ctx):
+        seen.append((ctx.doc_id, ctx.options.get("limit")))
+        return None
+
+    def writes(text, ctx):
+        ctx.options["limit"] = 99  # not allowed: the settings are shared
+        return None
+
+    reader = Rule("W901", "reads-settings", "t", reads, options={"limit": 1, "other": "x"})
+    writer = Rule("W902", "writes-settings", "t", writes, options={"limit": 1})
+    texts = ["first text", "second text", "third text"]
+    ids = ["a", "b", "c"]
+    batch = run_rules_batch(texts, [writer, reader], doc_ids=ids, options={"W901": {"limit": 5}})
+    assert seen == [("a", 5), ("b", 5), ("c", 5)]
+    for one in batch:
+        failures = [f for f in one.findings if f.code == "W902"]
+        assert len(failures) == 1 and "failed: TypeError" in failures[0].message
+    single = [run_rules(t, [writer, reader], doc_id=d, options={"W901": {"limit": 5}}) for t, d in zip(texts, ids)]
+    assert [r.findings for r in single] == [r.findings for r in batch]
+    assert seen[3:] == [("a", 5), ("b", 5), ("c", 5)]
+    assert reader.options == {"limit": 1, "other": "x"} and writer.options == {"limit": 1}
