@@ -52,6 +52,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from json.encoder import encode_basestring as _quote  # a string's JSON as cleaner.pipeline.to_json writes it
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -392,6 +393,12 @@ class RepBatch:
                         [bands[k : k + bw] for k in range(0, n * bw, bw)] if bw else [b""] * n))
 
 
+def _set_bytes(sets: Any) -> tuple[bytes, list[int]]:
+    """The bytes of a :class:`~cleaner.dedup.minhash.ShingleBatch`'s values and where each set's are: set ``k`` is
+    ``blob[at[k] : at[k + 1]]``, what ``sets.values[offsets[k] : offsets[k + 1]].tobytes()`` gives."""
+    return sets.values.tobytes(), (sets.offsets * sets.values.itemsize).tolist()
+
+
 def _gather(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The runs ``values[starts[k] : starts[k] + lengths[k]]`` one after the other, in CSR layout: ``(offsets, values)``."""
     offsets = np.zeros(len(starts) + 1, dtype=np.int64)
@@ -509,11 +516,11 @@ class RepCache:
              offsets: np.ndarray, values: np.ndarray) -> None:
         self._grow(int(ids.max()))
         doc_code = self.doc_code
-        for doc in docs:
+        for doc in dict.fromkeys(docs):  # (a document's paragraphs are in a row: each document once, in order)
             if doc not in doc_code:
                 doc_code[doc] = len(self.docs)
                 self.docs.append(doc)
-        self.doc[ids] = [doc_code[doc] for doc in docs]
+        self.doc[ids] = list(map(doc_code.__getitem__, docs))
         self.number[ids] = numbers
         self.start[ids] = starts
         self.end[ids] = ends
@@ -1197,9 +1204,9 @@ class CorpusDedup:
             new_rows = np.arange(n)
         if len(new_rows):
             offsets, values = _gather(sets.values, sets.offsets[new_rows], sizes[new_rows])
-            places = [paragraphs[i][1:5] for i in new_rows.tolist()]  # (doc, number, start, end)
-            new = RepBatch(new_rows + first_id, *map(list, zip(*places)), offsets, values, sigs[new_rows],
-                           hashes[new_rows])
+            rows = list(map(paragraphs.__getitem__, new_rows.tolist()))
+            new = RepBatch(new_rows + first_id, *(list(map(itemgetter(k), rows)) for k in (1, 2, 3, 4)),  # doc, number,
+                           offsets, values, sigs[new_rows], hashes[new_rows])  # start, end
             self.store.add(new)
             self.cache.add_batch(new)
             self.filter.add(new.ids, new.sigs, sizes[new_rows])
@@ -1223,12 +1230,14 @@ class CorpusDedup:
         if not heads:
             return {}
         known, cache = self._matched_sets, self.cache
-        values, offsets = sets.values, sets.offsets.tolist()
+        blob, at = None, None
         out: dict[int, tuple[int, Any]] = {}
         for x, head in enumerate(hashes[:, 0].tolist()):
             if head not in heads:
                 continue
-            found = known.get(values[offsets[x] : offsets[x + 1]].tobytes())
+            if blob is None:  # (a set's bytes sliced from the batch's: no array view and copy a set)
+                blob, at = _set_bytes(sets)
+            found = known.get(blob[at[x] : at[x + 1]])
             if found is None:
                 continue
             pid = found[0]
@@ -1258,13 +1267,14 @@ class CorpusDedup:
         if len(out_rows):
             starts = np.flatnonzero(np.diff(out_rows, prepend=-1))
             first_out = dict(zip(out_rows[starts].tolist(), out_ids[starts].tolist()))
-        values, offsets = sets.values, sets.offsets
+        blob, at = _set_bytes(sets)
+        first_heads = hashes[:, 0].tolist()
         for x, found in indexed.items():
             passed = first_out.get(x)
-            if (passed is not None and passed < found[0]) or not sizes[x]:
+            if (passed is not None and passed < found[0]) or at[x] == at[x + 1]:
                 continue
-            known[values[offsets[x] : offsets[x + 1]].tobytes()] = found
-            heads.add(int(hashes[x, 0]))
+            known[blob[at[x] : at[x + 1]]] = found
+            heads.add(first_heads[x])
 
     @staticmethod
     def _owned_similarities(verifier: Any, indexed: dict[int, tuple[int, Any]], earlier: dict[int, list[int]],
