@@ -164,7 +164,31 @@ class ParagraphSigner:
         hashes = by_band.T.copy()  # a copy even with one band (.T is then contiguous already)
         cands = candidate_pairs(kept_sigs, self.bands, self.rows, hashes=by_band)  # (overwrites by_band)
         return {"items": items, "shingles": sets, "sigs": kept_sigs, "hashes": hashes,
-                "pairs": (cands, *verifier.similarity_arrays(cands))}
+                "pairs": (cands, *verifier.similarity_arrays(cands)), "order": _band_order(by_band, len(keep))}
+
+
+def _band_order(packed: np.ndarray, m: int) -> np.ndarray | None:
+    """The rows of each band in the order of their band hashes as signed integers, from what ``candidate_pairs`` left.
+
+    :func:`~cleaner.dedup.lsh.candidate_pairs` sorts every band of *packed*
+    in place as unsigned keys, a hash's high bits over the row's position;
+    the positions read back, the rows whose hash has its top bit set moved
+    first, are the order :meth:`BandIndex.lookup_pairs` sorts its queries
+    in, but on equal high bits (about 10**-13 a pair).  The look-up checks
+    the order it is given (:func:`_sorted_queries`) and sorts the queries
+    itself if it is not that (or if *packed* is no longer what
+    ``candidate_pairs`` sorted, as without the compiled kernels, whose
+    absence shifts it).  None for fewer than two rows (nothing was sorted).
+    """
+    if m < 2 or m >= 1 << 31 or packed.shape[1] != m:
+        return None
+    low = np.uint64((1 << max(1, (m - 1).bit_length())) - 1)
+    order = (packed & low).astype(np.int32)  # (half the bytes of int64 to send from a worker)
+    top = np.count_nonzero(packed < np.uint64(1 << 63), axis=1).tolist()  # (rows without the top bit, first)
+    for b, split in enumerate(top):
+        if split:
+            order[b] = np.concatenate((order[b, split:], order[b, :split]))
+    return order
 
 
 #: Offsets in the texts of a batch are keyed ``document << _KEY_SHIFT | offset`` (texts are shorter than 2**40).
@@ -607,15 +631,20 @@ class BandIndex:
             out[r].add(i)
         return out
 
-    def lookup_pairs(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`lookup` as two arrays: ``(row, id)`` pairs, each once, sorted by row, then id."""
+    def lookup_pairs(self, hashes: np.ndarray, order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`lookup` as two arrays: ``(row, id)`` pairs, each once, sorted by row, then id.
+
+        *order*, if given, is each band's rows sorted by their hash as a
+        signed integer (``np.argsort(hashes.view(np.int64).T, axis=1)`` up to
+        the order of equal hashes), as the signer found it; it is checked,
+        and sorted here if it is not that.
+        """
         from cleaner.dedup import _fast
 
         # Each band's queries are searched in sorted order: a search starts from the previous
         # answer and stays in cache (numpy's searchsorted measured 1.5x faster than unsorted).
         q = np.ascontiguousarray(hashes.view(np.int64).T)  # (bands, n)
-        order = np.argsort(q, axis=1)
-        q = np.take_along_axis(q, order, axis=1)
+        q, order = _sorted_queries(q, order)
         rows_all, ids_all = [], []
         fast = _fast.kernels(q.size)
         if fast is not None:  # the same pairs, all bands in one compiled pass a level, grouped by row as found
@@ -641,6 +670,19 @@ class BandIndex:
         shift = max(int(ids_cat.max()), 1).bit_length()  # row and id packed into one int64 key
         keys = distinct((np.concatenate(rows_all) << shift) | ids_cat)
         return keys >> shift, keys & ((1 << shift) - 1)
+
+
+def _sorted_queries(q: np.ndarray, order: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Each band (row) of *q* sorted, and the order that sorts it: *order* where it does, else an argsort's."""
+    bands, n = q.shape
+    if order is not None and order.shape == q.shape and n > 1 and 0 <= order.min() and order.max() < n:
+        # a permutation of 0..n-1 in every band (each (band, row) met once), that sorts the band
+        if (np.bincount((order + np.arange(0, bands * n, n)[:, None]).ravel(), minlength=bands * n) == 1).all():
+            s = np.take_along_axis(q, order, axis=1)
+            if (s[:, 1:] >= s[:, :-1]).all():
+                return s, order
+    order = np.argsort(q, axis=1)
+    return np.take_along_axis(q, order, axis=1), order
 
 
 def _storable(doc: str) -> str | bytes:
@@ -698,8 +740,9 @@ class SQLiteStore:
     def lookup(self, signatures: np.ndarray, hashes: np.ndarray) -> list[set[int]]:
         return self.bands.lookup(hashes)
 
-    def lookup_pairs(self, signatures: np.ndarray, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self.bands.lookup_pairs(hashes)
+    def lookup_pairs(self, signatures: np.ndarray, hashes: np.ndarray,
+                     order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        return self.bands.lookup_pairs(hashes, order)
 
     def fetch(self, ids: set[int]) -> dict[int, Rep]:
         out: dict[int, Rep] = {}
@@ -1108,12 +1151,18 @@ class CorpusDedup:
         # Candidates by paragraph, then oldest representative first.
         if hasattr(self.store, "lookup_pairs"):
             repeats = self._repeats(paragraphs, sets, hashes, sizes)
+            order = batch.get("order")  # (each band's rows in hash order, from the signer)
             if repeats:  # (their look-ups are not needed)
                 rest = np.delete(np.arange(n), np.fromiter(repeats, dtype=np.int64, count=len(repeats)))
-                rows, ids = self.store.lookup_pairs(sigs[rest], hashes[rest])
+                if order is not None:  # the rest's rows in the same order, numbered among the rest
+                    at = np.full(n, -1, dtype=np.int64)
+                    at[rest] = np.arange(len(rest))
+                    order = at[order]
+                    order = order[order >= 0].reshape(len(order), len(rest))
+                rows, ids = self.store.lookup_pairs(sigs[rest], hashes[rest], order)
                 rows = rest[rows]
             else:
-                rows, ids = self.store.lookup_pairs(sigs, hashes)
+                rows, ids = self.store.lookup_pairs(sigs, hashes, order)
         else:
             repeats = {}
             found = self.store.lookup(sigs, hashes)
