@@ -103,13 +103,17 @@ def test_look_up_with_the_signers_order_finds_what_an_argsort_finds(repeated, mo
     assert all(np.array_equal(x, y) for x, y in zip(given, sorted_here))
 
 
-def test_a_corpus_run_gives_the_same_output_and_index_with_and_without_the_signers_order(tmp_path, monkeypatch):
+@pytest.mark.parametrize("compiled", [True, False])
+def test_a_corpus_run_gives_the_same_output_and_index_with_and_without_the_signers_order(compiled, tmp_path,
+                                                                                      monkeypatch):
+    """(Without the kernels the signer's order is not what it should be: refused, and the output is the same.)"""
     from cleaner.dedup import index as index_module
     from tests.test_index import WIRE, edited, prose, run_and_read, write
 
     if _fast.kernels() is None:
         pytest.skip("numba is not available")
     monkeypatch.setattr(_fast, "MIN_ITEMS", 0)
+    monkeypatch.setattr(_fast, "AVAILABLE", compiled)
     docs = [{"id": f"d{k}", "text": prose(k % 7) + ("\n" + (edited(WIRE) if k % 2 else WIRE) if k % 3 else "")}
             for k in range(40)]
     write(tmp_path / "in" / "a.jsonl", docs)
@@ -126,3 +130,60 @@ def test_a_corpus_run_gives_the_same_output_and_index_with_and_without_the_signe
     without = run_and_read(tmp_path, "argsort", batch_docs=6)
     assert with_order == without
     assert sum(given) >= 6 and b'"D001"' in with_order[0]
+
+
+def test_new_level_sorted_by_the_signers_order_is_the_stable_sort(monkeypatch):
+    """BandIndex.add with the order of the new representatives' rows gives the levels of its own stable sort;
+    an order that is not a stable argsort (equal keys out of row order, a row twice) is refused."""
+    from cleaner.dedup.index import _narrowed, _stably_sorted
+
+    if _fast.kernels() is None:
+        pytest.skip("numba is not available")
+    monkeypatch.setattr(_fast, "MIN_ITEMS", 0)
+    rng = np.random.default_rng(7)
+    sigs = rng.integers(0, 2**32, (300, 128), dtype=np.uint64).astype(np.uint32)
+    sigs[40:90] = sigs[0]  # equal keys in every band
+    hashes, order = _signer_order(sigs)
+    rows = np.sort(rng.choice(300, 170, replace=False))
+    rows = np.union1d(rows, [0, 40, 41, 89])
+    narrowed = _narrowed(order, rows, 300)
+    ids = rows + 1000
+    older = band_hashes_by_band(rng.integers(0, 2**32, (300, 128), dtype=np.uint64).astype(np.uint32), None,
+                                BANDS, ROWS).T.copy()
+    levels = []
+    for given in (narrowed, None):
+        index = BandIndex(BANDS)
+        index.add(np.arange(1, 301), older)
+        index.add(ids, hashes[rows], given)
+        levels.append(index.levels)
+    assert len(levels[0]) == len(levels[1]) == 1  # (merged with the level before: the sort fed the merge)
+    for (k1, i1), (k2, i2) in zip(*levels):
+        assert np.array_equal(k1, k2) and np.array_equal(i1, i2)
+    keys = np.ascontiguousarray(hashes[rows].view(np.int64).T)
+    ids_b = np.ascontiguousarray(np.broadcast_to(ids, keys.shape))
+    want = BandIndex._sorted(keys, ids_b)
+    got = _stably_sorted(keys, ids_b, narrowed)
+    assert got is not None and all(np.array_equal(x, y) for x, y in zip(got, want))
+    unstable = narrowed.copy()
+    for b in range(BANDS):  # the equal keys' rows in reverse
+        s = keys[b][unstable[b]]
+        run = np.flatnonzero(s == keys[b][0])
+        unstable[b, run] = unstable[b, run[::-1]]
+    twice = narrowed.copy()
+    twice[3, 10] = twice[3, 11]
+    for bad in (unstable, twice, narrowed[:, ::-1], narrowed[:, :-1]):
+        assert _stably_sorted(keys, ids_b, bad) is None
+        index = BandIndex(BANDS)
+        index.add(ids, hashes[rows], bad)
+        assert all(np.array_equal(x, y) for x, y in zip(index.levels[0], want))
+
+
+def test_narrowed_order_of_an_order_that_is_none_or_not_rows_is_none():
+    from cleaner.dedup.index import _narrowed
+
+    order = np.array([[2, 0, 1, 3], [3, 2, 1, 0]])
+    assert np.array_equal(_narrowed(order, np.array([0, 2, 3]), 4), [[1, 0, 2], [2, 1, 0]])
+    assert _narrowed(order, np.arange(4), 4) is order
+    for bad in (None, order + 1, order - 1, np.array([[0, 0, 0, 0], [0, 0, 0, 0]]), order[:, :3]):
+        assert _narrowed(bad, np.array([1, 2]), 4) is None
+    assert _narrowed(np.array([[1, 1, 1, 2], [3, 2, 1, 0]]), np.array([1, 2]), 4) is None  # (row 1 three times)

@@ -399,6 +399,9 @@ class RepBatch:
     values: np.ndarray  # uint32
     sigs: np.ndarray  # (n, num_perm) uint32
     hashes: np.ndarray  # (n, bands) uint64
+    #: each band's rows in the order of their hashes as signed integers, equal ones by row, if known
+    #: (:meth:`BandIndex.add` checks it)
+    order: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -596,14 +599,23 @@ class BandIndex:
         self._seen = np.zeros(0, dtype=np.int64)
         self._stamp = 0
 
-    def add(self, ids: np.ndarray, hashes: np.ndarray) -> None:
-        """Add paragraphs *ids* with their band hashes (``(len(ids), bands)`` uint64)."""
+    def add(self, ids: np.ndarray, hashes: np.ndarray, order: np.ndarray | None = None) -> None:
+        """Add paragraphs *ids* (increasing) with their band hashes (``(len(ids), bands)`` uint64).
+
+        *order*, if given, is what a stable argsort of each band's hashes as
+        signed integers gives (see :class:`RepBatch`); it is checked, and the
+        bands sorted here if it is not that.
+        """
         if not len(ids):
             return
         keys = np.ascontiguousarray(hashes.view(np.int64).T)  # (bands, m)
         ids_b = np.ascontiguousarray(np.broadcast_to(np.asarray(ids, dtype=np.int64), keys.shape))
         self.top = max(self.top, int(ids_b.max()))
-        self.levels.append(self._sorted(keys, ids_b))
+        level = None
+        if order is not None and len(ids) > 1 and (np.diff(ids) > 0).all():
+            # (increasing ids: a stable sort puts equal keys in row order)
+            level = _stably_sorted(keys, ids_b, order)
+        self.levels.append(level if level is not None else self._sorted(keys, ids_b))
         while len(self.levels) > 1 and self.levels[-1][0].shape[1] * 2 >= self.levels[-2][0].shape[1]:
             (k2, i2), (k1, i1) = self.levels.pop(), self.levels.pop()
             self.levels.append(self._merged(k1, i1, k2, i2))
@@ -670,6 +682,37 @@ class BandIndex:
         shift = max(int(ids_cat.max()), 1).bit_length()  # row and id packed into one int64 key
         keys = distinct((np.concatenate(rows_all) << shift) | ids_cat)
         return keys >> shift, keys & ((1 << shift) - 1)
+
+
+def _narrowed(order: np.ndarray | None, rows: np.ndarray, n: int) -> np.ndarray | None:
+    """*order* (each band's rows ``0..n-1`` in some order) of the rows *rows* only (increasing), numbered among them.
+
+    None if *order* is None or cannot be each band's rows in some order
+    (its users check that it is).
+    """
+    if order is None or order.ndim != 2 or order.shape[1] != n or not n or order.min() < 0 or order.max() >= n:
+        return None
+    if len(rows) == n:
+        return order
+    at = np.full(n, -1, dtype=np.int64)
+    at[rows] = np.arange(len(rows))
+    out = at[order]
+    out = out[out >= 0]
+    return out.reshape(len(order), len(rows)) if len(out) == len(order) * len(rows) else None
+
+
+def _stably_sorted(keys: np.ndarray, ids: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``BandIndex._sorted(keys, ids)`` by *order*, or None if *order* is not a stable argsort of every row of *keys*."""
+    bands, n = keys.shape
+    if order.shape != keys.shape or order.min() < 0 or order.max() >= n:
+        return None
+    if not (np.bincount((order + np.arange(0, bands * n, n)[:, None]).ravel(), minlength=bands * n) == 1).all():
+        return None
+    s = np.take_along_axis(keys, order, axis=1)
+    up, same = s[:, 1:] > s[:, :-1], s[:, 1:] == s[:, :-1]
+    if not (up | (same & (order[:, 1:] > order[:, :-1]))).all():
+        return None
+    return s, np.take_along_axis(ids, order, axis=1)
 
 
 def _sorted_queries(q: np.ndarray, order: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -789,7 +832,7 @@ class SQLiteStore:
             self.db.executemany(insert, rows)
         except UnicodeEncodeError:  # (the rows before the bad one are replaced by the same rows)
             self.db.executemany(insert, [(pid, _storable(doc), *rest) for pid, doc, *rest in rows])
-        self.bands.add(new.ids, new.hashes)
+        self.bands.add(new.ids, new.hashes, new.order)
 
     def count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0]
@@ -1151,20 +1194,16 @@ class CorpusDedup:
         # Candidates by paragraph, then oldest representative first.
         if hasattr(self.store, "lookup_pairs"):
             repeats = self._repeats(paragraphs, sets, hashes, sizes)
-            order = batch.get("order")  # (each band's rows in hash order, from the signer)
+            order = batch_order = batch.get("order")  # (each band's rows in hash order, from the signer)
             if repeats:  # (their look-ups are not needed)
                 rest = np.delete(np.arange(n), np.fromiter(repeats, dtype=np.int64, count=len(repeats)))
-                if order is not None:  # the rest's rows in the same order, numbered among the rest
-                    at = np.full(n, -1, dtype=np.int64)
-                    at[rest] = np.arange(len(rest))
-                    order = at[order]
-                    order = order[order >= 0].reshape(len(order), len(rest))
+                order = _narrowed(order, rest, n)
                 rows, ids = self.store.lookup_pairs(sigs[rest], hashes[rest], order)
                 rows = rest[rows]
             else:
                 rows, ids = self.store.lookup_pairs(sigs, hashes, order)
         else:
-            repeats = {}
+            repeats, batch_order = {}, None
             found = self.store.lookup(sigs, hashes)
             counts = np.fromiter(map(len, found), dtype=np.int64, count=n)
             rows = np.repeat(np.arange(n), counts)
@@ -1255,7 +1294,8 @@ class CorpusDedup:
             offsets, values = _gather(sets.values, sets.offsets[new_rows], sizes[new_rows])
             rows = list(map(paragraphs.__getitem__, new_rows.tolist()))
             new = RepBatch(new_rows + first_id, *(list(map(itemgetter(k), rows)) for k in (1, 2, 3, 4)),  # doc, number,
-                           offsets, values, sigs[new_rows], hashes[new_rows])  # start, end
+                           offsets, values, sigs[new_rows], hashes[new_rows],  # start, end
+                           _narrowed(batch_order, new_rows, n))
             self.store.add(new)
             self.cache.add_batch(new)
             self.filter.add(new.ids, new.sigs, sizes[new_rows])
