@@ -52,6 +52,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from json.encoder import encode_basestring as _quote  # a string's JSON as cleaner.pipeline.to_json writes it
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -163,7 +164,31 @@ class ParagraphSigner:
         hashes = by_band.T.copy()  # a copy even with one band (.T is then contiguous already)
         cands = candidate_pairs(kept_sigs, self.bands, self.rows, hashes=by_band)  # (overwrites by_band)
         return {"items": items, "shingles": sets, "sigs": kept_sigs, "hashes": hashes,
-                "pairs": (cands, *verifier.similarity_arrays(cands))}
+                "pairs": (cands, *verifier.similarity_arrays(cands)), "order": _band_order(by_band, len(keep))}
+
+
+def _band_order(packed: np.ndarray, m: int) -> np.ndarray | None:
+    """The rows of each band in the order of their band hashes as signed integers, from what ``candidate_pairs`` left.
+
+    :func:`~cleaner.dedup.lsh.candidate_pairs` sorts every band of *packed*
+    in place as unsigned keys, a hash's high bits over the row's position;
+    the positions read back, the rows whose hash has its top bit set moved
+    first, are the order :meth:`BandIndex.lookup_pairs` sorts its queries
+    in, but on equal high bits (about 10**-13 a pair).  The look-up checks
+    the order it is given (:func:`_sorted_queries`) and sorts the queries
+    itself if it is not that (or if *packed* is no longer what
+    ``candidate_pairs`` sorted, as without the compiled kernels, whose
+    absence shifts it).  None for fewer than two rows (nothing was sorted).
+    """
+    if m < 2 or m >= 1 << 31 or packed.shape[1] != m:
+        return None
+    low = np.uint64((1 << max(1, (m - 1).bit_length())) - 1)
+    order = (packed & low).astype(np.int32)  # (half the bytes of int64 to send from a worker)
+    top = np.count_nonzero(packed < np.uint64(1 << 63), axis=1).tolist()  # (rows without the top bit, first)
+    for b, split in enumerate(top):
+        if split:
+            order[b] = np.concatenate((order[b, split:], order[b, :split]))
+    return order
 
 
 #: Offsets in the texts of a batch are keyed ``document << _KEY_SHIFT | offset`` (texts are shorter than 2**40).
@@ -374,6 +399,9 @@ class RepBatch:
     values: np.ndarray  # uint32
     sigs: np.ndarray  # (n, num_perm) uint32
     hashes: np.ndarray  # (n, bands) uint64
+    #: each band's rows in the order of their hashes as signed integers, equal ones by row, if known
+    #: (:meth:`BandIndex.add` checks it)
+    order: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -390,6 +418,12 @@ class RepBatch:
                         [sets[a:b] for a, b in zip(at, at[1:])],  # (one column at a time: no index arithmetic)
                         [sigs[k : k + sw] for k in range(0, n * sw, sw)] if sw else [b""] * n,
                         [bands[k : k + bw] for k in range(0, n * bw, bw)] if bw else [b""] * n))
+
+
+def _set_bytes(sets: Any) -> tuple[bytes, list[int]]:
+    """The bytes of a :class:`~cleaner.dedup.minhash.ShingleBatch`'s values and where each set's are: set ``k`` is
+    ``blob[at[k] : at[k + 1]]``, what ``sets.values[offsets[k] : offsets[k + 1]].tobytes()`` gives."""
+    return sets.values.tobytes(), (sets.offsets * sets.values.itemsize).tolist()
 
 
 def _gather(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -509,11 +543,11 @@ class RepCache:
              offsets: np.ndarray, values: np.ndarray) -> None:
         self._grow(int(ids.max()))
         doc_code = self.doc_code
-        for doc in docs:
+        for doc in dict.fromkeys(docs):  # (a document's paragraphs are in a row: each document once, in order)
             if doc not in doc_code:
                 doc_code[doc] = len(self.docs)
                 self.docs.append(doc)
-        self.doc[ids] = [doc_code[doc] for doc in docs]
+        self.doc[ids] = list(map(doc_code.__getitem__, docs))
         self.number[ids] = numbers
         self.start[ids] = starts
         self.end[ids] = ends
@@ -565,14 +599,23 @@ class BandIndex:
         self._seen = np.zeros(0, dtype=np.int64)
         self._stamp = 0
 
-    def add(self, ids: np.ndarray, hashes: np.ndarray) -> None:
-        """Add paragraphs *ids* with their band hashes (``(len(ids), bands)`` uint64)."""
+    def add(self, ids: np.ndarray, hashes: np.ndarray, order: np.ndarray | None = None) -> None:
+        """Add paragraphs *ids* (increasing) with their band hashes (``(len(ids), bands)`` uint64).
+
+        *order*, if given, is what a stable argsort of each band's hashes as
+        signed integers gives (see :class:`RepBatch`); it is checked, and the
+        bands sorted here if it is not that.
+        """
         if not len(ids):
             return
         keys = np.ascontiguousarray(hashes.view(np.int64).T)  # (bands, m)
         ids_b = np.ascontiguousarray(np.broadcast_to(np.asarray(ids, dtype=np.int64), keys.shape))
         self.top = max(self.top, int(ids_b.max()))
-        self.levels.append(self._sorted(keys, ids_b))
+        level = None
+        if order is not None and len(ids) > 1 and (np.diff(ids) > 0).all():
+            # (increasing ids: a stable sort puts equal keys in row order)
+            level = _stably_sorted(keys, ids_b, order)
+        self.levels.append(level if level is not None else self._sorted(keys, ids_b))
         while len(self.levels) > 1 and self.levels[-1][0].shape[1] * 2 >= self.levels[-2][0].shape[1]:
             (k2, i2), (k1, i1) = self.levels.pop(), self.levels.pop()
             self.levels.append(self._merged(k1, i1, k2, i2))
@@ -600,15 +643,20 @@ class BandIndex:
             out[r].add(i)
         return out
 
-    def lookup_pairs(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`lookup` as two arrays: ``(row, id)`` pairs, each once, sorted by row, then id."""
+    def lookup_pairs(self, hashes: np.ndarray, order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`lookup` as two arrays: ``(row, id)`` pairs, each once, sorted by row, then id.
+
+        *order*, if given, is each band's rows sorted by their hash as a
+        signed integer (``np.argsort(hashes.view(np.int64).T, axis=1)`` up to
+        the order of equal hashes), as the signer found it; it is checked,
+        and sorted here if it is not that.
+        """
         from cleaner.dedup import _fast
 
         # Each band's queries are searched in sorted order: a search starts from the previous
         # answer and stays in cache (numpy's searchsorted measured 1.5x faster than unsorted).
         q = np.ascontiguousarray(hashes.view(np.int64).T)  # (bands, n)
-        order = np.argsort(q, axis=1)
-        q = np.take_along_axis(q, order, axis=1)
+        q, order = _sorted_queries(q, order)
         rows_all, ids_all = [], []
         fast = _fast.kernels(q.size)
         if fast is not None:  # the same pairs, all bands in one compiled pass a level, grouped by row as found
@@ -634,6 +682,50 @@ class BandIndex:
         shift = max(int(ids_cat.max()), 1).bit_length()  # row and id packed into one int64 key
         keys = distinct((np.concatenate(rows_all) << shift) | ids_cat)
         return keys >> shift, keys & ((1 << shift) - 1)
+
+
+def _narrowed(order: np.ndarray | None, rows: np.ndarray, n: int) -> np.ndarray | None:
+    """*order* (each band's rows ``0..n-1`` in some order) of the rows *rows* only (increasing), numbered among them.
+
+    None if *order* is None or cannot be each band's rows in some order
+    (its users check that it is).
+    """
+    if order is None or order.ndim != 2 or order.shape[1] != n or not n or order.min() < 0 or order.max() >= n:
+        return None
+    if len(rows) == n:
+        return order
+    at = np.full(n, -1, dtype=np.int64)
+    at[rows] = np.arange(len(rows))
+    out = at[order]
+    out = out[out >= 0]
+    return out.reshape(len(order), len(rows)) if len(out) == len(order) * len(rows) else None
+
+
+def _stably_sorted(keys: np.ndarray, ids: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``BandIndex._sorted(keys, ids)`` by *order*, or None if *order* is not a stable argsort of every row of *keys*."""
+    bands, n = keys.shape
+    if order.shape != keys.shape or order.min() < 0 or order.max() >= n:
+        return None
+    if not (np.bincount((order + np.arange(0, bands * n, n)[:, None]).ravel(), minlength=bands * n) == 1).all():
+        return None
+    s = np.take_along_axis(keys, order, axis=1)
+    up, same = s[:, 1:] > s[:, :-1], s[:, 1:] == s[:, :-1]
+    if not (up | (same & (order[:, 1:] > order[:, :-1]))).all():
+        return None
+    return s, np.take_along_axis(ids, order, axis=1)
+
+
+def _sorted_queries(q: np.ndarray, order: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Each band (row) of *q* sorted, and the order that sorts it: *order* where it does, else an argsort's."""
+    bands, n = q.shape
+    if order is not None and order.shape == q.shape and n > 1 and 0 <= order.min() and order.max() < n:
+        # a permutation of 0..n-1 in every band (each (band, row) met once), that sorts the band
+        if (np.bincount((order + np.arange(0, bands * n, n)[:, None]).ravel(), minlength=bands * n) == 1).all():
+            s = np.take_along_axis(q, order, axis=1)
+            if (s[:, 1:] >= s[:, :-1]).all():
+                return s, order
+    order = np.argsort(q, axis=1)
+    return np.take_along_axis(q, order, axis=1), order
 
 
 def _storable(doc: str) -> str | bytes:
@@ -691,8 +783,9 @@ class SQLiteStore:
     def lookup(self, signatures: np.ndarray, hashes: np.ndarray) -> list[set[int]]:
         return self.bands.lookup(hashes)
 
-    def lookup_pairs(self, signatures: np.ndarray, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self.bands.lookup_pairs(hashes)
+    def lookup_pairs(self, signatures: np.ndarray, hashes: np.ndarray,
+                     order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        return self.bands.lookup_pairs(hashes, order)
 
     def fetch(self, ids: set[int]) -> dict[int, Rep]:
         out: dict[int, Rep] = {}
@@ -739,7 +832,7 @@ class SQLiteStore:
             self.db.executemany(insert, rows)
         except UnicodeEncodeError:  # (the rows before the bad one are replaced by the same rows)
             self.db.executemany(insert, [(pid, _storable(doc), *rest) for pid, doc, *rest in rows])
-        self.bands.add(new.ids, new.hashes)
+        self.bands.add(new.ids, new.hashes, new.order)
 
     def count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM paragraphs").fetchone()[0]
@@ -1101,14 +1194,16 @@ class CorpusDedup:
         # Candidates by paragraph, then oldest representative first.
         if hasattr(self.store, "lookup_pairs"):
             repeats = self._repeats(paragraphs, sets, hashes, sizes)
+            order = batch_order = batch.get("order")  # (each band's rows in hash order, from the signer)
             if repeats:  # (their look-ups are not needed)
                 rest = np.delete(np.arange(n), np.fromiter(repeats, dtype=np.int64, count=len(repeats)))
-                rows, ids = self.store.lookup_pairs(sigs[rest], hashes[rest])
+                order = _narrowed(order, rest, n)
+                rows, ids = self.store.lookup_pairs(sigs[rest], hashes[rest], order)
                 rows = rest[rows]
             else:
-                rows, ids = self.store.lookup_pairs(sigs, hashes)
+                rows, ids = self.store.lookup_pairs(sigs, hashes, order)
         else:
-            repeats = {}
+            repeats, batch_order = {}, None
             found = self.store.lookup(sigs, hashes)
             counts = np.fromiter(map(len, found), dtype=np.int64, count=n)
             rows = np.repeat(np.arange(n), counts)
@@ -1197,9 +1292,10 @@ class CorpusDedup:
             new_rows = np.arange(n)
         if len(new_rows):
             offsets, values = _gather(sets.values, sets.offsets[new_rows], sizes[new_rows])
-            places = [paragraphs[i][1:5] for i in new_rows.tolist()]  # (doc, number, start, end)
-            new = RepBatch(new_rows + first_id, *map(list, zip(*places)), offsets, values, sigs[new_rows],
-                           hashes[new_rows])
+            rows = list(map(paragraphs.__getitem__, new_rows.tolist()))
+            new = RepBatch(new_rows + first_id, *(list(map(itemgetter(k), rows)) for k in (1, 2, 3, 4)),  # doc, number,
+                           offsets, values, sigs[new_rows], hashes[new_rows],  # start, end
+                           _narrowed(batch_order, new_rows, n))
             self.store.add(new)
             self.cache.add_batch(new)
             self.filter.add(new.ids, new.sigs, sizes[new_rows])
@@ -1223,12 +1319,14 @@ class CorpusDedup:
         if not heads:
             return {}
         known, cache = self._matched_sets, self.cache
-        values, offsets = sets.values, sets.offsets.tolist()
+        blob, at = None, None
         out: dict[int, tuple[int, Any]] = {}
         for x, head in enumerate(hashes[:, 0].tolist()):
             if head not in heads:
                 continue
-            found = known.get(values[offsets[x] : offsets[x + 1]].tobytes())
+            if blob is None:  # (a set's bytes sliced from the batch's: no array view and copy a set)
+                blob, at = _set_bytes(sets)
+            found = known.get(blob[at[x] : at[x + 1]])
             if found is None:
                 continue
             pid = found[0]
@@ -1258,13 +1356,14 @@ class CorpusDedup:
         if len(out_rows):
             starts = np.flatnonzero(np.diff(out_rows, prepend=-1))
             first_out = dict(zip(out_rows[starts].tolist(), out_ids[starts].tolist()))
-        values, offsets = sets.values, sets.offsets
+        blob, at = _set_bytes(sets)
+        first_heads = hashes[:, 0].tolist()
         for x, found in indexed.items():
             passed = first_out.get(x)
-            if (passed is not None and passed < found[0]) or not sizes[x]:
+            if (passed is not None and passed < found[0]) or at[x] == at[x + 1]:
                 continue
-            known[values[offsets[x] : offsets[x + 1]].tobytes()] = found
-            heads.add(int(hashes[x, 0]))
+            known[blob[at[x] : at[x + 1]]] = found
+            heads.add(first_heads[x])
 
     @staticmethod
     def _owned_similarities(verifier: Any, indexed: dict[int, tuple[int, Any]], earlier: dict[int, list[int]],
