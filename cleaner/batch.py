@@ -114,7 +114,8 @@ _STATE: dict[str, Any] = {}
 def set_state(config: Config, corpus: CorpusStats | None, text_field: str, id_field: str | None,
               dedup: Any = None) -> None:
     """Set what the workers need (inherited by forked workers; sent once to Ray actors)."""
-    _STATE.update(config=config, corpus=corpus, text_field=text_field, id_field=id_field, dedup=dedup, rules=None)
+    _STATE.update(config=config, config_sha256=config.sha256(), corpus=corpus, text_field=text_field,
+                  id_field=id_field, dedup=dedup, rules=None)
 
 
 def _decode_unit(fmt: str, data: bytes) -> tuple[str, dict[str, Any]]:
@@ -387,7 +388,7 @@ def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: 
         try:
             doc = _clean(Document(id=out_rel, text=text, source=source))
             out = encode_output(doc.cleaned if doc.cleaned is not None else doc.text)
-            log = log_line(log_record(doc, config))
+            log = log_line(log_record(doc, config, config_sha256=_STATE["config_sha256"]))
         except Exception as exc:  # one bad file must not stop the run
             stats.errors += 1
             return {"errors": [f"{rel}: cannot clean this file ({type(exc).__name__}: {exc}); skipped"], "stats": stats}
@@ -516,7 +517,7 @@ def _utf8_growth(edits: list[Edit]) -> int:
 
 def _cleaner_field(doc: Document, config: Config) -> dict[str, Any]:
     # per-run provenance belongs in the run's log, not in every record
-    return log_record(doc, config, premis=False, id_key="id")
+    return log_record(doc, config, premis=False, id_key="id", config_sha256=_STATE["config_sha256"])
 
 
 def _signatures(docs: list[tuple[int, Document]]) -> dict[str, Any] | None:
@@ -614,7 +615,7 @@ def _apply_dedup_findings(dedup: Any, batch: Batch, res: dict[str, Any]) -> None
         stats.bytes_out += len(after.encode("utf-8", "surrogatepass")) - len(before.encode("utf-8", "surrogatepass"))
         if batch.kind == "file":
             res["out"] = encode_output(after)
-            res["log"] = log_line(log_record(doc, config))
+            res["log"] = log_line(log_record(doc, config, config_sha256=_STATE["config_sha256"]))
         elif batch.kind == "lines":
             rec = json.loads(res["chunks"][pos])
             rec[_STATE["text_field"]] = after

@@ -270,7 +270,8 @@ class _Starts(LineIndex):
 _PLAIN_UTF8 = ("utf-8", "strict"), ("utf-8", "surrogateescape")
 
 
-def log_record(doc: Document, config: Config, *, premis: bool = True, id_key: str = "path") -> dict[str, Any]:
+def log_record(doc: Document, config: Config, *, premis: bool = True, id_key: str = "path",
+               config_sha256: str | None = None) -> dict[str, Any]:
     """The log line for one cleaned document (see README, "Log format").
 
     ``premis=False`` leaves out the PREMIS provenance (per-run events, for
@@ -300,7 +301,7 @@ def log_record(doc: Document, config: Config, *, premis: bool = True, id_key: st
         "sha256_original": sha_original,
         "sha256_cleaned": sha_cleaned,
         "tool_version": __version__,
-        "config_sha256": config.sha256(),
+        "config_sha256": config_sha256 or config.sha256(),
         "edits": _edits_json(edits, starts) if edits else [],
         "findings": _findings_json(findings, starts) if findings else [],
     }

@@ -383,3 +383,22 @@ def test_a_run_tunes_the_garbage_collector_and_puts_it_back(tmp_path, monkeypatc
     run([str(tmp_path / "a.txt")], tmp_path / "out", Config(), RunOptions(jobs=1, progress="off"))
     assert seen["threshold"] == batch.GC_THRESHOLD and seen["frozen"] > 0
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_every_record_and_log_line_names_the_run_configuration(tmp_path):
+    """The config digest, taken once per run, is that of the run's own settings in every record and log line."""
+    src = tmp_path / "in"
+    src.mkdir()
+    write_jsonl(src / "a.jsonl", [json.dumps(r) for r in RECORDS])
+    (src / "b.txt").write_text(DIRTY, encoding="utf-8")
+    digests = set()
+    for config in (Config(), Config(ignore=["W"], rule_options={"B001": {"min_documents": 3}})):
+        out = tmp_path / f"out-{len(digests)}"
+        run([str(src)], out, config, opts())
+        got = read_jsonl(out / "a.jsonl")
+        assert {rec["cleaner"]["config_sha256"] for rec in got} == {config.sha256()}
+        logs = [json.loads(line) for f in sorted(out.rglob("*.jsonl")) if f.name != "a.jsonl"
+                for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+        assert logs and {rec["config_sha256"] for rec in logs if "config_sha256" in rec} == {config.sha256()}
+        digests.add(config.sha256())
+    assert len(digests) == 2
