@@ -11,6 +11,7 @@ import pytest
 from cleaner.config import Config
 from cleaner.engine import clean_text, restore_text
 from cleaner.registry import get_rule
+from cleaner.rules import _joins as J
 from cleaner.rules._joins import find_joins, looks_english
 
 J_ONLY = Config(select=["J"])
@@ -306,3 +307,11 @@ def test_a_chain_of_glued_sentences_is_found_in_one_pass():
     # what is not a chain of sentences stays as it is
     for text in ("U.S.President", "see abcnews.go.com now", "e.g.The", "He said.U.S.Army left"):
         assert [j.right for j in find_joins(text)] in ([], ["U"]), text
+
+
+@pytest.mark.parametrize("mark", list('.!?:,;"”'))
+def test_a_join_at_any_one_sentence_mark_is_found_past_the_quick_check(mark):
+    """find_sentence_joins first checks that the text holds one of its marks: each alone is enough."""
+    text = f"The talks broke down over the guarantees{mark}During the call the minister spoke"
+    assert [(j.left, j.right) for j in J.find_sentence_joins(text)] == [("guarantees", "During")]
+    assert J.find_sentence_joins(text.replace(mark, "")) == []

@@ -55,10 +55,10 @@ def path(request, monkeypatch):
     else:
         monkeypatch.setitem(J._kernel_state, "module", None)
         monkeypatch.setitem(J._kernel_state, "enabled", False)
-    for cache in (J._SCANS, J._LANGUAGE, J._GLUED_CANDIDATES):
+    for cache in (J._SCANS, J._FOUND, J._LANGUAGE, J._GLUED_CANDIDATES):
         cache.clear()
     yield request.param
-    for cache in (J._SCANS, J._LANGUAGE, J._GLUED_CANDIDATES):
+    for cache in (J._SCANS, J._FOUND, J._LANGUAGE, J._GLUED_CANDIDATES):
         cache.clear()
 
 
@@ -458,6 +458,30 @@ def test_a_scan_of_a_long_text_keeps_only_its_start(path, monkeypatch):
     assert J._decide(*scan.markers(J.LANGUAGE_SAMPLES[-1])) == "en"
     with pytest.raises(ValueError):
         scan.markers(J.LANGUAGE_SAMPLES[-1] + 1)
+
+
+def test_a_text_scanned_again_in_a_batch_is_not_given_to_the_kernel_again(path, monkeypatch):
+    """A second pass asks about texts the first scanned: the kernel's answers are held for the batch."""
+    from cleaner.textcache import holding
+
+    if path != "kernel":
+        pytest.skip("the scan is the kernel's")
+    kernels = J._kernel_state["module"]
+    texts = [t for t in TEXTS[:40] if t]
+    fresh = [J.Scan(t, kernels) for t in texts]
+    calls = []
+    real = J._candidates
+    monkeypatch.setattr(J, "_candidates", lambda text, k=None: calls.append(text) or real(text, k))
+    with holding(len(texts)):
+        for _ in range(2):  # (the scan cache keeps the last text only: each text is scanned again)
+            for text, scan in zip(texts, fresh):
+                again = J._scan(text)
+                assert all(getattr(again, name) == getattr(scan, name) for name in J.Scan.__slots__
+                           if name not in ("head", "kernels", "_markers")), text[:80]
+                for size in J.LANGUAGE_SAMPLES:
+                    assert again.markers(size) == scan.markers(size)
+    assert sorted(calls) == sorted(set(texts))  # once per text
+    assert len(J._FOUND.items) <= 1  # the batch let go
 
 
 def test_the_scan_cache_keeps_the_last_text_and_hits_it(path):

@@ -31,10 +31,10 @@ def test_plain_words_among_others_are_those_of_the_plain_word_set():
 def without_kernel(monkeypatch):
     monkeypatch.setitem(J._kernel_state, "module", None)
     monkeypatch.setitem(J._kernel_state, "enabled", False)
-    for cache in (J._SCANS, J._LANGUAGE, J._GLUED_CANDIDATES, J._JOINS):
+    for cache in (J._SCANS, J._FOUND, J._LANGUAGE, J._GLUED_CANDIDATES, J._JOINS):
         cache.clear()
     yield
-    for cache in (J._SCANS, J._LANGUAGE, J._GLUED_CANDIDATES, J._JOINS):
+    for cache in (J._SCANS, J._FOUND, J._LANGUAGE, J._GLUED_CANDIDATES, J._JOINS):
         cache.clear()
 
 

@@ -353,12 +353,13 @@ class Scan:
     __slots__ = ("head", "kernels", "_markers", "sentence", "spaced_lower", "case_runs", "case_any", "unknown",
                  "apostrophes", "ellipses")
 
-    def __init__(self, text: str, kernels):
+    def __init__(self, text: str, kernels, found=None):
         self.head = text if len(text) <= KEEP_TEXT_CHARS else text[: LANGUAGE_SAMPLES[-1]]
         self.kernels = kernels
         size = LANGUAGE_SAMPLES[0]
-        # want 15: the sentence and case candidates, the unknown words and the marker scores.
-        flat = kernels.candidates(_code_points(text), 15, size, *_kernel_tables()).tolist()
+        if found is None:  # (else the kernel's array for this text, from _candidates)
+            found = _candidates(text, kernels)
+        flat = found.tolist()
         n_sentence, n_spaced, n_runs, n_any, n_unknown, n_apostrophes, n_ellipses = flat[:7]
         k = 7 + _n_languages()
         self._markers: dict[int, tuple[list[int], int]] = {size: (flat[7:k], flat[k])}
@@ -409,7 +410,23 @@ def _scan(text: str) -> Scan | None:
 
 
 def _new_scan(text: str) -> Scan:
-    return Scan(text, _kernel_state["module"])
+    return Scan(text, _kernel_state["module"], _FOUND.get(text, _candidates))
+
+
+#: The kernel's array of candidates (:func:`_candidates`) of each text of a
+#: batch, for a rule that asks again about a text another rule has scanned:
+#: in a second pass, J001 asks about the text J002 and J003 scanned in the
+#: first (about a fifth of the kernel's calls over the bench corpus).  Held
+#: for the batch, unlike the scans: one array per text, freed in one piece,
+#: from which a :class:`Scan` is made again in a tenth of the kernel's time.
+_FOUND = TextCache()
+
+
+def _candidates(text: str, kernels=None):
+    """The kernel's :func:`~cleaner.rules._joins_kernels.candidates` of *text*, all of them (*want* 15:
+    the sentence and case candidates, the unknown words and the marker scores of the first sample)."""
+    kernels = kernels or _kernel_state["module"]
+    return kernels.candidates(_code_points(text), 15, LANGUAGE_SAMPLES[0], *_kernel_tables())
 
 
 _LANGUAGE = TextCache(shared=False)  # (asked while a rule finds the joins of one text: see TextCache)
@@ -939,8 +956,9 @@ def find_sentence_joins(text: str) -> list[Join]:
     and initials (``U.S.``, ``Mr.``, ``e.g.``), decimals and times (``3.5``,
     ``4:25``), domains, URLs, e-mail addresses and file names, ellipses.
     """
-    if not any(c in text for c in ".!?:,;\"”"):
-        return []
+    if not ("." in text or "," in text or ":" in text or "!" in text or "?" in text or ";" in text
+            or '"' in text or "”" in text):
+        return []  # (one ``in`` most often settles it; no generator made per text)
     out: list[Join] = []
     parity: _QuoteParity | None = None
     english: bool | None = None
@@ -1274,6 +1292,7 @@ _CONTRACTION_GLUE = tuple(
     re.compile(apostrophe + r"(?<=[A-Za-z]['’])(?P<c>s|re|ll|ve|d|m|t)(?=[a-z]{2,}(?![\w@/\\&'’]|[.][a-z0-9]|-[a-z]))")
     for apostrophe in ("'", "’")
 )
+_CONTRACTION_MATCH = tuple(pattern.match for pattern in _CONTRACTION_GLUE)  # (straight, curly): made once, not per text
 _LOWER_RUN = re.compile(r"[a-z]+")
 
 
@@ -1283,7 +1302,9 @@ def _contraction_matches(text: str) -> list[re.Match]:
     if scan is None:
         matches = [m for pattern in _CONTRACTION_GLUE if pattern.pattern[0] in text for m in pattern.finditer(text)]
         return sorted(matches, key=lambda m: m.start())
-    straight, curly = (pattern.match for pattern in _CONTRACTION_GLUE)
+    if not scan.apostrophes:
+        return []
+    straight, curly = _CONTRACTION_MATCH
     return [m for p in scan.apostrophes if (m := (straight if text[p] == "'" else curly)(text, p)) is not None]
 
 
@@ -1775,6 +1796,7 @@ def _case_joins_in(text: str, model: WordModel) -> list[Join]:
 # a character set or a look-behind; the matches of the patterns of one
 # tuple cannot overlap, so together they give what one alternation would.
 _ELLIPSIS = ((re.compile(r"\.\.\.(?<=[a-z]\.\.\.)(?=[a-z])"), "..."), (re.compile(r"…(?<=[a-z]…)(?=[a-z])"), "…"))
+_ELLIPSIS_MATCH = tuple(pattern.match for pattern, _ in _ELLIPSIS)  # (dots, ellipsis): made once, not per text
 # Not after a closing quote: '!" an officer said'.
 _SPACED_LOWER_SENTENCE = tuple(
     (re.compile(rf"{re.escape(p)} (?<=[a-z0-9]{re.escape(p)} )(?=[a-z]+\b)"), p + " ") for p in ".?!"
@@ -1789,6 +1811,8 @@ def _spaced_lower_sentences(text: str) -> list[re.Match]:
     scan = _scan(text)
     if scan is None:
         return _literal_led(_SPACED_LOWER_SENTENCE, text)
+    if not scan.spaced_lower:
+        return []
     match = _SPACED_LOWER_AT.match
     return [m for p in scan.spaced_lower if (m := match(text, p)) is not None]
 
@@ -1798,7 +1822,9 @@ def _ellipses(text: str) -> list[re.Match]:
     scan = _scan(text)
     if scan is None:
         return _literal_led(_ELLIPSIS, text)
-    dots, ellipsis = (pattern.match for pattern, _ in _ELLIPSIS)
+    if not scan.ellipses:
+        return []
+    dots, ellipsis = _ELLIPSIS_MATCH
     return [m for p in scan.ellipses if (m := (dots if text[p] == "." else ellipsis)(text, p)) is not None]
 
 
