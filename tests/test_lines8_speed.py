@@ -75,19 +75,3 @@ def test_trailing_matches_with_a_plain_list_of_gates_are_the_same():
     got = [m.span() for m in boilerplate._trailing_matches(text, trail_re, *gates[4:])]
     plain = [m.span() for m in boilerplate._trailing_matches(text, trail_re, list(gates[4]), *gates[5:])]
     assert got == plain == [m.span() for m in trail_re.finditer(text)] != []
-
-
-def test_blank_run_search_finds_what_the_alternation_of_two_patterns_finds():
-    from cleaner.rules import whitespace
-
-    ws = "[ \\t\\u00a0\\u3000]"
-    two = re.compile(rf"\n{ws}*\n{ws}*\n|\n{ws}+\n")
-    rnd = random.Random(82)
-    pieces = ["\n", "\n\n", " ", "\t", "\u00a0", "\u3000", "a", "b. ", "\r"]
-    hits = 0
-    for _ in range(3000):
-        text = "".join(rnd.choice(pieces) for _ in range(rnd.randrange(1, 16)))
-        got, want = whitespace._LF_BLANK_RUN.search(text), two.search(text)
-        assert (got and got.span()) == (want and want.span()), repr(text)
-        hits += want is not None
-    assert hits > 500
