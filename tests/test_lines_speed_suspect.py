@@ -155,3 +155,21 @@ def test_many_pairs_of_suspect_neighbours_are_searched_in_the_text(monkeypatch):
     for text in texts:
         assert _spans(text) == list(original(text, unicode._ftfy_prefilter()[2])), repr(text[:80])
     assert 50 < len(calls) < len(texts)  # the fallback is taken, and not always
+
+
+def test_what_is_left_is_remembered_but_the_pairs_are_checked_in_each_text():
+    """Two texts can leave the same characters (``é x ”`` and ``é”``): the remembered answer says which
+    pairs to look for, and each text is still searched for them."""
+    unicode._rest_kinds.cache_clear()
+    for texts in (["é x ”\nok", "é”\nok", "é x ”\nok"], ["é”\nok", "é x ”\nok", "é”\nok"]):
+        for text in texts:
+            assert _spans(text) == _reference(text)
+    assert _reference("é”\nok") == [(0, 2)] and _reference("é x ”\nok") == []
+    assert unicode._rest_kinds.cache_info().hits >= 4
+
+
+def test_a_long_remainder_is_not_remembered():
+    unicode._rest_kinds.cache_clear()
+    text = "€ é ”" * (unicode._REMEMBERED_REST // 4) + "\né”"
+    assert _spans(text) == _reference(text)
+    assert unicode._rest_kinds.cache_info().currsize == 0

@@ -383,16 +383,29 @@ def _may_match_newline(regex: str) -> bool:
     return walk(c.parse(regex).data)
 
 
-def _by_first_atom(prefixes: set) -> list[re.Pattern[str]]:
+class _GateList(list):
+    """Gate patterns, and in ``literals`` the first character of each one's matches (see :func:`_first_literal`)."""
+
+    literals: tuple[str | None, ...] = ()
+
+
+def _by_first_atom(prefixes: set) -> _GateList:
     groups: dict[str, set] = {}
     for t in prefixes:
         groups.setdefault(t[0], set()).add(t)
-    patterns = []
+    patterns = _GateList()
     for atom, g in sorted(groups.items()):
         pattern = re.compile(_trie(g), re.IGNORECASE)
         _LITERALS[pattern] = atom[-1] if _skippable(atom) else None
         patterns.append(pattern)
+    patterns.literals = tuple(map(_first_literal, patterns))
     return patterns
+
+
+def _literals_of(gates: list[re.Pattern[str]]) -> tuple[str | None, ...]:
+    """:func:`_first_literal` of each of *gates*: read once, when :func:`_by_first_atom` made them."""
+    literals = getattr(gates, "literals", None)
+    return literals if literals is not None and len(literals) == len(gates) else tuple(map(_first_literal, gates))
 
 
 #: The first character of every match of each gate of :func:`_by_first_atom`, when it is a fast literal.
@@ -418,8 +431,7 @@ def _candidate_lines(text: str, gates) -> list[int]:
     found.update(m.start() + 1 for m in after_lf.finditer(text))
     if "\r" in text:
         found.update(m.start() + 1 for m in after_cr.finditer(text))
-    for g in anywhere:
-        literal = _first_literal(g)
+    for g, literal in zip(anywhere, _literals_of(anywhere)):
         if literal is not None and literal not in text:
             continue  # ``in`` finds one character faster than the pattern's search
         for m in g.finditer(text):
@@ -536,8 +548,8 @@ def _trailing_matches(text: str, trail_re: re.Pattern[str], gates: list[re.Patte
     """
     if not gates:
         return
-    literals = list(map(_first_literal, gates))
-    if None not in literals and not any(c in text for c in literals):
+    literals = _literals_of(gates)
+    if None not in literals and not any(map(text.__contains__, literals)):
         return  # every match holds the start of a gate's match
     ends = [m.start() for m in line_ends.finditer(text)]
     if not text.endswith("\n"):

@@ -35,11 +35,14 @@ _NON_SPACE = re.compile(r"\S")  # the complement of what ``str.strip`` removes
 
 def _first_line(text: str, limit: int) -> tuple[int, int] | None:
     """The span of the first non-blank line of ``text[:limit]``, or None."""
-    m = _NON_SPACE.search(text, 0, limit)
-    if m is None:
-        return None
-    p = m.start()
-    start = max(text.rfind("\n", 0, p), text.rfind("\r", 0, p)) + 1
+    if text and limit > 0 and not text[0].isspace():
+        p = start = 0  # the common case: the text starts with its first line (``str.isspace`` is ``\s``)
+    else:
+        m = _NON_SPACE.search(text, 0, limit)
+        if m is None:
+            return None
+        p = m.start()
+        start = max(text.rfind("\n", 0, p), text.rfind("\r", 0, p)) + 1
     end = text.find("\n", p, limit)
     if end < 0:
         end = limit

@@ -162,19 +162,44 @@ def _suspect_spans(text: str, suspect: re.Pattern[str]):
     drop = _ascii_to_drop()
     if drop is None:
         return _suspect_lines(text, suspect)
-    rest = text.encode("utf-8", "surrogatepass").translate(None, drop).decode("utf-8", "surrogatepass")
-    single, pair_start = _suspect_kinds()
-    found = set(single.findall(rest))
-    pairs = set()
-    for k, m in enumerate(pair_start.finditer(rest)):
-        if k == _MAX_PAIRS:  # text made of such pairs (or hostile): searched as it is
-            return _suspect_lines(text, suspect)
-        p = m.start()
-        pairs.add(rest[p : p + 2])
+    rest = text.encode("utf-8", "surrogatepass").translate(None, drop)
+    kinds = (_rest_kinds if len(rest) <= _REMEMBERED_REST else _rest_kinds.__wrapped__)(rest)
+    if kinds is None:  # text made of such pairs (or hostile): searched as it is
+        return _suspect_lines(text, suspect)
+    single, pairs = kinds
+    if not pairs:
+        return _lines_holding(text, single) if single else ()
+    found = set(single)
     found.update(pair for pair in pairs if pair in text)
     if not found:
         return ()
     return _lines_holding(text, found)
+
+
+#: What is left of a text up to this many bytes is remembered by :func:`_rest_kinds` (1024 of them).
+_REMEMBERED_REST = 4096
+
+
+@lru_cache(maxsize=1024)
+def _rest_kinds(rest: bytes) -> tuple[frozenset[str], tuple[str, ...]] | None:
+    """``(single, pairs)`` in what :func:`_suspect_spans` leaves of a text (UTF-8, without the dropped ASCII bytes), or None.
+
+    *single* are the suspect characters of their own that are left; *pairs*
+    the pairs of suspect neighbours left (the text holds those it holds as
+    neighbours too); None past :data:`_MAX_PAIRS` pairs.  Remembered for the
+    most recent texts: the engine's next pass sees nearly every text again
+    with a few lines or spaces changed and the same characters left, and
+    syndicated copy repeats across documents.
+    """
+    rest_text = rest.decode("utf-8", "surrogatepass")
+    single, pair_start = _suspect_kinds()
+    pairs = set()
+    for k, m in enumerate(pair_start.finditer(rest_text)):
+        if k == _MAX_PAIRS:
+            return None
+        p = m.start()
+        pairs.add(rest_text[p : p + 2])
+    return frozenset(single.findall(rest_text)), tuple(sorted(pairs))
 
 
 #: How many pairs of suspect neighbours :func:`_suspect_spans` looks at before it searches the text itself.
