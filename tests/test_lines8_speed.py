@@ -15,23 +15,14 @@ from hypothesis import strategies as st
 
 from cleaner.rules import boilerplate, metadata
 
-_NON_SPACE = re.compile(r"\S")
-
-
 def _first_line_reference(text: str, limit: int):
-    """The first non-blank line of ``text[:limit]``, found by searching for its first visible character."""
-    m = _NON_SPACE.search(text, 0, limit)
-    if m is None:
-        return None
-    p = m.start()
-    start = max(text.rfind("\n", 0, p), text.rfind("\r", 0, p)) + 1
-    end = text.find("\n", p, limit)
-    if end < 0:
-        end = limit
-    cr = text.find("\r", p, end)
-    if cr >= 0:
-        end = cr
-    return start, min(end, len(text))
+    """The first line of ``text[:limit]`` (lines end at CR or LF) that ``str.strip`` leaves something of, by definition."""
+    pos = 0
+    for line in re.split(r"[\r\n]", text[: max(limit, 0)]):
+        if line.strip():
+            return pos, pos + len(line)
+        pos += len(line) + 1
+    return None
 
 
 _PIECES = ["a", "Date: 2021-12-31", " ", "\t", "\n", "\r", "\r\n", "\u00a0", "\u2028", "\x1c", "\x85", "\u3000", "x" * 600, "é"]
