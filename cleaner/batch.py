@@ -42,7 +42,6 @@ import json
 import time
 import zlib
 from collections.abc import Callable, Iterator
-from itertools import chain
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -314,16 +313,9 @@ def work(payload: tuple) -> dict[str, Any]:
 
 
 def _corpus_stats(items: list[tuple]) -> CorpusStats:
-    """The :class:`CorpusStats` of the documents of *items* (what ``CorpusStats.add`` of each text counts).
-
-    The texts of a batch are counted together (:func:`_short_lines`), and a
-    JSON line is read by orjson where it can be: only its text is needed,
-    which orjson reads as ``json.loads`` does (they differ only on large
-    integers, which :func:`cleaner.pipeline.json_record` exists for).
-    """
+    """The :class:`CorpusStats` of the documents of *items*, a batch's texts counted at once."""
     cs = CorpusStats()
     text_field = _STATE["text_field"]
-    loads = _orjson.loads if _orjson is not None else json.loads
     for kind, fmt, rel, out_rel, first, units in items:
         texts: list[str] = []
         if kind == "file":
@@ -335,39 +327,13 @@ def _corpus_stats(items: list[tuple]) -> CorpusStats:
             append = texts.append
             for line in units:
                 try:
-                    try:
-                        record = loads(line)
-                    except ValueError:  # (orjson.JSONDecodeError: json.loads reads some of these)
-                        record = json.loads(line)
-                    append(_text_of(record, text_field))
+                    append(_text_of(json_record(line), text_field))
                 except ValueError:
                     pass
         elif kind == "columns":
             texts = [t for t in units["texts"] if isinstance(t, str)]
-        _short_lines(cs, texts)
+        cs.add_all(texts)
     return cs
-
-
-def _short_lines(cs: CorpusStats, texts: list[str]) -> None:
-    """``cs.add(text)`` for every text of *texts*: each short line counted once per document.
-
-    The same lines and keys as :meth:`CorpusStats.add`: a stripped line of at
-    most ``MAX_CHARS`` characters and ``MAX_WORDS`` words, its words joined
-    by one space and case-folded (case folding neither makes nor removes a
-    word: no character folds to white space or to nothing, so the words are
-    counted before folding), in one comprehension a text and one
-    ``Counter.update`` (in C) for them all.
-    """
-    if not texts:
-        return
-    max_chars, max_words = cs.MAX_CHARS, cs.MAX_WORDS
-    strip, split, join = str.strip, str.split, " ".join
-    cs.documents += len(texts)
-    cs.line_docs.update(chain.from_iterable(
-        {join(words).casefold() for words in map(split, [s for s in map(strip, text.splitlines())
-                                                         if s and len(s) <= max_chars])
-         if len(words) <= max_words}
-        for text in texts))
 
 
 def _work_batch(kind: str, fmt: str, rel: str, out_rel: str, first: int, units: Any) -> dict[str, Any]:

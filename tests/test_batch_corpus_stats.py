@@ -1,4 +1,4 @@
-"""The B002 statistics pass of the corpus engine counts what ``CorpusStats.add`` counts, text by text."""
+"""The B002 statistics (``CorpusStats``) count each short line once per document, by their definition, however they are fed."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import random
 import pytest
 
 from cleaner import batch
-from cleaner.rules.boilerplate import CorpusStats
+from cleaner.rules.boilerplate import CorpusStats, normalise_line
 
-# Lines that sit on the edges of CorpusStats.add's tests: the 80-character and 10-word limits (before and
+# Lines that sit on the edges of the definition's tests: the 80-character and 10-word limits (before and
 # after stripping and folding), white space that is not a line break (\x1f, \xa0, \u3000), the rarer line
 # breaks (\r, \x0b, \x0c, \x1c-\x1e, \x85, \u2028, \u2029), letters whose case folding is longer (ß, ﬁ, İ).
 PIECES = [
@@ -34,10 +34,32 @@ def _texts(seed: int, n: int) -> list[str]:
 
 
 def _expected(texts: list[str]) -> CorpusStats:
+    """The statistics by their definition, one line at a time: a stripped line of at most MAX_CHARS
+    characters whose normalised form (words joined by one space, case-folded) has at most MAX_WORDS words."""
     cs = CorpusStats()
-    for t in texts:
-        cs.add(t)
+    for text in texts:
+        cs.documents += 1
+        seen = set()
+        for raw in text.splitlines():
+            s = raw.strip()
+            if s and len(s) <= CorpusStats.MAX_CHARS:
+                key = normalise_line(s)
+                if len(key.split()) <= CorpusStats.MAX_WORDS:
+                    seen.add(key)
+        cs.line_docs.update(seen)
     return cs
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_add_and_add_all_count_by_the_definition(seed):
+    texts = _texts(100 + seed, 80)
+    want = _expected(texts)
+    one = CorpusStats()
+    for t in texts:
+        one.add(t)
+    together = CorpusStats.from_texts(iter(texts))
+    assert (one.documents, one.line_docs) == (together.documents, together.line_docs) \
+        == (want.documents, want.line_docs)
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -74,7 +96,7 @@ def test_corpus_stats_reads_the_lines_json_loads_reads(monkeypatch):
 
 
 def test_no_character_folds_to_white_space_or_to_nothing():
-    """What _short_lines relies on to count a line's words before folding them."""
+    """What CorpusStats.add_all relies on to count a line's words before folding them."""
     import sys
 
     for c in map(chr, range(sys.maxunicode + 1)):
