@@ -701,12 +701,17 @@ def _narrowed(order: np.ndarray | None, rows: np.ndarray, n: int) -> np.ndarray 
     return out.reshape(len(order), len(rows)) if len(out) == len(order) * len(rows) else None
 
 
+def _permutes_rows(order: np.ndarray, shape: tuple[int, int]) -> bool:
+    """Is *order* of *shape* ``(bands, n)``, each band a permutation of ``0..n-1`` (each (band, row) met once)?"""
+    bands, n = shape
+    if order.shape != shape or not n or order.min() < 0 or order.max() >= n:
+        return False
+    return bool((np.bincount((order + np.arange(0, bands * n, n)[:, None]).ravel(), minlength=bands * n) == 1).all())
+
+
 def _stably_sorted(keys: np.ndarray, ids: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """``BandIndex._sorted(keys, ids)`` by *order*, or None if *order* is not a stable argsort of every row of *keys*."""
-    bands, n = keys.shape
-    if order.shape != keys.shape or order.min() < 0 or order.max() >= n:
-        return None
-    if not (np.bincount((order + np.arange(0, bands * n, n)[:, None]).ravel(), minlength=bands * n) == 1).all():
+    if not _permutes_rows(order, keys.shape):
         return None
     s = np.take_along_axis(keys, order, axis=1)
     up, same = s[:, 1:] > s[:, :-1], s[:, 1:] == s[:, :-1]
@@ -717,13 +722,10 @@ def _stably_sorted(keys: np.ndarray, ids: np.ndarray, order: np.ndarray) -> tupl
 
 def _sorted_queries(q: np.ndarray, order: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """Each band (row) of *q* sorted, and the order that sorts it: *order* where it does, else an argsort's."""
-    bands, n = q.shape
-    if order is not None and order.shape == q.shape and n > 1 and 0 <= order.min() and order.max() < n:
-        # a permutation of 0..n-1 in every band (each (band, row) met once), that sorts the band
-        if (np.bincount((order + np.arange(0, bands * n, n)[:, None]).ravel(), minlength=bands * n) == 1).all():
-            s = np.take_along_axis(q, order, axis=1)
-            if (s[:, 1:] >= s[:, :-1]).all():
-                return s, order
+    if order is not None and q.shape[1] > 1 and _permutes_rows(order, q.shape):
+        s = np.take_along_axis(q, order, axis=1)
+        if (s[:, 1:] >= s[:, :-1]).all():  # (and it sorts every band)
+            return s, order
     order = np.argsort(q, axis=1)
     return np.take_along_axis(q, order, axis=1), order
 
