@@ -225,23 +225,27 @@ def test_pool_files_are_gone_after_the_pool_whether_it_ends_or_fails(tmp_path):
 
 def test_pool_falls_back_to_its_pipes_when_its_folder_is_full(monkeypatch):
     """A payload or result that cannot be written to the pool's folder goes through the pipe: same results."""
-    import builtins
-
+    from cleaner import parallel
     from cleaner.parallel import OrderedPool
 
-    real_open = builtins.open
+    real_dump = parallel.pickle.dump
+    refused = []
 
-    def full(path, mode="r", *args, **kwargs):
-        if "cleaner-pool-" in str(path) and "w" in mode:
+    def full(obj, f, *args, **kwargs):
+        if "cleaner-pool-" in str(getattr(f, "name", "")):
+            refused.append(f.name)
             raise OSError(28, "No space left on device")
-        return real_open(path, mode, *args, **kwargs)
+        return real_dump(obj, f, *args, **kwargs)
 
-    monkeypatch.setattr(builtins, "open", full)  # (the forked worker inherits it: results fall back too)
+    # (patched on the pickle module, which the compiled module looks up at each call; the forked worker
+    # inherits it: results fall back too)
+    monkeypatch.setattr(parallel.pickle, "dump", full)
     tasks = [(i, ("echo", str(i))) for i in range(10)]
     with OrderedPool(2, depth=1) as pool:
         scratch = Path(pool._scratch)
         assert [c for c, r in pool.map(_task, tasks)] == list(range(10))
         assert not list(scratch.iterdir())
+    assert refused  # (the payloads did try the folder first)
 
 
 def test_pool_result_that_cannot_be_written_comes_back_through_the_pipe(tmp_path, monkeypatch):

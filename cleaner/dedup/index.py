@@ -434,6 +434,10 @@ def _gather(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> tupl
     return offsets, values[flat]
 
 
+#: :class:`RepCache`'s default capacity, in shingle values (4 bytes each).
+REP_CACHE_VALUES = 1 << 23
+
+
 class RepCache:
     """Representatives met in this run: their places, and the shingle sets of the recently used ones.
 
@@ -453,8 +457,8 @@ class RepCache:
     more.
     """
 
-    def __init__(self, capacity: int = 1 << 23):
-        self.capacity = capacity
+    def __init__(self, capacity: int | None = None):
+        self.capacity = capacity = REP_CACHE_VALUES if capacity is None else capacity
         self.arena = np.empty(capacity, dtype=np.uint32)  # pages are only touched as they fill
         self.top = 0
         self.docs: list[str] = []
