@@ -302,7 +302,7 @@ def test_a_small_representative_cache_gives_the_same_findings(tmp_path, monkeypa
     write(tmp_path / "in" / "a.jsonl", docs)
     run([str(tmp_path / "in")], tmp_path / "big", Config(), RunOptions(jobs=1, progress="off", batch_docs=3))
     monkeypatch.setattr(index, "REP_CACHE_VALUES", 50)  # a set or two: compacted, grown
-    assert index.RepCache().capacity == 50  # (the setting reaches the cache, compiled or not)
+    assert index.RepCache().capacity == 50  # (the setting reaches the cache)
     run([str(tmp_path / "in")], tmp_path / "small", Config(), RunOptions(jobs=1, progress="off", batch_docs=3))
     assert (tmp_path / "big" / "a.jsonl").read_bytes() == (tmp_path / "small" / "a.jsonl").read_bytes()
     assert sum(len(f) for f in d001(tmp_path / "small" / "a.jsonl").values()) >= 3 * 7

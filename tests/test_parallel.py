@@ -237,8 +237,8 @@ def test_pool_falls_back_to_its_pipes_when_its_folder_is_full(monkeypatch):
             raise OSError(28, "No space left on device")
         return real_dump(obj, f, *args, **kwargs)
 
-    # (patched on the pickle module, which the compiled module looks up at each call; the forked worker
-    # inherits it: results fall back too)
+    # (on the pickle module, where _dumped looks it up at each call; the forked worker inherits it:
+    # results fall back too)
     monkeypatch.setattr(parallel.pickle, "dump", full)
     tasks = [(i, ("echo", str(i))) for i in range(10)]
     with OrderedPool(2, depth=1) as pool:
