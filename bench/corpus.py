@@ -11,7 +11,8 @@ In one run, on this machine:
 2. times ``cleaner clean`` (each run a fresh process, peak RSS measured)
    for *clean alone* (no index), *dedup alone* (rules off, ``--index``) and
    the *full pipeline* (rules + ``--index``), with ``-j 1`` and ``-j 2``;
-3. times the baseline on the same documents: ftfy ``fix_text`` over every
+3. times the baseline on the same documents, in a fresh process of its own
+   whose peak RSS is measured as cleaner's is: ftfy ``fix_text`` of each
    document, then plain datasketch per-paragraph ``MinHash`` (word 5-gram
    shingles, 128 permutations) with ``MinHashLSH`` query + insert.  The
    full pipeline with ``-j 1``, the figure the target compares with the
@@ -221,16 +222,18 @@ def timed_api(corpus: Path, out: Path, config: str, jobs: int, index: Path | Non
     return timed([sys.executable, "-c", code])
 
 
-def timed(cmd: list[str]) -> dict:
+def timed(cmd: list[str], stdout: list[bytes] | None = None) -> dict:
     """Wall time and peak RSS (largest single process, and the whole process tree) of *cmd*.
 
     Both peaks are sampled from ``/proc`` every 0.25 s.  (``ru_maxrss`` is
     not used: on Linux a child forked from this process starts with this
-    process's resident size, which after the in-process baseline is large.)
+    process's resident size.)  With *stdout* given, the command's standard
+    output is appended to it when the command ends.
     """
     env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=REPO)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE if stdout is not None else subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env=env, cwd=REPO)
     peak = [0, 0]
     done = threading.Event()
 
@@ -242,11 +245,16 @@ def timed(cmd: list[str]) -> dict:
 
     th = threading.Thread(target=sample, daemon=True)
     th.start()
+    if stdout is not None:  # (read beside stderr: a full pipe would stop the command)
+        reader = threading.Thread(target=lambda: stdout.append(proc.stdout.read()), daemon=True)
+        reader.start()
     stderr = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - t0
     done.set()
     th.join()
+    if stdout is not None:
+        reader.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"run failed ({proc.returncode}): {stderr.decode()[-2000:]}")
@@ -255,21 +263,45 @@ def timed(cmd: list[str]) -> dict:
 
 
 def baseline(folder: Path, limit_bytes: int | None) -> dict:
-    """ftfy fix_text over every document + plain datasketch per-paragraph MinHash / MinHashLSH."""
+    """The baseline in a fresh process, timed like cleaner's runs (:func:`timed`: wall time and peak RSS).
+
+    The child runs :func:`baseline_work` and prints its figures as JSON;
+    its peak RSS is sampled from ``/proc`` as cleaner's is, so the two
+    memory figures compare.
+    """
+    code = (f"import json, sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import corpus; "
+            f"from pathlib import Path; "
+            f"print(json.dumps(corpus.baseline_work(Path({str(folder)!r}), {limit_bytes!r})))")
+    out: list[bytes] = []
+    run = timed([sys.executable, "-c", code], stdout=out)
+    return json.loads(out[0]) | {"max_process_rss_mb": run["max_process_rss_mb"], "process_seconds": run["seconds"]}
+
+
+def baseline_work(folder: Path, limit_bytes: int | None) -> dict:
+    """ftfy ``fix_text`` over every document + plain datasketch per-paragraph ``MinHash`` / ``MinHashLSH``.
+
+    Documents are read one at a time, as a plain per-document script
+    would, so the process holds the LSH index and one document, not the
+    corpus.  Each document is fixed, then its paragraphs signed, looked up
+    and inserted; the two parts are timed separately (``ftfy_seconds``,
+    ``dedup_seconds``: a few clock readings a document, next to about 7 ms
+    of work), and reading the files is not timed (nor counted in
+    ``cpu_seconds``).
+    """
     import ftfy
     from datasketch import MinHash, MinHashLSH
 
-    texts = list(iter_texts(folder, limit_bytes))
-    nbytes = sum(len(t.encode("utf-8")) for t in texts)
-    cpu0 = time.process_time()
-    t0 = time.perf_counter()
-    fixed = [ftfy.fix_text(t) for t in texts]
-    t_ftfy = time.perf_counter() - t0
-    t1 = time.perf_counter()
+    clock, cpu_clock = time.perf_counter, time.process_time
+    nbytes = 0
+    t_ftfy = t_dedup = cpu = 0.0
     lsh = MinHashLSH(threshold=0.8, num_perm=128)
     dup = 0
-    for d, t in enumerate(fixed):
-        for k, p in enumerate(x for x in t.split("\n") if x.strip()):
+    for d, t in enumerate(iter_texts(folder, limit_bytes)):
+        nbytes += len(t.encode("utf-8"))
+        c0, t0 = cpu_clock(), clock()
+        fixed = ftfy.fix_text(t)
+        t1 = clock()
+        for k, p in enumerate(x for x in fixed.split("\n") if x.strip()):
             words = re.findall(r"\w+", p.lower())
             if len(words) < 5:
                 continue
@@ -278,9 +310,12 @@ def baseline(folder: Path, limit_bytes: int | None) -> dict:
             if lsh.query(m):
                 dup += 1
             lsh.insert(f"{d}:{k}", m)
-    t_dedup = time.perf_counter() - t1
+        t2 = clock()
+        cpu += cpu_clock() - c0
+        t_ftfy += t1 - t0
+        t_dedup += t2 - t1
     return {"bytes": nbytes, "ftfy_seconds": t_ftfy, "dedup_seconds": t_dedup, "duplicate_paragraphs": dup,
-            "cpu_seconds": time.process_time() - cpu0}
+            "cpu_seconds": cpu}
 
 
 # ---------------------------------------------------------------------------
@@ -424,7 +459,8 @@ def main() -> None:
                                       "datasketch_mb_per_s": bmb / base["dedup_seconds"]}
         print(f"baseline on {bmb:.1f} MB: ftfy fix_text {bmb / base['ftfy_seconds']:.2f} MB/s, "
               f"datasketch per-paragraph MinHash+LSH {bmb / base['dedup_seconds']:.2f} MB/s, "
-              f"together {base_rate:.2f} MB/s ({bmb / base['cpu_seconds']:.2f} MB/CPU-s)")
+              f"together {base_rate:.2f} MB/s ({bmb / base['cpu_seconds']:.2f} MB/CPU-s); "
+              f"peak RSS {base['max_process_rss_mb']:.0f} MB")
         runs = {"full pipeline -j1": {
             "seconds": (full_before["seconds"] + full_after["seconds"]) / 2,
             "cpu_seconds": (full_before["cpu_seconds"] + full_after["cpu_seconds"]) / 2,
@@ -439,6 +475,10 @@ def main() -> None:
               "\nMB/CPU-s is throughput per busy core, comparable however loaded the machine is.")
         print(f"\n{'mode':<16}{'jobs':>5}{'seconds':>9}{'MB/s':>8}{'x base':>8}{'CPU s':>8}{'MB/CPU-s':>10}"
               f"{'RSS max proc':>14}{'RSS tree':>10}")
+        base_seconds = base["ftfy_seconds"] + base["dedup_seconds"]  # (its timed work: bmb MB, the first MB of the corpus)
+        print(f"{'baseline':<16}{1:>5}{base_seconds:>9.1f}{base_rate:>8.2f}{1.0:>8.1f}{base['cpu_seconds']:>8.1f}"
+              f"{bmb / max(base['cpu_seconds'], 1e-9):>10.2f}{base['max_process_rss_mb']:>12.0f}MB"
+              f"{base['max_process_rss_mb']:>8.0f}MB")
         for mode in modes:
             for jobs in (1, 2):
                 r = runs[f"{mode} -j{jobs}"]
