@@ -207,6 +207,22 @@ def _tree_rss(pid: int) -> tuple[int, int]:
     return total, largest
 
 
+def cleaner_build() -> str:
+    """Which build of cleaner the timed runs use: how many of its modules run compiled (setup.py)."""
+    code = ("import cleaner, importlib; from cleaner import _compiled; "
+            "[importlib.import_module(m) for m in _compiled.read_manifest()]; "
+            "c = _compiled.compiled_modules(); print(sum(c.values()), len(c))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
+                         env=dict(os.environ, PYTHONWARNINGS="ignore"))
+    try:
+        compiled, total = map(int, out.stdout.split())
+    except ValueError:
+        return f"unknown ({out.stderr.strip().splitlines()[-1:]})"
+    if not compiled:
+        return "pure Python (no compiled modules in use; see setup.py)"
+    return f"compiled with Cython: {compiled} of {total} modules with a compiled build in use (setup.py)"
+
+
 def timed_cli(args: list[str]) -> dict:
     """Run ``cleaner clean ARGS`` in a fresh process (see :func:`timed`)."""
     return timed([sys.executable, "-m", "cleaner", "clean", *args, "--progress", "off"])
@@ -405,6 +421,8 @@ def main() -> None:
     args = ap.parse_args()
     results: dict = {"cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()}
     print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f} (other work on the machine skews the figures)")
+    results["build"] = build = cleaner_build()
+    print(f"cleaner build: {build}")
 
     if not args.skip_speed:
         work = args.workdir or Path(tempfile.mkdtemp(prefix="cleaner-bench-"))

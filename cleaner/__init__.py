@@ -14,6 +14,10 @@ Typical use::
 
 __version__ = "0.1.0"
 
+from cleaner import _compiled  # noqa: E402  (first: it decides whether compiled modules are used)
+
+_compiled.install()
+
 from cleaner.engine import CleanResult, clean_text, restore_text  # noqa: E402
 
 __all__ = ["__version__", "CleanResult", "clean_text", "restore_text"]

@@ -427,7 +427,7 @@ def _count_with_kernels(k, text: str, bl: np.ndarray, cfg: dict[str, Any], vocab
     stop = None
     if lang is not None:
         kb, ke = tok_block[:nk], tok_entry[:nk]
-        bit = np.uint64(1 << list(cfg["languages"]).index(lang))
+        bit = np.left_shift(np.uint64(1), np.uint64(list(cfg["languages"]).index(lang)))
         stop = np.bincount(kb[(langs[ke] & bit) != 0], minlength=n)[:n]
     _, inverse, counts = np.unique(bhash, return_inverse=True, return_counts=True)
     return _Counts(words, letters, capitals, glue, sentence, counts[inverse] > 1, copyright, stop, block_kinds, lang,
