@@ -19,8 +19,8 @@ time proportional to one statement or calls into code that asks (a regular
 expression, an interpreted function).
 
 The rewrite only inserts text: every original line keeps its number (the
-check goes on the line of the statement it precedes, after a ``;``), so a
-traceback from the compiled module points at the line in the ``.py`` file.
+check goes just before the statement it precedes, on the same line, ending
+in ``;``), so a traceback from the compiled module points at the line in the ``.py`` file.
 Where a loop's first statement is compound, the check goes into that
 statement's header: ``if c:`` becomes ``if _cleaner_check_signals() == 0
 and (c):`` (likewise a nested ``while``), and a nested ``for y in z:``
