@@ -155,7 +155,8 @@ def test_a_current_build_is_left_to_python_unless_pure_python_is_asked(tmp_path)
     spec = _compiled.SourceFirst("pkgx", pkg, current, pure=True).find_spec("pkgx.mod")
     assert spec is not None and spec.origin == str(source)
     source.write_text("VALUE = 'edited'\n", encoding="utf-8")  # edited after the build
-    spec = _compiled.SourceFirst("pkgx", pkg, current, pure=False).find_spec("pkgx.mod")
+    with pytest.warns(RuntimeWarning, match="pkgx.mod: stale"):
+        spec = _compiled.SourceFirst("pkgx", pkg, current, pure=False).find_spec("pkgx.mod")
     assert spec is not None and spec.origin == str(source)
 
 
