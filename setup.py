@@ -33,6 +33,7 @@ every module from its source.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
@@ -92,6 +93,7 @@ def source_of(module: str) -> Path:
     return ROOT.joinpath(*module.split(".")).with_suffix(".py")
 
 
+@functools.lru_cache(maxsize=None)
 def _cooperative_module():
     """:mod:`cleaner._cooperative`, loaded from its file (importing ``cleaner`` needs its dependencies)."""
     spec = importlib.util.spec_from_file_location("_cleaner_cooperative", ROOT / "cleaner" / "_cooperative.py")

@@ -14,6 +14,7 @@ import os
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ from cleaner._cooperative import (CHECK, CHECK_NAME, CHECKED_NAME, TAIL, NotInst
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _compiled_list() -> tuple[str, ...]:
+def _compiled_list() -> tuple[tuple[str, ...], Callable[[str], Path]]:
     sys.path.insert(0, str(REPO))
     try:
         from setup import COMPILED, source_of  # noqa: E402  (the list the build compiles)
