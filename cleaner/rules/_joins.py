@@ -404,9 +404,28 @@ _SCANS = TextCache(shared=False)
 
 def _scan(text: str) -> Scan | None:
     """The kernel's candidates for *text*, or None when the kernel is not in use."""
-    if _kernel_state["module"] is None and _kernels(len(text)) is None:
+    if _kernel_state["module"] is None and _kernels(_new_chars(text)) is None:
         return None
     return _SCANS.get(text, _new_scan)  # (asked several times per text: no function made per call)
+
+
+#: The texts already counted towards KERNEL_AFTER (while the kernel is not
+#: loaded): every rule of a text, in every pass, asks for its scan, and a
+#: text counted each time made a run over a few short files (the seeds: 23 kB)
+#: look like 200 kB, and pay numba's import and the kernel's loading (half a
+#: second of the run's second) for texts the patterns scan faster.
+_COUNTED = TextCache()
+
+
+def _new_chars(text: str) -> int:
+    """``len(text)`` the first time *text* is asked about, then 0 (see :data:`_COUNTED`)."""
+    left = _COUNTED.get(text, _size_box)
+    size, left[0] = left[0], 0
+    return size
+
+
+def _size_box(text: str) -> list[int]:
+    return [len(text)]
 
 
 def _new_scan(text: str) -> Scan:
