@@ -40,6 +40,7 @@ from typing import Any
 
 from cleaner.model import Edit, Finding
 from cleaner.registry import Rule, RuleContext, _SetupClock, in_setup, setup_seconds
+from cleaner.textcache import release as release_long_text
 
 
 @dataclass
@@ -547,6 +548,8 @@ def run_rules(
                 state.run_passes()
     except RuleTimeout:  # the alarm fired between two rules
         state.timed_out(None)
+    finally:
+        release_long_text()  # (a cache's key of a long text: see cleaner.textcache)
     return state.result()
 
 

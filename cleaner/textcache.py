@@ -85,8 +85,27 @@ class TextCache:
         self.last = (None, None)
 
 
+#: The last long text keyed (:func:`_digest_key`) and its key: the rules ask
+#: the caches about the same version of a document dozens of times, and a
+#: digest of a text of megabytes read it each time (a fifth of the cleaning
+#: of a 4 MB document).  It keeps that one text alive only until the run that
+#: asked ends (:func:`release`, called by the engine) or another long text is
+#: keyed.
+_LONG: list = [None, None]
+
+
 def _digest_key(text: str) -> tuple[int, bytes]:
-    return len(text), hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    long = _LONG
+    if long[0] is text:
+        return long[1]
+    key = len(text), hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    long[0], long[1] = text, key
+    return key
+
+
+def release() -> None:
+    """Let go of the long text :func:`_digest_key` remembers (the end of a run: see :mod:`cleaner.engine`)."""
+    _LONG[0] = _LONG[1] = None
 
 
 @contextmanager
@@ -103,6 +122,7 @@ def holding(texts: int) -> Iterator[None]:
         yield
     finally:
         _HOLD[0] = before
+        release()
         for cache in list(_CACHES):
             items = cache.items
             if len(items) > max(cache.size, before):

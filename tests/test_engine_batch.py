@@ -208,6 +208,7 @@ def test_a_text_cache_keeps_no_long_text_alive_and_still_hits_an_equal_one(monke
     long_text = "guarantees.During the call " * 3
     before = sys.getrefcount(long_text)
     assert cache.get(long_text, lambda t: ["computed"]) == ["computed"]
+    textcache.release()  # (the end of a run: the digest of the text is no longer needed)
     assert sys.getrefcount(long_text) == before  # neither a key nor the last text asked about
     assert all(not isinstance(k, str) or len(k) <= 20 for k in cache.items)
     copy = "".join(["guarantees.During the call "] * 3)
@@ -216,6 +217,38 @@ def test_a_text_cache_keeps_no_long_text_alive_and_still_hits_an_equal_one(monke
     assert cache.get(other, lambda t: ["other"]) == ["other"]  # same length, other text: a miss
     short = "said.of the"
     assert cache.get(short, lambda t: ["short"]) == ["short"] and short in cache.items
+
+
+def test_a_long_text_is_digested_once_a_run_and_let_go_when_the_run_ends(monkeypatch):
+    import hashlib
+    import sys
+
+    from cleaner.engine import clean_text
+
+    digests = []
+    real = hashlib.blake2b
+
+    def blake2b(data, **kw):
+        digests.append(bytes(data))
+        return real(data, **kw)
+
+    monkeypatch.setattr(textcache, "KEEP_TEXT_CHARS", 200)
+    monkeypatch.setattr(textcache.hashlib, "blake2b", blake2b)
+    cache = textcache.TextCache()
+    long_text = "She said that the talks went well.During the call, he agreed. " * 10
+    for _ in range(5):
+        assert cache.get(long_text, lambda t: ["computed"]) == ["computed"]
+    assert len(digests) == 1  # the same text asked about again: its key is remembered
+    textcache.release()
+    assert cache.get(long_text, lambda t: ["again"]) == ["computed"] and len(digests) == 2  # keyed again
+    textcache.release()
+    before = sys.getrefcount(long_text)
+    digests.clear()
+    cleaned = clean_text(long_text, Config()).cleaned  # (the result, which holds the original, let go)
+    assert cleaned != long_text and digests
+    # Each version of the text is digested once, not once per question (dozens of rules ask).
+    assert len(digests) == len(set(digests))
+    assert sys.getrefcount(long_text) == before  # the run let go of it
 
 
 def test_clean_documents_fills_each_document_as_clean_document_does():

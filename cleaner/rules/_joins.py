@@ -1665,6 +1665,53 @@ def _proper_nouns(text: str) -> Counter[str]:
     return Counter(_PROPER.findall(_CASE_BOUNDARY.sub(r" \g<0>", text)))
 
 
+def _named_elsewhere(text: str, left: str, right: str, proper: Counter[str]) -> bool:
+    """Is *left* or *right* (two capitalised words glued in *text*) a name mentioned apart from the pair?
+
+    *proper* is :func:`_proper_nouns` of *text*.
+    """
+    if text.count(left) <= 1 and text.count(right) <= 1:
+        # Each part occurs once, in this token: the test below would say no
+        # (a part has no more mentions than it occurs, and the pair occurs here).
+        return False
+    # Mentions of each part outside this pair, glued or split ("Putin" elsewhere).
+    pair = _pair_mentions(text, left, right)
+    return not (proper[left] <= pair and proper[right] <= pair)
+
+
+def _pair_mentions(text: str, left: str, right: str) -> int:
+    """``len(re.findall(rf"\\b{left} ?{right}\\b", text))`` for two words of letters.
+
+    Found from the occurrences of *left* (``str.find``, at C speed) rather
+    than by a pattern that starts with ``\\b``, which is tried at every
+    position of the text: the rule asks once for each glued pair of
+    capitalised words, so on a long document (megabytes, hundreds of
+    pairs) the pattern made the rule quadratic.
+    """
+    find, startswith, n = text.find, text.startswith, len(text)
+    count = 0
+    p = find(left)
+    while p >= 0:
+        q = p + len(left)
+        if p == 0 or not _is_word_char(text[p - 1]):
+            e = -1
+            if q < n and text[q] == " " and startswith(right, q + 1):
+                e = q + 1 + len(right)
+            elif startswith(right, q):
+                e = q + len(right)
+            if e >= 0 and (e == n or not _is_word_char(text[e])):
+                count += 1
+                p = find(left, e)  # (matches do not overlap)
+                continue
+        p = find(left, p + 1)
+    return count
+
+
+def _is_word_char(c: str) -> bool:
+    """Does the pattern ``\\w`` match the character *c*?"""
+    return c.isalnum() or c == "_"
+
+
 @_per_text
 def find_case_joins(text: str) -> list[Join]:
     """A word glued to a capitalised one: ``thatThe``, ``PutinRussia``, ``theIrish-American``.
@@ -1688,6 +1735,7 @@ def find_case_joins(text: str) -> list[Join]:
         model = word_model(document_language(text)) if not looks_english(text) else None
         return _case_joins_in(text, model) if model is not None else out
     proper: Counter[str] | None = None
+    names: dict[str, bool] = {}  # token -> _named_elsewhere of its two parts
     fw = function_words()
     for m in case:
         token = m.group()
@@ -1718,16 +1766,14 @@ def find_case_joins(text: str) -> list[Join]:
             if not (fr or fl) and (left.lower() in compound_prefixes() or right.lower() in compound_suffixes()):
                 continue
             if not (fr or fl):
-                if text.count(left) <= 1 and text.count(right) <= 1:
-                    # Each part occurs once, in this token: the test below would skip it
-                    # (a part has no more mentions than it occurs, and the pair occurs here).
+                # (one answer a token, however often it occurs: each question reads the whole text)
+                named = names.get(token)
+                if named is None:
+                    if proper is None:
+                        proper = _proper_nouns(text)
+                    named = names[token] = _named_elsewhere(text, left, right, proper)
+                if not named:
                     continue
-                if proper is None:
-                    proper = _proper_nouns(text)
-                # Mentions of each part outside this pair, glued or split ("Putin" elsewhere).
-                pair = len(re.findall(rf"\b{left} ?{right}\b", text))
-                if proper[left] <= pair and proper[right] <= pair:
-                    continue  # neither part is a name mentioned elsewhere
         out.append(Join(m.start() + b, "case", left, right, cut=True,
                         reason=f"glued words {token} -> {left} {right}"))
     for m in single:

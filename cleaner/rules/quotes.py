@@ -975,15 +975,31 @@ def _quote_paragraph(text: str, s: int, e: int, qm: QuoteMarks, starts: list[int
     return next(islice(_NORM.finditer(text[s:e].lower()), 5, None), None) is not None
 
 
-def _mostly_in(shingles: set[tuple[str, ...]], body_words: str) -> bool:
-    """Are at least half of *shingles* in the body (`` w1 … w5 `` substrings of *body_words*)?
+#: A body whose words (:func:`_body_words`) are longer than this is looked up
+#: through the set of its shingles, made once, rather than by substring
+#: searches: each search reads the body, and a long document (megabytes) has
+#: hundreds of quoted paragraphs to look up, which made Q004 quadratic.
+BODY_SET_CHARS = 100_000
 
-    Stops as soon as the answer is known.
+
+def _body_lookup(body_words: str) -> str | set[tuple[str, ...]]:
+    """What :func:`_mostly_in` looks shingles up in: *body_words*, or for a long body the set of its shingles."""
+    return _shingles(body_words.split()) if len(body_words) > BODY_SET_CHARS else body_words
+
+
+def _mostly_in(shingles: set[tuple[str, ...]], body: str | set[tuple[str, ...]]) -> bool:
+    """Are at least half of *shingles* in the body?
+
+    *body* is the body's words as `` w1 … wn `` (:func:`_body_words`; a
+    shingle is in the body when `` w1 … w5 `` is a substring), or the set of
+    the body's shingles (the same answers).  Stops as soon as the answer is
+    known.
     """
     n = len(shingles)
     hits = misses = 0
+    words = isinstance(body, str)
     for w in shingles:
-        if f" {' '.join(w)} " in body_words:
+        if (f" {' '.join(w)} " in body) if words else (w in body):
             hits += 1
             if 2 * hits >= n:
                 return True
@@ -1072,7 +1088,7 @@ def find_orphans(text: str) -> tuple[list[Orphan], list[tuple[int, int]]]:
     for i in quoted:
         cand[i] = True
     body = [p for p, c in zip(paras, cand) if not c]
-    body_words: str | None = None  # made when first needed
+    body_words: str | set[tuple[str, ...]] | None = None  # made when first needed
     orphans = []
     for k, i in enumerate(quoted):
         s, e = paras[i]
@@ -1086,7 +1102,7 @@ def find_orphans(text: str) -> tuple[list[Orphan], list[tuple[int, int]]]:
         if not sh:
             continue
         if body_words is None:
-            body_words = _body_words(text, paras, cand)
+            body_words = _body_lookup(_body_words(text, paras, cand))
         if _mostly_in(sh, body_words):
             continue
         inner = text[s + 1 : e].rstrip(DOUBLE_MARKS + " ")
