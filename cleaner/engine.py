@@ -674,7 +674,7 @@ class _BatchRun:
         findings_only, code = r.fix == "none", r.code
         now = perf_counter()
         for state in active:
-            if state.stopped or state.seen[k] is state.current or (findings_only and code in state.settled):
+            if state.stopped or state.seen[k] == state.version or (findings_only and code in state.settled):
                 continue  # (run_rule would skip it too: no need to start its clock)
             used, setup_used = state.used, state.setup_used
             if used - setup_used >= limit:
@@ -724,7 +724,10 @@ class _PassState:
         # RuleContext(doc_id, options, corpus, metadata), positionally: 21 calls a document add up.
         metadata = self.metadata
         self.contexts = [RuleContext(doc_id, o, corpus, metadata) for o in options]
-        self.seen: list[str | None] = [None] * len(rules)  # the text each rule last ran on
+        # The version of the text each rule last ran on (-1: none yet): a number, not the text, so that
+        # the versions rules saw are not all kept alive (a document of megabytes has a dozen).
+        self.seen: list[int] = [-1] * len(rules)
+        self.version = 0  # of ``current``: one more each time a rule's edits make a new text
         self.settled: set[str] = set()  # rules whose findings are settled
         self.running: Rule | None = None
         self.omap: OffsetMap | None = None  # of some composite list; see offset_map()
@@ -822,14 +825,14 @@ class _PassState:
         seen, settled, time_limit = self.seen, self.settled, self.time_limit
         while True:
             current = self.current
-            if seen[k] is current or (settled and r.fix == "none" and r.code in settled):
+            if seen[k] == self.version or (settled and r.fix == "none" and r.code in settled):
                 return
             # (the wall-clock time first, against one number: set-up only takes time off it)
             if time_limit is not None and time.perf_counter() >= self.started + time_limit \
                     and self.elapsed() >= time_limit:
                 self.out_of_time(r)
                 return
-            seen[k] = current
+            seen[k] = self.version
             self.running = r
             try:
                 out = r.function(current, self.contexts[k])
@@ -861,10 +864,12 @@ class _PassState:
         for e in new:
             if e.metadata:
                 self.metadata.update(e.metadata)
-                seen[:] = [None] * len(seen)  # rules may read the metadata: none has seen this state
+                seen[:] = [-1] * len(seen)  # rules may read the metadata: none has seen this state
         self.composite = compose(self.text, self.composite, current, new, r, self.omap)
         self.current = changed = apply_edits(current, new)
-        seen[k] = None if changed != current else current
+        if changed is not current:
+            self.version += 1
+        seen[k] = self.version if changed is current else -1  # (an equal new text: run again, as before)
         self.changer = r
         return r.repeat and len(changed) < len(current)
 

@@ -57,22 +57,26 @@ def test_case_joins_weigh_each_glued_token_once(monkeypatch):
     assert [(j.left, j.right) for j in joins if j.left == "Putin"] == [("Putin", "Russia")] * 40
 
 
-def test_long_bodies_are_looked_up_in_a_set_with_the_same_answers(monkeypatch):
+def test_long_bodies_are_read_in_pieces_with_the_same_answers(monkeypatch):
     rnd = random.Random(3)
     vocab = ["a", "b", "the", "said", "x1"]
     for _ in range(1500):
-        body = [rnd.choice(vocab) for _ in range(rnd.randrange(20))]
-        quote = [rnd.choice(vocab) for _ in range(rnd.randrange(12))]
-        sh = quotes._shingles(quote)
-        if not sh:
-            continue
+        body = [rnd.choice(vocab) for _ in range(rnd.randrange(40))]
+        quotes_ = [quotes._shingles([rnd.choice(vocab) for _ in range(rnd.randrange(12))]) for _ in range(3)]
+        quotes_ = [sh for sh in quotes_ if sh]
         words = " " + " ".join(body) + " "
         monkeypatch.setattr(quotes, "BODY_SET_CHARS", 10**9)
-        as_text = quotes._body_lookup(words)
-        monkeypatch.setattr(quotes, "BODY_SET_CHARS", 0)
-        as_set = quotes._body_lookup(words)
-        assert isinstance(as_text, str) and isinstance(as_set, set)
-        assert quotes._mostly_in(sh, as_text) == quotes._mostly_in(sh, as_set)
+        as_text = quotes._body_lookup(words, quotes_)
+        size = rnd.choice([0, 1, 3, 7, 20])  # (pieces of a few words)
+        monkeypatch.setattr(quotes, "BODY_SET_CHARS", size)
+        as_set = quotes._body_lookup(words, quotes_)
+        assert as_text == words
+        if len(words) <= size:
+            assert as_set == words  # a short body is searched
+            continue
+        assert as_set == {w for sh in quotes_ for w in sh} & quotes._shingles(body)
+        for sh in quotes_:
+            assert quotes._mostly_in(sh, as_text) == quotes._mostly_in(sh, as_set)
 
 
 def test_a_long_document_gets_the_edits_and_findings_of_the_plain_lookups(monkeypatch, seeds_dir):
@@ -95,3 +99,22 @@ def test_a_long_document_gets_the_edits_and_findings_of_the_plain_lookups(monkey
     assert [(f.start, f.end, f.code, f.message) for f in fast.findings] == \
         [(f.start, f.end, f.code, f.message) for f in plain.findings]
     assert any(f.code == "Q004" for f in fast.findings)
+
+
+def test_a_long_text_is_scanned_in_pieces_with_the_same_candidates(monkeypatch):
+    """The joins kernel's lists for a text scanned in pieces (each ending after a line break) are the whole text's."""
+    np = pytest.importorskip("numpy")
+    if J._kernels(0) is None:
+        monkeypatch.setitem(J._kernel_state, "seen", J.KERNEL_AFTER)
+        if J._kernels(0) is None:
+            pytest.skip("numba kernel not available")
+    rnd = random.Random(5)
+    tricky = PIECES + ["said. of", "Russia.\"Biden", "was...to", "they’refor", "CONCEPTVolkswagen", "AB" * 3,
+                       "thatThe", "4) x", "(7%).The", "ужина.А", "\n\n", "\n", "’’", "\"", "…", "1 tsp.Meal"]
+    for _ in range(40):
+        text = "".join(rnd.choice(tricky) for _ in range(rnd.randrange(200, 3000)))
+        monkeypatch.setattr(J, "SCAN_PIECE_CHARS", 10**9)
+        whole = J._candidates(text)
+        for size in (1, 37, 500, 2500):
+            monkeypatch.setattr(J, "SCAN_PIECE_CHARS", size)
+            assert np.array_equal(J._candidates(text), whole), (size, text[:80])

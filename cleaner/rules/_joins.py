@@ -441,11 +441,48 @@ def _new_scan(text: str) -> Scan:
 _FOUND = TextCache()
 
 
+#: A text longer than this is scanned a piece at a time (see :func:`_candidates`).
+SCAN_PIECE_CHARS = 1 << 20
+
+
 def _candidates(text: str, kernels=None):
     """The kernel's :func:`~cleaner.rules._joins_kernels.candidates` of *text*, all of them (*want* 15:
-    the sentence and case candidates, the unknown words and the marker scores of the first sample)."""
+    the sentence and case candidates, the unknown words and the marker scores of the first sample).
+
+    The kernel's working arrays take about 70 bytes a character, so a text
+    of more than :data:`SCAN_PIECE_CHARS` characters is scanned in pieces
+    of about that size, each ending just after a line break, and their
+    lists are joined (positions moved by the piece's start).  Nothing the
+    kernel checks reaches past a line break but to see that it is not a
+    letter, a quote or a mark, as neither the end of a piece nor the space
+    assumed before its start is: the lists are those of the whole text
+    (``tests/test_long_documents.py``).
+    """
     kernels = kernels or _kernel_state["module"]
-    return kernels.candidates(_code_points(text), 15, LANGUAGE_SAMPLES[0], *_kernel_tables())
+    tables = _kernel_tables()
+    if len(text) <= SCAN_PIECE_CHARS:
+        return kernels.candidates(_code_points(text), 15, LANGUAGE_SAMPLES[0], *tables)
+    import numpy as np
+
+    pieces = []
+    start = 0
+    while start < len(text):
+        # (the first piece holds the language sample; 0: no line break left, the rest is the last piece)
+        cut = text.find("\n", start + max(SCAN_PIECE_CHARS, 0 if pieces else LANGUAGE_SAMPLES[0])) + 1
+        end = cut if cut > 0 else len(text)
+        pieces.append((start, kernels.candidates(_code_points(text[start:end]), 15 if not pieces else 7,
+                                                 LANGUAGE_SAMPLES[0], *tables)))
+        start = end
+    head = 7 + _n_languages() + 1  # the lists' lengths, the marker scores, the word count (the first piece's)
+    lists = []
+    for kind in range(7):
+        parts = []
+        for at, found in pieces:
+            offset = head + int(found[:kind].sum())
+            parts.append(found[offset : offset + found[kind]] + at)
+        lists.append(np.concatenate(parts))
+    first = pieces[0][1]
+    return np.concatenate([np.array([len(x) for x in lists], dtype=first.dtype), first[7:head], *lists])
 
 
 _LANGUAGE = TextCache(shared=False)  # (asked while a rule finds the joins of one text: see TextCache)

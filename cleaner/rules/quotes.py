@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
@@ -975,16 +976,30 @@ def _quote_paragraph(text: str, s: int, e: int, qm: QuoteMarks, starts: list[int
     return next(islice(_NORM.finditer(text[s:e].lower()), 5, None), None) is not None
 
 
-#: A body whose words (:func:`_body_words`) are longer than this is looked up
-#: through the set of its shingles, made once, rather than by substring
-#: searches: each search reads the body, and a long document (megabytes) has
-#: hundreds of quoted paragraphs to look up, which made Q004 quadratic.
+#: A body whose words (:func:`_body_words`) are longer than this is not
+#: searched once for each shingle: each search reads the body, and a long
+#: document (megabytes) has hundreds of quoted paragraphs to look up, which
+#: made Q004 quadratic.  Its shingles are read once instead, a piece of about
+#: this size at a time, and only those asked about are kept.
 BODY_SET_CHARS = 100_000
 
 
-def _body_lookup(body_words: str) -> str | set[tuple[str, ...]]:
-    """What :func:`_mostly_in` looks shingles up in: *body_words*, or for a long body the set of its shingles."""
-    return _shingles(body_words.split()) if len(body_words) > BODY_SET_CHARS else body_words
+def _body_lookup(body_words: str, asked: Iterable[set[tuple[str, ...]]]) -> str | set[tuple[str, ...]]:
+    """What :func:`_mostly_in` looks shingles up in: *body_words*, or for a long body those of the shingles *asked* it holds."""
+    if len(body_words) <= BODY_SET_CHARS:
+        return body_words
+    wanted = set().union(*asked)
+    found: set[tuple[str, ...]] = set()
+    carry: list[str] = []  # the last four words of the piece before: a shingle may span two pieces
+    start, n = 0, len(body_words)
+    while start < n:
+        end = body_words.find(" ", start + BODY_SET_CHARS + 1)  # (words are separated by one space)
+        end = n if end < 0 else end
+        words = carry + body_words[start:end].split()
+        found.update(wanted.intersection(zip(words, words[1:], words[2:], words[3:], words[4:])))
+        carry = words[-4:]
+        start = end
+    return found
 
 
 def _mostly_in(shingles: set[tuple[str, ...]], body: str | set[tuple[str, ...]]) -> bool:
@@ -1088,8 +1103,7 @@ def find_orphans(text: str) -> tuple[list[Orphan], list[tuple[int, int]]]:
     for i in quoted:
         cand[i] = True
     body = [p for p, c in zip(paras, cand) if not c]
-    body_words: str | set[tuple[str, ...]] | None = None  # made when first needed
-    orphans = []
+    asked = []  # (paragraph, leading, shingles) of each quotation to look for in the body
     for k, i in enumerate(quoted):
         s, e = paras[i]
         leading = k == i  # part of the block of quotations at the top: every paragraph before is one
@@ -1097,14 +1111,17 @@ def find_orphans(text: str) -> tuple[list[Orphan], list[tuple[int, int]]]:
             ps, pe = paras[i - 1]
             if text[pe - 1] == ":" or index.marks_of(i - 1).unmatched_open:
                 continue  # the quotation of a lead-in, or a multi-paragraph quotation
-        words = _NORM.findall(text[s:e].lower())
-        sh = _shingles(words)
-        if not sh:
+        sh = _shingles(_NORM.findall(text[s:e].lower()))
+        if sh:
+            asked.append((i, leading, sh))
+    if not asked:
+        return [], body
+    in_body = _body_lookup(_body_words(text, paras, cand), (sh for _, _, sh in asked))
+    orphans = []
+    for i, leading, sh in asked:
+        if _mostly_in(sh, in_body):
             continue
-        if body_words is None:
-            body_words = _body_lookup(_body_words(text, paras, cand))
-        if _mostly_in(sh, body_words):
-            continue
+        s, e = paras[i]
         inner = text[s + 1 : e].rstrip(DOUBLE_MARKS + " ")
         first = next((ch for ch in inner if ch.isalpha()), "")
         orphans.append(Orphan(s, e, leading, first.isupper(), inner.endswith((".", "!", "?", "…"))))
