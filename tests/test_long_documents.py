@@ -65,10 +65,10 @@ def test_long_bodies_are_read_in_pieces_with_the_same_answers(monkeypatch):
         quotes_ = [quotes._shingles([rnd.choice(vocab) for _ in range(rnd.randrange(12))]) for _ in range(3)]
         quotes_ = [sh for sh in quotes_ if sh]
         words = " " + " ".join(body) + " "
-        monkeypatch.setattr(quotes, "BODY_SET_CHARS", 10**9)
+        monkeypatch.setattr(quotes, "LONG_BODY_CHARS", 10**9)
         as_text = quotes._body_lookup(words, quotes_)
         size = rnd.choice([0, 1, 3, 7, 20])  # (pieces of a few words)
-        monkeypatch.setattr(quotes, "BODY_SET_CHARS", size)
+        monkeypatch.setattr(quotes, "LONG_BODY_CHARS", size)
         as_set = quotes._body_lookup(words, quotes_)
         assert as_text == words
         if len(words) <= size:
@@ -89,7 +89,7 @@ def test_a_long_document_gets_the_edits_and_findings_of_the_plain_lookups(monkey
         return len(re.findall(rf"\b{left} ?{right}\b", text))
 
     monkeypatch.setattr(J, "_pair_mentions", plain_pair)
-    monkeypatch.setattr(quotes, "BODY_SET_CHARS", 10**12)
+    monkeypatch.setattr(quotes, "LONG_BODY_CHARS", 10**12)
     for cache in (J._SCANS, J._FOUND, J._LANGUAGE, quotes._ANALYSES, quotes._CUTS):
         cache.clear()
     plain = clean_text(text + "", config)

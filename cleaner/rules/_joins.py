@@ -452,10 +452,11 @@ def _candidates(text: str, kernels=None):
     The kernel's working arrays take about 70 bytes a character, so a text
     of more than :data:`SCAN_PIECE_CHARS` characters is scanned in pieces
     of about that size, each ending just after a line break, and their
-    lists are joined (positions moved by the piece's start).  Nothing the
-    kernel checks reaches past a line break but to see that it is not a
-    letter, a quote or a mark, as neither the end of a piece nor the space
-    assumed before its start is: the lists are those of the whole text
+    lists are joined (positions moved by the piece's start).  The kernel
+    looks a few characters around each one, and across a line break it only
+    asks whether a character is a letter, a quote or a mark: the line break,
+    the end of a piece and the space assumed before a piece's start are
+    none of these, so the pieces give the lists of the whole text
     (``tests/test_long_documents.py``).
     """
     kernels = kernels or _kernel_state["module"]

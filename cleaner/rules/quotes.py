@@ -981,19 +981,19 @@ def _quote_paragraph(text: str, s: int, e: int, qm: QuoteMarks, starts: list[int
 #: document (megabytes) has hundreds of quoted paragraphs to look up, which
 #: made Q004 quadratic.  Its shingles are read once instead, a piece of about
 #: this size at a time, and only those asked about are kept.
-BODY_SET_CHARS = 100_000
+LONG_BODY_CHARS = 100_000
 
 
 def _body_lookup(body_words: str, asked: Iterable[set[tuple[str, ...]]]) -> str | set[tuple[str, ...]]:
     """What :func:`_mostly_in` looks shingles up in: *body_words*, or for a long body those of the shingles *asked* it holds."""
-    if len(body_words) <= BODY_SET_CHARS:
+    if len(body_words) <= LONG_BODY_CHARS:
         return body_words
     wanted = set().union(*asked)
     found: set[tuple[str, ...]] = set()
     carry: list[str] = []  # the last four words of the piece before: a shingle may span two pieces
     start, n = 0, len(body_words)
     while start < n:
-        end = body_words.find(" ", start + BODY_SET_CHARS + 1)  # (words are separated by one space)
+        end = body_words.find(" ", start + LONG_BODY_CHARS + 1)  # (words are separated by one space)
         end = n if end < 0 else end
         words = carry + body_words[start:end].split()
         found.update(wanted.intersection(zip(words, words[1:], words[2:], words[3:], words[4:])))
@@ -1007,8 +1007,8 @@ def _mostly_in(shingles: set[tuple[str, ...]], body: str | set[tuple[str, ...]])
 
     *body* is the body's words as `` w1 … wn `` (:func:`_body_words`; a
     shingle is in the body when `` w1 … w5 `` is a substring), or the set of
-    the body's shingles (the same answers).  Stops as soon as the answer is
-    known.
+    the shingles asked about that the body holds (:func:`_body_lookup`).
+    Stops as soon as the answer is known.
     """
     n = len(shingles)
     hits = misses = 0
