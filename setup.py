@@ -23,9 +23,16 @@ tests compare its output with the pure-Python modules' byte for byte.
 * A module that fails to compile is left out (``optional=True``); the
   others are used.
 
+A few modules have a ``.pxd`` file beside them (``cleaner/engine.pxd``):
+Cython's "augmenting" declarations, which give the compiled build C types
+for the classes and locals of the hottest loops (an instance's fields as a
+C struct instead of a dictionary) without changing the ``.py``, which the
+pure-Python package runs as it is.  The ``.pxd`` is copied beside the
+rewritten source.
+
 The build writes ``cleaner/_compiled.json``: each compiled module and the
-SHA-256 of the source it was compiled from.  At import, a module whose
-``.py`` no longer matches (edited after an editable install) is imported
+SHA-256 of the source it was compiled from (its ``.py`` and ``.pxd``).  At
+import, a module whose source no longer matches (edited after an editable install) is imported
 from its source instead, so an edit is never hidden by a stale build
 (:mod:`cleaner._compiled`); ``CLEANER_PURE_PYTHON=1`` at run time imports
 every module from its source.
@@ -93,6 +100,17 @@ def source_of(module: str) -> Path:
     return ROOT.joinpath(*module.split(".")).with_suffix(".py")
 
 
+def source_digest(module: str) -> str:
+    """What the manifest records for *module*: as :func:`cleaner._compiled.source_digest` computes it
+    (the ``.py`` and, if there is one, the ``.pxd`` that declares C types for its compiled build)."""
+    source = source_of(module)
+    digest = hashlib.sha256(source.read_bytes())
+    declarations = source.with_suffix(".pxd")
+    if declarations.is_file():
+        digest.update(b"\0pxd\0" + declarations.read_bytes())
+    return digest.hexdigest()
+
+
 @functools.lru_cache(maxsize=None)
 def _cooperative_module():
     """:mod:`cleaner._cooperative`, loaded from its file (importing ``cleaner`` needs its dependencies)."""
@@ -115,6 +133,12 @@ def cooperative_copy(module: str, target: Path = COOPERATIVE_DIR) -> Path:
     text = cooperative.cooperative_source(source.read_text(encoding="utf-8"), str(source))
     if not out.exists() or out.read_text(encoding="utf-8") != text:  # (unchanged: Cython need not run again)
         out.write_text(text, encoding="utf-8")
+    pxd, pxd_out = source.with_suffix(".pxd"), out.with_suffix(".pxd")
+    if pxd.exists():  # (C declarations for the compiled build, beside the source Cython reads)
+        if not pxd_out.exists() or pxd_out.read_bytes() != pxd.read_bytes():
+            pxd_out.write_bytes(pxd.read_bytes())
+    elif pxd_out.exists():
+        pxd_out.unlink()
     return out
 
 
@@ -147,7 +171,7 @@ class BuildExt(build_ext):
         built = {}
         for ext in self.extensions:
             if Path(self.get_ext_fullpath(ext.name)).exists():
-                built[ext.name] = hashlib.sha256(source_of(ext.name).read_bytes()).hexdigest()
+                built[ext.name] = source_digest(ext.name)
         manifest = Path(self.get_ext_fullpath("cleaner.engine")).parent / "_compiled.json"
         manifest.parent.mkdir(parents=True, exist_ok=True)
         manifest.write_text(json.dumps(built, indent=1, sort_keys=True) + "\n", encoding="utf-8")

@@ -51,7 +51,12 @@ def read_manifest(path: Path = MANIFEST) -> dict[str, str]:
 
 
 def source_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """SHA-256 of the module's source *path*, and of its ``.pxd`` declarations beside it if it has any."""
+    digest = hashlib.sha256(path.read_bytes())
+    declarations = path.with_suffix(".pxd")
+    if declarations.is_file():
+        digest.update(b"\0pxd\0" + declarations.read_bytes())
+    return digest.hexdigest()
 
 
 def _has_extension(source: Path) -> bool:

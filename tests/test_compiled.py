@@ -174,3 +174,45 @@ def test_a_missing_or_broken_manifest_reads_as_empty(tmp_path):
     assert _compiled.read_manifest(tmp_path / "bad.json") == {}
     (tmp_path / "list.json").write_text("[1, 2]", encoding="utf-8")
     assert _compiled.read_manifest(tmp_path / "list.json") == {}
+
+
+def test_an_edited_pxd_makes_the_build_stale(tmp_path):
+    """The manifest vouches for a module's ``.py`` and its ``.pxd``: editing either one is a stale build."""
+    pkg, source = _fake_package(tmp_path)
+    plain = _compiled.source_digest(source)
+    declarations = source.with_suffix(".pxd")
+    declarations.write_text("cdef class Thing:\n    cdef public object x\n", encoding="utf-8")
+    with_pxd = _compiled.source_digest(source)
+    assert with_pxd != plain
+    current = {"pkgx.mod": with_pxd}
+    assert _compiled.SourceFirst("pkgx", pkg, current, pure=False).find_spec("pkgx.mod") is None
+    declarations.write_text("cdef class Thing:\n    cdef public double x\n", encoding="utf-8")
+    with pytest.warns(RuntimeWarning, match="pkgx.mod: stale"):
+        spec = _compiled.SourceFirst("pkgx", pkg, current, pure=False).find_spec("pkgx.mod")
+    assert spec is not None and spec.origin == str(source)
+
+
+def test_the_setup_script_records_the_same_digest_as_the_import_check():
+    sys.path.insert(0, str(REPO))
+    try:
+        import setup  # noqa: E402
+    finally:
+        sys.path.remove(str(REPO))
+    for module in ("cleaner.engine", "cleaner.batch"):
+        source = REPO.joinpath(*module.split(".")).with_suffix(".py")
+        assert setup.source_digest(module) == _compiled.source_digest(source)
+    assert REPO.joinpath("cleaner", "engine.pxd").is_file()  # (so the first of the two has declarations)
+
+
+def test_the_compiled_engine_keeps_a_documents_state_in_c_fields():
+    """cleaner/engine.pxd took effect: the per-document state is an extension type (fields, no __dict__)."""
+    from cleaner import engine
+
+    if not _compiled.compiled_modules().get("cleaner.engine"):
+        pytest.skip("the engine runs from its source here")
+    state = engine._PassState("text", [], "doc", [], {}, None, 1.0, 1)
+    assert not hasattr(state, "__dict__")
+    with pytest.raises(AttributeError):
+        state.not_a_field = 1
+    state.used = 2  # (a double field takes an int, as the Python attribute did)
+    assert state.used == 2.0 and isinstance(state.used, float)
