@@ -10,7 +10,7 @@ cimport cython
 
 cdef class _PassState:
     cdef public object text, current, composite, findings, metadata, rules, time_limit, severities
-    cdef public object contexts, seen, settled, running, omap, found, before, changer
+    cdef public object contexts, seen, settled, running, omap, found, before, changer, doc_id, options, corpus
     cdef public Py_ssize_t max_passes, passes, version
     cdef public double started, setup_before, used, setup_used
     cdef public bint stopped

@@ -721,9 +721,11 @@ class _PassState:
         self.stopped = False
         self.changer: Rule | None = None
         self.severities = severities
-        # RuleContext(doc_id, options, corpus, metadata), positionally: 21 calls a document add up.
-        metadata = self.metadata
-        self.contexts = [RuleContext(doc_id, o, corpus, metadata) for o in options]
+        # Each rule's RuleContext is made when the rule first runs on the text (see run_rule): made
+        # then, it is in the processor's cache when the rule reads it (made here, a batch's texts'
+        # contexts had been pushed out by the time each rule came to them).
+        self.doc_id, self.options, self.corpus = doc_id, options, corpus
+        self.contexts = [None] * len(rules)
         # The version of the text each rule last ran on (-1: none yet): a number, not the text, so that
         # the versions rules saw are not all kept alive (a document of megabytes has a dozen).
         self.seen: list[int] = [-1] * len(rules)
@@ -835,7 +837,10 @@ class _PassState:
             seen[k] = self.version
             self.running = r
             try:
-                out = r.function(current, self.contexts[k])
+                context = self.contexts[k]
+                if context is None:  # (positionally: RuleContext(doc_id, options, corpus, metadata))
+                    context = self.contexts[k] = RuleContext(self.doc_id, self.options[k], self.corpus, self.metadata)
+                out = r.function(current, context)
                 if out:  # most calls find nothing: an empty list or None
                     new, rule_found = _clean_rule_output(out, current)
                 self.running = None
