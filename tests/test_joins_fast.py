@@ -38,6 +38,11 @@ def corpus() -> list[str]:
     ]
     texts += ["".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 400))) for _ in range(300)]
     texts += ["CONCEPTVolkswagen is here", "thatThe", "Zelenskiy", "aB", "ÀÉ", ".A", "4) x", "x"]
+    # Where the kernel skips its sentence checks (a mark before a space or a line break, a character
+    # outside ASCII but ” and …) and where it must not: next to them, the same marks glued.
+    texts += ["ужина.А и", "слово”Слово", "слово… Слово", "слово…Слово", "Russia.”Biden", "said”“The", "x,\ny",
+              "said. of the", "said.\nof", "it?\nThe", "да.\nНет", "été.Été", "été, Été", "9)\nx", "3a\nb",
+              "(Он)Она", "[한]국", "x:\n1", "x: 1", "pre-war.The", "naïve.The", "café…Then", "é”“É"]
     return texts
 
 
