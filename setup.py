@@ -41,7 +41,6 @@ every module from its source.
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib.util
 import json
 import os
@@ -101,20 +100,16 @@ def source_of(module: str) -> Path:
 
 
 def source_digest(module: str) -> str:
-    """What the manifest records for *module*: as :func:`cleaner._compiled.source_digest` computes it
-    (the ``.py`` and, if there is one, the ``.pxd`` that declares C types for its compiled build)."""
-    source = source_of(module)
-    digest = hashlib.sha256(source.read_bytes())
-    declarations = source.with_suffix(".pxd")
-    if declarations.is_file():
-        digest.update(b"\0pxd\0" + declarations.read_bytes())
-    return digest.hexdigest()
+    """What the manifest records for *module* (:func:`cleaner._compiled.source_digest` of its source:
+    the ``.py`` and, if there is one, the ``.pxd`` that declares C types for its compiled build)."""
+    return _package_module("_compiled").source_digest(source_of(module))
 
 
 @functools.lru_cache(maxsize=None)
-def _cooperative_module():
-    """:mod:`cleaner._cooperative`, loaded from its file (importing ``cleaner`` needs its dependencies)."""
-    spec = importlib.util.spec_from_file_location("_cleaner_cooperative", ROOT / "cleaner" / "_cooperative.py")
+def _package_module(name: str):
+    """``cleaner.<name>``, a module that needs only the standard library, loaded from its file
+    (importing ``cleaner`` needs its dependencies, which a build may not have yet)."""
+    spec = importlib.util.spec_from_file_location(f"_cleaner_{name}", ROOT / "cleaner" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -122,7 +117,7 @@ def _cooperative_module():
 
 def cooperative_copy(module: str, target: Path = COOPERATIVE_DIR) -> Path:
     """Write *module*'s source with its signal checks under *target* (and the packages' ``__init__.py``); its path."""
-    cooperative = _cooperative_module()
+    cooperative = _package_module("_cooperative")
     source = source_of(module)
     out = target.joinpath(*module.split(".")).with_suffix(".py")
     for depth in range(1, len(module.split("."))):
