@@ -32,8 +32,8 @@ rewritten source.
 
 The build writes ``cleaner/_compiled.json``: each compiled module and the
 SHA-256 of the source it was compiled from (its ``.py`` and ``.pxd``).  At
-import, a module whose source no longer matches (edited after an editable install) is imported
-from its source instead, so an edit is never hidden by a stale build
+import, a module whose source no longer matches (edited after an editable
+install) is imported from its source instead, so an edit is never hidden by a stale build
 (:mod:`cleaner._compiled`); ``CLEANER_PURE_PYTHON=1`` at run time imports
 every module from its source.
 """

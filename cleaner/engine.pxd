@@ -15,7 +15,7 @@ cdef class _PassState:
     cdef public double started, setup_before, used, setup_used
     cdef public bint stopped
 
-    @cython.locals(seen=list, version=Py_ssize_t)
+    @cython.locals(seen=list)
     cpdef run_rule(self, Py_ssize_t k)
 
 
