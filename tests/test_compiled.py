@@ -216,3 +216,85 @@ def test_the_compiled_engine_keeps_a_documents_state_in_c_fields():
         state.not_a_field = 1
     state.used = 2  # (a double field takes an int, as the Python attribute did)
     assert state.used == 2.0 and isinstance(state.used, float)
+
+
+def _source_module(module: str, monkeypatch):
+    """*module* loaded from its ``.py`` under another name: the pure-Python functions beside the compiled ones.
+
+    Its rules register in a registry of their own (the real one has them already).
+    """
+    import importlib.util
+
+    from cleaner import registry
+
+    monkeypatch.setattr(registry, "_RULES", {})
+    path = REPO.joinpath(*module.split(".")).with_suffix(".py")
+    name = module.replace(".", "_") + "_source"
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, name, mod)  # (its dataclasses look their module up there)
+    spec.loader.exec_module(mod)
+    monkeypatch.undo()
+    return mod
+
+
+#: Quotation marks at the edges of a text and of its paragraphs, inch marks, runs of marks, German and
+#: French marks, doubled apostrophes, colons in URLs and times, full stops that end no sentence.
+_QUOTE_TEXTS = [
+    '"Start," he said: "we go." End',
+    'He said:\n\n“No.”\n\n',
+    '„So“ sagte er. »Non« dit-il. «Oui» ’’twas’’ and ‘‘this’’.',
+    'A 12" pipe and "quoted" and """ and "" and ““”” end"',
+    'U.S. officials said: the 3.5 rate at 4:25 p.m. on http://x.com: ok',
+    'Russia."Biden said:"It is." ”“ «» „“„“ " " "',
+    '   \n  leading space\n\n\n trailing   \n\n',
+    '"',
+    "",
+    "no marks at all, just words: a colon and a dot.",
+]
+
+
+def test_the_compiled_quote_helpers_give_what_their_source_gives(monkeypatch):
+    """cleaner/rules/quotes.pxd types the loops over quotation marks, colons and sentence ends: same answers."""
+    from cleaner.rules import quotes
+
+    if not _compiled.compiled_modules().get("cleaner.rules.quotes"):
+        pytest.skip("the quote rules run from their source here")
+    source = _source_module("cleaner.rules.quotes", monkeypatch)
+    gold = json.loads((REPO.parent / "shared" / "bench-data" / "article-extraction-benchmark"
+                       / "ground-truth.json").read_text(encoding="utf-8"))
+    texts = _QUOTE_TEXTS + [v["articleBody"] for _, v in sorted(gold.items())[:60]]
+    compared = 0
+    for text in texts:
+        for gap in (quotes._BLANK_GAP, quotes._LINE_GAP):
+            assert quotes._between_gaps(text, gap) == source._between_gaps(text, gap)
+        n = len(text)
+        for lo, hi in ((0, n), (1, n - 1), (n // 3, n)):
+            if lo > hi or hi < 0:
+                continue
+            assert quotes._mark_starts(text, lo, hi) == source._mark_starts(text, lo, hi)
+        for half in ("’", "‘"):
+            q = text.find(half)
+            if q >= 0:
+                assert quotes._pair_starts(text, half, q, n, 32) == source._pair_starts(text, half, q, n, 32)
+        assert quotes._colons(text) == source._colons(text)
+        for c in quotes._colons(text) + [n]:
+            for lo in (0, max(0, c - 400), c):
+                assert quotes._last_sentence_end(text, lo, c) == source._last_sentence_end(text, lo, c)
+                assert quotes._last_sentence_end(text, lo, c, 1) == source._last_sentence_end(text, lo, c, 1)
+        for m in quotes._verb_pattern().finditer(text):
+            assert quotes._glued_or_free(text, m) == source._glued_or_free(text, m)
+        for s, e in quotes.paragraphs(text):
+            marks = quotes._mark_starts(text, s, e)
+            if marks and (s == 0 or text[s - 1].isspace()):
+                assert quotes._match_marks(text, s, e, marks) == source._match_marks(text, s, e, marks)
+                compared += 1
+    assert compared > 50
+
+    class NotAString:  # duck-typed text: the source takes it, the typed build does not
+        def find(self, *args):
+            return -1
+
+    assert source._colons(NotAString()) == []
+    with pytest.raises(TypeError):
+        quotes._colons(NotAString())
