@@ -706,6 +706,10 @@ class _PassState:
 
     def __init__(self, text: str, rules: Sequence[Rule], doc_id: str, options: Sequence[Mapping[str, Any]],
                  severities: dict[str, str], corpus: Any, time_limit: float | None, max_passes: int = 1):
+        if type(text) is not str and isinstance(text, str):
+            # A subclass of str (numpy.str_, a Markup) as a plain str: what its characters are, without its
+            # methods; the compiled rules take exactly str (cleaner/rules/quotes.pxd)
+            text = str.__str__(text)
         self.text = text
         self.current = text
         self.composite: list[Edit] = []

@@ -346,3 +346,21 @@ def test_compose_keeps_the_log_exact_on_random_chains_of_edits():
                     mapped += 1
             merged += any("then" in c.reason for c in composite)
     assert merged > 100 and mapped > 1000  # both paths were exercised
+
+
+def test_a_subclass_of_str_is_cleaned_as_the_plain_str_of_its_characters():
+    """numpy.str_ or a Markup: every rule sees exactly str (the compiled ones take nothing else), same result."""
+    from cleaner.config import Config
+
+    class Text(str):
+        def find(self, *args):  # a subclass's own methods are not the rules' business
+            raise AssertionError("the subclass's method was called")
+
+    raw = 'He said:\n\n<!-- x -->“We go,” she said.It is "open\n\nShare this article\n'
+    rules = Config().active_rules()
+    plain = run_rules(raw, rules, max_passes=3)
+    sub = run_rules(Text(raw), rules, max_passes=3)
+    assert type(sub.original) is str and sub.original == raw
+    assert sub.cleaned == plain.cleaned and sub.edits == plain.edits and sub.findings == plain.findings
+    assert not [f for f in sub.findings if "failed" in f.message]
+    assert "Q003" in {f.code for f in plain.findings} and {"H001", "B001"} <= {e.code for e in plain.edits}
