@@ -765,6 +765,13 @@ class _PassState:
         rules (while edits are composed) nothing is interrupted: the alarm
         is re-armed for a millisecond, so the next rule stops at once, and
         the check before each rule ends the run cleanly.
+
+        The timer is armed again before :class:`RuleTimeout` is raised: a
+        handler that runs inside a ``__del__``, a weak-reference callback or a
+        garbage-collector callback (``gc.callbacks``) the rule set off raises
+        where Python only prints the exception (``sys.unraisablehook``) and
+        goes on, so the rule is stopped by the next alarm, a millisecond
+        later.  Once the rule has stopped, that alarm finds no rule running.
         """
         left = self.time_limit - self.elapsed() if self.time_limit is not None else 0.0
         if in_setup():  # (a compile can take a while: look again in a tenth of a second, not every millisecond)
@@ -773,9 +780,9 @@ class _PassState:
         if left > 1e-3:
             signal.setitimer(signal.ITIMER_REAL, left)
             return
+        signal.setitimer(signal.ITIMER_REAL, 1e-3)
         if self.running is not None:
             raise RuleTimeout
-        signal.setitimer(signal.ITIMER_REAL, 1e-3)
 
     def timed_out(self, rule: Rule | None) -> None:
         r = rule or self.running
