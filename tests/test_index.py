@@ -420,7 +420,7 @@ def test_signed_paragraphs_are_placed_in_the_original_text_as_before(tmp_path):
             end = max(start, omap.to_original(para.end, right=False))
             expected.append((pos, doc.id, para.number, start, end, (*index.position(start), *index.position(end)),
                              (para.number, para.start, para.end, para.kind, para.first_line, para.last_line)))
-    assert out["items"] == expected
+    assert list(out["items"]) == expected
 
 
 def test_candidate_pairs_from_given_band_hashes_are_the_same():

@@ -12,6 +12,7 @@ astral characters and lone surrogates.
 
 from __future__ import annotations
 
+import pickle
 import random
 
 import numpy as np
@@ -89,9 +90,16 @@ def test_batch_placement_is_the_offset_map_and_line_index_of_every_paragraph(see
     keep = np.flatnonzero(np.array([rng.random() < 0.7 for _ in spans]))
     if not len(keep):
         keep = np.arange(len(spans))
-    got = _placed(docs, paragraphs, keep)
+    placed = _placed(docs, paragraphs, keep)
+    got = list(placed)
     assert got == _reference_rows(docs, counts, spans, keep)
     assert all(type(v) is int for row in got for v in (row[0], row[2], row[3], row[4], *row[5]))
+    assert all(type(v) is int for row in got for v in (row[6][0], row[6][1], row[6][2], row[6][4], row[6][5]))
+    # the new representatives' columns are the rows' fields, and the columns pickle as they are
+    rows = np.arange(0, len(got), 2)
+    assert placed.column(rows) == tuple([got[k][f] for k in rows.tolist()] for f in (1, 2, 3, 4))
+    assert [placed.doc(k) for k in range(len(got))] == [row[1] for row in got]
+    assert pickle.loads(pickle.dumps(placed)) == placed and list(pickle.loads(pickle.dumps(placed))) == got
 
 
 def test_batch_placement_without_any_edit_and_with_edits_only_in_some_documents():
@@ -101,7 +109,7 @@ def test_batch_placement_without_any_edit_and_with_edits_only_in_some_documents(
     for batch in (plain, docs, docs[::-1]):
         counts, spans, paragraphs = _batch(batch)
         keep = np.arange(len(spans))
-        assert _placed(batch, paragraphs, keep) == _reference_rows(batch, counts, spans, keep)
+        assert list(_placed(batch, paragraphs, keep)) == _reference_rows(batch, counts, spans, keep)
 
 
 @settings(max_examples=300, deadline=None)
@@ -117,14 +125,14 @@ def test_batch_line_columns_are_the_line_index_positions(texts, picks):
         starts.append(a)
         ends.append(b)
     bounds = np.array([starts, ends], dtype=np.int64).reshape(2, -1)
-    got = _batch_line_columns(texts, np.array(owner, dtype=np.int64), bounds)
+    got = list(map(tuple, _batch_line_columns(texts, np.array(owner, dtype=np.int64), bounds).T.tolist()))
     want = [(*LineIndex(texts[g]).position(s), *LineIndex(texts[g]).position(e)) for g, s, e in zip(owner, starts, ends)]
     assert got == want
 
 
 def _signer_rows(out):
     sets = out["shingles"]
-    return (out["items"], sets.offsets.tolist(), sets.values.tolist(), out["sigs"].tolist(), out["hashes"].tolist(),
+    return (list(out["items"]), sets.offsets.tolist(), sets.values.tolist(), out["sigs"].tolist(), out["hashes"].tolist(),
             [a.tolist() for a in out["pairs"]])
 
 
@@ -289,6 +297,7 @@ def test_batch_line_columns_of_texts_with_many_line_feeds(monkeypatch, per_row):
         owner.append(g)
         starts.append(a)
         ends.append(b)
-    got = _batch_line_columns(texts, np.array(owner, dtype=np.int64), np.array([starts, ends], dtype=np.int64))
+    got = list(map(tuple, _batch_line_columns(texts, np.array(owner, dtype=np.int64),
+                                              np.array([starts, ends], dtype=np.int64)).T.tolist()))
     want = [(*LineIndex(texts[g]).position(s), *LineIndex(texts[g]).position(e)) for g, s, e in zip(owner, starts, ends)]
     assert got == want

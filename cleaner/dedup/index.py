@@ -52,7 +52,6 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from json.encoder import encode_basestring as _quote  # a string's JSON as cleaner.pipeline.to_json writes it
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -122,12 +121,13 @@ class ParagraphSigner:
         others are row ``k`` of every part, in document order:
 
         ``items``
-            ``(position, doc id, number, start, end, where, paragraph)``, where
-            ``start``/``end`` are offsets in the original text, ``where`` their
-            ``(line, column, end line, end column)``, and ``paragraph`` the
-            fields of the :class:`~cleaner.dedup.segment.Paragraph` in the
-            cleaned text but its text (for ``--drop-duplicates``); plain tuples,
-            made into a dict and a ``Paragraph`` only for a repeated paragraph;
+            a :class:`PlacedParagraphs`: row ``k`` is ``(position, doc id,
+            number, start, end, where, paragraph)``, where ``start``/``end``
+            are offsets in the original text, ``where`` their ``(line, column,
+            end line, end column)``, and ``paragraph`` the fields of the
+            :class:`~cleaner.dedup.segment.Paragraph` in the cleaned text but
+            its text (for ``--drop-duplicates``); kept as columns, a row made
+            into a tuple only for a repeated paragraph;
         ``shingles``
             their exact shingle sets, a :class:`~cleaner.dedup.minhash.ShingleBatch`
             of sorted distinct hashes;
@@ -195,8 +195,70 @@ def _band_order(packed: np.ndarray, m: int) -> np.ndarray | None:
 _KEY_SHIFT = 40
 
 
-def _placed(docs: list[tuple[int, Any]], paragraphs: Any, keep: np.ndarray) -> list[tuple]:
-    """The ``items`` rows of :meth:`ParagraphSigner.paragraphs` for paragraphs *keep* of the batch.
+@dataclass(frozen=True, slots=True, eq=False)
+class PlacedParagraphs:
+    """The ``items`` of :meth:`ParagraphSigner.paragraphs`, column by column.
+
+    Row ``k`` (``placed[k]``) is ``(position, doc id, number, start, end,
+    (line, column, end line, end column), (number, start, end, kind, first
+    line, last line))``: the paragraph's document, its number there, its
+    span in the original text and where that is, and its
+    :class:`~cleaner.dedup.segment.Paragraph` fields in the cleaned text.
+    The driver makes that tuple only for a paragraph it looks at one by one
+    (a repeat, or one with a candidate in its own batch), and reads the new
+    representatives' columns at once (:meth:`column`); a batch of columns
+    also pickles in a few large pieces, not a tuple a paragraph.
+    """
+
+    positions: list[int]  # of each document of the batch
+    ids: list[str]  # of each document of the batch
+    owner: np.ndarray  # (m,) int64: each paragraph's document (an index in positions and ids)
+    numbers: np.ndarray  # (m,) int64: its number in the document, from 1
+    spans: np.ndarray  # (2, m) int64: start and end in the original text
+    where: np.ndarray  # (4, m) int64: line, column, end line, end column of the span
+    cleaned: np.ndarray  # (5, m) int64: start and end in the cleaned text, kind (in KINDS), first and last line
+
+    def __len__(self) -> int:
+        return len(self.owner)
+
+    def __eq__(self, other: object) -> bool:  # (the rows, not the arrays, whose == is element by element)
+        if not isinstance(other, PlacedParagraphs):
+            return NotImplemented
+        return list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]  (mutable arrays inside)
+
+    def __getitem__(self, k: int) -> tuple:
+        return self.take([k])[0]
+
+    def __iter__(self):
+        return iter(self.take(range(len(self))))
+
+    def take(self, rows: Any) -> list[tuple]:
+        """Rows *rows* (indexes) as tuples, made together (a few array reads, not a few per row)."""
+        from cleaner.dedup.segment import KINDS
+
+        at = np.asarray(rows, dtype=np.int64)
+        owners = self.owner[at].tolist()
+        numbers = self.numbers[at].tolist()
+        starts, ends = self.spans[:, at].tolist()
+        c_starts, c_ends, kinds, first_lines, last_lines = self.cleaned[:, at].tolist()
+        return list(zip(map(self.positions.__getitem__, owners), map(self.ids.__getitem__, owners), numbers,
+                        starts, ends, zip(*self.where[:, at].tolist()),
+                        zip(numbers, c_starts, c_ends, map(KINDS.__getitem__, kinds), first_lines, last_lines)))
+
+    def doc(self, k: int) -> str:
+        """The id of paragraph *k*'s document."""
+        return self.ids[self.owner[k]]
+
+    def column(self, rows: np.ndarray) -> tuple[list[str], list[int], list[int], list[int]]:
+        """The document ids, numbers, starts and ends of paragraphs *rows*, as lists."""
+        return (list(map(self.ids.__getitem__, self.owner[rows].tolist())), self.numbers[rows].tolist(),
+                self.spans[0, rows].tolist(), self.spans[1, rows].tolist())
+
+
+def _placed(docs: list[tuple[int, Any]], paragraphs: Any, keep: np.ndarray) -> PlacedParagraphs:
+    """The ``items`` of :meth:`ParagraphSigner.paragraphs` for paragraphs *keep* of the batch.
 
     *paragraphs* is the :class:`~cleaner.dedup.segment.ParagraphBatch` of
     the documents *docs*.  Offsets are mapped back to the original text
@@ -205,38 +267,32 @@ def _placed(docs: list[tuple[int, Any]], paragraphs: Any, keep: np.ndarray) -> l
     given their line and column (:class:`~cleaner.pipeline.LineIndex`,
     counted for the whole batch at once: :func:`_batch_line_columns`).
     """
-    from cleaner.dedup.segment import KINDS
-
     n_docs = len(docs)
     first = paragraphs.offsets
     owner = np.repeat(np.arange(n_docs, dtype=np.int64), np.diff(first))[keep]
     numbers = keep - first[owner] + 1
-    cur = np.stack((paragraphs.starts[keep], paragraphs.ends[keep]))  # (2, m): starts and ends in the cleaned texts
-    s_cur, e_cur = cur.tolist()
-    kinds = list(map(KINDS.__getitem__, paragraphs.kinds[keep].tolist()))
-    first_lines = paragraphs.first_lines[keep].tolist()
-    last_lines = paragraphs.last_lines[keep].tolist()
+    cur = np.stack((paragraphs.starts[keep], paragraphs.ends[keep])).astype(np.int64)  # (2, m): in the cleaned texts
     # The edits of the batch: document, original span, span of the inserted text in the cleaned text.
     e_doc: list[int] = []
     e_span: list[int] = []  # start, end, len(after) of every edit, flat
+    extend = e_span.extend
     for g, (_pos, doc) in enumerate(docs):
-        if doc.edits:
-            e_doc += [g] * len(doc.edits)
-            for e in doc.edits:
-                e_span += (e.start, e.end, len(e.after))
+        edits = doc.edits
+        if edits:
+            e_doc += [g] * len(edits)
+            for e in edits:
+                extend((e.start, e.end, len(e.after)))
     if e_doc:
         start = _to_original(np.asarray(e_doc, dtype=np.int64), np.asarray(e_span, dtype=np.int64).reshape(-1, 3),
                              n_docs, owner, cur)
     else:
-        start = cur
+        start = cur.copy()
     np.maximum(start[1], start[0], out=start[1])  # (an end before its start: the paragraph is empty)
     where = _batch_line_columns([doc.text for _pos, doc in docs], owner, start)
-    owners = owner.tolist()
-    positions = list(map([pos for pos, _doc in docs].__getitem__, owners))
-    ids = list(map([doc.id for _pos, doc in docs].__getitem__, owners))
-    number_list = numbers.tolist()
-    return list(zip(positions, ids, number_list, *start.tolist(), where,
-                    zip(number_list, s_cur, e_cur, kinds, first_lines, last_lines)))
+    cleaned = np.stack((cur[0], cur[1], paragraphs.kinds[keep], paragraphs.first_lines[keep],
+                        paragraphs.last_lines[keep])).astype(np.int64)
+    return PlacedParagraphs([pos for pos, _doc in docs], [doc.id for _pos, doc in docs], owner,
+                            numbers.astype(np.int64), start, where, cleaned)
 
 
 def _to_original(e_doc: np.ndarray, e_span: np.ndarray, n_docs: int, owner: np.ndarray,
@@ -285,8 +341,9 @@ def _to_original(e_doc: np.ndarray, e_span: np.ndarray, n_docs: int, owner: np.n
 _FEEDS_PER_ROW = 8
 
 
-def _batch_line_columns(texts: list[str], owner: np.ndarray, bounds: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """``(*LineIndex(texts[owner[k]]).position(bounds[0, k]), *LineIndex(...).position(bounds[1, k]))`` for every ``k``.
+def _batch_line_columns(texts: list[str], owner: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """``(*LineIndex(texts[owner[k]]).position(bounds[0, k]), *LineIndex(...).position(bounds[1, k]))`` for every ``k``,
+    as column ``k`` of a ``(4, len(owner))`` array (line, column, end line, end column).
 
     The line feeds of the texts are listed once, as offsets in the texts
     laid end to end (``str.find``: a text has a few dozen; encoding the batch
@@ -323,27 +380,27 @@ def _batch_line_columns(texts: list[str], owner: np.ndarray, bounds: np.ndarray)
     previous = np.concatenate(([-1], feeds))  # previous[k] is feeds[k - 1] (-1 for k = 0)
     doc_base = base[owner]
     before = np.searchsorted(feeds, doc_base)  # the line feeds of the texts before
-    cols = []
-    for at in bounds:  # starts, then ends
+    where = np.empty((4, len(owner)), dtype=np.int64)
+    for row, at in enumerate(bounds):  # starts, then ends
         x = doc_base + at
         k = np.searchsorted(feeds, x)
         prev = np.where(k > before, previous[k], doc_base - 1)
-        cols += [(k - before + 1).tolist(), (x - prev).tolist()]
-    where = list(zip(*cols))
+        where[2 * row] = k - before + 1
+        where[2 * row + 1] = x - prev
     if apart:
         from cleaner.pipeline import LineIndex
 
         starts, ends = bounds.tolist()
         for g in apart:
             text = texts[g]
-            mine = np.flatnonzero(owner == g).tolist()
+            mine = np.flatnonzero(owner == g)
             if "\r" in text:
                 position = LineIndex(text).position
-                for k in mine:
-                    where[k] = (*position(starts[k]), *position(ends[k]))
+                found = [(*position(starts[k]), *position(ends[k])) for k in mine.tolist()]
             else:
-                for k, w in zip(mine, _line_columns(text, [(starts[k], ends[k]) for k in mine])):
-                    where[k] = w
+                found = _line_columns(text, [(starts[k], ends[k]) for k in mine.tolist()])
+            if found:
+                where[:, mine] = np.array(found, dtype=np.int64).T
     return where
 
 
@@ -1190,7 +1247,7 @@ class CorpusDedup:
 
         if not batch:
             return []
-        paragraphs = batch["items"]
+        paragraphs: PlacedParagraphs = batch["items"]
         sets: ShingleBatch = batch["shingles"]
         sigs, hashes = batch["sigs"], batch["hashes"]
         n = len(paragraphs)
@@ -1231,7 +1288,7 @@ class CorpusDedup:
         # representative that verifies.  (A representative gone from the store is not cached:
         # it is skipped.)
         code = cache.doc_code.get  # (RepCache.code)
-        para_doc = np.fromiter((code(p[1], -1) for p in paragraphs), dtype=np.int64, count=n)
+        para_doc = np.array([code(doc, -1) for doc in paragraphs.ids], dtype=np.int64)[paragraphs.owner]
         # D001 is across documents (and a redone file must not match itself)
         cross = (cache.offset[ids] >= 0) & (cache.doc[ids] != para_doc[rows])
         indexed = self._first_matches(sets, rows[cross], ids[cross])
@@ -1256,8 +1313,8 @@ class CorpusDedup:
         owner: dict[int, Rep] = {}
         out = []
         append = out.append
-        for i in sorted(indexed.keys() | earlier.keys()):
-            pos, doc, number, start, end, where, para = paragraphs[i]
+        looked_at = sorted(indexed.keys() | earlier.keys())
+        for i, (pos, doc, number, start, end, where, para) in zip(looked_at, paragraphs.take(looked_at)):
             found = indexed.get(i)
             if found is not None:
                 rep = owner[i] = matched[found[0]]
@@ -1268,7 +1325,7 @@ class CorpusDedup:
             best_id = -1
             for j in sorted(earlier[i]):
                 r = owner.get(j)
-                rid, rdoc = (first_id + j, paragraphs[j][1]) if r is None else (r.id, r.doc)
+                rid, rdoc = (first_id + j, paragraphs.doc(j)) if r is None else (r.id, r.doc)
                 if rid in tried or rdoc == doc:
                     continue
                 tried.add(rid)
@@ -1298,16 +1355,14 @@ class CorpusDedup:
             new_rows = np.arange(n)
         if len(new_rows):
             offsets, values = _gather(sets.values, sets.offsets[new_rows], sizes[new_rows])
-            rows = list(map(paragraphs.__getitem__, new_rows.tolist()))
-            new = RepBatch(new_rows + first_id, *(list(map(itemgetter(k), rows)) for k in (1, 2, 3, 4)),  # doc, number,
-                           offsets, values, sigs[new_rows], hashes[new_rows],  # start, end
-                           _narrowed(batch_order, new_rows, n))
+            new = RepBatch(new_rows + first_id, *paragraphs.column(new_rows),  # doc, number, start, end
+                           offsets, values, sigs[new_rows], hashes[new_rows], _narrowed(batch_order, new_rows, n))
             self.store.add(new)
             self.cache.add_batch(new)
             self.filter.add(new.ids, new.sigs, sizes[new_rows])
         return out
 
-    def _repeats(self, paragraphs: list[tuple], sets: Any, hashes: np.ndarray,
+    def _repeats(self, paragraphs: PlacedParagraphs, sets: Any, hashes: np.ndarray,
                  sizes: np.ndarray) -> dict[int, tuple[int, Any]]:
         """Paragraph -> ``(id, similarity)`` for the paragraphs of the batch that exactly repeat one matched before.
 
@@ -1336,7 +1391,7 @@ class CorpusDedup:
             if found is None:
                 continue
             pid = found[0]
-            if cache.offset[pid] < 0 or cache.docs[cache.doc[pid]] == paragraphs[x][1]:
+            if cache.offset[pid] < 0 or cache.docs[cache.doc[pid]] == paragraphs.doc(x):
                 continue
             cache.used[pid] = cache.clock
             out[x] = found
