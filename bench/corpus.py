@@ -18,7 +18,9 @@ In one run, on this machine:
    full pipeline with ``-j 1``, the figure the target compares with the
    baseline, runs just before and just after it, and its figure is the
    mean of the two, so that a drift in the machine's speed while the
-   baseline runs (a shared machine) weighs on both sides alike;
+   baseline runs (a shared machine) weighs on both sides alike; the full
+   pipeline with ``-j 2`` runs before the first and after the second, and
+   its figure is the mean of those two;
 4. scores article extraction on the 181 pages: naive BeautifulSoup
    ``get_text`` alone, naive text then our cleaning (default rules, and
    with the opt-in page rule ``B004``), our HTML reader then our cleaning
@@ -278,6 +280,15 @@ def timed(cmd: list[str], stdout: list[bytes] | None = None) -> dict:
             "max_process_rss_mb": peak[1] / 1e6, "tree_rss_mb": peak[0] / 1e6}
 
 
+def _mean_of(before: dict, after: dict) -> dict:
+    """Two timed runs of the same mode as one: mean wall and CPU time, the larger peak RSS, both runs kept."""
+    return {"seconds": (before["seconds"] + after["seconds"]) / 2,
+            "cpu_seconds": (before["cpu_seconds"] + after["cpu_seconds"]) / 2,
+            "max_process_rss_mb": max(before["max_process_rss_mb"], after["max_process_rss_mb"]),
+            "tree_rss_mb": max(before["tree_rss_mb"], after["tree_rss_mb"]),
+            "before_baseline": before, "after_baseline": after}
+
+
 def baseline(folder: Path, limit_bytes: int | None) -> dict:
     """The baseline in a fresh process, timed like cleaner's runs (:func:`timed`: wall time and peak RSS).
 
@@ -466,10 +477,14 @@ def main() -> None:
 
         # The headline ratio is -j 1 of the full pipeline against the baseline: it is run just before
         # and just after the baseline, and their mean is its figure, so that the machine's drift over
-        # the baseline's minutes (other work on a shared machine) falls on both sides alike.
+        # the baseline's minutes (other work on a shared machine) falls on both sides alike.  -j 2 of
+        # the full pipeline, compared with -j 1, is likewise the mean of a run just before the first
+        # -j 1 run and one just after the second: one disturbed run does not decide that ratio either.
+        full2_before = measure("full pipeline", 2)
         full_before = measure("full pipeline", 1)
         base = baseline(corpus, int(args.baseline_mb * 1e6) if args.baseline_mb else None)
         full_after = measure("full pipeline", 1)
+        full2_after = measure("full pipeline", 2)
         bmb = base["bytes"] / 1e6
         base_rate = bmb / (base["ftfy_seconds"] + base["dedup_seconds"])
         results["baseline"] = base | {"mb": bmb, "mb_per_s": base_rate,
@@ -479,15 +494,9 @@ def main() -> None:
               f"datasketch per-paragraph MinHash+LSH {bmb / base['dedup_seconds']:.2f} MB/s, "
               f"together {base_rate:.2f} MB/s ({bmb / base['cpu_seconds']:.2f} MB/CPU-s); "
               f"peak RSS {base['max_process_rss_mb']:.0f} MB")
-        runs = {"full pipeline -j1": {
-            "seconds": (full_before["seconds"] + full_after["seconds"]) / 2,
-            "cpu_seconds": (full_before["cpu_seconds"] + full_after["cpu_seconds"]) / 2,
-            "max_process_rss_mb": max(full_before["max_process_rss_mb"], full_after["max_process_rss_mb"]),
-            "tree_rss_mb": max(full_before["tree_rss_mb"], full_after["tree_rss_mb"]),
-            "before_baseline": full_before, "after_baseline": full_after,
-        }}
-        for mode, jobs in (("full pipeline", 2), ("clean alone", 1), ("clean alone", 2),
-                           ("dedup alone", 1), ("dedup alone", 2)):
+        runs = {"full pipeline -j1": _mean_of(full_before, full_after),
+                "full pipeline -j2": _mean_of(full2_before, full2_after)}
+        for mode, jobs in (("clean alone", 1), ("clean alone", 2), ("dedup alone", 1), ("dedup alone", 2)):
             runs[f"{mode} -j{jobs}"] = measure(mode, jobs)
         print("\nMB/s is wall-clock; CPU s is the CPU time of the run's processes (load-independent);"
               "\nMB/CPU-s is throughput per busy core, comparable however loaded the machine is.")
@@ -508,7 +517,9 @@ def main() -> None:
                       f"{r['max_process_rss_mb']:>12.0f}MB{r['tree_rss_mb']:>8.0f}MB")
         print(f"(full pipeline -j 1 is the mean of a run just before the baseline, {full_before['seconds']:.1f} s "
               f"wall / {full_before['cpu_seconds']:.1f} s CPU, and one just after, {full_after['seconds']:.1f} s / "
-              f"{full_after['cpu_seconds']:.1f} s)")
+              f"{full_after['cpu_seconds']:.1f} s; -j 2 the mean of a run before those, {full2_before['seconds']:.1f} s "
+              f"/ {full2_before['cpu_seconds']:.1f} s, and one after, {full2_after['seconds']:.1f} s / "
+              f"{full2_after['cpu_seconds']:.1f} s)")
         results["runs"] = runs
         full1, full2 = runs["full pipeline -j1"]["mb_per_s"], runs["full pipeline -j2"]["mb_per_s"]
         cpu1, cpu2 = runs["full pipeline -j1"]["cpu_seconds"], runs["full pipeline -j2"]["cpu_seconds"]
