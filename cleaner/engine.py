@@ -442,8 +442,8 @@ def _alarm_handler(handler: Callable[[int, Any], None]) -> Iterator[bool]:
 
 
 @contextmanager
-def _deadline(seconds: float | None, handler: Callable[[int, Any], None] | None = None) -> Iterator[None]:
-    """Interrupt the code in the block with :class:`RuleTimeout` after *seconds*.
+def _deadline(seconds: float | None, handler: Callable[[int, Any], None]) -> Iterator[None]:
+    """Call *handler* on ``SIGALRM`` once *seconds* have passed in the block.
 
     Uses ``SIGALRM`` (``setitimer``), so it works in the main thread on
     POSIX systems, which is where the command line and its worker processes
@@ -456,21 +456,22 @@ def _deadline(seconds: float | None, handler: Callable[[int, Any], None] | None 
     ``bench/adversarial.py`` checks that each rule is.
 
     One timer covers a whole document (all rules, all passes): arming it
-    costs two system calls, so it is armed once, not once per rule.  A
-    *handler* given instead of the default decides what the alarm does (the
-    engine's raises only while a rule is running).
+    costs two system calls, so it is armed once, not once per rule.  The
+    *handler* decides what the alarm does: the engine's
+    (:meth:`_PassState.alarm`) raises :class:`RuleTimeout` only while a rule
+    is running, and arms the timer again before it raises, so that an alarm
+    lost where Python ignores exceptions (a ``__del__``, a garbage-collector
+    callback) is followed by another.  (There is no default handler: one
+    that only raised would lose the limit that way.)
     """
     if seconds is None:
         yield
         return
-    with _alarm_handler(handler or _expire) as installed:
+    with _alarm_handler(handler) as installed:
         if installed:
             signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3))
         yield
 
-
-def _expire(signum: int, frame: Any) -> None:
-    raise RuleTimeout
 
 
 _NEVER = float("inf")

@@ -861,7 +861,7 @@ def test_batch_workers_clean_a_payload_in_one_time_limit_scope(monkeypatch):
     per_document = []
     real = engine._deadline
 
-    def counting(seconds, handler=None):
+    def counting(seconds, handler):
         per_document.append(seconds)
         return real(seconds, handler)
 
