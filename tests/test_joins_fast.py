@@ -239,7 +239,8 @@ def test_glued_candidates_in_other_languages_equal_the_set_difference(lang):
 
 
 @pytest.mark.parametrize("lang", sorted(J.WORD_RULE_LANGUAGES))
-def test_word_lists_answer_as_the_dictionary_does(lang):
+def test_word_lists_answer_as_the_dictionary_does(lang, path):
+    """The lists, then the dictionary (no kernel), or the language's hash table (kernel), give wordfreq's frequencies."""
     words = J._WordList(lang)
     frequencies = __import__("wordfreq").get_frequency_dict(lang, wordlist="best")
     assert all(w == sorted(w) for _, w in words.lists)  # the binary search needs sorted lists
@@ -249,8 +250,30 @@ def test_word_lists_answer_as_the_dictionary_does(lang):
     assert [words.frequency(w) for w in asked] == [frequencies.get(w, 0.0) for w in asked]
     assert words.frequencies is None  # no dictionary built yet
     assert [words.frequency(w) for w in asked * 2] == [frequencies.get(w, 0.0) for w in asked * 2]
+    if path == "kernel":  # the table answers every question: no dictionary is ever built
+        assert J._language_table(lang) is not None and words.frequencies is None
+        assert words.dictionary() == frequencies
     assert words.frequencies == frequencies and list(words.frequencies) == list(frequencies)
     assert [type(f) for f in words.frequencies.values()] == [float] * len(frequencies)
+
+
+@pytest.mark.parametrize("lang", ["pt", "de"])
+def test_a_language_table_holds_every_word_with_its_last_lists_frequency(lang, path):
+    """Every word of the lists is in the table, with the frequency the dictionary gives it (a word in two
+    lists: the last one's), and a word not in them is not."""
+    if path != "kernel":
+        pytest.skip("the table is the kernel's")
+    frequencies = __import__("wordfreq").get_frequency_dict(lang, wordlist="best")
+    table = J._language_table(lang)
+    words = list(frequencies)
+    chars = J._code_points("\n".join(words) + "\n")
+    found = J._kernel_state["module"].table_values(chars, *table)
+    assert [J._cB_to_freq(-int(i)) for i in found] == list(frequencies.values())
+    absent = [w + "qzx" for w in words[:2000]] + ["", "Ünknown"]
+    assert J._known_words(table, absent) == [w.lower() in frequencies for w in absent]
+    # _known_words lower-cases the words together: the same answers as one at a time
+    mixed = [w.upper() for w in words[:500]] + [w.capitalize() for w in words[500:1000]] + ["ΟΔΟΣ", "İstanbul"]
+    assert J._known_words(table, mixed) == [w.lower() in frequencies for w in mixed]
 
 
 def test_proper_noun_patterns_equal_the_look_behind_patterns():

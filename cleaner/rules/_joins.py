@@ -606,6 +606,10 @@ class _WordList:
     cache (:func:`_sorted_words`).  Reading 700,000 words into a list of
     strings costs such a run 0.1 s per language; the sorted words, a few
     milliseconds.  The lists are read when the dictionary is built.
+
+    Once the J kernel is loaded, every word is looked up in the language's
+    hash table instead (:func:`_language_table`, kept in the disk cache):
+    neither the lists nor the dictionary are read.
     """
 
     def __init__(self, lang: str):
@@ -615,8 +619,6 @@ class _WordList:
         self.lazy = WORD_RULE_LANGUAGES.get(lang) is False  # a few words asked: not worth the lists
         self.asked = 0
         self.frequencies: dict[str, float] | None = None
-        if not self.lazy:
-            self._lists = _frequency_lists(lang)
 
     @property
     def lists(self) -> list[tuple[int, list[str]]]:
@@ -672,7 +674,16 @@ class _WordList:
         return self.frequencies
 
     def frequency(self, word: str) -> float:
-        """The frequency of *word* (as written: lower-case it first), 0.0 if wordfreq does not know it."""
+        """The frequency of *word* (as written: lower-case it first), 0.0 if wordfreq does not know it.
+
+        With the kernel, from the language's hash table (:func:`_language_table`);
+        without it, from the lists and then the dictionary.
+        """
+        if self.frequencies is None and _kernel_state["module"] is not None:
+            table = _language_table(self.lang)
+            if table is not None:
+                index = int(_kernel_state["module"].table_values(_code_points(word + "\n"), *table)[0])
+                return _cB_to_freq(-index) if index >= 0 else 0.0
         if self.frequencies is None and self.asked < DICTIONARY_AFTER:
             self.asked += 1
             if self._lists is None and self.lazy:
@@ -786,6 +797,68 @@ def _sorted_words(lang: str, lists: Callable[[], list[tuple[int, list[str]]]]):
     if len(ends) != len(arrays["index"]):
         return None  # (an empty list of words, or a damaged entry: the lists answer)
     return words, ends, arrays["index"]
+
+
+#: A language's hash table (:func:`_language_table`) has the smallest power of two
+#: slots above this many times its number of words (a load of at most 0.75).
+LANGUAGE_TABLE_SPACE = 4 / 3
+
+
+def _language_table(lang: str):
+    """The kernel's hash table of the words of *lang*'s frequency lists, each with its list's index, or None.
+
+    ``(keys, values)`` as :func:`~cleaner.rules._joins_kernels.build_table`
+    makes them, of the words as wordfreq writes them (lower-case), not
+    lower-cased again; a word in two lists has the last one's index, as in
+    the dictionary (:meth:`_WordList.dictionary`), so a look-up gives what
+    the dictionary gives (``tests/test_joins_fast.py``).  Kept in the disk
+    cache (:mod:`cleaner._diskcache`): a run loads it in milliseconds,
+    where building the dictionary of Portuguese or Italian costs 0.15 to
+    0.2 s, in every process.  None without the kernel, or without
+    wordfreq's lists of *lang*.
+    """
+    if _kernel_state["module"] is None:
+        return None
+    return _built_language_table(lang)
+
+
+@lru_cache(maxsize=None)
+def _built_language_table(lang: str):
+    """:func:`_language_table` once the kernel is loaded (built or loaded once a process)."""
+    if not _wordfreq_files(lang):
+        return None
+    from cleaner import _diskcache
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    key = _diskcache.digest("joins language table", lang, _diskcache.file_bytes(os.path.join(here, "_joins.py")),
+                            _diskcache.file_bytes(os.path.join(here, "_joins_kernels.py")), *_wordfreq_stamps(lang))
+    name = f"joins-words-{lang}"
+    with setup():
+        arrays = _diskcache.load(name, key, {"keys": "uint64", "values": "int32"})
+        if arrays is not None:
+            return arrays["keys"], arrays["values"]
+        lists = _frequency_lists(lang)
+        words = [w for _, bucket in lists for w in bucket]
+        if not words or any("\n" in w for w in words):
+            return None
+        indexes = [index for index, bucket in lists for _ in bucket]
+        keys, values = _table(words, indexes, max(4, int(len(words) * LANGUAGE_TABLE_SPACE).bit_length()), False)
+        _diskcache.store(name, key, {"keys": keys, "values": values})
+        return keys, values
+
+
+def _known_words(table, words: list[str]) -> list[bool]:
+    """Whether each of *words*, lower-cased, is a word of a language, from its hash *table* (:func:`_language_table`).
+
+    One call of the kernel for all of them: their lower-case forms are made
+    from the words joined by line feeds, lower-cased at once (``str.lower``
+    reads each character with its neighbours only for a final sigma, and a
+    line feed ends a word as the end of a string does).
+    """
+    if not words:
+        return []
+    chars = _code_points("\n".join(words).lower() + "\n")
+    return (_kernel_state["module"].table_values(chars, *table) >= 0).tolist()
 
 
 @lru_cache(maxsize=None)
@@ -1563,7 +1636,7 @@ def _glued_words_in(text: str, model: WordModel) -> list[Join]:
     """
     splits = {}
     for token in _glued_candidates_in(text, model):
-        parts = _split_glued_in(token, model)
+        parts = _split_glued_lang(token, model.lang)
         if parts is not None:
             splits[token] = parts
     out = _glued_joins(text, splits, _GLUED_TOKEN_ANY)
@@ -1577,19 +1650,34 @@ def _glued_candidates_in(text: str, model: WordModel) -> list[str]:
     4 to 40 letters, lower-case after the first, unknown to the language
     and to English.  A white-space token of letters only that the language
     knows (in any case) is left out before the letter runs are taken: it is
-    its own only letter run, which the checks would drop.  The frequency
-    dictionary answers both questions; no set of the language's words is
-    built.
+    its own only letter run, which the checks would drop.  The language's
+    hash table answers both questions, for all the tokens of a question in
+    one call of the kernel (:func:`_known_words`); without the kernel, the
+    frequency dictionary does.  No set of the language's words is built.
     """
-    known = _frequencies_in(model.lang)
+    table = _language_table(model.lang)
     tokens = set(text.split())
     alpha = list(filter(str.isalpha, tokens))
+    if table is not None:  # (the kernel's table of the language's words: no dictionary is built)
+        rest = tokens.difference(compress(alpha, _known_words(table, alpha)))
+        found = set(_LETTER_RUN.findall(" ".join(rest)))
+        shaped = [token for token in sorted(found) if 4 <= len(token) <= MAX_TOKEN and token[1:].islower()]
+        return [token for token, known in zip(shaped, _known_words(table, shaped))
+                if not known and zipf(token) == 0.0]
+    known = _frequencies_in(model.lang)
     rest = tokens.difference(compress(alpha, map(known.__contains__, map(str.lower, alpha))))
     found = set(_LETTER_RUN.findall(" ".join(rest)))
     return [
         token for token in sorted(found)
         if 4 <= len(token) <= MAX_TOKEN and token[1:].islower() and token.lower() not in known and zipf(token) == 0.0
     ]
+
+
+@lru_cache(maxsize=65536)
+def _split_glued_lang(token: str, lang: str) -> tuple[str, str] | None:
+    """:func:`_split_glued_in` with the model of *lang*, remembered: syndicated copy and the engine's next
+    pass ask about the same tokens again (22 a document in the Portuguese texts of the bench corpus)."""
+    return _split_glued_in(token, word_model(lang))
 
 
 def _split_glued_in(token: str, model: WordModel) -> tuple[str, str] | None:

@@ -74,6 +74,25 @@ def _find(keys, vals, h):
     return -1
 
 
+@numba.njit(cache=True, nogil=True)
+def table_values(chars, keys, vals):
+    """The value in the table ``(keys, vals)`` of :func:`build_table` (made with *lower* false) of
+    each word of *chars*, a word per line, each ended by a line feed; -1 for a word not in it."""
+    n = 0
+    for c in chars:
+        if c == 10:
+            n += 1
+    out = np.empty(n, dtype=np.int32)
+    s = 0
+    k = 0
+    for e in range(len(chars)):
+        if chars[e] == 10:
+            out[k] = _find(keys, vals, _hash(chars, s, e, False))
+            k += 1
+            s = e + 1
+    return out
+
+
 @numba.njit(cache=True, nogil=True, inline="always")
 def _space(c):
     # str.isspace(): the characters str.split() splits on.
