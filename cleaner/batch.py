@@ -842,7 +842,7 @@ def _run(paths: list[str], out_dir: Path, config: Config, opts: RunOptions | Non
 
             results = ray_results(_group(_file_items(todo, opts), opts), opts, jobs)
         else:
-            if jobs > 1 and sum(f.size for f in todo) >= WARM_UP_BYTES:
+            if sum(f.size for f in todo) >= WARM_UP_BYTES:
                 warm_up(config, dedup.signer if dedup else None)
             pool = OrderedPool(jobs)
             pool.__enter__()
@@ -904,7 +904,7 @@ def _run(paths: list[str], out_dir: Path, config: Config, opts: RunOptions | Non
     return report
 
 
-#: Local runs with two or more workers over at least this many bytes of input warm up first (see :func:`warm_up`).
+#: Local runs over at least this many bytes of input warm up first (see :func:`warm_up`).
 WARM_UP_BYTES = 8_000_000
 #: The sample text the driver cleans to warm up (in ``cleaner/data``).
 WARM_UP_SAMPLE = "warm_up.txt"
@@ -916,7 +916,11 @@ def warm_up(config: Config, signer: Any = None) -> None:
     The rules and the near-duplicate signer load compiled kernels, word
     tables and word lists the first time they need them: about 1.5 s of CPU
     in each process.  Called before the workers are forked, this builds them
-    once; the workers share the copy (copy-on-write).  It loads the kernels
+    once; the workers share the copy (copy-on-write).  With one process (``-j
+    1``) it builds nothing more than the run would, only sooner: the first
+    texts then take the kernels' way, not the patterns' (the same results,
+    ``tests/test_joins_fast.py``), and the run never builds the frequency
+    dictionaries that way needs (0.2 s for English).  It loads the kernels
     (:func:`cleaner.rules._joins.load_kernel`, :func:`cleaner.dedup._fast.kernels`),
     then cleans and signs a sample news text (``cleaner/data/warm_up.txt``)
     and throws the result away.  What that leaves behind is only caches of

@@ -257,7 +257,7 @@ def test_word_lists_answer_as_the_dictionary_does(lang, path):
     assert [type(f) for f in words.frequencies.values()] == [float] * len(frequencies)
 
 
-@pytest.mark.parametrize("lang", ["pt", "de"])
+@pytest.mark.parametrize("lang", ["en", "pt", "de"])
 def test_a_language_table_holds_every_word_with_its_last_lists_frequency(lang, path):
     """Every word of the lists is in the table, with the frequency the dictionary gives it (a word in two
     lists: the last one's), and a word not in them is not."""
@@ -274,6 +274,25 @@ def test_a_language_table_holds_every_word_with_its_last_lists_frequency(lang, p
     # _known_words lower-cases the words together: the same answers as one at a time
     mixed = [w.upper() for w in words[:500]] + [w.capitalize() for w in words[500:1000]] + ["ΟΔΟΣ", "İstanbul"]
     assert J._known_words(table, mixed) == [w.lower() in frequencies for w in mixed]
+    # one word at a time (zipf, WordModel.zipf): the same frequencies
+    assert [J._table_frequency(lang, w) for w in words[::997] + absent[:20]] == \
+        [frequencies.get(w, 0.0) for w in words[::997] + absent[:20]]
+
+
+def test_english_zipf_from_the_table_is_the_dictionarys(path, monkeypatch):
+    """With the kernel, :func:`zipf` asks the English table, not the dictionary: the same values."""
+    if path == "kernel":  # (another test may have built the dictionary: zipf asks it once it is there)
+        monkeypatch.setattr(J._word_list("en"), "frequencies", None)
+        monkeypatch.setattr(J, "_frequencies", lambda: pytest.fail("the dictionary was asked"))
+    frequencies = __import__("wordfreq").get_frequency_dict("en", wordlist="best")
+    words = list(frequencies)[::499] + ["Ukraine", "exchangea", "thatThe", "", "Zelenskiy"]
+    expected = [__import__("wordfreq").zipf_frequency(w, "en", wordlist="best", minimum=0.0) for w in words]
+    J.zipf.cache_clear()
+    try:
+        got = [J.zipf(w) for w in words]
+    finally:
+        J.zipf.cache_clear()
+    assert [round(g, 2) for g in got] == [round(e, 2) for e in expected]
 
 
 def test_proper_noun_patterns_equal_the_look_behind_patterns():

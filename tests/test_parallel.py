@@ -114,17 +114,19 @@ calls = []
 real = batch.warm_up
 batch.warm_up = lambda *a, **k: (calls.append(1), real(*a, **k))
 batch.WARM_UP_BYTES = int(sys.argv[3])
-if len(sys.argv) > 4:
-    batch.WARM_UP_SAMPLE = sys.argv[4]
+if len(sys.argv) > 5:
+    batch.WARM_UP_SAMPLE = sys.argv[5]
 batch.run([sys.argv[1]], Path(sys.argv[2]), Config(),
-          batch.RunOptions(jobs=2, progress="off", batch_docs=16, index=sys.argv[2] + ".sqlite"))
+          batch.RunOptions(jobs=int(sys.argv[4]), progress="off", batch_docs=16, index=sys.argv[2] + ".sqlite"))
 print(len(calls), _joins._kernel_state["module"] is not None)
 """
 
 
+@pytest.mark.parametrize("jobs", ["2", "1"])
 @pytest.mark.parametrize("numba", ["1", "0"])
-def test_warming_up_before_forking_changes_no_output(corpus, tmp_path, numba):
-    """The driver builds the rules' kernels and tables once before the workers fork; the bytes do not change."""
+def test_warming_up_before_forking_changes_no_output(corpus, tmp_path, numba, jobs):
+    """The driver builds the rules' kernels and tables once before the workers fork (with one process, before
+    its first text: the first texts then take the kernels' way); the bytes do not change."""
     import os
     import subprocess
     import sys
@@ -133,7 +135,7 @@ def test_warming_up_before_forking_changes_no_output(corpus, tmp_path, numba):
     outs = {}
     for name, threshold, *sample in (("cold", 10**15), ("warm", 0), ("failed", 0, "no-such-sample.txt")):
         out = tmp_path / name
-        proc = subprocess.run([sys.executable, "-c", _WARM_RUN, str(corpus), str(out), str(threshold), *sample],
+        proc = subprocess.run([sys.executable, "-c", _WARM_RUN, str(corpus), str(out), str(threshold), jobs, *sample],
                               capture_output=True, text=True, env=env, check=True)
         outs[name] = (tree_bytes(out), proc.stdout.split())
     (cold, cold_said), (warm, warm_said) = outs["cold"], outs["warm"]
