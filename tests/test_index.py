@@ -841,3 +841,21 @@ def test_band_lookup_over_levels_gives_the_pairs_of_the_numpy_path(levels, n, po
         monkeypatch.setattr(_fast, "AVAILABLE", True)
         assert all(np.array_equal(x, y) and x.dtype == y.dtype for x, y in zip(compiled, plain))
         assert len(plain[0]) or not index.levels
+
+
+def test_band_index_keeps_each_level_more_than_level_ratio_times_smaller_than_the_one_before():
+    """A level is merged into the one before once it is at least LEVEL_RATIO times smaller: few levels to search."""
+    from cleaner.dedup.index import LEVEL_RATIO, BandIndex
+
+    rng = np.random.default_rng(11)
+    index = BandIndex(3)
+    counts = []
+    added = 0
+    for k in range(60):
+        m = int(rng.integers(1, 50))
+        added += m
+        index.add(np.arange(100 * k + 1, 100 * k + m + 1), rng.integers(0, 2**64 - 1, (m, 3), dtype=np.uint64))
+        sizes = [keys.shape[1] for keys, _ in index.levels]
+        assert all(b * LEVEL_RATIO < a for a, b in zip(sizes, sizes[1:])), sizes
+        counts.append(len(sizes))
+    assert max(counts) >= 2 and sum(sizes) == added  # (levels merged, none lost)

@@ -640,13 +640,20 @@ class RepCache:
         self.top = len(values)
 
 
+#: :class:`BandIndex` merges its newest level into the one before once it is at least this many times
+#: smaller (2: a binary counter).  A look-up searches every level, a merge copies both.  Measured over the
+#: 100 MB bench corpus (141 batches): with 8 the index keeps fewer levels, and its look-ups took 0.77 s
+#: instead of 0.84 s, but its merges took 0.43 s instead of 0.17 s.
+LEVEL_RATIO = 2
+
+
 class BandIndex:
     """LSH buckets in memory: for every band, sorted numpy arrays of bucket hashes and paragraph ids.
 
     New entries form a small sorted *level*; a level is merged into the one
-    before it when it is at least half its size (as in an LSM tree), so an
-    insert costs O(log n) amortised and a lookup is one binary search per
-    band and level, vectorised over a whole batch.  About 16 bytes per band
+    before it when it is at least :data:`LEVEL_RATIO` times smaller (as in an
+    LSM tree), so an insert costs O(log n) amortised and a lookup is one
+    search per band and level, vectorised over a whole batch.  About 16 bytes per band
     and paragraph (500 bytes a paragraph with 31 bands), and 8 bytes per id
     for the compiled look-up's marks.
     """
@@ -677,7 +684,7 @@ class BandIndex:
             # (increasing ids: a stable sort puts equal keys in row order)
             level = _stably_sorted(keys, ids_b, order)
         self.levels.append(level if level is not None else self._sorted(keys, ids_b))
-        while len(self.levels) > 1 and self.levels[-1][0].shape[1] * 2 >= self.levels[-2][0].shape[1]:
+        while len(self.levels) > 1 and self.levels[-1][0].shape[1] * LEVEL_RATIO >= self.levels[-2][0].shape[1]:
             (k2, i2), (k1, i1) = self.levels.pop(), self.levels.pop()
             self.levels.append(self._merged(k1, i1, k2, i2))
 
