@@ -844,7 +844,8 @@ def test_band_lookup_over_levels_gives_the_pairs_of_the_numpy_path(levels, n, po
 
 
 def test_band_index_keeps_each_level_more_than_level_ratio_times_smaller_than_the_one_before():
-    """A level is merged into the one before once it is at least LEVEL_RATIO times smaller: few levels to search."""
+    """A level is merged into the one before once it holds 1 / LEVEL_RATIO as many entries: each level kept is
+    more than LEVEL_RATIO times smaller than the one before, so a look-up has few levels to search."""
     from cleaner.dedup.index import LEVEL_RATIO, BandIndex
 
     rng = np.random.default_rng(11)

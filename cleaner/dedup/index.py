@@ -640,8 +640,9 @@ class RepCache:
         self.top = len(values)
 
 
-#: :class:`BandIndex` merges its newest level into the one before once it is at least this many times
-#: smaller (2: a binary counter).  A look-up searches every level, a merge copies both.  Measured over the
+#: :class:`BandIndex` merges its newest level into the one before once the newest holds at least
+#: ``1 / LEVEL_RATIO`` as many entries (2: a binary counter), so each level kept is more than this many
+#: times smaller than the one before.  A look-up searches every level, a merge copies both.  Measured over the
 #: 100 MB bench corpus (141 batches): with 8 the index keeps fewer levels, and its look-ups took 0.77 s
 #: instead of 0.84 s, but its merges took 0.43 s instead of 0.17 s.
 LEVEL_RATIO = 2
@@ -651,8 +652,8 @@ class BandIndex:
     """LSH buckets in memory: for every band, sorted numpy arrays of bucket hashes and paragraph ids.
 
     New entries form a small sorted *level*; a level is merged into the one
-    before it when it is at least :data:`LEVEL_RATIO` times smaller (as in an
-    LSM tree), so an insert costs O(log n) amortised and a lookup is one
+    before it once it holds at least ``1 / LEVEL_RATIO`` as many entries (as
+    in an LSM tree), so an insert costs O(log n) amortised and a lookup is one
     search per band and level, vectorised over a whole batch.  About 16 bytes per band
     and paragraph (500 bytes a paragraph with 31 bands), and 8 bytes per id
     for the compiled look-up's marks.
