@@ -58,8 +58,10 @@ def test_the_scans_without_the_kernel_do_not_build_the_plain_word_set(without_ke
 
 
 @pytest.mark.parametrize("lang", sorted(lang for lang, glued in J.WORD_RULE_LANGUAGES.items() if not glued))
-def test_a_few_words_of_a_language_without_splits_are_found_without_its_lists(lang, tmp_path, monkeypatch):
-    """German, Russian: the sorted words (from the disk cache) answer as the dictionary does, the lists unread."""
+def test_a_few_words_of_a_language_without_splits_are_found_without_its_lists(lang, tmp_path, monkeypatch,
+                                                                               without_kernel):
+    """German, Russian, before the kernel is in use: the sorted words (from the disk cache) answer as the
+    dictionary does, the lists unread.  (With the kernel, the language's hash table answers: test_joins_fast.py.)"""
     monkeypatch.setenv("CLEANER_CACHE_DIR", str(tmp_path))
     frequencies = J._WordList(lang).dictionary()  # the reference
     sample = list(frequencies)[:: max(1, len(frequencies) // 120)]
