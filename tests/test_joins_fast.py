@@ -277,6 +277,7 @@ def test_a_language_table_holds_every_word_with_its_last_lists_frequency(lang, p
     # one word at a time (zipf, WordModel.zipf): the same frequencies
     assert [J._table_frequency(lang, w) for w in words[::997] + absent[:20]] == \
         [frequencies.get(w, 0.0) for w in words[::997] + absent[:20]]
+    assert J._table_frequency(lang, words[0] + "\n" + words[1]) == 0.0  # (a line feed ends a word in the table)
 
 
 def test_english_zipf_from_the_table_is_the_dictionarys(path, monkeypatch):

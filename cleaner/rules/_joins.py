@@ -851,6 +851,8 @@ def _table_frequency(lang: str, word: str) -> float | None:
     table = _language_table(lang)
     if table is None:
         return None
+    if "\n" in word:
+        return 0.0  # (no word of the table holds a line feed, which ends a word there)
     index = int(_kernel_state["module"].table_values(_code_points(word + "\n"), *table)[0])
     return _cB_to_freq(-index) if index >= 0 else 0.0
 
