@@ -589,6 +589,8 @@ def word_model(lang: str | None) -> WordModel | None:
 #: rules ask a few words of Russian or German text in a whole corpus (3 and
 #: 2 distinct words in the 309 Russian and 108 German texts of the 100 MB
 #: bench corpus), which the sorted words answer (see :class:`_WordList`).
+#: (All this before the J kernel is loaded; then the language's hash table
+#: answers, :func:`_language_table`.)
 DICTIONARY_AFTER = 256
 
 
