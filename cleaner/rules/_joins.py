@@ -264,11 +264,14 @@ def _tables_key() -> str:
     return _diskcache.digest("joins tables", *map(_diskcache.file_bytes, files), *_wordfreq_stamps("en"))
 
 
-def _cached_tables(name: str, dtypes: dict[str, str], build: Callable[[], tuple]) -> tuple:
-    """The arrays *build* gives (in the order of *dtypes*), from the disk cache if it has them, else built and stored."""
+def _cached_tables(name: str, dtypes: dict[str, str], build: Callable[[], tuple], key: str | None = None) -> tuple:
+    """The arrays *build* gives (in the order of *dtypes*), from the disk cache if it has them, else built and stored.
+
+    *key* names the entry (:func:`_tables_key` by default).
+    """
     from cleaner import _diskcache
 
-    key = _tables_key()
+    key = key or _tables_key()
     arrays = _diskcache.load(name, key, dtypes)
     if arrays is not None:
         return tuple(arrays[k] for k in dtypes)
@@ -830,22 +833,23 @@ def _built_language_table(lang: str):
         return None
     from cleaner import _diskcache
 
-    here = os.path.dirname(os.path.abspath(__file__))
-    key = _diskcache.digest("joins language table", lang, _diskcache.file_bytes(os.path.join(here, "_joins.py")),
-                            _diskcache.file_bytes(os.path.join(here, "_joins_kernels.py")), *_wordfreq_stamps(lang))
-    name = f"joins-words-{lang}"
-    with setup():
-        arrays = _diskcache.load(name, key, {"keys": "uint64", "values": "int32"})
-        if arrays is not None:
-            return arrays["keys"], arrays["values"]
-        lists = _frequency_lists(lang)
-        words = [w for _, bucket in lists for w in bucket]
-        if not words or any("\n" in w for w in words):
-            return None
-        indexes = [index for index, bucket in lists for _ in bucket]
-        keys, values = _table(words, indexes, max(4, int(len(words) * LANGUAGE_TABLE_SPACE).bit_length()), False)
-        _diskcache.store(name, key, {"keys": keys, "values": values})
-        return keys, values
+    key = _diskcache.digest("joins language table", lang, _tables_key(), *_wordfreq_stamps(lang))
+    try:
+        with setup():
+            return _cached_tables(f"joins-words-{lang}", {"keys": "uint64", "values": "int32"},
+                                  lambda: _build_language_table(lang), key)
+    except ValueError:  # no words
+        return None
+
+
+def _build_language_table(lang: str):
+    """The arrays of :func:`_language_table` for *lang*, from its frequency lists."""
+    # (a word holding a line feed, were wordfreq to list one, could never be asked: the kernel ends words there)
+    pairs = [(w, index) for index, bucket in _frequency_lists(lang) for w in bucket if "\n" not in w]
+    if not pairs:
+        raise ValueError(f"wordfreq lists no words of {lang}")
+    bits = max(4, int(len(pairs) * LANGUAGE_TABLE_SPACE).bit_length())
+    return _table([w for w, _ in pairs], [index for _, index in pairs], bits, False)
 
 
 def _table_frequency(lang: str, word: str) -> float | None:
