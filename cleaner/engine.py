@@ -473,7 +473,6 @@ def _deadline(seconds: float | None, handler: Callable[[int, Any], None]) -> Ite
         yield
 
 
-
 _NEVER = float("inf")
 
 
