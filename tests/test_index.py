@@ -107,6 +107,29 @@ def test_a_document_id_with_no_utf8_form_is_indexed_and_named_in_a_later_run(tmp
     assert found[0]["message"].startswith(f"near-duplicate of {odd} paragraph 1, J=")
 
 
+def test_an_index_of_the_earlier_layout_is_read_and_extended_alike(tmp_path, monkeypatch):
+    """Rows of earlier versions also held the signature and band hashes: such a file is read and extended
+    (those columns left empty), re-signed a few rows at a time, with the findings of a new file."""
+    import sqlite3
+
+    from cleaner.dedup import index
+
+    old = tmp_path / "old.sqlite"
+    db = sqlite3.connect(old)
+    db.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT); CREATE TABLE paragraphs (id INTEGER "
+                     "PRIMARY KEY, doc TEXT, number INTEGER, start INTEGER, end_ INTEGER, shingles BLOB, sig BLOB, "
+                     "bands BLOB);")
+    db.commit()
+    db.close()
+    check_two_runs(tmp_path / "b", str(tmp_path / "new.sqlite"))
+    monkeypatch.setattr(index, "REOPEN_ROWS", 4)  # (31 rows: eight parts)
+    check_two_runs(tmp_path / "a", str(old))
+    db = sqlite3.connect(old)
+    assert db.execute("SELECT COUNT(*), COUNT(sig), COUNT(bands) FROM paragraphs").fetchone() == (31, 0, 0)
+    db.close()
+    for name in ("out1/a.jsonl", "out2/b.jsonl"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
 def test_an_index_file_with_other_pages_is_reused_as_it_is(tmp_path):
     """New index files get 64 KB pages; one written with smaller pages (earlier versions: 16 KB) opens and works alike."""
     import sqlite3
@@ -542,21 +565,23 @@ def test_findings_spliced_as_text_are_the_findings_spliced_as_dicts():
 
 
 def test_new_representatives_are_stored_and_cached_column_by_column_as_rep_by_rep(tmp_path):
-    """RepBatch rows are the blobs of each Rep; the cache holds the same representatives whichever way they came."""
-    from cleaner.dedup.index import Rep, RepBatch, RepCache, SQLiteStore
+    """RepBatch rows are the blobs of each Rep; the cache holds the same representatives whichever way they came;
+    a SQLite store gives them back, with the signatures and band hashes of their sets."""
+    from cleaner.dedup.core import DedupParams
+    from cleaner.dedup.index import Rep, RepBatch, RepCache, SQLiteStore, signed_sets
 
     rng = np.random.default_rng(7)
     sizes = rng.integers(0, 9, 6)
     sizes[2] = 0  # (an empty set)
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     values = rng.integers(0, 2**32, int(offsets[-1]), dtype=np.uint64).astype(np.uint32)
-    sigs = rng.integers(0, 2**32, (6, 128), dtype=np.uint64).astype(np.uint32)
-    hashes = rng.integers(0, 2**63, (6, 4), dtype=np.uint64)
+    params = DedupParams()
+    sigs, hashes = signed_sets(offsets, values, params)
+    assert sigs.shape == (6, 128) and hashes.shape == (6, params.bands_rows()[0])
     docs, numbers, starts, ends = ["d\u00e9", "d\u00e9", "x", "y", "x", "z"], [1, 2, 1, 1, 3, 9], [0, 5, 0, 7, 9, 1], [4, 9, 3, 8, 20, 2]
     new = RepBatch(np.arange(40, 46), docs, numbers, starts, ends, offsets, values, sigs, hashes)
     reps = [Rep(40 + k, docs[k], numbers[k], starts[k], ends[k], values[offsets[k] : offsets[k + 1]]) for k in range(6)]
-    assert new.rows() == [(r.id, r.doc, r.number, r.start, r.end, r.shingles.astype("<u4").tobytes(),
-                           sigs[k].astype("<u4").tobytes(), hashes[k].astype("<u8").tobytes()) for k, r in enumerate(reps)]
+    assert new.rows() == [(r.id, r.doc, r.number, r.start, r.end, r.shingles.astype("<u4").tobytes()) for r in reps]
     by_batch, by_rep = RepCache(capacity=20), RepCache(capacity=20)  # (small: compacted on the way)
     for cache, add in ((by_batch, by_batch.add_batch), (by_rep, by_rep.add)):
         cache.fetch(np.arange(0), None)
@@ -572,10 +597,12 @@ def test_new_representatives_are_stored_and_cached_column_by_column_as_rep_by_re
     got, want = by_batch.reps(cached.tolist()), by_rep.reps(cached.tolist())
     assert [(r.id, r.doc, r.number, r.start, r.end, r.shingles.tolist()) for r in got.values()] == [
         (r.id, r.doc, r.number, r.start, r.end, r.shingles.tolist()) for r in want.values()]
-    store = SQLiteStore(str(tmp_path / "i.sqlite"), {}, 4)
+    store = SQLiteStore(str(tmp_path / "i.sqlite"), {}, params)
     store.add(new)
     store.commit()
-    again = SQLiteStore(str(tmp_path / "i.sqlite"), {}, 4)  # a later run reads them back
+    seen = []
+    again = SQLiteStore(str(tmp_path / "i.sqlite"), {}, params, lambda *part: seen.append(part))  # a later run
+    assert len(seen) == 1 and all(np.array_equal(x, y) for x, y in zip(seen[0], again.signatures()))
     back = again.fetch(set(range(40, 46)))
     assert [(r.id, r.doc, r.number, r.start, r.end, r.shingles.tolist()) for r in back.values()] == [
         (r.id, r.doc, r.number, r.start, r.end, r.shingles.tolist()) for r in reps]
@@ -631,7 +658,7 @@ def test_distinct_is_np_unique(n):
 def test_signed_band_hashes_are_the_signatures_bands_for_any_band_count(threshold, num_perm):
     """The band hashes the signer sends to the index are those of its signatures (one band included)."""
     from cleaner.dedup.core import DedupParams
-    from cleaner.dedup.index import ParagraphSigner
+    from cleaner.dedup.index import ParagraphSigner, signed_sets
     from cleaner.dedup.lsh import band_hashes
     from cleaner.model import Document
 
@@ -641,6 +668,9 @@ def test_signed_band_hashes_are_the_signatures_bands_for_any_band_count(threshol
     out = ParagraphSigner(params, bands, rows).paragraphs(docs)
     assert len(out["pairs"][0]) > 0
     assert np.array_equal(out["hashes"], band_hashes(out["sigs"], bands, rows))
+    # what a SQLite index computes again from the stored sets when it is opened
+    sigs, hashes = signed_sets(out["shingles"].offsets, out["shingles"].values, params)
+    assert np.array_equal(sigs, out["sigs"]) and np.array_equal(hashes, out["hashes"])
     if threshold == 0.99:
         assert bands == 1
 

@@ -33,8 +33,8 @@ corpus in memory, so it runs the same D001 check as a stream:
    find it: :meth:`CorpusDedup._repeats`.)
 
 The index outlives the run: ``--index corpus.sqlite`` (an embedded SQLite
-file: signatures, shingle sets and band buckets on disk, so memory does not
-grow with the corpus) or ``--index redis://host:6379/0`` (datasketch's
+file of the representatives' shingle sets, from which their signatures and
+band buckets are computed again when it is opened) or ``--index redis://host:6379/0`` (datasketch's
 :class:`~datasketch.MinHashLSH` on Redis storage through
 :class:`~cleaner.dedup.lsh.ParagraphIndex`, plus a Redis hash of
 paragraphs; several machines can share it).  A later run over new files,
@@ -53,6 +53,7 @@ import sqlite3
 from dataclasses import dataclass
 from json.encoder import encode_basestring as _quote  # a string's JSON as cleaner.pipeline.to_json writes it
 from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlparse
 
@@ -463,18 +464,16 @@ class RepBatch:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def rows(self) -> list[tuple[int, str, int, int, int, bytes, bytes, bytes]]:
-        """``(id, doc, number, start, end, shingles, signature, band hashes)`` of each, the blobs little-endian."""
+    def rows(self) -> list[tuple[int, str, int, int, int, bytes]]:
+        """``(id, doc, number, start, end, shingles)`` of each, the shingle set's blob little-endian ``uint32``.
+
+        What a store keeps of a representative: its signature and band
+        hashes are those of its shingle set (:func:`signed_sets`).
+        """
         sets = self.values.astype("<u4", copy=False).tobytes()
         at = (4 * self.offsets).tolist()
-        sigs = np.ascontiguousarray(self.sigs, dtype="<u4").tobytes()
-        bands = np.ascontiguousarray(self.hashes, dtype="<u8").tobytes()
-        n = len(self.ids)
-        sw, bw = len(sigs) // max(n, 1), len(bands) // max(n, 1)
         return list(zip(self.ids.tolist(), self.docs, self.numbers, self.starts, self.ends,
-                        [sets[a:b] for a, b in zip(at, at[1:])],  # (one column at a time: no index arithmetic)
-                        [sigs[k : k + sw] for k in range(0, n * sw, sw)] if sw else [b""] * n,
-                        [bands[k : k + bw] for k in range(0, n * bw, bw)] if bw else [b""] * n))
+                        [sets[a:b] for a, b in zip(at, at[1:])]))  # (one column at a time: no index arithmetic)
 
 
 def _set_bytes(sets: Any) -> tuple[bytes, list[int]]:
@@ -808,30 +807,66 @@ def _storable(doc: str) -> str | bytes:
     return doc
 
 
-class SQLiteStore:
-    """Representatives (shingle sets, signatures, band hashes) in one SQLite file.
+#: Representatives signed again at a time when a SQLite index is opened (see :class:`SQLiteStore`).
+REOPEN_ROWS = 1 << 16
 
-    The band hashes are loaded into a :class:`BandIndex` when the file is
-    opened; shingle sets are read from the file only for candidates.
+
+def signed_sets(offsets: np.ndarray, values: np.ndarray, params: DedupParams) -> tuple[np.ndarray, np.ndarray]:
+    """The MinHash signatures (``(n, num_perm)`` uint32) and LSH band hashes (``(n, bands)`` uint64) of shingle sets.
+
+    The sets are in CSR layout (set ``k`` is ``values[offsets[k] :
+    offsets[k + 1]]``).  These are what :meth:`ParagraphSigner.paragraphs`
+    computes for the same sets, so a store need only keep the sets.
+    """
+    from cleaner.dedup.lsh import band_hashes_by_band
+    from cleaner.dedup.minhash import ShingleBatch, minhash_signatures
+
+    bands, rows = params.bands_rows()
+    sets = ShingleBatch(offsets, values, np.zeros(len(offsets) - 1, dtype=np.int64), int(params.ngram))
+    sigs = minhash_signatures(sets, int(params.num_perm), int(params.seed))
+    return sigs, band_hashes_by_band(sigs, None, bands, rows).T.copy()
+
+
+class SQLiteStore:
+    """Representatives in one SQLite file: a row each, its place and its shingle set.
+
+    A representative's signature and band hashes are not stored: they are
+    those of its shingle set under the index's settings, which the file's
+    ``meta`` table holds and every opening checks, so they are computed
+    again from the sets when the file is opened (:func:`signed_sets`, a
+    :data:`REOPEN_ROWS` at a time) and the band hashes loaded into a
+    :class:`BandIndex`.  A row is then about a third of what it would be
+    with them (a 100 MB corpus: 45 MB of index, not 120 MB), and each is
+    written once.  *on_signatures*, if given, is called with ``(ids,
+    signatures, sizes)`` of the representatives already stored, a part at
+    a time (for :class:`SignatureFilter`).  Shingle sets are read from the
+    file only for candidates.
+
+    The file has a rollback journal: a run appends rows, which such a
+    journal does not copy (a write-ahead log writes every page twice), and
+    ``synchronous=FULL`` keeps a commit durable across a power cut.  An
+    index written by an older version, whose rows also hold the signature
+    and band hashes, is read and extended the same way (those columns are
+    left empty in new rows).
     """
 
-    def __init__(self, path: str, meta: dict[str, Any], bands: int):
+    def __init__(self, path: str, meta: dict[str, Any], params: DedupParams,
+                 on_signatures: Callable[[np.ndarray, np.ndarray, np.ndarray], None] | None = None):
         self.path = path
+        self.params = params
         try:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path)
-            # Rows are about 1 KB (three blobs): 64 KB pages (the largest) make inserts about 30%
-            # cheaper than 16 KB and those about 30% cheaper than the default 4 KB, and the log is
-            # written back to the file less often (every 1000 pages).  A new file only: an existing
-            # one keeps its page size (and opens as before).
+            # Rows are a few hundred bytes (the shingle set): 64 KB pages (the largest) make inserts
+            # cheaper than the default 4 KB.  A new file only: an existing one keeps its page size.
             self.db.execute("PRAGMA page_size=65536")
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA journal_mode=DELETE")
+            self.db.execute("PRAGMA synchronous=FULL")
             self.db.executescript(
                 """
                 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
                 CREATE TABLE IF NOT EXISTS paragraphs (id INTEGER PRIMARY KEY, doc TEXT, number INTEGER,
-                    start INTEGER, end_ INTEGER, shingles BLOB, sig BLOB, bands BLOB);
+                    start INTEGER, end_ INTEGER, shingles BLOB);
                 """
             )
             stored = {k: json.loads(v) for k, v in self.db.execute("SELECT key, value FROM meta")}
@@ -841,15 +876,30 @@ class SQLiteStore:
         if not stored:
             self.db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()])
             self.db.commit()
-        self.bands = BandIndex(bands)
-        ids, blobs = [], []
-        for pid, blob in self.db.execute("SELECT id, bands FROM paragraphs ORDER BY id"):
-            ids.append(pid)
-            blobs.append(blob)
-        if ids:
-            self.bands.add(np.array(ids, dtype=np.int64),
-                           np.frombuffer(b"".join(blobs), dtype="<u8").reshape(len(ids), bands))
-        self.next_id = (ids[-1] if ids else 0) + 1
+        self.bands = BandIndex(params.bands_rows()[0])
+        last = 0
+        for ids, sigs, sizes, hashes in self._signed():
+            self.bands.add(ids, hashes)
+            if on_signatures is not None:
+                on_signatures(ids, sigs, sizes)
+            last = int(ids[-1])
+        self.next_id = last + 1
+
+    def _signed(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+        """``(ids, signatures, sizes, band hashes)`` of the stored representatives, :data:`REOPEN_ROWS` at a time, by id."""
+        cursor = self.db.execute("SELECT id, shingles FROM paragraphs ORDER BY id")
+        while True:
+            part = cursor.fetchmany(REOPEN_ROWS)
+            if not part:
+                return
+            ids = np.fromiter((pid for pid, _ in part), dtype=np.int64, count=len(part))
+            blobs = [blob for _, blob in part]
+            sizes = np.fromiter(map(len, blobs), dtype=np.int64, count=len(part)) // 4
+            offsets = np.zeros(len(part) + 1, dtype=np.int64)
+            np.cumsum(sizes, out=offsets[1:])
+            values = np.frombuffer(b"".join(blobs), dtype="<u4").astype(np.uint32)
+            sigs, hashes = signed_sets(offsets, values, self.params)
+            yield ids, sigs, sizes, hashes
 
     def lookup(self, signatures: np.ndarray, hashes: np.ndarray) -> list[set[int]]:
         return self.bands.lookup(hashes)
@@ -876,16 +926,12 @@ class SQLiteStore:
         return first
 
     def signatures(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Ids, signatures and shingle-set sizes of every stored representative (for :class:`SignatureFilter`)."""
-        ids, sigs, sizes = [], [], []
-        for pid, sig, nbytes in self.db.execute("SELECT id, sig, length(shingles) FROM paragraphs ORDER BY id"):
-            ids.append(pid)
-            sigs.append(sig)
-            sizes.append(nbytes // 4)
-        if not ids:
-            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.uint32), np.zeros(0, dtype=np.int64)
-        return (np.array(ids, dtype=np.int64), np.frombuffer(b"".join(sigs), dtype="<u4").reshape(len(ids), -1),
-                np.array(sizes, dtype=np.int64))
+        """Ids, signatures and shingle-set sizes of every stored representative, by id (signed again)."""
+        parts = [(ids, sigs, sizes) for ids, sigs, sizes, _ in self._signed()]
+        if not parts:
+            return (np.zeros(0, dtype=np.int64), np.zeros((0, int(self.params.num_perm)), dtype=np.uint32),
+                    np.zeros(0, dtype=np.int64))
+        return tuple(np.concatenate(column) for column in zip(*parts))  # type: ignore[return-value]
 
     def add(self, new: RepBatch) -> None:
         """Store the new representatives.
@@ -897,7 +943,7 @@ class SQLiteStore:
         """
         if not len(new):
             return
-        insert = "INSERT OR REPLACE INTO paragraphs VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        insert = "INSERT OR REPLACE INTO paragraphs (id, doc, number, start, end_, shingles) VALUES (?, ?, ?, ?, ?, ?)"
         rows = new.rows()
         try:
             self.db.executemany(insert, rows)
@@ -919,7 +965,8 @@ class SQLiteStore:
 class RedisStore:
     """datasketch's MinHashLSH on Redis (through :class:`~cleaner.dedup.lsh.ParagraphIndex`) plus a paragraph hash."""
 
-    def __init__(self, url: str, meta: dict[str, Any], params: DedupParams):
+    def __init__(self, url: str, meta: dict[str, Any], params: DedupParams,
+                 on_signatures: Callable[[np.ndarray, np.ndarray, np.ndarray], None] | None = None):
         try:
             import redis
         except ImportError:  # pragma: no cover - depends on the installed extras
@@ -946,6 +993,8 @@ class RedisStore:
                                   params=(bands, rows),
                                   storage_config={"type": "redis", "basename": f"{self.prefix}:lsh".encode(),
                                                   "redis": conf})
+        if on_signatures is not None:
+            on_signatures(*self.signatures())
 
     def lookup(self, signatures: np.ndarray, hashes: np.ndarray) -> list[set[int]]:
         if not len(signatures):
@@ -971,12 +1020,14 @@ class RedisStore:
         if not len(new):
             return
         rows = new.rows()
-        self.lsh.insert_batch(new.ids.tolist(), np.stack([np.frombuffer(sig, dtype="<u4") for *_, sig, _ in rows]))
+        self.lsh.insert_batch(new.ids.tolist(), new.sigs)
         self.client.hset(f"{self.prefix}:docs", mapping={
             str(pid): json.dumps([doc, number, start, end]).encode() + b"\n" + sh
-            for pid, doc, number, start, end, sh, _sig, _bands in rows})
+            for pid, doc, number, start, end, sh in rows})
+        sigs = np.ascontiguousarray(new.sigs, dtype="<u4")
         self.client.hset(f"{self.prefix}:sigs", mapping={
-            str(pid): np.int64(len(sh) // 4).astype("<i8").tobytes() + sig for pid, *_, sh, sig, _bands in rows})
+            str(pid): np.int64(len(sh) // 4).astype("<i8").tobytes() + sig.tobytes()
+            for (pid, *_, sh), sig in zip(rows, sigs)})
 
     def signatures(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Ids, signatures and shingle-set sizes of the stored representatives (for :class:`SignatureFilter`)."""
@@ -1005,13 +1056,17 @@ def _check_meta(stored: dict[str, Any], want: dict[str, Any], where: str) -> Non
                              "use another index or the same dedup settings")
 
 
-def open_store(spec: str, params: DedupParams):
-    """The store named by *spec*: ``redis://…`` for Redis, anything else is a SQLite file path."""
+def open_store(spec: str, params: DedupParams,
+               on_signatures: Callable[[np.ndarray, np.ndarray, np.ndarray], None] | None = None):
+    """The store named by *spec*: ``redis://…`` for Redis, anything else is a SQLite file path.
+
+    *on_signatures* is called with ``(ids, signatures, sizes)`` of the representatives already stored.
+    """
     meta = {k: v for k, v in params.to_json().items()
             if k in ("threshold", "ngram", "num_perm", "seed", "min_words", "bands", "rows")}
     if spec.startswith(("redis://", "rediss://")):
-        return RedisStore(spec, meta, params)
-    return SQLiteStore(spec, meta, params.bands_rows()[0])
+        return RedisStore(spec, meta, params, on_signatures)
+    return SQLiteStore(spec, meta, params, on_signatures)
 
 
 # ---------------------------------------------------------------------------
@@ -1112,12 +1167,9 @@ class CorpusDedup:
         self.params = params
         self.bands, self.rows = params.bands_rows()  # datasketch's optimum: computed once, here
         self.signer = ParagraphSigner(params, self.bands, self.rows)
-        self.store = open_store(spec, params)
         self.filter = SignatureFilter(params)
+        self.store = open_store(spec, params, self.filter.add)  # (representatives of earlier runs: their signatures)
         self.cache = RepCache()
-        preload = getattr(self.store, "signatures", None)
-        if preload is not None:  # representatives of earlier runs
-            self.filter.add(*preload())
         self.severity = severity
         self.clusters_hit: set[int] = set()
         # Exact repeats (see _repeats): a paragraph's shingle set -> (representative, similarity) of its
