@@ -253,10 +253,15 @@ def merge_rows(k1: np.ndarray, i1: np.ndarray, k2: np.ndarray, i2: np.ndarray) -
     """Merge two :class:`~cleaner.dedup.index.BandIndex` levels row by row (``(bands, m)``, each row sorted by key).
 
     The same ``(keys, ids)`` as a stable sort of every concatenated row: on
-    equal keys the first level's entries come first.
+    equal keys the first level's entries come first.  (numpy allocates the
+    result: it asks the system for huge pages, so a large level is faulted
+    in a few times less often than in memory the kernel allocates itself.)
     """
-    return _k._merge_rows(np.ascontiguousarray(k1), np.ascontiguousarray(i1), np.ascontiguousarray(k2),
-                          np.ascontiguousarray(i2))
+    shape = (k1.shape[0], k1.shape[1] + k2.shape[1])
+    keys, ids = np.empty(shape, dtype=k1.dtype), np.empty(shape, dtype=i1.dtype)
+    _k._merge_rows(np.ascontiguousarray(k1), np.ascontiguousarray(i1), np.ascontiguousarray(k2),
+                   np.ascontiguousarray(i2), keys, ids)
+    return keys, ids
 
 
 class WordTable:

@@ -447,11 +447,9 @@ def _signature_keep(low_a, low_b, size_b, ra, rb, size_a, jaccard_min, use_conta
 
 
 @numba.njit(cache=True, nogil=True)
-def _merge_rows(k1, i1, k2, i2):
+def _merge_rows(k1, i1, k2, i2, keys, ids):
     bands, m1 = k1.shape
     m2 = k2.shape[1]
-    keys = np.empty((bands, m1 + m2), dtype=k1.dtype)
-    ids = np.empty((bands, m1 + m2), dtype=i1.dtype)
     for b in range(bands):
         x = 0
         y = 0
@@ -475,7 +473,6 @@ def _merge_rows(k1, i1, k2, i2):
             ids[b, t] = i2[b, y]
             y += 1
             t += 1
-    return keys, ids
 
 
 #: What the tokeniser does with a multi-byte character (see :func:`code_classes`).

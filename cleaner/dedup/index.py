@@ -836,7 +836,7 @@ class SQLiteStore:
     again from the sets when the file is opened (:func:`signed_sets`, a
     :data:`REOPEN_ROWS` at a time) and the band hashes loaded into a
     :class:`BandIndex`.  A row is then about a third of what it would be
-    with them (a 100 MB corpus: 45 MB of index, not 120 MB), and each is
+    with them (the 100 MB bench corpus: 34 MB of index, not 119 MB), and each is
     written once.  *on_signatures*, if given, is called with ``(ids,
     signatures, sizes)`` of the representatives already stored, a part at
     a time (for :class:`SignatureFilter`).  Shingle sets are read from the
