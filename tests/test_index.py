@@ -116,6 +116,7 @@ def test_an_index_of_the_earlier_layout_is_read_and_extended_alike(tmp_path, mon
 
     old = tmp_path / "old.sqlite"
     db = sqlite3.connect(old)
+    db.execute("PRAGMA journal_mode=WAL")  # (as earlier versions kept it)
     db.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT); CREATE TABLE paragraphs (id INTEGER "
                      "PRIMARY KEY, doc TEXT, number INTEGER, start INTEGER, end_ INTEGER, shingles BLOB, sig BLOB, "
                      "bands BLOB);")
@@ -126,6 +127,7 @@ def test_an_index_of_the_earlier_layout_is_read_and_extended_alike(tmp_path, mon
     check_two_runs(tmp_path / "a", str(old))
     db = sqlite3.connect(old)
     assert db.execute("SELECT COUNT(*), COUNT(sig), COUNT(bands) FROM paragraphs").fetchone() == (31, 0, 0)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     db.close()
     for name in ("out1/a.jsonl", "out2/b.jsonl"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
