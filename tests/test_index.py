@@ -66,12 +66,15 @@ def edited(text: str) -> str:
     return "\n\n".join(p.replace(" ", " really ", 1) for p in text.split("\n\n"))
 
 
-def check_two_runs(tmp_path: Path, index: str) -> None:
+def check_two_runs(tmp_path: Path, index: str, between=None) -> None:
+    """Index a first corpus, then check a second against it (*between*, if given, is called between the runs)."""
     write(tmp_path / "one" / "a.jsonl", [{"id": f"a{i}", "text": prose(i)} for i in range(8)] + [{"id": "wire-1", "text": WIRE}])
     write(tmp_path / "two" / "b.jsonl", [{"id": "b1", "text": prose(500)}, {"id": "wire-2", "text": edited(WIRE)},
                                          {"id": "b2", "text": prose(3, paragraphs=1) + "\n" + prose(501, paragraphs=1)}])
     r1 = run([str(tmp_path / "one")], tmp_path / "out1", Config(), RunOptions(jobs=1, progress="off", index=index))
     assert r1.stats.duplicates == 0 and r1.index_paragraphs == 27
+    if between is not None:
+        between()
     # a later run over new files is checked against the first corpus without recomputing it
     r2 = run([str(tmp_path / "two")], tmp_path / "out2", Config(), RunOptions(jobs=2, progress="off", index=index))
     got = d001(tmp_path / "out2" / "b.jsonl")
@@ -108,29 +111,52 @@ def test_a_document_id_with_no_utf8_form_is_indexed_and_named_in_a_later_run(tmp
 
 
 def test_an_index_of_the_earlier_layout_is_read_and_extended_alike(tmp_path, monkeypatch):
-    """Rows of earlier versions also held the signature and band hashes: such a file is read and extended
-    (those columns left empty), re-signed a few rows at a time, with the findings of a new file."""
+    """Rows of earlier versions also held the signature and band hashes (in a write-ahead-logged file): such a
+    file is read, re-signed a few rows at a time to the values it holds, and extended (those columns left
+    empty in the new rows), with the findings of a new file."""
     import sqlite3
 
     from cleaner.dedup import index
+    from cleaner.dedup.core import DedupParams
+
+    def earlier_add(self, new):  # what an earlier version wrote for a batch
+        sigs = np.ascontiguousarray(new.sigs, dtype="<u4")
+        bands = np.ascontiguousarray(new.hashes, dtype="<u8")
+        self.db.executemany("INSERT INTO paragraphs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            [(*row, sigs[k].tobytes(), bands[k].tobytes()) for k, row in enumerate(new.rows())])
+        self.bands.add(new.ids, new.hashes, new.order)
+
+    def earlier_run_done():
+        monkeypatch.undo()  # (the later run is this version's)
+        monkeypatch.setattr(index, "REOPEN_ROWS", 4)  # (27 rows when the later run opens the file: seven parts)
+        db = sqlite3.connect(old)
+        db.execute("PRAGMA journal_mode=WAL")  # (as earlier versions left it)
+        db.close()
 
     old = tmp_path / "old.sqlite"
     db = sqlite3.connect(old)
-    db.execute("PRAGMA journal_mode=WAL")  # (as earlier versions kept it)
     db.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT); CREATE TABLE paragraphs (id INTEGER "
                      "PRIMARY KEY, doc TEXT, number INTEGER, start INTEGER, end_ INTEGER, shingles BLOB, sig BLOB, "
                      "bands BLOB);")
     db.commit()
     db.close()
     check_two_runs(tmp_path / "b", str(tmp_path / "new.sqlite"))
-    monkeypatch.setattr(index, "REOPEN_ROWS", 4)  # (31 rows: eight parts)
-    check_two_runs(tmp_path / "a", str(old))
+    monkeypatch.setattr(index.SQLiteStore, "add", earlier_add)
+    check_two_runs(tmp_path / "a", str(old), between=earlier_run_done)
     db = sqlite3.connect(old)
-    assert db.execute("SELECT COUNT(*), COUNT(sig), COUNT(bands) FROM paragraphs").fetchone() == (31, 0, 0)
+    assert db.execute("SELECT COUNT(*), COUNT(sig), COUNT(bands) FROM paragraphs").fetchone() == (31, 27, 27)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    rows = db.execute("SELECT shingles, sig, bands FROM paragraphs WHERE sig IS NOT NULL ORDER BY id").fetchall()
     db.close()
+    sizes = [len(sh) // 4 for sh, _, _ in rows]
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    sigs, hashes = index.signed_sets(offsets, np.frombuffer(b"".join(sh for sh, _, _ in rows), dtype="<u4").astype(np.uint32),
+                                     DedupParams())
+    assert sigs.astype("<u4").tobytes() == b"".join(sig for _, sig, _ in rows)  # what the earlier version stored
+    assert hashes.astype("<u8").tobytes() == b"".join(bands for _, _, bands in rows)
     for name in ("out1/a.jsonl", "out2/b.jsonl"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
 
 def test_an_index_file_with_other_pages_is_reused_as_it_is(tmp_path):
     """New index files get 64 KB pages; one written with smaller pages (earlier versions: 16 KB) opens and works alike."""

@@ -842,12 +842,13 @@ class SQLiteStore:
     a time (for :class:`SignatureFilter`).  Shingle sets are read from the
     file only for candidates.
 
-    The file has a rollback journal: a run appends rows, which such a
-    journal does not copy (a write-ahead log writes every page twice), and
-    ``synchronous=FULL`` keeps a commit durable across a power cut.  An
-    index written by an older version, whose rows also hold the signature
-    and band hashes, is read and extended the same way (those columns are
-    left empty in new rows).
+    The file has a rollback journal: a run appends rows, and such a
+    journal copies only the few pages an append changes (a write-ahead log
+    writes every page twice), and ``synchronous=FULL`` keeps a commit
+    durable across a power cut.  An index written by an older version,
+    whose rows also hold the signature and band hashes, is read and
+    extended the same way (those columns are left empty in new rows, so
+    the older version can no longer open it).
     """
 
     def __init__(self, path: str, meta: dict[str, Any], params: DedupParams,
