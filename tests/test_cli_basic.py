@@ -113,3 +113,36 @@ def test_clean_writes_stats_with_the_run_record(tmp_path):
     assert stats["bytes_out"] == len((tmp_path / "out" / "a.txt").read_bytes())
     assert stats["edits_by_rule"] == {"B001": 1, "H002": 1, "W005": 1} or stats["edits_by_rule"]["B001"] == 1
     assert stats["run"]["command_line"].startswith("cleaner clean") and stats["run"]["config_sha256"]
+
+
+_THREADS_PROBE = (
+    "import os, sys; import cleaner.cli, numpy; "
+    "print(len(os.listdir('/proc/self/task')), os.environ.get('OPENBLAS_NUM_THREADS'), 'numpy' in sys.modules)"
+)
+
+
+def _probe_threads(env_value):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+    if env_value is not None:
+        env["OPENBLAS_NUM_THREADS"] = env_value
+    done = subprocess.run([sys.executable, "-c", _THREADS_PROBE], capture_output=True, text=True, env=env,
+                          timeout=120, check=True)
+    threads, setting, numpy_loaded = done.stdout.split()
+    return int(threads), setting, numpy_loaded
+
+
+def test_the_command_line_starts_no_blas_threads_unless_the_user_asks_for_them():
+    import os
+
+    import pytest
+
+    if not os.path.isdir("/proc/self/task"):
+        pytest.skip("threads are counted from /proc")
+    threads, setting, numpy_loaded = _probe_threads(None)
+    assert (threads, setting, numpy_loaded) == (1, "1", "True")  # numpy imported, and no thread beside the main one
+    threads, setting, _ = _probe_threads("2")
+    assert setting == "2" and threads == 2  # the user's own choice stands (OpenBLAS starts its second thread)
