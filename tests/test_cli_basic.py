@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
+import pytest
 from click.testing import CliRunner
 
 from cleaner.cli import cli
@@ -122,10 +126,6 @@ _THREADS_PROBE = (
 
 
 def _probe_threads(env_value):
-    import os
-    import subprocess
-    import sys
-
     env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
     if env_value is not None:
         env["OPENBLAS_NUM_THREADS"] = env_value
@@ -136,10 +136,6 @@ def _probe_threads(env_value):
 
 
 def test_the_command_line_starts_no_blas_threads_unless_the_user_asks_for_them():
-    import os
-
-    import pytest
-
     if not os.path.isdir("/proc/self/task"):
         pytest.skip("threads are counted from /proc")
     threads, setting, numpy_loaded = _probe_threads(None)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import sys
 
-# cleaner never calls BLAS, yet numpy's OpenBLAS starts a thread per core at import, each
-# spinning on a core for a while before it sleeps (about 0.1 s of CPU a process, a quarter of
+# cleaner never calls BLAS, yet numpy's OpenBLAS starts a thread for each further core at
+# import, each spinning on a core for a while before it sleeps (about 0.1 s of CPU a process, a quarter of
 # a small `cleaner check`).  One thread, unless the user chose otherwise; only for the
 # command line, before anything imports numpy: a program that imports cleaner keeps its own.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
