@@ -11,9 +11,10 @@ import os
 import sys
 
 # cleaner never calls BLAS, yet numpy's OpenBLAS starts a thread for each further core at
-# import, each spinning on a core for a while before it sleeps (about 0.1 s of CPU a process, a quarter of
-# a small `cleaner check`).  One thread, unless the user chose otherwise; only for the
-# command line, before anything imports numpy: a program that imports cleaner keeps its own.
+# import, each spinning on a core for a while before it sleeps (about 0.1 s of CPU a
+# process, a quarter of a small `cleaner check`).  One thread, unless the user chose
+# otherwise; only for the command line, before anything imports numpy: a program that
+# imports cleaner keeps its own.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import click  # noqa: E402
