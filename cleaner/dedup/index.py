@@ -844,8 +844,8 @@ class SQLiteStore:
 
     The file has a rollback journal: a run appends rows, and such a
     journal copies only the few pages an append changes (a write-ahead log
-    writes every page twice), and ``synchronous=FULL`` keeps a commit
-    durable across a power cut.  An index written by an older version,
+    writes every page twice); ``synchronous=FULL`` keeps a commit durable
+    across a power cut.  An index written by an older version,
     whose rows also hold the signature and band hashes, is read and
     extended the same way (those columns are left empty in new rows, so
     the older version can no longer open it).
